@@ -1,0 +1,82 @@
+import { match } from 'ts-pattern'
+import type { ChannelHistory, ChannelMember, SyncState, TeamMember } from './model.js'
+import type { SyncCommand } from './sync-command.js'
+
+/**
+ * The pure model of applying commands, as Mattermost's store does it: a team add inserts or revives
+ * the row (fresh flags), a team removal soft-deletes it and deletes the user's memberships of that
+ * team's channels, a channel add writes a history row, a channel removal deletes the row (history
+ * stays). Commands whose effect already holds change nothing. The test oracle for every adapter.
+ */
+export function applyPlan(state: SyncState, plan: { readonly commands: readonly SyncCommand[] } | readonly SyncCommand[]): SyncState {
+  const commands: readonly SyncCommand[] = isCommandList(plan) ? plan : plan.commands
+  const teamMembers = new Map<string, TeamMember>()
+  for (const m of state.teamMembers) teamMembers.set(`${m.teamId}\u0000${m.userId}`, m)
+  const channelMembers = new Map<string, ChannelMember>()
+  for (const m of state.channelMembers) channelMembers.set(`${m.channelId}\u0000${m.userId}`, m)
+  const history = new Map<string, ChannelHistory>()
+  for (const h of state.channelHistory) history.set(`${h.channelId}\u0000${h.userId}`, h)
+  let channelsOfTeam: Map<string, string[]> | undefined
+
+  for (const command of commands) {
+    match(command)
+      .with({ kind: 'addTeamMember' }, (c) => {
+        const key = `${c.teamId}\u0000${c.userId}`
+        const row = teamMembers.get(key)
+        if (row !== undefined && row.deleted !== true) return
+        teamMembers.set(key, { teamId: c.teamId, userId: c.userId, schemeAdmin: c.role === 'admin', schemeGuest: c.role === 'guest' })
+      })
+      .with({ kind: 'addChannelMember' }, (c) => {
+        const key = `${c.channelId}\u0000${c.userId}`
+        if (channelMembers.has(key)) return
+        channelMembers.set(key, { channelId: c.channelId, userId: c.userId, schemeAdmin: c.role === 'admin', schemeGuest: c.role === 'guest' })
+        if (!history.has(key)) history.set(key, { channelId: c.channelId, userId: c.userId })
+      })
+      .with({ kind: 'setTeamMemberAdmin' }, (c) => {
+        const key = `${c.teamId}\u0000${c.userId}`
+        const row = teamMembers.get(key)
+        if (row === undefined || row.deleted === true || row.schemeAdmin === c.schemeAdmin) return
+        teamMembers.set(key, { ...row, schemeAdmin: c.schemeAdmin })
+      })
+      .with({ kind: 'setChannelMemberAdmin' }, (c) => {
+        const key = `${c.channelId}\u0000${c.userId}`
+        const row = channelMembers.get(key)
+        if (row === undefined || row.schemeAdmin === c.schemeAdmin) return
+        channelMembers.set(key, { ...row, schemeAdmin: c.schemeAdmin })
+      })
+      .with({ kind: 'removeTeamMember' }, (c) => {
+        const key = `${c.teamId}\u0000${c.userId}`
+        const row = teamMembers.get(key)
+        if (row === undefined || row.deleted === true) return
+        teamMembers.set(key, { ...row, deleted: true })
+        channelsOfTeam ??= indexChannels(state)
+        for (const channelId of channelsOfTeam.get(c.teamId) ?? []) channelMembers.delete(`${channelId}\u0000${c.userId}`)
+      })
+      .with({ kind: 'removeChannelMember' }, (c) => {
+        channelMembers.delete(`${c.channelId}\u0000${c.userId}`)
+      })
+      .exhaustive()
+  }
+  return {
+    ...state,
+    teamMembers: [...teamMembers.values()],
+    channelMembers: [...channelMembers.values()],
+    channelHistory: [...history.values()],
+  }
+}
+
+// Team removal leaves only the team's open and private channels; D/G memberships are not team-bound.
+function indexChannels(state: SyncState): Map<string, string[]> {
+  const byTeam = new Map<string, string[]>()
+  for (const c of state.channels) {
+    if (c.type !== 'O' && c.type !== 'P') continue
+    let list = byTeam.get(c.teamId)
+    if (list === undefined) byTeam.set(c.teamId, (list = []))
+    list.push(c.id)
+  }
+  return byTeam
+}
+
+function isCommandList(plan: { readonly commands: readonly SyncCommand[] } | readonly SyncCommand[]): plan is readonly SyncCommand[] {
+  return Array.isArray(plan)
+}

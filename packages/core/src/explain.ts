@@ -1,0 +1,139 @@
+import type { Role, SyncableRef, SyncState, User } from './model.js'
+import { decideRole, type RoleDecision } from './decide-role.js'
+import { planSync } from './plan-sync.js'
+import { commandSyncable, type HeldCommand, type PlannedCommand, type SyncWarning } from './sync-command.js'
+import type { SyncPolicyInput } from './sync-policy.js'
+
+/** One group linked to the syncable, seen from the user's side. */
+export interface ExplainedLink {
+  readonly groupId: string
+  readonly groupName: string
+  readonly autoAdd: boolean
+  readonly schemeAdmin: boolean
+  readonly linkDeleted: boolean
+  readonly groupDeleted: boolean
+  readonly groupUnavailable: boolean
+  readonly userIsMember: boolean
+  /** How the user is in the group when only through nested groups: group names, outermost first. */
+  readonly nestingPath?: readonly string[]
+  /** Does this link count (link, group and syncable all live)? */
+  readonly counts: boolean
+}
+
+/** Current and desired membership and role of one user on one syncable, with the groups behind them. */
+export interface Explanation {
+  readonly userId: string
+  readonly syncable: SyncableRef
+  readonly user?: User
+  readonly syncableName?: string
+  readonly syncableLive: boolean
+  readonly groupConstrained: boolean
+  readonly current: { readonly member: boolean; readonly leftOrRemoved: boolean; readonly role?: Role }
+  readonly decision: RoleDecision
+  readonly links: readonly ExplainedLink[]
+  /** What this run's plan does for this user on this syncable (and on a channel's team). */
+  readonly commands: readonly PlannedCommand[]
+  readonly held: readonly HeldCommand[]
+  readonly warnings: readonly SyncWarning[]
+  /** The same as readable lines, for a CLI or a log. */
+  readonly lines: readonly string[]
+}
+
+/** Explains the plan for one user on one team or channel. Pure; plans the whole state to be exact. */
+export function explain(state: SyncState, query: { readonly userId: string; readonly syncable: SyncableRef }, policy?: SyncPolicyInput): Explanation {
+  const { userId, syncable } = query
+  const user = state.users.find((u) => u.id === userId)
+  const team = syncable.kind === 'team' ? state.teams.find((t) => t.id === syncable.id) : undefined
+  const channel = syncable.kind === 'channel' ? state.channels.find((c) => c.id === syncable.id) : undefined
+  const channelTeam = channel === undefined ? undefined : state.teams.find((t) => t.id === channel.teamId)
+  const syncableLive =
+    syncable.kind === 'team'
+      ? team !== undefined && team.deleted !== true
+      : channel !== undefined && channel.deleted !== true && (channel.type === 'O' || channel.type === 'P') && channelTeam !== undefined && channelTeam.deleted !== true
+  const groupsById = new Map(state.groups.map((g) => [g.id, g]))
+
+  const links: ExplainedLink[] = state.links
+    .filter((l) => l.syncable.kind === syncable.kind && l.syncable.id === syncable.id)
+    .map((l) => {
+      const group = groupsById.get(l.groupId)
+      const path = group?.nesting?.[userId]
+      return {
+        groupId: l.groupId,
+        groupName: group?.name ?? l.groupId,
+        autoAdd: l.autoAdd,
+        schemeAdmin: l.schemeAdmin,
+        linkDeleted: l.deleted === true,
+        groupDeleted: group === undefined || group.deleted === true,
+        groupUnavailable: group?.status === 'unavailable',
+        userIsMember: group?.memberIds.includes(userId) === true,
+        ...(path !== undefined ? { nestingPath: path } : {}),
+        counts: syncableLive && l.deleted !== true && group !== undefined && group.deleted !== true,
+      }
+    })
+    .sort((a, b) => (a.groupName < b.groupName ? -1 : a.groupName > b.groupName ? 1 : 0))
+
+  const liveGroupIds = state.groups.filter((g) => g.deleted !== true && g.memberIds.includes(userId)).map((g) => g.id)
+  const decision: RoleDecision =
+    user === undefined
+      ? { role: 'member', reason: `user ${userId} is not in the state`, viaGroupIds: [] }
+      : decideRole({ user, syncable, links: state.links, userGroupIds: liveGroupIds }, policy)
+
+  let current: Explanation['current']
+  if (syncable.kind === 'team') {
+    const row = state.teamMembers.find((m) => m.teamId === syncable.id && m.userId === userId)
+    current = row === undefined ? { member: false, leftOrRemoved: false } : { member: row.deleted !== true, leftOrRemoved: row.deleted === true, ...(row.deleted !== true ? { role: rowRole(row) } : {}) }
+  } else {
+    const row = state.channelMembers.find((m) => m.channelId === syncable.id && m.userId === userId)
+    const left = row === undefined && state.channelHistory.some((h) => h.channelId === syncable.id && h.userId === userId)
+    current = row === undefined ? { member: false, leftOrRemoved: left } : { member: true, leftOrRemoved: false, role: rowRole(row) }
+  }
+
+  const plan = planSync(state, policy)
+  const concerns = (c: PlannedCommand) => {
+    if (c.userId !== userId) return false
+    const s = commandSyncable(c)
+    return (s.kind === syncable.kind && s.id === syncable.id) || (channel !== undefined && s.kind === 'team' && s.id === channel.teamId)
+  }
+  const commands = plan.commands.filter(concerns)
+  const held = plan.held.filter(concerns)
+  const warnings = plan.warnings.filter(
+    (w) =>
+      (w.kind === 'channelAddSkipped' && w.userId === userId && syncable.kind === 'channel' && w.channelId === syncable.id) ||
+      (w.kind === 'unavailableGroup' && w.syncables.some((s) => s.kind === syncable.kind && s.id === syncable.id)),
+  )
+
+  const name = team?.name ?? channel?.name
+  const lines = [
+    `${user?.username ?? userId} on ${syncable.kind} ${name ?? syncable.id}${syncableLive ? '' : ' (not live: nothing is synced)'}${(team ?? channel)?.groupConstrained === true ? ' [group-synced]' : ''}`,
+    `  now: ${current.member ? `member, ${current.role ?? 'member'}` : current.leftOrRemoved ? 'not a member (left or removed before)' : 'not a member'}`,
+    `  decided role: ${decision.role} (${decision.reason})`,
+    ...links.map(
+      (l) =>
+        `  group ${l.groupName}: ${l.userIsMember ? 'member' : 'not a member'}${l.nestingPath !== undefined ? ` via ${l.nestingPath.join(' > ')}` : ''}; link auto-add=${l.autoAdd} scheme-admin=${l.schemeAdmin}${l.linkDeleted ? ' (link deleted)' : ''}${l.groupDeleted ? ' (group deleted)' : ''}${l.groupUnavailable ? ' (group unavailable)' : ''}`,
+    ),
+    ...(commands.length === 0 && held.length === 0 ? ['  plan: nothing to do'] : []),
+    ...commands.map((c) => `  plan: ${c.kind} (${c.reason})`),
+    ...held.map((c) => `  held: ${c.kind} (${c.reason}; held by ${c.hold.kind})`),
+    ...warnings.map((w) => `  warning: ${w.message}`),
+  ]
+
+  return {
+    userId,
+    syncable,
+    ...(user !== undefined ? { user } : {}),
+    ...(name !== undefined ? { syncableName: name } : {}),
+    syncableLive,
+    groupConstrained: (team ?? channel)?.groupConstrained === true,
+    current,
+    decision,
+    links,
+    commands,
+    held,
+    warnings,
+    lines,
+  }
+}
+
+function rowRole(row: { readonly schemeAdmin: boolean; readonly schemeGuest: boolean }): Role {
+  return row.schemeGuest ? 'guest' : row.schemeAdmin ? 'admin' : 'member'
+}

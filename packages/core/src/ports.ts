@@ -1,0 +1,34 @@
+import type { ResultAsync } from 'neverthrow'
+import type { SyncState, User } from './model.js'
+import type { SyncCommand, SyncCommandKind, SyncPlan } from './sync-command.js'
+
+/**
+ * Where the Mattermost side of a state comes from (users, teams, channels, memberships and, when
+ * Mattermost's own groups are used, groups and links). Implemented by the Postgres and REST adapters.
+ */
+export interface SyncStateSource<E> {
+  loadSyncState(): ResultAsync<SyncState, E>
+}
+
+/** What became of one command when an adapter applied it. */
+export type CommandOutcome =
+  | { readonly kind: 'done'; readonly command: SyncCommand }
+  /** The effect already held (already a member, already gone): counted as success. */
+  | { readonly kind: 'already'; readonly command: SyncCommand }
+  | { readonly kind: 'failed'; readonly command: SyncCommand; readonly error: unknown }
+
+/** What an adapter reports after applying a plan. */
+export interface ApplyReport {
+  readonly outcomes: readonly CommandOutcome[]
+  readonly counts: Readonly<Record<SyncCommandKind, number>>
+}
+
+/** Applies a plan's commands to Mattermost. Implemented by the Postgres and REST adapters. */
+export interface PlanApplier<E> {
+  applyPlan(plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>): ResultAsync<ApplyReport, E>
+}
+
+/** Where the groups come from (a directory): resolved against Mattermost's users by the caller. */
+export interface GroupSource<E> {
+  loadGroups(users: readonly User[]): ResultAsync<Pick<SyncState, 'groups' | 'links'> & { readonly warnings: readonly unknown[] }, E>
+}

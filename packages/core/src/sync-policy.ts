@@ -1,0 +1,71 @@
+/** Knobs of a sync. Every field has a documented default (`defaultSyncPolicy`). */
+export interface SyncPolicy {
+  /**
+   * `bypass` (default): system admins are never group-checked: added as members, never removed,
+   * promoted or demoted. `asUsers`: treated like everyone else, as Mattermost's own code does.
+   */
+  readonly sysadmins: 'bypass' | 'asUsers'
+  /**
+   * Which syncables get their members' `SchemeAdmin` synced. `groupConstrained` (default): only
+   * group-synced ones, as the spec says. `allLinked`: also any syncable with a live link, which is
+   * what Mattermost's link/patch API does (mattermost/mattermost#27704).
+   */
+  readonly roleSync: 'groupConstrained' | 'allLinked'
+  /**
+   * `false` (default): a user with a soft-deleted team row, or any channel history row, is not
+   * auto-added again (they left or were removed). `true`: re-add them.
+   */
+  readonly reAddRemovedMembers: boolean
+  readonly limits: {
+    /** Removals in one plan beyond this count are all held. Default 100; `Infinity` disables. */
+    readonly maxRemovals: number
+    /**
+     * A syncable that would lose more than this fraction of its active members has all its
+     * removals held. Default 0.5; `1` disables.
+     */
+    readonly maxRemovalFraction: number
+    /**
+     * The fraction gate ignores syncables that would lose fewer than this many members, so that
+     * removing the one stale member of a two-person channel is not held. Default 3.
+     */
+    readonly fractionMinRemovals: number
+  }
+}
+
+/** A policy as callers pass it: any subset, `limits` too. */
+export type SyncPolicyInput = Partial<Omit<SyncPolicy, 'limits'>> & {
+  readonly limits?: Partial<SyncPolicy['limits']>
+}
+
+/** The defaults, chosen so that an unattended run can never remove more than a bounded few. */
+export const defaultSyncPolicy: SyncPolicy = Object.freeze({
+  sysadmins: 'bypass',
+  roleSync: 'groupConstrained',
+  reAddRemovedMembers: false,
+  limits: Object.freeze({ maxRemovals: 100, maxRemovalFraction: 0.5, fractionMinRemovals: 3 }),
+})
+
+/** Fills in defaults and checks values; a nonsensical policy is a programming error and throws. */
+export function resolvePolicy(input: SyncPolicyInput = {}): SyncPolicy {
+  const limits = { ...defaultSyncPolicy.limits, ...input.limits }
+  if (!(limits.maxRemovals >= 0)) throw new RangeError(`limits.maxRemovals must be >= 0, got ${limits.maxRemovals}`)
+  if (!(limits.maxRemovalFraction >= 0 && limits.maxRemovalFraction <= 1)) {
+    throw new RangeError(`limits.maxRemovalFraction must be in [0, 1], got ${limits.maxRemovalFraction}`)
+  }
+  if (!(limits.fractionMinRemovals >= 0)) {
+    throw new RangeError(`limits.fractionMinRemovals must be >= 0, got ${limits.fractionMinRemovals}`)
+  }
+  const policy: SyncPolicy = {
+    sysadmins: input.sysadmins ?? defaultSyncPolicy.sysadmins,
+    roleSync: input.roleSync ?? defaultSyncPolicy.roleSync,
+    reAddRemovedMembers: input.reAddRemovedMembers ?? defaultSyncPolicy.reAddRemovedMembers,
+    limits,
+  }
+  if (policy.sysadmins !== 'bypass' && policy.sysadmins !== 'asUsers') {
+    throw new RangeError(`sysadmins must be 'bypass' or 'asUsers', got ${String(policy.sysadmins)}`)
+  }
+  if (policy.roleSync !== 'groupConstrained' && policy.roleSync !== 'allLinked') {
+    throw new RangeError(`roleSync must be 'groupConstrained' or 'allLinked', got ${String(policy.roleSync)}`)
+  }
+  return policy
+}

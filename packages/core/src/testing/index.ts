@@ -1,0 +1,19 @@
+export {
+  channelArb,
+  channelHistoryArb,
+  channelMemberArb,
+  groupArb,
+  groupLinkArb,
+  mattermostIdArb,
+  shuffledStateArb,
+  syncCommandArb,
+  syncPolicyArb,
+  syncStateArb,
+  systemRoleArb,
+  teamArb,
+  teamMemberArb,
+  userArb,
+} from './arbitraries.js'
+export { generatedId, generateState, stateSizes } from './generate-state.js'
+export type { StateSizes } from './arbitraries.js'
+export type { GeneratedSizes } from './generate-state.js'
