@@ -1,10 +1,13 @@
-import { defineConfig } from 'tsup'
+import type { Options } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
+const config: Options = {
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
   format: ['esm'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
-})
+  external: ['pg', '@electric-sql/pglite'],
+}
+
+export default config

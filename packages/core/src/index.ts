@@ -8,6 +8,8 @@ export { normalizeState } from './normalize-state.js'
 export { defaultSyncPolicy, resolvePolicy } from './sync-policy.js'
 export { commandKey, commandSyncable, syncCommandKinds, toSyncCommand } from './sync-command.js'
 export { emptyState } from './model.js'
+export { runSync } from './run-sync.js'
+export { formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 
 export type {
   Channel,
@@ -37,4 +39,6 @@ export type {
   SyncWarning,
 } from './sync-command.js'
 export type { ExplainedLink, Explanation } from './explain.js'
+export type { RunSyncError, RunSyncEvent, RunSyncOptions, RunSyncPorts, RunSyncResult } from './run-sync.js'
+export type { PlanFile, PlanFileError } from './plan-file.js'
 export type { ApplyReport, CommandOutcome, GroupSource, PlanApplier, SyncStateSource } from './ports.js'

@@ -1,5 +1,5 @@
 import { match } from 'ts-pattern'
-import type { SyncableRef, SyncState, User } from './model.js'
+import type { ChannelMember, Role, SyncableRef, SyncState, TeamMember, User } from './model.js'
 import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './sync-policy.js'
 import {
   syncCommandKinds,
@@ -11,9 +11,8 @@ import {
   type SyncPlan,
   type SyncWarning,
 } from './sync-command.js'
-import { indexState, unknown, type LiveLink, type StateIndex } from './internal/state-index.js'
-import { groupNames, inAnyLinkedGroup, indexedRole, isBypassed, isExemptFromRemoval, roleReason } from './internal/indexed-role.js'
-import { fingerprintState, fingerprintTarget } from './fingerprint.js'
+import { indexState, unknown, type LiveLink, type StateIndex, type SyncableSlot } from './internal/state-index.js'
+import { fingerprintsOf } from './fingerprint.js'
 
 type TeamRemoval = Extract<SyncCommand, { kind: 'removeTeamMember' }> & { readonly reason: string }
 type ChannelRemoval = Extract<SyncCommand, { kind: 'removeChannelMember' }> & { readonly reason: string }
@@ -22,112 +21,320 @@ type Removal = TeamRemoval | ChannelRemoval
 /**
  * Computes the commands that bring memberships and admin roles in line with the groups: role
  * changes, team adds, channel adds, channel removals, team removals, each sorted by (syncable id,
- * user id). Removals past the policy's limits go to `held`. Pure, total and deterministic.
+ * user id). Removals past the policy's limits go to `held`. Pure, total and deterministic; linear
+ * in the size of the state (each team is planned, then its channels, over typed-array stamps).
  */
 export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncPlan {
   const policy = resolvePolicy(policyInput)
   const index = indexState(state)
-  const warnings: SyncWarning[] = [...index.warnings]
-  const frozen = frozenSyncables(index, warnings)
-  const unknownUsers = new Set<string>()
-  const userOf = (userId: string, where: string): User | undefined => {
-    const user = index.users.get(userId)
-    if (user === undefined && !unknownUsers.has(`${where}:${userId}`)) {
-      unknownUsers.add(`${where}:${userId}`)
-      warnings.push(unknown('user', userId, where))
-    }
-    return user
+  const out = new Planner(index, policy)
+  for (let t = 0; t < index.teamCount; t++) {
+    if (!(index.syncables[t] as SyncableSlot).live) continue
+    out.planTeam(t)
+    for (const c of index.channelsOfTeam[t] ?? []) out.planChannel(c)
   }
 
-  const teamRemovals = planTeamRemovals(index, policy, frozen, userOf)
-  const removedFromTeam = new Map<string, Set<string>>()
-  for (const r of teamRemovals) {
-    let set = removedFromTeam.get(r.teamId)
-    if (set === undefined) removedFromTeam.set(r.teamId, (set = new Set()))
-    set.add(r.userId)
-  }
-  const leavesTeam = (teamId: string, userId: string): boolean => removedFromTeam.get(teamId)?.has(userId) === true
-
-  const channelRemovals = planChannelRemovals(index, policy, frozen, userOf, leavesTeam)
-  const removedFromChannel = new Set(channelRemovals.map((r) => `${r.channelId}:${r.userId}`))
-  // A member who leaves gets no role change first: the plan stays minimal.
-  const leaves = (kind: 'team' | 'channel', id: string, teamId: string, userId: string): boolean =>
-    leavesTeam(teamId, userId) || (kind === 'channel' && removedFromChannel.has(`${id}:${userId}`))
-  const roleChanges = planRoleChanges(index, policy, frozen, userOf, leaves)
-  const { teamAdds, channelAdds } = planAdds(index, policy, leavesTeam, warnings)
-
-  const unlimited: Removal[] = [...channelRemovals, ...teamRemovals]
-  const { kept, held } = applyLimits(unlimited, index, policy, warnings)
+  const { kept, held } = applyLimits([...out.channelRemovals, ...out.teamRemovals], index, policy, out.warnings)
   const keptSet = new Set<PlannedCommand>(kept)
-
   const commands: PlannedCommand[] = [
-    ...sortCommands(roleChanges.filter((c) => c.kind === 'setTeamMemberAdmin')),
-    ...sortCommands(roleChanges.filter((c) => c.kind === 'setChannelMemberAdmin')),
-    ...sortCommands(teamAdds),
-    ...sortCommands(channelAdds),
-    ...sortCommands(channelRemovals.filter((c) => keptSet.has(c))),
-    ...sortCommands(teamRemovals.filter((c) => keptSet.has(c))),
+    ...sortCommands(out.teamRoles),
+    ...sortCommands(out.channelRoles),
+    ...sortCommands(out.teamAdds),
+    ...sortCommands(out.channelAdds),
+    ...sortCommands(out.channelRemovals.filter((c) => keptSet.has(c))),
+    ...sortCommands(out.teamRemovals.filter((c) => keptSet.has(c))),
   ]
   const sortedHeld = [
     ...sortCommands(held.filter((c) => c.kind === 'removeChannelMember')),
     ...sortCommands(held.filter((c) => c.kind === 'removeTeamMember')),
   ]
-  const sortedWarnings = sortWarnings(warnings)
+  const warnings = sortWarnings(out.warnings)
 
   const counts = Object.fromEntries(syncCommandKinds.map((k) => [k, 0])) as Record<SyncCommandKind, number>
   for (const c of commands) counts[c.kind]++
+  let live = 0
   let constrained = 0
-  for (const id of index.liveTeams.keys()) if (index.teams.get(id)?.groupConstrained === true) constrained++
-  for (const id of index.liveChannels.keys()) if (index.channels.get(id)?.groupConstrained === true) constrained++
   let activeMemberships = 0
-  for (const rows of index.teamMembers.values()) for (const m of rows.values()) if (m.deleted !== true) activeMemberships++
-  for (const rows of index.channelMembers.values()) activeMemberships += rows.size
+  for (const s of index.syncables) {
+    if (s.live) live++
+    if (s.live && s.groupConstrained) constrained++
+    for (const row of s.rows) if (!isDeleted(row)) activeMemberships++
+  }
+  const { state: fingerprint, target: targetFingerprint } = fingerprintsOf(index, policy)
 
   return {
     commands,
     held: sortedHeld,
-    warnings: sortedWarnings,
+    warnings,
     stats: {
-      users: index.users.size,
+      users: index.users.length,
       groups: index.groups.size,
-      syncables: index.liveTeams.size + index.liveChannels.size,
+      syncables: live,
       constrainedSyncables: constrained,
       liveLinks: index.liveLinkCount,
       activeMemberships,
       commands: counts,
       held: sortedHeld.length,
-      warnings: sortedWarnings.length,
+      warnings: warnings.length,
     },
-    fingerprint: fingerprintState(state, policy),
-    targetFingerprint: fingerprintTarget(state),
+    fingerprint,
+    targetFingerprint,
     policy,
   }
 }
 
-type UserOf = (userId: string, where: string) => User | undefined
-type LeavesTeam = (teamId: string, userId: string) => boolean
+function isDeleted(row: TeamMember | ChannelMember): boolean {
+  return 'deleted' in row && row.deleted === true
+}
 
-/** Syncables linked to an unavailable group: their membership truth is unknown this run. */
-function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): ReadonlySet<string> {
-  const frozen = new Set<string>()
-  const bySyncable = (kind: 'team' | 'channel', map: ReadonlyMap<string, readonly LiveLink[]>) => {
-    const perGroup = new Map<string, SyncableRef[]>()
-    for (const [id, links] of map) {
-      for (const l of links) {
-        if (l.group.status !== 'unavailable') continue
-        frozen.add(`${kind}:${id}`)
-        let refs = perGroup.get(l.group.id)
-        if (refs === undefined) perGroup.set(l.group.id, (refs = []))
-        refs.push({ kind, id })
+/**
+ * The plan loops. Stamp arrays hold, per user slot, the slot of the syncable for which the fact is
+ * true ("member of", "in a linked group of", …), so they never need clearing between syncables.
+ */
+class Planner {
+  readonly teamRoles: PlannedCommand[] = []
+  readonly channelRoles: PlannedCommand[] = []
+  readonly teamAdds: PlannedCommand[] = []
+  readonly channelAdds: PlannedCommand[] = []
+  readonly teamRemovals: TeamRemoval[] = []
+  readonly channelRemovals: ChannelRemoval[] = []
+  readonly warnings: SyncWarning[]
+  readonly #index: StateIndex
+  readonly #policy: SyncPolicy
+  readonly #frozen: boolean[]
+  readonly #unknownSeen = new Set<string>()
+  // Team-level stamps stay valid while the team's channels are planned right after it.
+  readonly #tMember: Int32Array
+  readonly #tRow: Int32Array
+  readonly #tGroup: Int32Array
+  readonly #tAdmin: Int32Array
+  readonly #tRemoved: Int32Array
+  readonly #tAdded: Int32Array
+  readonly #cMember: Int32Array
+  readonly #cGroup: Int32Array
+  readonly #cAdmin: Int32Array
+  readonly #cHistory: Int32Array
+  readonly #cSeen: Int32Array
+
+  constructor(index: StateIndex, policy: SyncPolicy) {
+    this.#index = index
+    this.#policy = policy
+    this.warnings = [...index.warnings]
+    this.#frozen = frozenSyncables(index, this.warnings)
+    const n = index.users.length
+    const stamp = () => new Int32Array(n).fill(-1)
+    this.#tMember = stamp()
+    this.#tRow = stamp()
+    this.#tGroup = stamp()
+    this.#tAdmin = stamp()
+    this.#tRemoved = stamp()
+    this.#tAdded = stamp()
+    this.#cMember = stamp()
+    this.#cGroup = stamp()
+    this.#cAdmin = stamp()
+    this.#cHistory = stamp()
+    this.#cSeen = stamp()
+  }
+
+  planTeam(t: number): void {
+    const team = this.#index.syncables[t] as SyncableSlot
+    const policy = this.#policy
+    const users = this.#index.users
+    const [member, row, group, admin, removed, added] = [this.#tMember, this.#tRow, this.#tGroup, this.#tAdmin, this.#tRemoved, this.#tAdded]
+    stampLinks(team.links, t, group, admin)
+    for (let i = 0; i < team.rows.length; i++) {
+      const u = team.rowUsers[i] as number
+      if (u < 0) continue
+      member[u] = t
+      row[u] = i
+    }
+
+    const roleSynced = team.groupConstrained || (policy.roleSync === 'allLinked' && team.links.length > 0)
+    const removing = team.groupConstrained && this.#frozen[t] !== true
+    for (let i = 0; i < team.rows.length; i++) {
+      const r = team.rows[i] as TeamMember
+      if (r.deleted === true) continue
+      const u = team.rowUsers[i] as number
+      if (u < 0) {
+        if (roleSynced || team.groupConstrained) this.#unknownUser(r.userId, team.ref)
+        continue
+      }
+      const user = users[u] as User
+      if (removing && group[u] !== t && !this.#exempt(user)) {
+        removed[u] = t
+        this.teamRemovals.push({ kind: 'removeTeamMember', teamId: team.ref.id, userId: r.userId, reason: `in no group linked to group-synced team ${team.name} (also leaves its channels)` })
+        continue
+      }
+      const change = roleSynced ? this.#roleChange(user, r, admin[u] === t, t, team.links) : undefined
+      if (change !== undefined) this.teamRoles.push({ kind: 'setTeamMemberAdmin', teamId: team.ref.id, userId: r.userId, ...change })
+    }
+
+    for (const l of team.links) {
+      if (!l.link.autoAdd) continue
+      for (const u of l.members) {
+        if (added[u] === t) continue
+        if (member[u] === t) {
+          const existing = team.rows[row[u] as number] as TeamMember
+          if (existing.deleted !== true || !policy.reAddRemovedMembers) continue
+        }
+        const user = users[u] as User
+        if (user.deactivated === true) continue
+        added[u] = t
+        const how = member[u] === t ? 're-add (left or was removed)' : 'auto-add'
+        this.teamAdds.push(this.#add('team', team, user, admin[u] === t, `${how} via ${l.group.name}`))
       }
     }
-    return perGroup
   }
-  const teams = bySyncable('team', index.liveTeams)
-  const channels = bySyncable('channel', index.liveChannels)
+
+  planChannel(c: number): void {
+    const channel = this.#index.syncables[c] as SyncableSlot
+    const t = channel.teamSlot
+    const team = this.#index.syncables[t] as SyncableSlot
+    const policy = this.#policy
+    const users = this.#index.users
+    const [member, group, admin, history, seen] = [this.#cMember, this.#cGroup, this.#cAdmin, this.#cHistory, this.#cSeen]
+    stampLinks(channel.links, c, group, admin)
+    for (const u of channel.rowUsers) if (u >= 0) member[u] = c
+    for (const u of channel.history) history[u] = c
+
+    const roleSynced = channel.groupConstrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
+    const removing = channel.groupConstrained && this.#frozen[c] !== true
+    for (let i = 0; i < channel.rows.length; i++) {
+      const r = channel.rows[i] as ChannelMember
+      const u = channel.rowUsers[i] as number
+      if (u < 0) {
+        if (roleSynced || channel.groupConstrained) this.#unknownUser(r.userId, channel.ref)
+        continue
+      }
+      // Leaving the team takes the user out of its channels: no channel command of its own.
+      if (this.#tRemoved[u] === t) continue
+      const user = users[u] as User
+      if (removing && group[u] !== c && !this.#exempt(user)) {
+        this.channelRemovals.push({ kind: 'removeChannelMember', channelId: channel.ref.id, userId: r.userId, reason: `in no group linked to group-synced channel ${channel.name}` })
+        continue
+      }
+      const change = roleSynced ? this.#roleChange(user, r, admin[u] === c, c, channel.links) : undefined
+      if (change !== undefined) this.channelRoles.push({ kind: 'setChannelMemberAdmin', channelId: channel.ref.id, userId: r.userId, ...change })
+    }
+
+    for (const l of channel.links) {
+      if (!l.link.autoAdd) continue
+      for (const u of l.members) {
+        if (member[u] === c || seen[u] === c) continue
+        seen[u] = c
+        if (!policy.reAddRemovedMembers && history[u] === c) continue
+        const user = users[u] as User
+        if (user.deactivated === true) continue
+        if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
+        const how = history[u] === c ? 're-add' : 'auto-add'
+        this.channelAdds.push(this.#add('channel', channel, user, admin[u] === c, `${how} via ${l.group.name}`))
+      }
+    }
+  }
+
+  /** Makes sure a channel add has its team membership: already there, planned, or added now. */
+  #joinsTeam(u: number, user: User, t: number, team: SyncableSlot, channel: SyncableSlot, via: LiveLink): boolean {
+    const teamRow = this.#tMember[u] === t ? (team.rows[this.#tRow[u] as number] as TeamMember) : undefined
+    const removedNow = this.#tRemoved[u] === t
+    if ((teamRow !== undefined && teamRow.deleted !== true && !removedNow) || this.#tAdded[u] === t) return true
+    let cause: 'leftTeam' | 'notInTeamGroups' | undefined
+    if (removedNow) cause = 'notInTeamGroups'
+    else if (teamRow?.deleted === true && !this.#policy.reAddRemovedMembers) cause = 'leftTeam'
+    // Adding to a group-synced team someone the same sync would remove is flapping (Mattermost does it).
+    else if (team.groupConstrained && this.#tGroup[u] !== t && !this.#exempt(user)) cause = 'notInTeamGroups'
+    if (cause !== undefined) {
+      this.warnings.push({
+        kind: 'channelAddSkipped',
+        channelId: channel.ref.id,
+        userId: user.id,
+        cause,
+        message:
+          cause === 'leftTeam'
+            ? `${user.username} is in ${via.group.name} (auto-add to channel ${channel.name}) but left or was removed from team ${team.name}; not re-added`
+            : `${user.username} is in ${via.group.name} (auto-add to channel ${channel.name}) but in no group of group-synced team ${team.name}; skipped so the next run does not remove them again`,
+      })
+      return false
+    }
+    this.#tAdded[u] = t
+    this.teamAdds.push(this.#add('team', team, user, this.#tAdmin[u] === t, `joins team for channel ${channel.name} (auto-add via ${via.group.name})`))
+    return true
+  }
+
+  #add(kind: 'team' | 'channel', target: SyncableSlot, user: User, inAdminGroup: boolean, how: string): PlannedCommand {
+    const role = this.#role(user, inAdminGroup)
+    const reason = `${how}; ${match(role)
+      .with('guest', () => 'guest account, added as guest')
+      .with('admin', () => `admin via ${adminGroupNames(target.links, this.#index.userSlot.get(user.id) ?? -1)}`)
+      .with('member', () => (this.#bypassed(user) ? 'system admin (bypass), added as member' : 'member (no scheme-admin group)'))
+      .exhaustive()}`
+    return kind === 'team'
+      ? { kind: 'addTeamMember', teamId: target.ref.id, userId: user.id, role, reason }
+      : { kind: 'addChannelMember', channelId: target.ref.id, userId: user.id, role, reason }
+  }
+
+  /** The add-time rule of `decideRole`, over the stamps. */
+  #role(user: User, inAdminGroup: boolean): Role {
+    if (user.systemRole === 'guest') return 'guest'
+    if (this.#bypassed(user)) return 'member'
+    return inAdminGroup ? 'admin' : 'member'
+  }
+
+  #roleChange(user: User, row: TeamMember | ChannelMember, inAdminGroup: boolean, s: number, links: readonly LiveLink[]): { schemeAdmin: boolean; reason: string } | undefined {
+    // Bots keep their flags (divergence: Mattermost rewrites them too, mattermost/mattermost#34559).
+    if (row.schemeGuest || user.isBot === true || this.#bypassed(user)) return undefined
+    const want = this.#role(user, inAdminGroup) === 'admin'
+    if (want === row.schemeAdmin || (!want && this.#frozen[s] === true)) return undefined
+    const slot = this.#index.userSlot.get(user.id) ?? -1
+    return { schemeAdmin: want, reason: want ? `promote: admin via ${adminGroupNames(links, slot)}` : 'demote: in no scheme-admin group linked here' }
+  }
+
+  #bypassed(user: User): boolean {
+    return user.systemRole === 'admin' && this.#policy.sysadmins === 'bypass'
+  }
+
+  /** Bots and bypassed system admins are never removed by a sync. */
+  #exempt(user: User): boolean {
+    return user.isBot === true || this.#bypassed(user)
+  }
+
+  #unknownUser(userId: string, ref: SyncableRef): void {
+    const key = `${ref.kind}:${ref.id}:${userId}`
+    if (this.#unknownSeen.has(key)) return
+    this.#unknownSeen.add(key)
+    this.warnings.push(unknown('user', userId, `${ref.kind} ${ref.id} membership`))
+  }
+}
+
+function stampLinks(links: readonly LiveLink[], s: number, group: Int32Array, admin: Int32Array): void {
+  for (const l of links) {
+    const members = l.members
+    if (l.link.schemeAdmin) for (const u of members) group[u] = admin[u] = s
+    else for (const u of members) group[u] = s
+  }
+}
+
+function adminGroupNames(links: readonly LiveLink[], u: number): string {
+  const names: string[] = []
+  for (const l of links) if (l.link.schemeAdmin && l.members.includes(u)) names.push(l.group.name)
+  return names.sort().join(', ')
+}
+
+/** Syncables linked to an unavailable group: their membership truth is unknown this run. */
+function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): boolean[] {
+  const frozen: boolean[] = index.syncables.map(() => false)
+  const perGroup = new Map<string, SyncableRef[]>()
+  index.syncables.forEach((s, i) => {
+    for (const l of s.links) {
+      if (l.group.status !== 'unavailable') continue
+      frozen[i] = true
+      let refs = perGroup.get(l.group.id)
+      if (refs === undefined) perGroup.set(l.group.id, (refs = []))
+      refs.push(s.ref)
+    }
+  })
   for (const group of index.groups.values()) {
     if (group.status !== 'unavailable' || group.deleted === true) continue
-    const syncables = [...(teams.get(group.id) ?? []), ...(channels.get(group.id) ?? [])]
+    const syncables = (perGroup.get(group.id) ?? []).sort((a, b) => compare(a.kind, b.kind) || compare(a.id, b.id))
     warnings.push({
       kind: 'unavailableGroup',
       groupId: group.id,
@@ -139,194 +346,30 @@ function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): ReadonlySe
   return frozen
 }
 
-function roleSynced(index: StateIndex, policy: SyncPolicy, ref: SyncableRef, links: readonly LiveLink[]): boolean {
-  const constrained = ref.kind === 'team' ? index.teams.get(ref.id)?.groupConstrained : index.channels.get(ref.id)?.groupConstrained
-  return constrained === true || (policy.roleSync === 'allLinked' && links.length > 0)
-}
-
-function planRoleChanges(
-  index: StateIndex,
-  policy: SyncPolicy,
-  frozen: ReadonlySet<string>,
-  userOf: UserOf,
-  leaves: (kind: 'team' | 'channel', id: string, teamId: string, userId: string) => boolean,
-): PlannedCommand[] {
-  const out: PlannedCommand[] = []
-  const visit = (kind: 'team' | 'channel', id: string, links: readonly LiveLink[], rows: Iterable<{ userId: string; schemeAdmin: boolean; schemeGuest: boolean; deleted?: boolean }>, teamId: string) => {
-    const ref: SyncableRef = { kind, id }
-    if (!roleSynced(index, policy, ref, links)) return
-    const isFrozen = frozen.has(`${kind}:${id}`)
-    for (const row of rows) {
-      if (row.deleted === true || row.schemeGuest) continue
-      const user = userOf(row.userId, `${kind} ${id} membership`)
-      // Bots and deactivated users keep their flags: nobody acts through them (divergence: Mattermost rewrites them).
-      if (user === undefined || user.isBot === true || user.deactivated === true || isBypassed(user, policy)) continue
-      if (leaves(kind, id, teamId, row.userId)) continue
-      const wantAdmin = indexedRole(user, links, policy) === 'admin'
-      if (wantAdmin === row.schemeAdmin) continue
-      if (!wantAdmin && isFrozen) continue
-      const reason = wantAdmin
-        ? `promote: admin via ${groupNames(user.id, links, (l) => l.link.schemeAdmin).join(', ')}`
-        : `demote: in no scheme-admin group linked to this ${kind}`
-      out.push(
-        kind === 'team'
-          ? { kind: 'setTeamMemberAdmin', teamId: id, userId: row.userId, schemeAdmin: wantAdmin, reason }
-          : { kind: 'setChannelMemberAdmin', channelId: id, userId: row.userId, schemeAdmin: wantAdmin, reason },
-      )
-    }
-  }
-  for (const [id, links] of index.liveTeams) visit('team', id, links, index.teamMembers.get(id)?.values() ?? [], id)
-  for (const [id, links] of index.liveChannels) {
-    const teamId = index.channels.get(id)?.teamId ?? ''
-    visit('channel', id, links, index.channelMembers.get(id)?.values() ?? [], teamId)
-  }
-  return out
-}
-
-/** Who a removal may name: active members not in any of the syncable's own live linked groups. */
-function removable(user: User | undefined, userId: string, links: readonly LiveLink[], policy: SyncPolicy): user is User {
-  return user !== undefined && !isExemptFromRemoval(user, policy) && !inAnyLinkedGroup(userId, links)
-}
-
-function planTeamRemovals(index: StateIndex, policy: SyncPolicy, frozen: ReadonlySet<string>, userOf: UserOf): TeamRemoval[] {
-  const out: TeamRemoval[] = []
-  for (const [teamId, links] of index.liveTeams) {
-    if (index.teams.get(teamId)?.groupConstrained !== true || frozen.has(`team:${teamId}`)) continue
-    for (const row of index.teamMembers.get(teamId)?.values() ?? []) {
-      if (row.deleted === true) continue
-      if (!removable(userOf(row.userId, `team ${teamId} membership`), row.userId, links, policy)) continue
-      out.push({ kind: 'removeTeamMember', teamId, userId: row.userId, reason: 'in no group linked to this group-synced team (also leaves its channels)' })
-    }
-  }
-  return out
-}
-
-function planChannelRemovals(index: StateIndex, policy: SyncPolicy, frozen: ReadonlySet<string>, userOf: UserOf, leavesTeam: LeavesTeam): ChannelRemoval[] {
-  const out: ChannelRemoval[] = []
-  for (const [channelId, links] of index.liveChannels) {
-    const channel = index.channels.get(channelId)
-    if (channel?.groupConstrained !== true || frozen.has(`channel:${channelId}`)) continue
-    for (const row of index.channelMembers.get(channelId)?.values() ?? []) {
-      if (leavesTeam(channel.teamId, row.userId)) continue
-      if (!removable(userOf(row.userId, `channel ${channelId} membership`), row.userId, links, policy)) continue
-      out.push({ kind: 'removeChannelMember', channelId, userId: row.userId, reason: 'in no group linked to this group-synced channel' })
-    }
-  }
-  return out
-}
-
-function planAdds(index: StateIndex, policy: SyncPolicy, leavesTeam: LeavesTeam, warnings: SyncWarning[]) {
-  const teamAdds: PlannedCommand[] = []
-  const channelAdds: PlannedCommand[] = []
-  const plannedTeam = new Map<string, Set<string>>()
-  const addTeam = (teamId: string, user: User, links: readonly LiveLink[], reason: string) => {
-    let set = plannedTeam.get(teamId)
-    if (set === undefined) plannedTeam.set(teamId, (set = new Set()))
-    if (set.has(user.id)) return
-    set.add(user.id)
-    const role = indexedRole(user, links, policy)
-    teamAdds.push({ kind: 'addTeamMember', teamId, userId: user.id, role, reason: `${reason}; ${roleReason(role, user, links, policy)}` })
-  }
-  const addable = (userId: string): User | undefined => {
-    const user = index.users.get(userId)
-    return user === undefined || user.deactivated === true ? undefined : user
-  }
-
-  for (const [teamId, links] of index.liveTeams) {
-    const rows = index.teamMembers.get(teamId)
-    for (const l of links) {
-      if (!l.link.autoAdd) continue
-      for (const userId of l.members) {
-        const row = rows?.get(userId)
-        if (row !== undefined && (row.deleted !== true || !policy.reAddRemovedMembers)) continue
-        const user = addable(userId)
-        if (user === undefined) continue
-        addTeam(teamId, user, links, `${row === undefined ? 'auto-add' : 're-add (was removed or left)'} via ${l.group.name}`)
-      }
-    }
-  }
-
-  for (const [channelId, links] of index.liveChannels) {
-    const channel = index.channels.get(channelId)
-    if (channel === undefined) continue
-    const teamId = channel.teamId
-    const teamLinks = index.liveTeams.get(teamId) ?? []
-    const team = index.teams.get(teamId)
-    const rows = index.channelMembers.get(channelId)
-    const history = index.channelHistory.get(channelId)
-    const seen = new Set<string>()
-    for (const l of links) {
-      if (!l.link.autoAdd) continue
-      for (const userId of l.members) {
-        if (seen.has(userId) || rows?.has(userId) === true) continue
-        seen.add(userId)
-        if (!policy.reAddRemovedMembers && history?.has(userId) === true) continue
-        const user = addable(userId)
-        if (user === undefined) continue
-        const teamRow = index.teamMembers.get(teamId)?.get(userId)
-        const activeInTeam = teamRow !== undefined && teamRow.deleted !== true && !leavesTeam(teamId, userId)
-        if (!activeInTeam && plannedTeam.get(teamId)?.has(userId) !== true) {
-          const skip = channelAddObstacle(teamRow?.deleted === true, leavesTeam(teamId, userId), team?.groupConstrained === true, user, teamLinks, policy)
-          if (skip !== undefined) {
-            warnings.push({
-              kind: 'channelAddSkipped',
-              channelId,
-              userId,
-              cause: skip,
-              message:
-                skip === 'leftTeam'
-                  ? `${user.username} is in ${l.group.name} (auto-add to channel ${channel.name}) but left or was removed from team ${team?.name ?? teamId}; not re-added`
-                  : `${user.username} is in ${l.group.name} (auto-add to channel ${channel.name}) but in no group of group-synced team ${team?.name ?? teamId}; skipped so the next run does not remove them again`,
-            })
-            continue
-          }
-          addTeam(teamId, user, teamLinks, `joins team for channel ${channel.name} (auto-add via ${l.group.name})`)
-        }
-        const role = indexedRole(user, links, policy)
-        channelAdds.push({ kind: 'addChannelMember', channelId, userId, role, reason: `${history?.has(userId) === true ? 're-add' : 'auto-add'} via ${l.group.name}; ${roleReason(role, user, links, policy)}` })
-      }
-    }
-  }
-  return { teamAdds, channelAdds }
-}
-
-function channelAddObstacle(
-  leftTeam: boolean,
-  removedThisRun: boolean,
-  teamConstrained: boolean,
-  user: User,
-  teamLinks: readonly LiveLink[],
-  policy: SyncPolicy,
-): 'leftTeam' | 'notInTeamGroups' | undefined {
-  if (removedThisRun) return 'notInTeamGroups'
-  if (leftTeam && !policy.reAddRemovedMembers) return 'leftTeam'
-  // Adding to a group-synced team someone the same sync would remove is flapping (Mattermost does it).
-  if (teamConstrained && !isExemptFromRemoval(user, policy) && !inAnyLinkedGroup(user.id, teamLinks)) return 'notInTeamGroups'
-  return undefined
-}
-
 function applyLimits(removals: readonly Removal[], index: StateIndex, policy: SyncPolicy, warnings: SyncWarning[]) {
   const { maxRemovalFraction, maxRemovals, fractionMinRemovals } = policy.limits
-  const perSyncable = new Map<string, Removal[]>()
+  const perSyncable = new Map<number, Removal[]>()
   for (const r of removals) {
-    const key = r.kind === 'removeTeamMember' ? `team:${r.teamId}` : `channel:${r.channelId}`
-    let list = perSyncable.get(key)
-    if (list === undefined) perSyncable.set(key, (list = []))
+    const s = r.kind === 'removeTeamMember' ? index.syncableSlot.team.get(r.teamId) : index.syncableSlot.channel.get(r.channelId)
+    if (s === undefined) throw new Error(`planned removal on an unknown syncable: ${JSON.stringify(r)}`)
+    let list = perSyncable.get(s)
+    if (list === undefined) perSyncable.set(s, (list = []))
     list.push(r)
   }
   const held: HeldCommand[] = []
   let kept: Removal[] = []
-  for (const [key, list] of [...perSyncable].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const [kind, id] = splitKey(key)
-    const active = activeMemberCount(index, kind, id)
+  for (const [s, list] of perSyncable) {
+    const target = index.syncables[s] as SyncableSlot
+    let active = 0
+    for (const row of target.rows) if (!isDeleted(row)) active++
     if (list.length >= fractionMinRemovals && list.length > maxRemovalFraction * active) {
-      const hold: HoldReason = { kind: 'maxRemovalFraction', syncable: { kind, id }, removals: list.length, activeMembers: active, limit: maxRemovalFraction }
+      const hold: HoldReason = { kind: 'maxRemovalFraction', syncable: target.ref, removals: list.length, activeMembers: active, limit: maxRemovalFraction }
       for (const r of list) held.push({ ...r, hold })
       warnings.push({
         kind: 'removalsHeld',
         hold,
         count: list.length,
-        message: `${kind} ${nameOf(index, kind, id)} would lose ${list.length} of ${active} members (more than ${Math.round(maxRemovalFraction * 100)} %): removals held for review`,
+        message: `${target.ref.kind} ${target.name} would lose ${list.length} of ${active} members (more than ${Math.round(maxRemovalFraction * 100)} %): removals held for review`,
       })
     } else kept.push(...list)
   }
@@ -337,22 +380,6 @@ function applyLimits(removals: readonly Removal[], index: StateIndex, policy: Sy
     kept = []
   }
   return { kept, held }
-}
-
-function splitKey(key: string): ['team' | 'channel', string] {
-  const i = key.indexOf(':')
-  return [key.slice(0, i) === 'team' ? 'team' : 'channel', key.slice(i + 1)]
-}
-
-function activeMemberCount(index: StateIndex, kind: 'team' | 'channel', id: string): number {
-  if (kind === 'channel') return index.channelMembers.get(id)?.size ?? 0
-  let n = 0
-  for (const m of index.teamMembers.get(id)?.values() ?? []) if (m.deleted !== true) n++
-  return n
-}
-
-function nameOf(index: StateIndex, kind: 'team' | 'channel', id: string): string {
-  return (kind === 'team' ? index.teams.get(id)?.name : index.channels.get(id)?.name) ?? id
 }
 
 function syncableId(c: PlannedCommand): string {

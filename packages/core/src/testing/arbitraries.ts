@@ -170,26 +170,48 @@ export function syncStateArb(sizes: StateSizes = {}): fc.Arbitrary<SyncState> {
           groups: sequence(groupIds.map((id) => groupArb(userIds, id))),
           teams: sequence(teamIds.map((id) => teamArb(id))),
           channels: sequence(channelIds.map((id) => channelArb(teamIds, id))),
-          teamPairs: pairsArb(teamIds, userIds, maxTeams * maxUsers),
-          channelPairs: pairsArb(channelIds, userIds, maxChannels * maxUsers),
-          historyPairs: pairsArb(channelIds, userIds, maxChannels * 2),
           linkPairs: pairsArb(groupIds, [...teamIds.map((id) => `team:${id}`), ...channelIds.map((id) => `channel:${id}`)], maxGroups * 4),
         })
-        .chain(({ users, groups, teams, channels, teamPairs, channelPairs, historyPairs, linkPairs }) =>
-          fc
+        .chain(({ users, groups, teams, channels, linkPairs }) => {
+          // Most memberships come from the groups linked to the syncable, so "member and in a linked
+          // group" (promotions, demotions, keeps) is common; strays (removals) are drawn as well.
+          const membersOf = new Map(groups.map((g) => [g.id, g.memberIds]))
+          const candidates = (kind: 'team' | 'channel') => {
+            const pairs = new Map<string, [string, string]>()
+            for (const [g, s] of linkPairs) {
+              const ref = toRef(s)
+              if (ref.kind !== kind) continue
+              for (const u of membersOf.get(g) ?? []) pairs.set(`${ref.id}\u0000${u}`, [ref.id, u])
+            }
+            return [...pairs.values()]
+          }
+          const fromGroups = (kind: 'team' | 'channel'): fc.Arbitrary<[string, string][]> => {
+            const list = candidates(kind)
+            return list.length === 0 ? fc.constant([]) : fc.subarray(list)
+          }
+          const merge = (a: [string, string][], b: [string, string][]) => [...new Map([...a, ...b].map((p) => [`${p[0]}\u0000${p[1]}`, p])).values()]
+          return fc
             .record({
-              links: sequence(linkPairs.map(([g, s]) => groupLinkArb(g, toRef(s)))),
-              teamMembers: sequence(teamPairs.map(([t, u]) => teamMemberArb(t, u))),
-              channelMembers: sequence(channelPairs.map(([c, u]) => channelMemberArb(c, u))),
+              teamPairs: fc.tuple(fromGroups('team'), pairsArb(teamIds, userIds, maxTeams * maxUsers)).map(([a, b]) => merge(a, b)),
+              channelPairs: fc.tuple(fromGroups('channel'), pairsArb(channelIds, userIds, maxChannels * maxUsers)).map(([a, b]) => merge(a, b)),
+              historyPairs: pairsArb(channelIds, userIds, maxChannels * 2),
             })
-            .map(({ links, teamMembers, channelMembers }): SyncState => {
-              // Mattermost writes a history row on every channel join: current members have one.
-              const history = new Map<string, ChannelHistory>()
-              for (const m of channelMembers) history.set(`${m.channelId}\u0000${m.userId}`, { channelId: m.channelId, userId: m.userId })
-              for (const [c, u] of historyPairs) history.set(`${c}\u0000${u}`, { channelId: c, userId: u })
-              return { users, groups, teams, channels, links, teamMembers, channelMembers, channelHistory: [...history.values()] }
-            }),
-        ),
+            .chain(({ teamPairs, channelPairs, historyPairs }) =>
+              fc
+                .record({
+                  links: sequence(linkPairs.map(([g, s]) => groupLinkArb(g, toRef(s)))),
+                  teamMembers: sequence(teamPairs.map(([t, u]) => teamMemberArb(t, u))),
+                  channelMembers: sequence(channelPairs.map(([c, u]) => channelMemberArb(c, u))),
+                })
+                .map(({ links, teamMembers, channelMembers }): SyncState => {
+                  // Mattermost writes a history row on every channel join: current members have one.
+                  const history = new Map<string, ChannelHistory>()
+                  for (const m of channelMembers) history.set(`${m.channelId}\u0000${m.userId}`, { channelId: m.channelId, userId: m.userId })
+                  for (const [c, u] of historyPairs) history.set(`${c}\u0000${u}`, { channelId: c, userId: u })
+                  return { users, groups, teams, channels, links, teamMembers, channelMembers, channelHistory: [...history.values()] }
+                }),
+            )
+        }),
     )
 }
 

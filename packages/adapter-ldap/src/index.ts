@@ -1,0 +1,31 @@
+export { readDirectory } from './read-directory.js'
+export { readLdif } from './read-ldif.js'
+export { parseLdif } from './parse-ldif.js'
+export { resolveGroups } from './resolve-groups.js'
+export { linksFromRules, parseLinkRules } from './link-rules.js'
+export { flattenGroups } from './flatten-groups.js'
+export { ldapPresets, parseLdapConfig, resolveLdapConfig } from './ldap-directory-config.js'
+export { dnKey, escapeDnValue, isDnKeyWithin, normalizeDn, parseDn } from './normalize-dn.js'
+export { readRangedValues } from './read-ranged-values.js'
+
+export type { DirectoryGroup, DirectorySnapshot, DirectoryUser, DirectoryWarning } from './directory-snapshot.js'
+export type {
+  DisabledRule,
+  LdapAttributeNames,
+  LdapConfigError,
+  LdapDirectoryConfig,
+  LdapPreset,
+  LdapPresetDefaults,
+  LdapTlsConfig,
+  ResolvedLdapConfig,
+} from './ldap-directory-config.js'
+export type { LdapError, LdapErrorKind } from './to-ldap-error.js'
+export type { LdifError } from './read-ldif.js'
+export type { LdifAttribute, LdifEntry, LdifParseError, LdifWarning, ParsedLdif } from './parse-ldif.js'
+export type { AmbiguousMatch, MatchBy, ResolvedGroups, UnmatchedUser } from './resolve-groups.js'
+export type { LinkRule, LinkRuleError, LinksFromRules, LinkWarning } from './link-rules.js'
+export type { FlatGroup, GroupNode } from './flatten-groups.js'
+export type { DnAttribute, DnSyntaxError } from './normalize-dn.js'
+export type { AttributeValue, DirectoryEntry } from './directory-entry.js'
+export type { FetchRange, RangeError } from './read-ranged-values.js'
+export type { UnsupportedFilterError } from './match-filter.js'

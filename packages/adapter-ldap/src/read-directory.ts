@@ -1,0 +1,147 @@
+import type { ConnectionOptions } from 'node:tls'
+import { isIP } from 'node:net'
+import { Client, type Entry } from 'ldapts'
+import { err, errAsync, ResultAsync } from 'neverthrow'
+import { buildSnapshot, type GroupEntryInput } from './build-snapshot.js'
+import { fromLdapEntry, toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
+import type { DirectorySnapshot, DirectoryWarning } from './directory-snapshot.js'
+import { resolveLdapConfig, type LdapDirectoryConfig, type ResolvedLdapConfig } from './ldap-directory-config.js'
+import { findRange, readRangedValues } from './read-ranged-values.js'
+import { ConnectionLostError, EmptyDirectoryError, toLdapError, type LdapError, type ReadPhase } from './to-ldap-error.js'
+
+function toEntry(e: Entry): DirectoryEntry {
+  return fromLdapEntry(e)
+}
+
+function attributeLists(c: ResolvedLdapConfig): { users: string[]; groups: string[]; binary: string[] } {
+  const a = c.attributes
+  const disabledAttr = c.disabled.kind === 'none' ? [] : [c.disabled.attribute]
+  const users = [...new Set([a.username, a.userId, a.email, ...disabledAttr])]
+  const groups = [...new Set([a.groupName, a.groupId, ...a.member, ...(a.memberUid === '' ? [] : [a.memberUid]), ...(c.preset === 'freeipa' ? ['ipaExternalMember'] : [])])]
+  // ldapts matches explicit buffer attributes by the server's spelling; list the usual ones.
+  const binary = c.idFormat === 'guid' ? [...new Set([a.userId, a.groupId, a.userId.toLowerCase(), a.groupId.toLowerCase(), 'objectGUID'])] : []
+  return { users, groups, binary }
+}
+
+function tlsOptions(c: ResolvedLdapConfig, url: URL): ConnectionOptions {
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  return {
+    ...(c.tls.ca !== undefined ? { ca: [c.tls.ca] } : {}),
+    rejectUnauthorized: c.tls.rejectUnauthorized,
+    host,
+    // SNI takes host names only; an IP is checked against the certificate's IP SANs.
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+  }
+}
+
+async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: ReadPhase }): Promise<DirectorySnapshot> {
+  const parsedUrl = new URL(url)
+  const secure = parsedUrl.protocol === 'ldaps:'
+  const client = new Client({
+    url,
+    timeout: c.timeoutMs,
+    connectTimeout: c.connectTimeoutMs,
+    ...(secure ? { tlsOptions: tlsOptions(c, parsedUrl) } : {}),
+  })
+  try {
+    progress.phase = 'connect'
+    if (c.tls.startTls) {
+      progress.phase = 'startTls'
+      await client.startTLS(tlsOptions(c, parsedUrl))
+    }
+    progress.phase = 'bind'
+    await client.bind(c.bindDn, c.password).catch((e: unknown) => {
+      // ldapts connects lazily inside bind: no connection afterwards means connecting failed.
+      if (!client.isConnected) progress.phase = 'connect'
+      throw e
+    })
+    progress.phase = 'read'
+    const lists = attributeLists(c)
+    // ldapts reconnects silently (and unauthenticated) when a connection dropped between operations;
+    // an anonymous read would see fewer attributes, so treat it as a lost connection instead.
+    const ensureBound = (): void => {
+      if (!client.isBound) throw new ConnectionLostError('the connection dropped between two searches')
+    }
+    const warnings: DirectoryWarning[] = []
+    const paged = async function* (base: string, filter: string, attributes: string[]): AsyncGenerator<DirectoryEntry> {
+      ensureBound()
+      const pages = client.searchPaginated(base, {
+        scope: 'sub',
+        filter,
+        attributes,
+        explicitBufferAttributes: lists.binary,
+        paged: { pageSize: c.pageSize },
+      })
+      for await (const page of pages) {
+        for (const e of page.searchEntries) yield toEntry(e)
+        for (const ref of page.searchReferences) warnings.push({ kind: 'referralIgnored', url: ref })
+      }
+    }
+    const users: DirectoryEntry[] = []
+    for await (const e of paged(c.usersDn, c.userFilter, lists.users)) users.push(e)
+    const groups: GroupEntryInput[] = []
+    for await (const e of paged(c.groupsDn, c.groupFilter, lists.groups)) groups.push({ entry: e })
+
+    if (c.rangeRetrieval) {
+      for (const [i, g] of groups.entries()) {
+        const ranged = c.attributes.member.filter((m) => findRange(g.entry, m) !== undefined)
+        if (ranged.length === 0) continue
+        const attributes = new Map(g.entry.attributes)
+        let failure: string | undefined
+        for (const m of ranged) {
+          const result = await readRangedValues(g.entry, m, async (spec) => {
+            ensureBound()
+            const r = await client.search(g.entry.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [spec] })
+            const first = r.searchEntries[0]
+            return first === undefined ? toDirectoryEntry(g.entry.dn, []) : toEntry(first)
+          }).catch((e: unknown) => {
+            const mapped = toLdapError(e, 'read', url)
+            // Only a failure of this one group makes it unavailable; a dead connection fails the read.
+            if (mapped.kind === 'connectionLost' || mapped.kind === 'timeout' || mapped.kind === 'unreachable') throw e
+            return { kind: 'rangeIncomplete' as const, message: mapped.message }
+          })
+          if ('kind' in result) {
+            failure = result.message
+            break
+          }
+          for (const key of [...attributes.keys()]) if (key.startsWith(`${m.toLowerCase()};range=`)) attributes.delete(key)
+          attributes.set(m.toLowerCase(), result.values)
+        }
+        groups[i] = failure !== undefined ? { entry: g.entry, unavailableReason: failure } : { entry: { dn: g.entry.dn, attributes } }
+      }
+    }
+    const snapshot = buildSnapshot(users, groups, c, warnings)
+    if (!c.allowEmpty) {
+      if (snapshot.users.length === 0) throw new EmptyDirectoryError(`no users under ${c.usersDn} match ${c.userFilter}`)
+      if (snapshot.groups.length > 0 && snapshot.groups.every((g) => g.status === 'complete' && g.memberUsernames.length === 0))
+        throw new EmptyDirectoryError(`none of the ${snapshot.groups.length} groups has a member the bind account can read`)
+    }
+    return snapshot
+  } finally {
+    // Also after errors: an open socket keeps the process (and vitest) alive.
+    await client.unbind().catch(() => undefined)
+  }
+}
+
+/**
+ * Reads users and groups from an LDAP directory: binds, pages through both containers with explicit
+ * attribute lists, fetches AD `member;range=` slices, resolves and flattens membership. Either the
+ * whole snapshot or a typed error; servers in `urls` are tried in order when one cannot be reached.
+ */
+export function readDirectory(config: LdapDirectoryConfig): ResultAsync<DirectorySnapshot, LdapError> {
+  const resolved = resolveLdapConfig(config)
+  if (resolved.isErr()) return errAsync(resolved.error)
+  const c = resolved.value
+  const attempt = (index: number, failures: LdapError[]): ResultAsync<DirectorySnapshot, LdapError> => {
+    const url = c.urls[index] as string
+    const progress: { phase: ReadPhase } = { phase: 'connect' }
+    return ResultAsync.fromPromise(readOnce(c, url, progress), (e) => toLdapError(e, progress.phase, url)).orElse((e) => {
+      // Fail over only while connecting: after the bind, another server could show another state.
+      const retriable = progress.phase === 'connect' && (e.kind === 'unreachable' || e.kind === 'timeout')
+      if (retriable && index + 1 < c.urls.length) return attempt(index + 1, [...failures, e])
+      if (failures.length === 0) return err(e)
+      return err({ ...e, message: `${e.message}; before that: ${failures.map((f) => f.message).join('; ')}` })
+    })
+  }
+  return attempt(0, [])
+}

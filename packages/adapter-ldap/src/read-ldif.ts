@@ -1,0 +1,47 @@
+import { err, ok, type Result } from 'neverthrow'
+import { buildSnapshot } from './build-snapshot.js'
+import { toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
+import type { DirectorySnapshot, DirectoryWarning } from './directory-snapshot.js'
+import { resolveLdapConfig, type LdapConfigError, type LdapDirectoryConfig } from './ldap-directory-config.js'
+import { compileFilter, type UnsupportedFilterError } from './match-filter.js'
+import { dnKey, isDnKeyWithin } from './normalize-dn.js'
+import { parseLdif, type LdifParseError } from './parse-ldif.js'
+
+/** Why an LDIF export could not be turned into a snapshot. */
+export type LdifError = LdifParseError | LdapConfigError | UnsupportedFilterError
+
+/**
+ * Reads an LDIF export (e.g. `ldapsearch -LLL … > dump.ldif`) into the same snapshot `readDirectory`
+ * returns, selecting users and groups by the config's containers and filters. Pure; for offline planning.
+ */
+export function readLdif(text: string, config: LdapDirectoryConfig): Result<DirectorySnapshot, LdifError> {
+  const resolved = resolveLdapConfig(config)
+  if (resolved.isErr()) return err(resolved.error)
+  const c = resolved.value
+  const userMatch = compileFilter(c.userFilter)
+  if (userMatch.isErr()) return err(userMatch.error)
+  const groupMatch = compileFilter(c.groupFilter)
+  if (groupMatch.isErr()) return err(groupMatch.error)
+  const parsed = parseLdif(text)
+  if (parsed.isErr()) return err(parsed.error)
+  const usersKey = dnKey(c.usersDn).unwrapOr('')
+  const groupsKey = dnKey(c.groupsDn).unwrapOr('')
+  const warnings: DirectoryWarning[] = [...parsed.value.warnings]
+  const users: DirectoryEntry[] = []
+  const groups: { entry: DirectoryEntry }[] = []
+  for (const raw of parsed.value.entries) {
+    const key = dnKey(raw.dn)
+    if (key.isErr()) {
+      warnings.push({ kind: 'entrySkipped', dn: raw.dn, reason: key.error.message })
+      continue
+    }
+    const entry = toDirectoryEntry(
+      raw.dn,
+      raw.attributes.map((a) => [a.type, a.value] as const),
+    )
+    // Same scope rules as the server search: subtree of the container, then the filter.
+    if (isDnKeyWithin(key.value, usersKey) && userMatch.value(entry)) users.push(entry)
+    if (isDnKeyWithin(key.value, groupsKey) && groupMatch.value(entry)) groups.push({ entry })
+  }
+  return ok(buildSnapshot(users, groups, c, warnings))
+}

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, connect, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { readDirectory, type LdapDirectoryConfig } from '../src/index.js'
+import { freeipaFixture } from './support/freeipa-fixture.js'
+import { freePort, makeCertificate, startSlapd, type Slapd } from './support/slapd.js'
+import { writeLdif } from './support/write-ldif.js'
+
+const server = inject('ldap')
+const describeServer = server === null ? describe.skip : describe
+
+function config(extra: Partial<LdapDirectoryConfig> = {}): LdapDirectoryConfig {
+  if (server === null) throw new Error('no LDAP test server')
+  return { url: server.url, bindDn: server.bindDn, password: server.password, preset: 'freeipa', baseDn: server.baseDn, pageSize: 100, timeoutMs: 5_000, connectTimeoutMs: 2_000, ...extra }
+}
+
+async function failure(extra: Partial<LdapDirectoryConfig>): Promise<string> {
+  const r = await readDirectory(config(extra))
+  if (r.isOk()) throw new Error('expected an error, got a snapshot')
+  expect(JSON.stringify(r.error, (k, v: unknown) => (k === 'cause' ? undefined : v))).not.toContain(server?.password ?? '\u0000')
+  return r.error.kind
+}
+
+describeServer('readDirectory failures', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grouproles-faults-'))
+  const ldifFile = join(dir, 'fixture.ldif')
+  const started: Slapd[] = []
+  const start = async (name: string, sizeLimit?: string): Promise<Slapd> => {
+    const s = await startSlapd({ dir: join(dir, name), ldifFile, ...(sizeLimit !== undefined ? { sizeLimit } : {}) })
+    started.push(s)
+    return s
+  }
+  beforeAll(() => writeFileSync(ldifFile, writeLdif(freeipaFixture())))
+  afterAll(async () => {
+    for (const s of started) await s.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('should report a wrong password as invalidCredentials', async () => {
+    expect(await failure({ password: 'wrong' })).toBe('invalidCredentials')
+  })
+
+  it('should refuse a certificate signed by another CA, or none', async () => {
+    const other = makeCertificate(dir, 'other')
+    const { readFileSync } = await import('node:fs')
+    const wrongCa = readFileSync(other.cert, 'utf8')
+    expect(await failure({ url: server?.ldapsUrl ?? '', tls: { ca: wrongCa } })).toBe('tls')
+    expect(await failure({ url: server?.ldapsUrl ?? '' })).toBe('tls')
+    expect(await failure({ tls: { ca: wrongCa, startTls: true } })).toBe('tls')
+  })
+
+  it('should report a closed port as unreachable, and fail over to the next URL', async () => {
+    const closed = `ldap://127.0.0.1:${await freePort()}`
+    expect(await failure({ url: closed })).toBe('unreachable')
+    const r = await readDirectory(config({ url: closed, urls: [server?.url ?? ''] }))
+    expect(r.isOk() && r.value.users.length).toBe(1207)
+  })
+
+  it('should report a missing base and an empty result instead of an empty snapshot', async () => {
+    expect(await failure({ baseDn: 'dc=nowhere,dc=test' })).toBe('noSuchObject')
+    expect(await failure({ userFilter: '(uid=nobody-is-called-this)' })).toBe('emptyDirectory')
+    expect((await readDirectory(config({ userFilter: '(uid=nobody-is-called-this)', allowEmpty: true }))).isOk()).toBe(true)
+  })
+
+  it('should fail on a server size limit that also caps paged searches', async () => {
+    const limited = await start('limited', 'sizelimit size.soft=500 size.hard=500 size.prtotal=300')
+    expect(await failure({ url: limited.url })).toBe('sizeLimit')
+  })
+
+  it('should time out on a server that stopped answering', async () => {
+    const frozen = await start('frozen')
+    process.kill(frozen.pid, 'SIGSTOP')
+    try {
+      expect(await failure({ url: frozen.url, timeoutMs: 300 })).toBe('timeout')
+    } finally {
+      process.kill(frozen.pid, 'SIGCONT')
+    }
+  })
+
+  it('should fail with connectionLost, not a partial snapshot, when slapd is killed mid-read', async () => {
+    const victim = await start('victim')
+    const upstreamPort = Number(new URL(victim.url).port)
+    let bytes = 0
+    let killed = false
+    // A pass-through proxy that kills slapd once part of the paged user search has gone by.
+    const proxy: Server = createServer((client) => {
+      const upstream = connect(upstreamPort, '127.0.0.1')
+      client.pipe(upstream)
+      upstream.on('data', (d: Buffer) => {
+        bytes += d.length
+        client.write(d)
+        if (bytes > 60_000 && !killed) {
+          killed = true
+          process.kill(victim.pid, 'SIGKILL')
+        }
+      })
+      upstream.on('close', () => client.destroy())
+      upstream.on('error', () => client.destroy())
+      client.on('error', () => upstream.destroy())
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const port = (proxy.address() as { port: number }).port
+    try {
+      expect(await failure({ url: `ldap://127.0.0.1:${port}`, pageSize: 50 })).toBe('connectionLost')
+      expect(killed).toBe(true)
+    } finally {
+      proxy.close()
+    }
+  })
+})

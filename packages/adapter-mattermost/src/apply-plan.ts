@@ -1,0 +1,438 @@
+import {
+  fingerprintTarget,
+  syncCommandKinds,
+  type SyncCommand,
+  type SyncCommandKind,
+  type SyncState,
+} from '@grouproles/core'
+import { errAsync, ResultAsync } from 'neverthrow'
+import { match } from 'ts-pattern'
+import type { ApiChannelMember, ApiTeamMember } from './api-types.js'
+import { loadSyncState } from './load-sync-state.js'
+import { maxChannelBatch, maxTeamBatch, type MattermostClient } from './mattermost-client.js'
+import { groupConstrainedErrorIds, type MattermostError } from './mattermost-error.js'
+
+/** What became of one command: its effect was made (`done`), already held, or could not be made. */
+export type MattermostCommandOutcome =
+  | { readonly kind: 'done'; readonly command: SyncCommand }
+  | { readonly kind: 'already'; readonly command: SyncCommand }
+  | { readonly kind: 'failed'; readonly command: SyncCommand; readonly error: MattermostError }
+
+/** Sent after each finished step of a long plan. */
+export interface ApplyProgress {
+  readonly completed: number
+  readonly total: number
+  readonly failed: number
+  readonly kind: SyncCommandKind
+}
+
+/** The outcome of every command, in plan order, with counts. */
+export interface MattermostApplyReport {
+  readonly outcomes: readonly MattermostCommandOutcome[]
+  /** Commands whose effect holds afterwards (`done` + `already`), per kind. */
+  readonly counts: Readonly<Record<SyncCommandKind, number>>
+  readonly done: number
+  readonly already: number
+  readonly failed: number
+}
+
+/** Options of `applyPlan`. */
+export interface ApplyPlanOptions {
+  readonly onProgress?: (progress: ApplyProgress) => void
+  /**
+   * Re-read the target first and refuse the plan (`stalePlan`) if `fingerprintTarget` differs from
+   * `plan.targetFingerprint`. Default: true when the plan carries a fingerprint.
+   */
+  readonly verifyFingerprint?: boolean
+  /** How to re-read the target; must match how the plan's state was read. Default `loadSyncState(client)`. */
+  readonly loadTarget?: () => ResultAsync<SyncState, MattermostError>
+}
+
+/** A plan as `applyPlan` takes it: core's `SyncPlan` or a bare command list. */
+export interface ApplicablePlan {
+  readonly commands: readonly SyncCommand[]
+  readonly targetFingerprint?: string
+}
+
+/**
+ * Executes a plan's commands through the REST API in plan order: team adds in graceful batches of
+ * 256, channel adds in batches of 1000 `user_ids`, scheme roles via `…/schemeRoles`, removals via
+ * DELETE. One failure never stops the rest; every command gets an outcome. Only the stale check
+ * can fail the whole call.
+ */
+export function applyPlan(
+  client: MattermostClient,
+  plan: ApplicablePlan,
+  options: ApplyPlanOptions = {},
+): ResultAsync<MattermostApplyReport, MattermostError> {
+  const expected = plan.targetFingerprint
+  const verify = options.verifyFingerprint ?? expected !== undefined
+  const run = (): ResultAsync<MattermostApplyReport, MattermostError> =>
+    ResultAsync.fromSafePromise(execute(client, plan.commands, options.onProgress))
+  if (!verify) return run()
+  if (expected === undefined) {
+    return errAsync({
+      kind: 'invalidArgument',
+      message: 'verifyFingerprint needs a plan with targetFingerprint',
+    })
+  }
+  const load = options.loadTarget ?? (() => loadSyncState(client))
+  return load().andThen((state) => {
+    const actual = fingerprintTarget(state)
+    if (actual !== expected) {
+      return errAsync<MattermostApplyReport, MattermostError>({
+        kind: 'stalePlan',
+        expected,
+        actual,
+        message: 'Mattermost changed since the plan was made; plan again',
+      })
+    }
+    return run()
+  })
+}
+
+type Indexed<C extends SyncCommand> = { readonly index: number; readonly command: C }
+type Outcomes = (MattermostCommandOutcome | undefined)[]
+
+async function execute(
+  client: MattermostClient,
+  commands: readonly SyncCommand[],
+  onProgress: ((progress: ApplyProgress) => void) | undefined,
+): Promise<MattermostApplyReport> {
+  const outcomes: Outcomes = new Array<MattermostCommandOutcome | undefined>(commands.length)
+  let completed = 0
+  let failed = 0
+  // Consecutive commands of one kind form a step; steps run in plan order, so a plan's channel
+  // adds start only after its team adds have finished.
+  for (let start = 0; start < commands.length;) {
+    const first = commands[start]
+    if (first === undefined) break
+    let end = start
+    while (end < commands.length && commands[end]?.kind === first.kind) end++
+    const step = commands.slice(start, end).map((command, i) => ({ index: start + i, command }))
+    await runStep(client, first.kind, step, outcomes)
+    for (let i = start; i < end; i++) if (outcomes[i]?.kind === 'failed') failed++
+    completed = end
+    onProgress?.({ completed, total: commands.length, failed, kind: first.kind })
+    start = end
+  }
+  return report(outcomes)
+}
+
+function runStep(
+  client: MattermostClient,
+  kind: SyncCommandKind,
+  step: readonly Indexed<SyncCommand>[],
+  outcomes: Outcomes,
+): Promise<void> {
+  return match(kind)
+    .with('addTeamMember', () =>
+      inRounds(step, (round) => addTeamMembers(client, narrow(round, 'addTeamMember'), outcomes)),
+    )
+    .with('addChannelMember', () =>
+      inRounds(step, (round) =>
+        addChannelMembers(client, narrow(round, 'addChannelMember'), outcomes),
+      ),
+    )
+    .with(
+      'setTeamMemberAdmin',
+      'setChannelMemberAdmin',
+      'removeTeamMember',
+      'removeChannelMember',
+      () =>
+        inRounds(step, (round) =>
+          Promise.all(round.map((c) => single(client, c, outcomes))).then(() => undefined),
+        ),
+    )
+    .exhaustive()
+}
+
+// A repeated (syncable, user) pair goes to a later round, so commands on one pair keep plan order.
+async function inRounds<C extends SyncCommand>(
+  step: readonly Indexed<C>[],
+  run: (round: readonly Indexed<C>[]) => Promise<void>,
+): Promise<void> {
+  let rest = step
+  while (rest.length > 0) {
+    const seen = new Set<string>()
+    const round: Indexed<C>[] = []
+    const later: Indexed<C>[] = []
+    for (const item of rest) {
+      const key = pairKey(item.command)
+      if (seen.has(key)) later.push(item)
+      else {
+        seen.add(key)
+        round.push(item)
+      }
+    }
+    await run(round)
+    rest = later
+  }
+}
+
+function pairKey(c: SyncCommand): string {
+  return `${'teamId' in c ? c.teamId : c.channelId}:${c.userId}`
+}
+
+function narrow<K extends SyncCommandKind>(
+  items: readonly Indexed<SyncCommand>[],
+  kind: K,
+): Indexed<Extract<SyncCommand, { kind: K }>>[] {
+  return items.filter(
+    (i): i is Indexed<Extract<SyncCommand, { kind: K }>> => i.command.kind === kind,
+  )
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    let list = out.get(k)
+    if (list === undefined) out.set(k, (list = []))
+    list.push(item)
+  }
+  return out
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+type TeamAdd = Indexed<Extract<SyncCommand, { kind: 'addTeamMember' }>>
+type ChannelAdd = Indexed<Extract<SyncCommand, { kind: 'addChannelMember' }>>
+
+async function addTeamMembers(
+  client: MattermostClient,
+  items: readonly TeamAdd[],
+  outcomes: Outcomes,
+): Promise<void> {
+  await Promise.all(
+    [...groupBy(items, (i) => i.command.teamId)].map(async ([teamId, list]) => {
+      // Read first: an add of an existing member returns it unchanged, indistinguishable from a
+      // new one, and its role must not be rewritten by the fix-up below.
+      const existing = await client.getTeamMembersByIds(
+        teamId,
+        list.map((i) => i.command.userId),
+      )
+      if (existing.isErr()) {
+        for (const i of list) outcomes[i.index] = failed(i.command, existing.error)
+        return
+      }
+      const active = new Set(existing.value.filter((m) => m.delete_at === 0).map((m) => m.user_id))
+      const todo = list.filter((i) => {
+        if (!active.has(i.command.userId)) return true
+        outcomes[i.index] = { kind: 'already', command: i.command }
+        return false
+      })
+      await Promise.all(
+        chunks(todo, maxTeamBatch).map((b) => addTeamBatch(client, teamId, b, outcomes)),
+      )
+    }),
+  )
+}
+
+async function addTeamBatch(
+  client: MattermostClient,
+  teamId: string,
+  batch: readonly TeamAdd[],
+  outcomes: Outcomes,
+): Promise<void> {
+  const result = await client.addTeamMembers(
+    teamId,
+    batch.map((i) => i.command.userId),
+  )
+  if (result.isErr()) {
+    // A group-constrained team refuses the whole batch if one user is not in its groups: retry
+    // one by one so the others still get in and only the refused ones fail.
+    if (result.error.kind === 'groupConstrained' && batch.length > 1) {
+      await Promise.all(batch.map((i) => addTeamBatch(client, teamId, [i], outcomes)))
+      return
+    }
+    for (const i of batch) outcomes[i.index] = failed(i.command, result.error)
+    return
+  }
+  const byUser = new Map(result.value.map((r) => [r.user_id, r]))
+  await Promise.all(
+    batch.map(async (i) => {
+      const entry = byUser.get(i.command.userId)
+      if (entry?.member !== undefined && entry.error === undefined) {
+        outcomes[i.index] = await fixRole(i.command, entry.member, (admin) =>
+          client.updateTeamMemberSchemeAdmin(teamId, i.command.userId, admin),
+        )
+        return
+      }
+      const e = entry?.error
+      outcomes[i.index] = failed(
+        i.command,
+        e === undefined
+          ? skipped(i.command.userId, `team ${teamId}`)
+          : memberError(
+              e.id,
+              e.status_code ?? 400,
+              e.message,
+              'POST',
+              `/teams/${teamId}/members/batch`,
+            ),
+      )
+    }),
+  )
+}
+
+async function addChannelMembers(
+  client: MattermostClient,
+  items: readonly ChannelAdd[],
+  outcomes: Outcomes,
+): Promise<void> {
+  await Promise.all(
+    [...groupBy(items, (i) => i.command.channelId)].map(async ([channelId, list]) => {
+      const existing = await client.getChannelMembersByIds(
+        channelId,
+        list.map((i) => i.command.userId),
+      )
+      if (existing.isErr()) {
+        for (const i of list) outcomes[i.index] = failed(i.command, existing.error)
+        return
+      }
+      const present = new Set(existing.value.map((m) => m.user_id))
+      const todo = list.filter((i) => {
+        if (!present.has(i.command.userId)) return true
+        outcomes[i.index] = { kind: 'already', command: i.command }
+        return false
+      })
+      await Promise.all(
+        chunks(todo, maxChannelBatch).map((b) => addChannelBatch(client, channelId, b, outcomes)),
+      )
+    }),
+  )
+}
+
+async function addChannelBatch(
+  client: MattermostClient,
+  channelId: string,
+  batch: readonly ChannelAdd[],
+  outcomes: Outcomes,
+): Promise<void> {
+  const result = await client.addChannelMembers(
+    channelId,
+    batch.map((i) => i.command.userId),
+  )
+  if (result.isErr()) {
+    // The server fails a multi-add only when the group check refuses the list or no user got in;
+    // one by one tells each user's own reason.
+    if (batch.length > 1 && result.error.kind !== 'invalidId') {
+      await Promise.all(batch.map((i) => addChannelBatch(client, channelId, [i], outcomes)))
+      return
+    }
+    for (const i of batch) outcomes[i.index] = failed(i.command, result.error)
+    return
+  }
+  const byUser = new Map<string, ApiChannelMember>(result.value.map((m) => [m.user_id, m]))
+  await Promise.all(
+    batch.map(async (i) => {
+      const member = byUser.get(i.command.userId)
+      outcomes[i.index] =
+        member === undefined
+          ? failed(i.command, skipped(i.command.userId, `channel ${channelId}`))
+          : await fixRole(i.command, member, (admin) =>
+              client.updateChannelMemberSchemeAdmin(channelId, i.command.userId, admin),
+            )
+    }),
+  )
+}
+
+// The server derives a new member's SchemeAdmin from its own group rules; the plan's role wins.
+async function fixRole(
+  command: Extract<SyncCommand, { kind: 'addTeamMember' | 'addChannelMember' }>,
+  member: ApiTeamMember | ApiChannelMember,
+  set: (admin: boolean) => ResultAsync<void, MattermostError>,
+): Promise<MattermostCommandOutcome> {
+  const wantAdmin = command.role === 'admin'
+  if (member.scheme_guest || member.scheme_admin === wantAdmin) return { kind: 'done', command }
+  const r = await set(wantAdmin)
+  return r.isOk() ? { kind: 'done', command } : failed(command, r.error)
+}
+
+async function single(
+  client: MattermostClient,
+  item: Indexed<SyncCommand>,
+  outcomes: Outcomes,
+): Promise<void> {
+  const c = item.command
+  const call = match(c)
+    .with({ kind: 'setTeamMemberAdmin' }, (x) =>
+      client.updateTeamMemberSchemeAdmin(x.teamId, x.userId, x.schemeAdmin),
+    )
+    .with({ kind: 'setChannelMemberAdmin' }, (x) =>
+      client.updateChannelMemberSchemeAdmin(x.channelId, x.userId, x.schemeAdmin),
+    )
+    .with({ kind: 'removeTeamMember' }, (x) => client.removeTeamMember(x.teamId, x.userId))
+    .with({ kind: 'removeChannelMember' }, (x) => client.removeChannelMember(x.channelId, x.userId))
+    .with({ kind: 'addTeamMember' }, { kind: 'addChannelMember' }, () => {
+      throw new Error('adds are batched, never sent one by one')
+    })
+    .exhaustive()
+  const r = await call
+  outcomes[item.index] = r.match<MattermostCommandOutcome>(
+    () => ({ kind: 'done', command: c }),
+    (error) =>
+      isRemoval(c) && isMissingMember(error) ? { kind: 'already', command: c } : failed(c, error),
+  )
+}
+
+function isRemoval(c: SyncCommand): boolean {
+  return c.kind === 'removeTeamMember' || c.kind === 'removeChannelMember'
+}
+
+// "Not a member" on a removal means the effect already holds.
+function isMissingMember(error: MattermostError): boolean {
+  return (
+    error.kind === 'http' &&
+    error.status === 404 &&
+    (error.errorId === 'app.team.get_member.missing.app_error' ||
+      error.errorId === 'app.channel.get_member.missing.app_error')
+  )
+}
+
+function failed(command: SyncCommand, error: MattermostError): MattermostCommandOutcome {
+  return { kind: 'failed', command, error }
+}
+
+function skipped(userId: string, where: string): MattermostError {
+  return { kind: 'skipped', userId, message: `the server did not add the user to ${where}` }
+}
+
+function memberError(
+  errorId: string | undefined,
+  status: number,
+  message: string,
+  method: string,
+  path: string,
+): MattermostError {
+  return errorId !== undefined && groupConstrainedErrorIds.has(errorId)
+    ? { kind: 'groupConstrained', status, errorId, message, method, path }
+    : { kind: 'http', status, errorId, message, method, path }
+}
+
+function report(list: Outcomes): MattermostApplyReport {
+  const counts = Object.fromEntries(syncCommandKinds.map((k) => [k, 0])) as Record<
+    SyncCommandKind,
+    number
+  >
+  const outcomes: MattermostCommandOutcome[] = []
+  let done = 0
+  let already = 0
+  let failedCount = 0
+  for (const o of list) {
+    if (o === undefined) throw new Error('applyPlan: a command got no outcome')
+    outcomes.push(o)
+    if (o.kind === 'failed') failedCount++
+    else {
+      counts[o.command.kind]++
+      if (o.kind === 'done') done++
+      else already++
+    }
+  }
+  return { outcomes, counts, done, already, failed: failedCount }
+}

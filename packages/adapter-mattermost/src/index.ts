@@ -1,0 +1,41 @@
+export { createMattermostClient, MattermostClient } from './mattermost-client.js'
+export { maxChannelBatch, maxIdsPerRead, maxTeamBatch, perPage } from './mattermost-client.js'
+export { groupConstrainedErrorIds } from './mattermost-error.js'
+export { isMattermostId } from './is-mattermost-id.js'
+export { loadSyncState, toSystemRole } from './load-sync-state.js'
+export { applyPlan } from './apply-plan.js'
+export {
+  linkGroup,
+  listGroupLinks,
+  listSyncableGroupLinks,
+  patchGroupLink,
+  unlinkGroup,
+} from './group-links.js'
+
+export type { LinkTarget, MattermostClientConfig } from './mattermost-client.js'
+export type { MattermostError } from './mattermost-error.js'
+export type { LoadSyncStateOptions } from './load-sync-state.js'
+export type {
+  ApplicablePlan,
+  ApplyPlanOptions,
+  ApplyProgress,
+  MattermostApplyReport,
+  MattermostCommandOutcome,
+} from './apply-plan.js'
+export type {
+  GroupLinkInput,
+  GroupLinkPatch,
+  LinkGroupResult,
+  UnlinkGroupOptions,
+  UnlinkGroupResult,
+} from './group-links.js'
+export type {
+  ApiChannel,
+  ApiChannelMember,
+  ApiGroup,
+  ApiGroupSyncable,
+  ApiTeam,
+  ApiTeamMember,
+  ApiTeamMemberWithError,
+  ApiUser,
+} from './api-types.js'

@@ -1,0 +1,578 @@
+import {
+  BulkheadPolicy,
+  DelegateBackoff,
+  bulkhead,
+  handleWhenResult,
+  retry,
+  type RetryPolicy,
+} from 'cockatiel'
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
+import {
+  arrayOf,
+  parseAny,
+  parseChannel,
+  parseChannelMember,
+  parseChannelStats,
+  parseGroup,
+  parseGroupMembersPage,
+  parseGroupSyncable,
+  parseGroupsWithSchemeAdmin,
+  parseTeam,
+  parseTeamMember,
+  parseTeamMemberWithError,
+  parseUser,
+  type ApiChannel,
+  type ApiChannelMember,
+  type ApiGroup,
+  type ApiGroupSyncable,
+  type ApiTeam,
+  type ApiTeamMember,
+  type ApiTeamMemberWithError,
+  type ApiUser,
+} from './api-types.js'
+import { checkIds } from './is-mattermost-id.js'
+import { groupConstrainedErrorIds, type MattermostError } from './mattermost-error.js'
+
+/** How to reach Mattermost and how hard to try. Only `url` and `token` are required. */
+export interface MattermostClientConfig {
+  /** Base URL of the server, e.g. `https://chat.example.com` (the `/api/v4` prefix is added). */
+  readonly url: string
+  /** A personal access token or session token; sent only in the `Authorization` header. */
+  readonly token: string
+  /** The `fetch` to use; defaults to the global one. Tests inject their own. */
+  readonly fetch?: typeof globalThis.fetch
+  /** Per-attempt time limit in ms, body included. Default 30 000. */
+  readonly timeoutMs?: number
+  /** Attempts per request, first one included. Default 5. */
+  readonly maxAttempts?: number
+  /** No retry starts after this many ms since the first attempt. Default 60 000. */
+  readonly maxRetryTimeMs?: number
+  /** First backoff step in ms (exponential with full jitter). Default 200. */
+  readonly baseDelayMs?: number
+  /** Largest single wait in ms, `Retry-After` included. Default 10 000. */
+  readonly maxDelayMs?: number
+  /** Requests in flight at once. Default 8. */
+  readonly concurrency?: number
+}
+
+/** Items per page: the server silently caps `per_page` at 200. */
+export const perPage = 200
+/** Largest `POST /teams/{id}/members/batch` the server accepts. */
+export const maxTeamBatch = 256
+/** Largest `user_ids` list `POST /channels/{id}/members` accepts. */
+export const maxChannelBatch = 1000
+/** Ids per `POST …/ids` read; keeps bodies far below the 300 KB payload cap. */
+export const maxIdsPerRead = 1000
+
+type Parse<T> = (json: unknown) => Result<T, string>
+type Query = Readonly<Record<string, string | number | boolean>>
+
+type Attempt =
+  | { readonly kind: 'ok'; readonly status: number; readonly text: string }
+  | {
+      readonly kind: 'fail'
+      readonly error: MattermostError
+      readonly retryable: boolean
+      readonly retryAfterMs: number | undefined
+      readonly deadline: number
+    }
+
+/** A single `{ team_id | channel_id }` link target. */
+export type LinkTarget = { readonly kind: 'team' | 'channel'; readonly id: string }
+
+/**
+ * A thin typed client for exactly the Mattermost REST v4 calls grouproles makes. Every call has a
+ * timeout, retries 429/5xx/connection errors with backoff and jitter, and shares one concurrency
+ * limit. Ids are checked before any request; the token never leaves the `Authorization` header.
+ */
+export class MattermostClient {
+  readonly #base: string
+  readonly #token: string
+  readonly #fetch: typeof globalThis.fetch
+  readonly #timeoutMs: number
+  readonly #maxRetryTimeMs: number
+  readonly #retry: RetryPolicy
+  readonly #bulkhead: BulkheadPolicy
+
+  constructor(config: MattermostClientConfig) {
+    if (config.token === '') throw new TypeError('MattermostClient: token must not be empty')
+    const url = new URL(config.url)
+    this.#base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/api/v4`
+    this.#token = config.token
+    this.#fetch = config.fetch ?? globalThis.fetch.bind(globalThis)
+    this.#timeoutMs = config.timeoutMs ?? 30_000
+    this.#maxRetryTimeMs = config.maxRetryTimeMs ?? 60_000
+    const baseDelay = config.baseDelayMs ?? 200
+    const maxDelay = config.maxDelayMs ?? 10_000
+    this.#retry = retry(
+      handleWhenResult((r) => {
+        const a = r as Attempt
+        return a.kind === 'fail' && a.retryable && Date.now() < a.deadline
+      }),
+      {
+        maxAttempts: Math.max(0, (config.maxAttempts ?? 5) - 1),
+        backoff: new DelegateBackoff<{ attempt: number; result: unknown }>((context) => {
+          const result = context.result as { value?: Attempt }
+          const a = result.value
+          const left = a?.kind === 'fail' ? Math.max(0, a.deadline - Date.now()) : maxDelay
+          const hinted = a?.kind === 'fail' ? a.retryAfterMs : undefined
+          // Full jitter: spreads retries of many clients hit by the same 5xx/429 burst.
+          const exp = Math.min(maxDelay, baseDelay * 2 ** (context.attempt - 1))
+          const wait = hinted ?? Math.random() * exp
+          return Math.min(wait, maxDelay, left)
+        }),
+      },
+    )
+    this.#bulkhead = bulkhead(Math.max(1, config.concurrency ?? 8), Number.POSITIVE_INFINITY)
+  }
+
+  /** The base URL only: a client serialised into a log or plan file carries no token. */
+  toJSON(): { readonly url: string } {
+    return { url: this.#base }
+  }
+
+  // ---- users -------------------------------------------------------------------------------
+
+  /** All users (active, deactivated and bots), paged through `GET /users`. */
+  listUsers(): ResultAsync<ApiUser[], MattermostError> {
+    return this.#pages('/users', {}, arrayOf(parseUser, 'User[]'), (u) => u.id)
+  }
+
+  /** `POST /users/ids` in chunks. */
+  getUsersByIds(userIds: readonly string[]): ResultAsync<ApiUser[], MattermostError> {
+    return checkList('user_id', userIds).asyncAndThen(() =>
+      this.#chunked(userIds, maxIdsPerRead, (chunk) =>
+        this.#request('POST', '/users/ids', arrayOf(parseUser, 'User[]'), { body: chunk }),
+      ),
+    )
+  }
+
+  // ---- teams -------------------------------------------------------------------------------
+
+  /** All teams the token may list, paged through `GET /teams`. */
+  listTeams(): ResultAsync<ApiTeam[], MattermostError> {
+    return this.#pages('/teams', {}, arrayOf(parseTeam, 'Team[]'), (t) => t.id)
+  }
+
+  /** Active members of a team (`delete_at = 0` rows only: the API never lists soft-deleted rows). */
+  listTeamMembers(teamId: string): ResultAsync<ApiTeamMember[], MattermostError> {
+    return checkIds({ team_id: teamId }).asyncAndThen(() =>
+      this.#pages(
+        `/teams/${teamId}/members`,
+        {},
+        arrayOf(parseTeamMember, 'TeamMember[]'),
+        (m) => m.user_id,
+      ),
+    )
+  }
+
+  /** `POST /teams/{id}/members/ids`: the rows of these users, in chunks. */
+  getTeamMembersByIds(
+    teamId: string,
+    userIds: readonly string[],
+  ): ResultAsync<ApiTeamMember[], MattermostError> {
+    return checkIds({ team_id: teamId })
+      .andThen(() => checkList('user_id', userIds))
+      .asyncAndThen(() =>
+        this.#chunked(userIds, maxIdsPerRead, (chunk) =>
+          this.#request(
+            'POST',
+            `/teams/${teamId}/members/ids`,
+            arrayOf(parseTeamMember, 'TeamMember[]'),
+            { body: chunk },
+          ),
+        ),
+      )
+  }
+
+  /** `POST /teams/{id}/members/batch?graceful=true`: at most 256 users, one outcome per user. */
+  addTeamMembers(
+    teamId: string,
+    userIds: readonly string[],
+  ): ResultAsync<ApiTeamMemberWithError[], MattermostError> {
+    return checkIds({ team_id: teamId })
+      .andThen(() => checkBatch('user_id', userIds, maxTeamBatch))
+      .asyncAndThen(() =>
+        this.#request(
+          'POST',
+          `/teams/${teamId}/members/batch`,
+          arrayOf(parseTeamMemberWithError, 'TeamMemberWithError[]'),
+          {
+            query: { graceful: true },
+            body: userIds.map((userId) => ({ team_id: teamId, user_id: userId })),
+          },
+        ),
+      )
+  }
+
+  /** `DELETE /teams/{id}/members/{user}`; the server also drops the user's channels of that team. */
+  removeTeamMember(teamId: string, userId: string): ResultAsync<void, MattermostError> {
+    return checkIds({ team_id: teamId, user_id: userId }).asyncAndThen(() =>
+      this.#request('DELETE', `/teams/${teamId}/members/${userId}`, parseAny),
+    )
+  }
+
+  /** `PUT …/schemeRoles` with `scheme_user: true` (the server refuses to unset it). */
+  updateTeamMemberSchemeAdmin(
+    teamId: string,
+    userId: string,
+    schemeAdmin: boolean,
+  ): ResultAsync<void, MattermostError> {
+    return checkIds({ team_id: teamId, user_id: userId }).asyncAndThen(() =>
+      this.#request('PUT', `/teams/${teamId}/members/${userId}/schemeRoles`, parseAny, {
+        body: { scheme_admin: schemeAdmin, scheme_user: true },
+      }),
+    )
+  }
+
+  // ---- channels ----------------------------------------------------------------------------
+
+  /** `GET /channels/{id}` (archived channels too, with `delete_at > 0`). */
+  getChannel(channelId: string): ResultAsync<ApiChannel, MattermostError> {
+    return checkIds({ channel_id: channelId }).asyncAndThen(() =>
+      this.#request('GET', `/channels/${channelId}`, parseChannel),
+    )
+  }
+
+  /** `GET /channels/{id}/stats`: the member count (active users only). */
+  getChannelMemberCount(channelId: string): ResultAsync<number, MattermostError> {
+    return checkIds({ channel_id: channelId }).asyncAndThen(() =>
+      this.#request('GET', `/channels/${channelId}/stats`, parseChannelStats).map(
+        (s) => s.member_count,
+      ),
+    )
+  }
+
+  /**
+   * Members of a channel, paged and de-duplicated. The server's query has no ORDER BY, so pages
+   * can overlap or skip rows; `loadSyncState` checks the count and falls back to `…/members/ids`.
+   */
+  listChannelMembers(channelId: string): ResultAsync<ApiChannelMember[], MattermostError> {
+    return checkIds({ channel_id: channelId }).asyncAndThen(() =>
+      this.#pages(
+        `/channels/${channelId}/members`,
+        {},
+        arrayOf(parseChannelMember, 'ChannelMember[]'),
+        (m) => m.user_id,
+      ),
+    )
+  }
+
+  /** `POST /channels/{id}/members/ids`: the rows of these users, in chunks. */
+  getChannelMembersByIds(
+    channelId: string,
+    userIds: readonly string[],
+  ): ResultAsync<ApiChannelMember[], MattermostError> {
+    return checkIds({ channel_id: channelId })
+      .andThen(() => checkList('user_id', userIds))
+      .asyncAndThen(() =>
+        this.#chunked(userIds, maxIdsPerRead, (chunk) =>
+          this.#request(
+            'POST',
+            `/channels/${channelId}/members/ids`,
+            arrayOf(parseChannelMember, 'ChannelMember[]'),
+            { body: chunk },
+          ),
+        ),
+      )
+  }
+
+  /**
+   * `POST /channels/{id}/members` with `user_ids` (at most 1000). The answer lists the members that
+   * exist afterwards; users the server skipped are simply missing from it.
+   */
+  addChannelMembers(
+    channelId: string,
+    userIds: readonly string[],
+  ): ResultAsync<ApiChannelMember[], MattermostError> {
+    return checkIds({ channel_id: channelId })
+      .andThen(() => checkBatch('user_id', userIds, maxChannelBatch))
+      .asyncAndThen(() =>
+        this.#request(
+          'POST',
+          `/channels/${channelId}/members`,
+          (json) =>
+            Array.isArray(json)
+              ? arrayOf(parseChannelMember, 'ChannelMember[]')(json)
+              : parseChannelMember(json).map((m) => [m]),
+          { body: { user_ids: userIds } },
+        ),
+      )
+  }
+
+  /** `DELETE /channels/{id}/members/{user}`. */
+  removeChannelMember(channelId: string, userId: string): ResultAsync<void, MattermostError> {
+    return checkIds({ channel_id: channelId, user_id: userId }).asyncAndThen(() =>
+      this.#request('DELETE', `/channels/${channelId}/members/${userId}`, parseAny),
+    )
+  }
+
+  /** `PUT …/schemeRoles` with `scheme_user: true`. */
+  updateChannelMemberSchemeAdmin(
+    channelId: string,
+    userId: string,
+    schemeAdmin: boolean,
+  ): ResultAsync<void, MattermostError> {
+    return checkIds({ channel_id: channelId, user_id: userId }).asyncAndThen(() =>
+      this.#request('PUT', `/channels/${channelId}/members/${userId}/schemeRoles`, parseAny, {
+        body: { scheme_admin: schemeAdmin, scheme_user: true },
+      }),
+    )
+  }
+
+  // ---- groups ------------------------------------------------------------------------------
+
+  /** All groups the token may see, paged through `GET /groups` (archived groups excluded). */
+  listGroups(): ResultAsync<ApiGroup[], MattermostError> {
+    return this.#pages('/groups', {}, arrayOf(parseGroup, 'Group[]'), (g) => g.id)
+  }
+
+  /** Members of a group, paged through `GET /groups/{id}/members`. */
+  listGroupMembers(groupId: string): ResultAsync<ApiUser[], MattermostError> {
+    return checkIds({ group_id: groupId }).asyncAndThen(() =>
+      this.#pages(`/groups/${groupId}/members`, {}, parseGroupMembersPage, (u) => u.id),
+    )
+  }
+
+  /** Live links of a group to teams or channels, with `auto_add` and the true `scheme_admin`. */
+  listGroupSyncables(
+    groupId: string,
+    kind: 'team' | 'channel',
+  ): ResultAsync<ApiGroupSyncable[], MattermostError> {
+    return checkIds({ group_id: groupId }).asyncAndThen(() =>
+      this.#request(
+        'GET',
+        `/groups/${groupId}/${kind}s`,
+        arrayOf(parseGroupSyncable(kind), 'GroupSyncable[]'),
+      ),
+    )
+  }
+
+  /** `GET /teams/{id}/groups` or `GET /channels/{id}/groups`: linked group ids and `scheme_admin`. */
+  listSyncableGroups(
+    target: LinkTarget,
+  ): ResultAsync<{ id: string; scheme_admin: boolean }[], MattermostError> {
+    return checkIds({ [`${target.kind}_id`]: target.id }).asyncAndThen(() =>
+      this.#pages(
+        `/${target.kind}s/${target.id}/groups`,
+        {},
+        parseGroupsWithSchemeAdmin,
+        (g) => g.id,
+      ),
+    )
+  }
+
+  /** `POST /groups/{g}/{teams|channels}/{id}/link` (an upsert); always sends both fields. */
+  linkGroupSyncable(
+    groupId: string,
+    target: LinkTarget,
+    patch: { readonly autoAdd: boolean; readonly schemeAdmin: boolean },
+  ): ResultAsync<void, MattermostError> {
+    return checkIds({ group_id: groupId, [`${target.kind}_id`]: target.id }).asyncAndThen(() =>
+      this.#request('POST', `/groups/${groupId}/${target.kind}s/${target.id}/link`, parseAny, {
+        body: { auto_add: patch.autoAdd, scheme_admin: patch.schemeAdmin },
+      }),
+    )
+  }
+
+  /** `PUT /groups/{g}/{teams|channels}/{id}/patch`; always sends both fields (§6.2 defect). */
+  patchGroupSyncable(
+    groupId: string,
+    target: LinkTarget,
+    patch: { readonly autoAdd: boolean; readonly schemeAdmin: boolean },
+  ): ResultAsync<void, MattermostError> {
+    return checkIds({ group_id: groupId, [`${target.kind}_id`]: target.id }).asyncAndThen(() =>
+      this.#request('PUT', `/groups/${groupId}/${target.kind}s/${target.id}/patch`, parseAny, {
+        body: { auto_add: patch.autoAdd, scheme_admin: patch.schemeAdmin },
+      }),
+    )
+  }
+
+  /** `DELETE /groups/{g}/{teams|channels}/{id}/link`. */
+  unlinkGroupSyncable(groupId: string, target: LinkTarget): ResultAsync<void, MattermostError> {
+    return checkIds({ group_id: groupId, [`${target.kind}_id`]: target.id }).asyncAndThen(() =>
+      this.#request('DELETE', `/groups/${groupId}/${target.kind}s/${target.id}/link`, parseAny),
+    )
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  // Pages until a short page; de-duplicates by key because the server's order is not stable.
+  #pages<T, I>(
+    path: string,
+    query: Query,
+    parse: Parse<T[]>,
+    key: (item: T) => I,
+  ): ResultAsync<T[], MattermostError> {
+    const seen = new Map<I, T>()
+    const next = (page: number): ResultAsync<T[], MattermostError> =>
+      this.#request('GET', path, parse, { query: { ...query, page, per_page: perPage } }).andThen(
+        (items) => {
+          for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item)
+          return items.length < perPage ? okAsync([...seen.values()]) : next(page + 1)
+        },
+      )
+    return next(0)
+  }
+
+  #chunked<T>(
+    ids: readonly string[],
+    size: number,
+    call: (chunk: readonly string[]) => ResultAsync<T[], MattermostError>,
+  ): ResultAsync<T[], MattermostError> {
+    const chunks: string[][] = []
+    for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size))
+    return ResultAsync.combine(chunks.map(call)).map((parts) => parts.flat())
+  }
+
+  #request<T>(
+    method: string,
+    path: string,
+    parse: Parse<T>,
+    options: { readonly query?: Query; readonly body?: unknown } = {},
+  ): ResultAsync<T, MattermostError> {
+    return ResultAsync.fromSafePromise(this.#execute(method, path, options)).andThen((attempt) => {
+      if (attempt.kind === 'fail') return errAsync(attempt.error)
+      let json: unknown = null
+      if (attempt.text !== '') {
+        try {
+          json = JSON.parse(attempt.text)
+        } catch {
+          return errAsync(invalid(method, path, 'the body is not JSON'))
+        }
+      }
+      const parsed = parse(json)
+      return parsed.isOk() ? okAsync(parsed.value) : errAsync(invalid(method, path, parsed.error))
+    })
+  }
+
+  async #execute(
+    method: string,
+    path: string,
+    options: { readonly query?: Query; readonly body?: unknown },
+  ): Promise<Attempt> {
+    const url = new URL(this.#base + path)
+    for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v))
+    const deadline = Date.now() + this.#maxRetryTimeMs
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.#token}`,
+      Accept: 'application/json',
+    }
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body)
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    const once = async (): Promise<Attempt> => {
+      const signal = AbortSignal.timeout(this.#timeoutMs)
+      try {
+        const response = await this.#fetch(url, {
+          method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          signal,
+        })
+        const text = await response.text()
+        if (response.ok) return { kind: 'ok', status: response.status, text }
+        return httpFailure(method, path, response, text, deadline)
+      } catch (e) {
+        const timedOut = signal.aborted
+        const error: MattermostError = timedOut
+          ? {
+              kind: 'timeout',
+              method,
+              path,
+              timeoutMs: this.#timeoutMs,
+              message: `${method} ${path} timed out after ${this.#timeoutMs} ms`,
+            }
+          : {
+              kind: 'network',
+              method,
+              path,
+              cause: describeCause(e),
+              message: `${method} ${path} failed: ${describeCause(e).message}`,
+            }
+        return { kind: 'fail', error, retryable: true, retryAfterMs: undefined, deadline }
+      }
+    }
+    return this.#retry.execute(() => this.#bulkhead.execute(once))
+  }
+}
+
+/** Builds a client; throws on a malformed URL or empty token (misconfiguration, not an I/O error). */
+export function createMattermostClient(config: MattermostClientConfig): MattermostClient {
+  return new MattermostClient(config)
+}
+
+function httpFailure(
+  method: string,
+  path: string,
+  response: Response,
+  text: string,
+  deadline: number,
+): Attempt {
+  let errorId: string | undefined
+  let message = text.slice(0, 200)
+  if (response.headers.get('content-type')?.startsWith('application/json') === true) {
+    try {
+      const body = JSON.parse(text) as Record<string, unknown>
+      if (typeof body['id'] === 'string') errorId = body['id']
+      if (typeof body['message'] === 'string') message = body['message']
+    } catch {
+      // A broken error body still has a status; keep the raw text.
+    }
+  }
+  const status = response.status
+  const error: MattermostError =
+    errorId !== undefined && groupConstrainedErrorIds.has(errorId)
+      ? { kind: 'groupConstrained', status, errorId, message, method, path }
+      : { kind: 'http', status, errorId, message, method, path }
+  // 501 is "no license": retrying cannot help.
+  const retryable = status === 429 || (status >= 500 && status !== 501)
+  return { kind: 'fail', error, retryable, retryAfterMs: retryAfter(response.headers), deadline }
+}
+
+// Retry-After is seconds or an HTTP date; Mattermost's limiter sends X-RateLimit-Reset in seconds.
+function retryAfter(headers: Headers): number | undefined {
+  const after = headers.get('retry-after')
+  if (after !== null) {
+    const seconds = Number(after)
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+    const date = Date.parse(after)
+    if (Number.isFinite(date)) return Math.max(0, date - Date.now())
+  }
+  const reset = headers.get('x-ratelimit-reset')
+  if (reset !== null && Number.isFinite(Number(reset))) return Math.max(0, Number(reset) * 1000)
+  return undefined
+}
+
+function describeCause(e: unknown): { readonly name: string; readonly message: string } {
+  if (e instanceof Error) {
+    const inner = e.cause instanceof Error ? `: ${e.cause.message}` : ''
+    return { name: e.name, message: `${e.message}${inner}` }
+  }
+  return { name: 'unknown', message: String(e) }
+}
+
+function invalid(method: string, path: string, message: string): MattermostError {
+  return { kind: 'invalidResponse', method, path, message: `${method} ${path}: ${message}` }
+}
+
+function checkList(field: string, ids: readonly string[]): Result<void, MattermostError> {
+  for (const id of ids) {
+    const r = checkIds({ [field]: id })
+    if (r.isErr()) return r
+  }
+  return ok(undefined)
+}
+
+function checkBatch(
+  field: string,
+  ids: readonly string[],
+  max: number,
+): Result<void, MattermostError> {
+  if (ids.length === 0 || ids.length > max) {
+    return err({
+      kind: 'invalidArgument',
+      message: `a batch must hold 1 to ${max} ids, got ${ids.length}`,
+    })
+  }
+  return checkList(field, ids)
+}

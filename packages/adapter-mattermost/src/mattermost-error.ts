@@ -1,0 +1,81 @@
+import type { SyncableRef } from '@grouproles/core'
+
+/**
+ * Everything that can go wrong talking to Mattermost, as plain data. The bearer token never appears
+ * in any variant: paths carry no query string and causes are never request objects.
+ */
+export type MattermostError =
+  /** A non-2xx answer; `errorId` is the Mattermost `AppError.id` when the body was JSON. */
+  | {
+      readonly kind: 'http'
+      readonly status: number
+      readonly errorId: string | undefined
+      readonly message: string
+      readonly method: string
+      readonly path: string
+    }
+  /** The server refused because the team/channel is managed by groups (a 400 with a known id). */
+  | {
+      readonly kind: 'groupConstrained'
+      readonly status: number
+      readonly errorId: string
+      readonly message: string
+      readonly method: string
+      readonly path: string
+    }
+  /** Connection refused or reset, DNS failure: the request may or may not have reached the server. */
+  | {
+      readonly kind: 'network'
+      readonly message: string
+      readonly method: string
+      readonly path: string
+      readonly cause: unknown
+    }
+  | {
+      readonly kind: 'timeout'
+      readonly message: string
+      readonly method: string
+      readonly path: string
+      readonly timeoutMs: number
+    }
+  /** A 2xx answer whose body is not what the API promises. */
+  | {
+      readonly kind: 'invalidResponse'
+      readonly message: string
+      readonly method: string
+      readonly path: string
+    }
+  /** An id that is not 26 characters of `[a-z0-9]`; caught before any request is sent. */
+  | {
+      readonly kind: 'invalidId'
+      readonly message: string
+      readonly field: string
+      readonly id: string
+    }
+  /** A call the client refuses to send (empty or oversized batch, missing link). */
+  | { readonly kind: 'invalidArgument'; readonly message: string }
+  /** A multi-add answered 201 but left this user out (the server skips failing users silently). */
+  | { readonly kind: 'skipped'; readonly message: string; readonly userId: string }
+  /** The target changed since the plan was made: its fingerprint no longer matches. */
+  | {
+      readonly kind: 'stalePlan'
+      readonly message: string
+      readonly expected: string
+      readonly actual: string
+    }
+  /** A group link the caller named does not exist (live) in Mattermost. */
+  | {
+      readonly kind: 'linkNotFound'
+      readonly message: string
+      readonly groupId: string
+      readonly syncable: SyncableRef
+    }
+
+/** Mattermost `AppError` ids that mean "this syncable is managed by groups". */
+export const groupConstrainedErrorIds: ReadonlySet<string> = new Set([
+  'api.team.add_members.user_denied',
+  'api.channel.add_members.user_denied',
+  'api.team.remove_member.group_constrained.app_error',
+  'api.channel.remove_member.group_constrained.app_error',
+  'api.channel.remove_members.denied',
+])

@@ -1,0 +1,336 @@
+import {
+  applyPlan as applyModel,
+  emptyState,
+  normalizeState,
+  planSync,
+  type SyncCommand,
+  type SyncState,
+} from '@grouproles/core'
+import { syncCommandArb, syncPolicyArb, syncStateArb } from '@grouproles/core/testing'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  applyPlan,
+  loadSyncState,
+  type MattermostClient,
+  type MattermostCommandOutcome,
+} from '../src/index.js'
+import type { FakeMattermost } from './fake-mattermost/fake-mattermost.js'
+import { clientFor, refusedByGroupConstraint, seededRandom, toApiState, useFake } from './harness.js'
+
+const id = (prefix: string, n: number): string => `${prefix}${String(n).padStart(25, '0')}`
+const team = id('t', 1)
+const channel = id('c', 1)
+
+function users(n: number, from = 0) {
+  return Array.from({ length: n }, (_, i) => ({
+    id: id('u', from + i),
+    username: `user${from + i}`,
+    systemRole: 'user' as const,
+  }))
+}
+
+function oneTeamState(extra: Partial<SyncState> = {}): SyncState {
+  return {
+    ...emptyState,
+    teams: [{ id: team, name: 'eng', groupConstrained: false }],
+    channels: [{ id: channel, teamId: team, name: 'ops', type: 'O', groupConstrained: false }],
+    ...extra,
+  }
+}
+
+async function loadAll(fake: FakeMattermost, client: MattermostClient): Promise<SyncState> {
+  return (
+    await loadSyncState(client, { channelIds: [...fake.channels.keys()] })
+  )._unsafeUnwrap()
+}
+
+// Why the server may refuse a command on `state` (mattermost-semantics.md §2-§3, api §3).
+function justifiedFailure(c: SyncCommand, state: SyncState): boolean {
+  if (refusedByGroupConstraint(c, state)) return true
+  const user = state.users.find((u) => u.id === c.userId)
+  if (c.kind === 'addChannelMember') {
+    const ch = state.channels.find((x) => x.id === c.channelId)
+    const row = state.teamMembers.find((m) => m.teamId === ch?.teamId && m.userId === c.userId)
+    return user?.deactivated === true || row === undefined || row.deleted === true
+  }
+  if (c.kind === 'setTeamMemberAdmin') {
+    const row = state.teamMembers.find((m) => m.teamId === c.teamId && m.userId === c.userId)
+    return row === undefined || row.deleted === true || row.schemeGuest
+  }
+  if (c.kind === 'setChannelMemberAdmin') {
+    const row = state.channelMembers.find((m) => m.channelId === c.channelId && m.userId === c.userId)
+    return row === undefined || row.schemeGuest
+  }
+  return false
+}
+
+/**
+ * Walks the outcomes in plan order over the core model: every failure must be one the server is
+ * documented to refuse, every `already` must be a no-op, and the result is the expected state.
+ */
+function expectedAfter(start: SyncState, outcomes: readonly MattermostCommandOutcome[]): SyncState {
+  let current = start
+  for (const o of outcomes) {
+    if (o.kind === 'failed') {
+      expect({ command: o.command, justified: justifiedFailure(o.command, current) }).toEqual({
+        command: o.command,
+        justified: true,
+      })
+      continue
+    }
+    const next = applyModel(current, [o.command])
+    if (o.kind === 'already') expect(normalizeState(next)).toEqual(normalizeState(current))
+    current = next
+  }
+  return current
+}
+
+// Random commands must name a role the API can give: guests join as guests, others never do.
+function representable(state: SyncState) {
+  return (c: SyncCommand): SyncCommand => {
+    if (c.kind !== 'addTeamMember' && c.kind !== 'addChannelMember') return c
+    const guest = state.users.find((u) => u.id === c.userId)?.systemRole === 'guest'
+    return { ...c, role: guest ? 'guest' : c.role === 'guest' ? 'member' : c.role }
+  }
+}
+
+// States the API can represent and on which a sync has something to do (most random states have
+// nothing, which would make the properties vacuous).
+const busyStateArb = syncStateArb()
+  .map(toApiState)
+  .filter((s) => planSync(s).commands.length > 0)
+
+describe('applyPlan', () => {
+  const { fake } = useFake()
+
+  it('should add 600 users in 3 graceful team batches, then their channel adds in 1 call', async () => {
+    // Arrange
+    const people = users(600)
+    fake().seed(oneTeamState({ users: people }))
+    const commands: SyncCommand[] = [
+      ...people.map((u): SyncCommand => ({ kind: 'addTeamMember', teamId: team, userId: u.id, role: 'member' })),
+      ...people.map((u): SyncCommand => ({ kind: 'addChannelMember', channelId: channel, userId: u.id, role: 'member' })),
+    ]
+
+    // Act
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    // Assert
+    expect([report.done, report.failed]).toEqual([1200, 0])
+    const adds = fake().requests.filter((r) => r.operationId === 'AddTeamMembers' || r.operationId === 'AddChannelMember')
+    expect(adds.map((r) => r.operationId)).toEqual(['AddTeamMembers', 'AddTeamMembers', 'AddTeamMembers', 'AddChannelMember'])
+    expect(adds.slice(0, 3).map((r) => [r.query['graceful'], (r.body as unknown[]).length])).toEqual([
+      ['true', 256],
+      ['true', 256],
+      ['true', 88],
+    ])
+    expect(((adds[3]?.body ?? {}) as { user_ids: string[] }).user_ids).toHaveLength(600)
+    expect(fake().channelMembers.get(channel)?.size).toBe(600)
+  })
+
+  it('should report already for members who are there and removals of people already gone', async () => {
+    const [a, b] = users(2)
+    fake().seed(
+      oneTeamState({
+        users: [a!, b!],
+        teamMembers: [{ teamId: team, userId: a!.id, schemeAdmin: false, schemeGuest: false }],
+        channelMembers: [{ channelId: channel, userId: a!.id, schemeAdmin: false, schemeGuest: false }],
+      }),
+    )
+    const commands: SyncCommand[] = [
+      { kind: 'addTeamMember', teamId: team, userId: a!.id, role: 'admin' },
+      { kind: 'addChannelMember', channelId: channel, userId: a!.id, role: 'member' },
+      { kind: 'removeChannelMember', channelId: channel, userId: b!.id },
+      { kind: 'removeTeamMember', teamId: team, userId: b!.id },
+    ]
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['already', 'already', 'already', 'already'])
+    // An existing member keeps the role it had: the add never rewrites it.
+    expect(fake().teamMembers.get(team)?.get(a!.id)?.scheme_admin).toBe(false)
+  })
+
+  it('should fail removals from a group-constrained team with a typed error and go on', async () => {
+    const [a, b] = users(2)
+    fake().seed({
+      ...oneTeamState({ users: [a!, b!] }),
+      teams: [{ id: team, name: 'eng', groupConstrained: true }],
+      teamMembers: [
+        { teamId: team, userId: a!.id, schemeAdmin: false, schemeGuest: false },
+        { teamId: team, userId: b!.id, schemeAdmin: false, schemeGuest: false },
+      ],
+    })
+    const commands: SyncCommand[] = [
+      { kind: 'removeTeamMember', teamId: team, userId: a!.id },
+      { kind: 'setTeamMemberAdmin', teamId: team, userId: b!.id, schemeAdmin: true },
+    ]
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    expect(report.outcomes[0]).toMatchObject({
+      kind: 'failed',
+      error: { kind: 'groupConstrained', status: 400, errorId: 'api.team.remove_member.group_constrained.app_error' },
+    })
+    expect(report.outcomes[1]?.kind).toBe('done')
+    expect(fake().teamMembers.get(team)?.get(b!.id)?.scheme_admin).toBe(true)
+  })
+
+  it('should still add the group members of a batch when the constrained team denies one user', async () => {
+    const people = users(3)
+    fake().seed({
+      ...oneTeamState({ users: people }),
+      teams: [{ id: team, name: 'eng', groupConstrained: true }],
+      groups: [{ id: id('g', 1), name: 'devs', memberIds: [people[0]!.id, people[1]!.id] }],
+      links: [{ groupId: id('g', 1), syncable: { kind: 'team', id: team }, autoAdd: true, schemeAdmin: false }],
+    })
+    const commands = people.map((u): SyncCommand => ({ kind: 'addTeamMember', teamId: team, userId: u.id, role: 'member' }))
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed'])
+    expect(report.outcomes[2]).toMatchObject({ error: { kind: 'groupConstrained', errorId: 'api.team.add_members.user_denied' } })
+  })
+
+  it('should give a new member the planned role when the server derived another', async () => {
+    const [a] = users(1)
+    fake().seed({
+      ...oneTeamState({ users: [a!] }),
+      groups: [{ id: id('g', 1), name: 'admins', memberIds: [a!.id] }],
+      links: [{ groupId: id('g', 1), syncable: { kind: 'team', id: team }, autoAdd: true, schemeAdmin: true }],
+    })
+
+    const report = await applyPlan(clientFor(fake()), {
+      commands: [{ kind: 'addTeamMember', teamId: team, userId: a!.id, role: 'member' }],
+    })
+
+    expect(report._unsafeUnwrap().done).toBe(1)
+    expect(fake().teamMembers.get(team)?.get(a!.id)).toMatchObject({ scheme_admin: false, scheme_user: true })
+    const put = fake().requests.find((r) => r.operationId === 'UpdateTeamMemberSchemeRoles')
+    expect(put?.body).toEqual({ scheme_admin: false, scheme_user: true })
+  })
+
+  it('should retry through rate limits, server errors and resets', async () => {
+    const people = users(300)
+    fake().seed(oneTeamState({ users: people }))
+    fake().failNext({ kind: 'rateLimit' }, 1)
+    fake().failNext({ kind: 'serverError', status: 502 }, 1)
+    fake().failNext({ kind: 'resetAfterApply' }, 1, (m, p) => m === 'POST' && p.endsWith('/members/batch'))
+    fake().failNext({ kind: 'reset' }, 1)
+    const commands = people.map((u): SyncCommand => ({ kind: 'addTeamMember', teamId: team, userId: u.id, role: 'member' }))
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    expect(report.failed).toBe(0)
+    expect(fake().teamMembers.get(team)?.size).toBe(300)
+    // 3 faults on the first call, 1 on a batch: each answered by one more attempt.
+    expect(fake().requests.length).toBe(1 + 3 + 2 + 1)
+  })
+
+  it('should refuse a plan whose target changed since it was made', async () => {
+    const [a] = users(1)
+    fake().seed(oneTeamState({ users: [a!] }))
+    const client = clientFor(fake())
+    const plan = planSync((await loadSyncState(client))._unsafeUnwrap())
+    fake().seed(oneTeamState({ users: [a!, ...users(1, 5)] }))
+
+    const result = await applyPlan(client, plan)
+
+    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'stalePlan', expected: plan.targetFingerprint })
+  })
+
+  it('should report progress after each step', async () => {
+    const [a] = users(1)
+    fake().seed(oneTeamState({ users: [a!] }))
+    const events: unknown[] = []
+    const commands: SyncCommand[] = [
+      { kind: 'addTeamMember', teamId: team, userId: a!.id, role: 'member' },
+      { kind: 'addChannelMember', channelId: channel, userId: a!.id, role: 'member' },
+      { kind: 'removeChannelMember', channelId: channel, userId: a!.id },
+    ]
+
+    await applyPlan(clientFor(fake()), { commands }, { onProgress: (p) => events.push(p) })
+
+    expect(events).toEqual([
+      { completed: 1, total: 3, failed: 0, kind: 'addTeamMember' },
+      { completed: 2, total: 3, failed: 0, kind: 'addChannelMember' },
+      { completed: 3, total: 3, failed: 0, kind: 'removeChannelMember' },
+    ])
+  })
+
+  it('should always leave the fake where the core model says, apart from documented refusals', async () => {
+    await fc.assert(
+      fc.asyncProperty(busyStateArb, fc.option(syncPolicyArb(), { nil: undefined }), async (state, policy) => {
+        fake().seed(state)
+        const client = clientFor(fake())
+        const before = await loadAll(fake(), client)
+        const plan = planSync(before, policy)
+
+        const report = (await applyPlan(client, plan, { loadTarget: () => loadSyncState(client, { channelIds: [...fake().channels.keys()] }) }))._unsafeUnwrap()
+
+        expect(report.outcomes.map((o) => o.command)).toEqual(plan.commands)
+        const expected = expectedAfter(before, report.outcomes)
+        expect(normalizeState(await loadAll(fake(), client))).toEqual(normalizeState(toApiState(expected)))
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('should always match the core model on random commands', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        syncStateArb()
+          .map(toApiState)
+          .filter((s) => s.users.length > 0 && s.teams.length > 0)
+          .chain((s) => fc.tuple(fc.constant(s), fc.array(syncCommandArb(s), { minLength: 1, maxLength: 25 }))),
+        async ([state, raw]) => {
+          fake().seed(state)
+          const client = clientFor(fake())
+          const before = await loadAll(fake(), client)
+          const commands = raw.map(representable(state))
+
+          const report = (await applyPlan(client, { commands }))._unsafeUnwrap()
+
+          const expected = expectedAfter(before, report.outcomes)
+          expect(normalizeState(await loadAll(fake(), client))).toEqual(normalizeState(toApiState(expected)))
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('should always converge under 10 % injected faults without losing or duplicating members', async () => {
+    const syncToFixpoint = async (faultRate: number): Promise<SyncState> => {
+      const client = clientFor(fake(), { maxAttempts: 2 })
+      const channelIds = [...fake().channels.keys()]
+      for (let round = 0; round < 12; round++) {
+        fake().faultRate = faultRate
+        const loaded = await loadSyncState(client, { channelIds })
+        if (loaded.isErr()) continue
+        const plan = planSync(loaded.value)
+        if (plan.commands.every((c) => refusedByGroupConstraint(c, loaded.value))) break
+        await applyPlan(client, plan, { loadTarget: () => loadSyncState(client, { channelIds }) })
+      }
+      fake().faultRate = 0
+      return loadAll(fake(), client)
+    }
+    await fc.assert(
+      fc.asyncProperty(busyStateArb, fc.integer(), async (state, seed) => {
+        fake().seed(state)
+        const clean = await syncToFixpoint(0)
+        fake().seed(state)
+        fake().random = seededRandom(seed)
+        const faulty = await syncToFixpoint(0.1)
+        fake().random = Math.random
+
+        const final = planSync(faulty)
+        expect(final.commands.filter((c) => !refusedByGroupConstraint(c, faulty))).toEqual([])
+        expect(normalizeState(faulty)).toEqual(normalizeState(clean))
+        const keys = faulty.channelMembers.map((m) => `${m.channelId}:${m.userId}`)
+        expect(new Set(keys).size).toBe(keys.length)
+      }),
+      { numRuns: 30 },
+    )
+  })
+})

@@ -1,0 +1,117 @@
+import type { SyncCommand, SyncState } from '@grouproles/core'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { createMattermostClient, type MattermostClient, type MattermostClientConfig } from '../src/index.js'
+import { FakeMattermost } from './fake-mattermost/fake-mattermost.js'
+
+/** Starts one fake per test file; after each test asserts it saw no spec violation, then resets it. */
+export function useFake(): { readonly fake: () => FakeMattermost } {
+  let fake: FakeMattermost | undefined
+  beforeAll(async () => {
+    fake = await FakeMattermost.start()
+  })
+  afterEach(() => {
+    if (fake === undefined) return
+    const violations = [...fake.violations]
+    fake.violations.length = 0
+    fake.requests.length = 0
+    fake.faultRate = 0
+    expect(violations).toEqual([])
+  })
+  afterAll(async () => {
+    await fake?.close()
+  })
+  return {
+    fake: () => {
+      if (fake === undefined) throw new Error('fake not started')
+      return fake
+    },
+  }
+}
+
+/** A client for the fake with fast retries, unless overridden. */
+export function clientFor(
+  fake: FakeMattermost,
+  config: Partial<MattermostClientConfig> = {},
+): MattermostClient {
+  return createMattermostClient({
+    url: fake.url,
+    token: fake.token,
+    baseDelayMs: 1,
+    maxDelayMs: 20,
+    timeoutMs: 5_000,
+    ...config,
+  })
+}
+
+/**
+ * The part of a core state the REST API can represent and show: live teams, open/private channels
+ * of those teams, live groups (always complete) with live links, active team rows, no channel
+ * history (the API cannot read it).
+ */
+export function toApiState(state: SyncState): SyncState {
+  const teams = state.teams.filter((t) => t.deleted !== true)
+  const teamIds = new Set(teams.map((t) => t.id))
+  const channels = state.channels.filter(
+    (c) => (c.type === 'O' || c.type === 'P') && teamIds.has(c.teamId),
+  )
+  const channelIds = new Set(channels.map((c) => c.id))
+  const groups = state.groups
+    .filter((g) => g.deleted !== true)
+    .map((g) => ({ id: g.id, name: g.name, memberIds: g.memberIds }))
+  const groupIds = new Set(groups.map((g) => g.id))
+  return {
+    users: state.users,
+    groups,
+    teams,
+    channels,
+    links: state.links.filter(
+      (l) =>
+        l.deleted !== true &&
+        groupIds.has(l.groupId) &&
+        (l.syncable.kind === 'team' ? teamIds : channelIds).has(l.syncable.id),
+    ),
+    teamMembers: state.teamMembers.filter((m) => m.deleted !== true && teamIds.has(m.teamId)),
+    channelMembers: state.channelMembers.filter((m) => channelIds.has(m.channelId)),
+    channelHistory: [],
+  }
+}
+
+/**
+ * Whether Mattermost's API refuses a command on this state for group-sync reasons (semantics §3):
+ * removing a non-bot from a group-constrained team/channel, or adding a non-bot that is in none of
+ * its live linked live groups.
+ */
+export function refusedByGroupConstraint(command: SyncCommand, state: SyncState): boolean {
+  const kind = 'teamId' in command ? 'team' : 'channel'
+  const id = 'teamId' in command ? command.teamId : command.channelId
+  const constrained =
+    kind === 'team'
+      ? state.teams.find((t) => t.id === id)?.groupConstrained
+      : state.channels.find((c) => c.id === id)?.groupConstrained
+  const user = state.users.find((u) => u.id === command.userId)
+  if (constrained !== true || user?.isBot === true) return false
+  if (command.kind === 'removeTeamMember' || command.kind === 'removeChannelMember') return true
+  if (command.kind !== 'addTeamMember' && command.kind !== 'addChannelMember') return false
+  const inGroup = state.links.some(
+    (l) =>
+      l.deleted !== true &&
+      l.syncable.kind === kind &&
+      l.syncable.id === id &&
+      state.groups.some(
+        (g) => g.id === l.groupId && g.deleted !== true && g.memberIds.includes(command.userId),
+      ),
+  )
+  return !inGroup
+}
+
+/** mulberry32: seeded randomness for fault injection, so a failing property replays exactly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

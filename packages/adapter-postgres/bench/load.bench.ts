@@ -1,0 +1,206 @@
+// Benchmark: XL state in a throwaway Postgres. Run with
+//   node --expose-gc --conditions=@grouproles/source --import tsx bench/load.bench.ts [XL|L|M|S]
+// It starts and stops its own cluster. A child process (`--load-child`) measures loadSyncState's
+// memory alone, so the generated state held by the parent does not blur maxRSS.
+import { execFile, spawn } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import { fingerprintTarget, planSync, type SyncCommand, type SyncCommandKind } from '@grouproles/core'
+import { generateState, stateSizes } from '@grouproles/core/testing'
+import { applyPlan, loadSyncState } from '../src/index.js'
+import { createMattermostSchema, writeSyncState } from '../src/testing/index.js'
+import { findPgBin, startPostgres } from '../test/start-postgres.js'
+
+const exec = promisify(execFile)
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`
+const ms = (t: number): string => `${t.toFixed(0)} ms`
+
+// The rows loadSyncState reads, one per membership (the \copy floor exports exactly these).
+const rawSelects = [
+  `SELECT u.id, u.username, u.email, u.authdata, u.roles, u.deleteat, b.userid FROM users u LEFT JOIN bots b ON b.userid = u.id`,
+  `SELECT id, name, deleteat FROM usergroups WHERE source = 'ldap'`,
+  `SELECT gm.groupid, gm.userid FROM groupmembers gm JOIN usergroups g ON g.id = gm.groupid WHERE gm.deleteat = 0 AND g.source = 'ldap'`,
+  `SELECT groupid, teamid, autoadd, schemeadmin, deleteat FROM groupteams`,
+  `SELECT groupid, channelid, autoadd, schemeadmin, deleteat FROM groupchannels`,
+  `SELECT id, name, groupconstrained, deleteat FROM teams`,
+  `SELECT id, teamid, name, type, groupconstrained, deleteat FROM channels`,
+  `SELECT teamid, userid, schemeadmin, schemeguest, deleteat FROM teammembers`,
+  `SELECT channelid, userid, schemeadmin, schemeguest FROM channelmembers`,
+  `SELECT DISTINCT channelid, userid FROM channelmemberhistory`,
+]
+
+// Mattermost-style set-difference SQL for the same rules as planSync's default policy
+// (system admins bypass, role sync on group-constrained syncables, no re-adds).
+const liveMember = (link: string, syncable: string) => `SELECT 1 FROM ${link} l JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0
+  JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 WHERE l.deleteat = 0`
+  + ` AND l.${syncable} = m.${syncable} AND gm.userid = m.userid`
+const notExempt = `u.roles NOT LIKE '%system_admin%' AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.userid = m.userid)`
+const baselineSql: Record<string, string> = {
+  teamRemovals: `SELECT m.teamid, m.userid FROM teammembers m JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained
+    JOIN users u ON u.id = m.userid WHERE m.deleteat = 0 AND ${notExempt} AND NOT EXISTS (${liveMember('groupteams', 'teamid')})`,
+  channelRemovals: `SELECT m.channelid, m.userid FROM channelmembers m JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained
+    JOIN users u ON u.id = m.userid WHERE ${notExempt} AND NOT EXISTS (${liveMember('groupchannels', 'channelid')})`,
+  teamAdds: `SELECT DISTINCT l.teamid, gm.userid FROM groupteams l JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0
+    JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 JOIN teams t ON t.id = l.teamid AND t.deleteat = 0
+    JOIN users u ON u.id = gm.userid AND u.deleteat = 0
+    WHERE l.autoadd AND l.deleteat = 0 AND NOT EXISTS (SELECT 1 FROM teammembers m WHERE m.teamid = l.teamid AND m.userid = gm.userid)`,
+  channelAdds: `SELECT DISTINCT l.channelid, gm.userid FROM groupchannels l JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0
+    JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 JOIN channels c ON c.id = l.channelid AND c.deleteat = 0
+    JOIN users u ON u.id = gm.userid AND u.deleteat = 0
+    WHERE l.autoadd AND l.deleteat = 0 AND NOT EXISTS (SELECT 1 FROM channelmemberhistory h WHERE h.channelid = l.channelid AND h.userid = gm.userid)`,
+  teamRoles: `SELECT * FROM (SELECT m.teamid, m.userid, coalesce(m.schemeadmin, false) AS has,
+      EXISTS (${liveMember('groupteams', 'teamid')} AND l.schemeadmin) AS want
+    FROM teammembers m JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained JOIN users u ON u.id = m.userid
+    WHERE m.deleteat = 0 AND NOT coalesce(m.schemeguest, false) AND ${notExempt}
+      AND EXISTS (${liveMember('groupteams', 'teamid')})) x WHERE has <> want`,
+  channelRoles: `SELECT * FROM (SELECT m.channelid, m.userid, coalesce(m.schemeadmin, false) AS has,
+      EXISTS (${liveMember('groupchannels', 'channelid')} AND l.schemeadmin) AS want
+    FROM channelmembers m JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained JOIN users u ON u.id = m.userid
+    WHERE NOT coalesce(m.schemeguest, false) AND ${notExempt}
+      AND EXISTS (${liveMember('groupchannels', 'channelid')})) x WHERE has <> want`,
+}
+
+async function timed<T>(fn: () => PromiseLike<T>): Promise<[T, number]> {
+  const start = performance.now()
+  const value = await fn()
+  return [value, performance.now() - start]
+}
+
+async function loadChild(url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  gc()
+  const before = process.memoryUsage()
+  const [result, t] = await timed(() => loadSyncState(pool))
+  const state = result._unsafeUnwrap()
+  gc()
+  const after = process.memoryUsage()
+  const rows = state.teamMembers.length + state.channelMembers.length + state.channelHistory.length
+  process.stdout.write(
+    JSON.stringify({ ms: t, rows, heapRetained: after.heapUsed - before.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, baseRss: before.rss }),
+  )
+  await pool.end()
+}
+
+async function main(): Promise<void> {
+  const size = (process.argv[2] ?? 'XL') as keyof typeof stateSizes
+  const pgBin = findPgBin()
+  if (pgBin === undefined) throw new Error('PostgreSQL binaries not found (install the Debian package postgresql)')
+  console.log(`# adapter-postgres load/apply benchmark, size ${size}, node ${process.version}`)
+  const server = await startPostgres(pgBin)
+  try {
+    const admin = new pg.Client({ connectionString: server.url() })
+    await admin.connect()
+    await admin.query('CREATE DATABASE bench')
+    await admin.end()
+    const url = server.url('bench')
+    const pool = new pg.Pool({ connectionString: url, max: 4 })
+
+    const [state, tGen] = await timed(async () => generateState(stateSizes[size], 1))
+    const memberships = state.teamMembers.length + state.channelMembers.length
+    const groupMemberships = state.groups.reduce((n, g) => n + g.memberIds.length, 0)
+    console.log(
+      `state: ${state.users.length} users, ${state.groups.length} groups, ${groupMemberships} group memberships, ${state.teams.length} teams, ${state.channels.length} channels, ` +
+        `${state.teamMembers.length} team + ${state.channelMembers.length} channel memberships (${memberships}), ${state.channelHistory.length} history rows (generated in ${ms(tGen)})`,
+    )
+    ;(await createMattermostSchema(pool))._unsafeUnwrap()
+    const [, tWrite] = await timed(async () => (await writeSyncState(pool, state, { now: 1_700_000_000_000 }))._unsafeUnwrap())
+    await pool.query('VACUUM ANALYZE')
+    console.log(`writeSyncState: ${ms(tWrite)}`)
+
+    // Warm the cache once, then measure.
+    ;(await loadSyncState(pool))._unsafeUnwrap()
+    const loads: number[] = []
+    for (let i = 0; i < 3; i++) loads.push((await timed(() => loadSyncState(pool)))[1])
+    const floors: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const args = ['-h', server.host, '-p', String(server.port), '-U', 'postgres', '-d', 'bench', '-q', '-X']
+      for (const sql of rawSelects) args.push('-c', `\\copy (${sql}) TO '/dev/null'`)
+      floors.push((await timed(() => exec('psql', args)))[1])
+    }
+    const naive: number[] = []
+    for (let i = 0; i < 2; i++) {
+      naive.push(
+        (
+          await timed(async () => {
+            const client = await pool.connect()
+            let rows = 0
+            for (const sql of rawSelects) rows += (await client.query({ text: sql, rowMode: 'array' })).rows.length
+            client.release()
+            return rows
+          })
+        )[1],
+      )
+    }
+    const best = (xs: number[]): number => Math.min(...xs)
+    console.log(`loadSyncState: best ${ms(best(loads))} (runs ${loads.map(ms).join(', ')})`)
+    console.log(`psql \\copy floor (same rows, one per membership, to /dev/null): best ${ms(best(floors))} (runs ${floors.map(ms).join(', ')})`)
+    console.log(`ratio loadSyncState / floor: ${(best(loads) / best(floors)).toFixed(2)}x`)
+    console.log(`naive pg rowMode:'array' SELECT of the same rows (no objects built): best ${ms(best(naive))}`)
+
+    for (let i = 0; i < 2; i++) {
+      const child = await new Promise<string>((resolve, reject) => {
+        const p = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--load-child', url], { stdio: ['ignore', 'pipe', 'inherit'] })
+        let out = ''
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()))
+        p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`))))
+      })
+      const m = JSON.parse(child) as { ms: number; rows: number; heapRetained: number; maxRss: number; baseRss: number }
+      console.log(`loadSyncState in a fresh process: ${ms(m.ms)}, ${m.rows} membership+history rows, state retained on heap ${mb(m.heapRetained)}, maxRSS ${mb(m.maxRss)} (RSS before ${mb(m.baseRss)})`)
+    }
+
+    // Mattermost-style SQL baseline vs planSync.
+    const sqlRuns: number[] = []
+    let sqlCounts: Record<string, number> = {}
+    for (let i = 0; i < 3; i++) {
+      const [counts, t] = await timed(async () => {
+        const out: Record<string, number> = {}
+        for (const [name, sql] of Object.entries(baselineSql)) out[name] = (await pool.query({ text: sql, rowMode: 'array' })).rows.length
+        return out
+      })
+      sqlRuns.push(t)
+      sqlCounts = counts
+    }
+    const loaded = (await loadSyncState(pool))._unsafeUnwrap()
+    const planRuns: number[] = []
+    let plan = planSync(loaded)
+    for (let i = 0; i < 3; i++) {
+      const [p, t] = await timed(async () => planSync(loaded))
+      planRuns.push(t)
+      plan = p
+    }
+    const planned: Record<string, number> = { ...plan.stats.commands }
+    for (const h of plan.held) planned[h.kind] = (planned[h.kind] ?? 0) + 1
+    console.log(`Mattermost-style set-difference SQL (6 queries, rows fetched): best ${ms(best(sqlRuns))}; counts ${JSON.stringify(sqlCounts)}`)
+    console.log(`planSync alone: best ${ms(best(planRuns))}; commands+held ${JSON.stringify(planned)}`)
+    console.log(`SQL / planSync: ${(best(sqlRuns) / best(planRuns)).toFixed(1)}x; SQL / (loadSyncState + planSync): ${(best(sqlRuns) / (best(loads) + best(planRuns))).toFixed(2)}x`)
+
+    // Apply throughput: about 10k commands of every kind from a plan with limits off.
+    const full = planSync(loaded, { limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 } })
+    const perKind = new Map<SyncCommandKind, number>()
+    const kinds = new Set(full.commands.map((c) => c.kind))
+    const quota = Math.ceil(10_000 / kinds.size)
+    const commands: SyncCommand[] = []
+    for (const c of full.commands) {
+      const n = perKind.get(c.kind) ?? 0
+      if (n < quota && commands.length < 10_000) {
+        perKind.set(c.kind, n + 1)
+        commands.push(c)
+      }
+    }
+    const [report, tApply] = await timed(async () =>
+      (await applyPlan(pool, { commands, targetFingerprint: fingerprintTarget(loaded) }))._unsafeUnwrap(),
+    )
+    console.log(
+      `applyPlan: ${commands.length} commands ${JSON.stringify(Object.fromEntries(perKind))} in one transaction: ${ms(tApply)} total ` +
+        `(incl. the stale-plan re-read, ~${ms(best(loads))}); writes alone ≈ ${ms(tApply - best(loads))}; done ${JSON.stringify(report.counts)}`,
+    )
+    await pool.end()
+  } finally {
+    await server.stop()
+  }
+}
+
+if (process.argv[2] === '--load-child') await loadChild(process.argv[3] ?? '')
+else await main()

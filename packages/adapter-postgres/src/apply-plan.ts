@@ -1,0 +1,211 @@
+import type { ResultAsync } from 'neverthrow'
+import { errAsync, okAsync } from 'neverthrow'
+import { match } from 'ts-pattern'
+import {
+  commandKey,
+  fingerprintTarget,
+  syncCommandKinds,
+  toSyncCommand,
+  type ApplyReport,
+  type CommandOutcome,
+  type PlannedCommand,
+  type SyncCommand,
+  type SyncCommandKind,
+} from '@grouproles/core'
+import type { PostgresClient, PostgresQueryable } from './postgres-client.js'
+import type { PostgresError } from './postgres-error.js'
+import { inTransaction, run, runArrays } from './internal/session.js'
+import { readTarget } from './load-sync-state.js'
+import * as q from './queries.js'
+
+/** The NotifyProps Mattermost gives a new channel member. */
+export const defaultNotifyProps: Readonly<Record<string, string>> = Object.freeze({
+  desktop: 'default',
+  email: 'default',
+  mark_unread: 'all',
+  push: 'default',
+  ignore_channel_mentions: 'default',
+})
+
+/** Options of `applyPlan`. */
+export interface ApplyPlanOptions {
+  /** Epoch milliseconds written as CreateAt / DeleteAt / JoinTime / LeaveTime. Default `Date.now()`. */
+  readonly now?: number
+  /** The scope the plan's state was loaded with (`LoadSyncStateOptions.teamIds`). */
+  readonly teamIds?: readonly string[]
+  /**
+   * `true` (default): every command must find its row as a fresh plan expects it (an add finds no
+   * active member, a removal an active member, an admin change a differing flag), else the whole
+   * plan is rolled back with `unexpectedRow`. `false`: commands whose effect already holds are
+   * reported as `already`, as core's `applyPlan` model treats them.
+   */
+  readonly strict?: boolean
+  /** A run (`startRun`) to journal each command and its outcome in, inside the same transaction. */
+  readonly runId?: number
+}
+
+/** A plan as `applyPlan` takes it: commands (reasons optional) and the target fingerprint. */
+export interface ApplicablePlan {
+  readonly commands: readonly (SyncCommand | PlannedCommand)[]
+  readonly targetFingerprint: string
+}
+
+interface Batch {
+  readonly kind: SyncCommandKind
+  readonly commands: SyncCommand[]
+}
+
+/**
+ * Applies a plan in one transaction, writing what Mattermost's store writes. It first re-reads the
+ * target state and refuses (`stalePlan`, nothing written) when its fingerprint differs from the
+ * plan's. Direct writes bypass Mattermost's caches and websocket events: use it on a stopped or
+ * offline server, or in tests.
+ */
+export function applyPlan(
+  client: PostgresClient,
+  plan: ApplicablePlan,
+  options: ApplyPlanOptions = {},
+): ResultAsync<ApplyReport, PostgresError> {
+  const now = options.now ?? Date.now()
+  const teamIds = options.teamIds === undefined ? null : [...options.teamIds]
+  return inTransaction(client, q.beginWrite, (conn) =>
+    readTarget(conn, teamIds)
+      .andThen((target) => {
+        const actual = fingerprintTarget(target)
+        return actual === plan.targetFingerprint
+          ? okAsync(undefined)
+          : errAsync<undefined, PostgresError>({
+              kind: 'stalePlan',
+              message: 'the Mattermost state changed since the plan was made; make a new plan',
+              expected: plan.targetFingerprint,
+              actual,
+            })
+      })
+      .andThen(() => applyBatches(conn, toBatches(plan.commands), now, options.strict ?? true))
+      .andThen((outcomes) =>
+        journal(conn, options.runId, plan.commands, outcomes).map(() => toReport(outcomes)),
+      ),
+  )
+}
+
+// Consecutive commands of one kind on distinct rows commute, so each such run is one statement.
+function toBatches(commands: readonly SyncCommand[]): Batch[] {
+  const batches: Batch[] = []
+  let current: Batch | undefined
+  let keys = new Set<string>()
+  for (const command of commands) {
+    const key = commandKey(command)
+    if (current?.kind !== command.kind || keys.has(key)) {
+      current = { kind: command.kind, commands: [] }
+      keys = new Set()
+      batches.push(current)
+    }
+    keys.add(key)
+    current.commands.push(command)
+  }
+  return batches
+}
+
+function applyBatches(
+  conn: PostgresQueryable,
+  batches: readonly Batch[],
+  now: number,
+  strict: boolean,
+): ResultAsync<CommandOutcome[], PostgresError> {
+  let chain: ResultAsync<CommandOutcome[], PostgresError> = okAsync([])
+  for (const batch of batches) {
+    chain = chain.andThen((outcomes) =>
+      applyBatch(conn, batch, now).andThen((done) => {
+        for (const command of batch.commands) {
+          const key = `${syncableId(command)}\u0000${command.userId}`
+          if (done.has(key)) outcomes.push({ kind: 'done', command })
+          else if (strict) return errAsync<CommandOutcome[], PostgresError>(unexpected(command))
+          else outcomes.push({ kind: 'already', command })
+        }
+        return okAsync(outcomes)
+      }),
+    )
+  }
+  return chain
+}
+
+/** Runs one batch; returns the `syncable\0user` keys of the rows it changed. */
+function applyBatch(
+  conn: PostgresQueryable,
+  batch: Batch,
+  now: number,
+): ResultAsync<Set<string>, PostgresError> {
+  const syncables = batch.commands.map(syncableId)
+  const users = batch.commands.map((c) => c.userId)
+  const doing = `applying ${batch.commands.length} ${batch.kind} command(s)`
+  const roles = (): [boolean[], boolean[]] => [
+    batch.commands.map((c) => 'role' in c && c.role === 'admin'),
+    batch.commands.map((c) => 'role' in c && c.role === 'guest'),
+  ]
+  const admins = (): boolean[] => batch.commands.map((c) => 'schemeAdmin' in c && c.schemeAdmin)
+  const [text, values] = match<SyncCommandKind, [string, unknown[]]>(batch.kind)
+    .with('addTeamMember', () => [q.addTeamMembers, [syncables, users, ...roles(), now]])
+    .with('addChannelMember', () => [
+      q.addChannelMembers,
+      [syncables, users, ...roles(), now, JSON.stringify(defaultNotifyProps)],
+    ])
+    .with('setTeamMemberAdmin', () => [q.setTeamMemberAdmins, [syncables, users, admins()]])
+    .with('setChannelMemberAdmin', () => [q.setChannelMemberAdmins, [syncables, users, admins()]])
+    .with('removeTeamMember', () => [q.removeTeamMembers, [syncables, users, now]])
+    .with('removeChannelMember', () => [q.removeChannelMembers, [syncables, users, now]])
+    .exhaustive()
+  return runArrays(conn, doing, text, values).map(
+    (rows) => new Set(rows.map((r) => `${String(r[0])}\u0000${String(r[1])}`)),
+  )
+}
+
+function syncableId(command: SyncCommand): string {
+  return 'teamId' in command ? command.teamId : command.channelId
+}
+
+function unexpected(command: SyncCommand): PostgresError {
+  const expectation = match(command.kind)
+    .with('addTeamMember', 'addChannelMember', () => 'not to be an active member')
+    .with(
+      'setTeamMemberAdmin',
+      'setChannelMemberAdmin',
+      () => 'to be an active member whose SchemeAdmin differs',
+    )
+    .with('removeTeamMember', 'removeChannelMember', () => 'to be an active member')
+    .exhaustive()
+  return {
+    kind: 'unexpectedRow',
+    message: `${command.kind} expected user ${command.userId} in ${syncableId(command)} ${expectation}; nothing was written`,
+    command,
+  }
+}
+
+function journal(
+  conn: PostgresQueryable,
+  runId: number | undefined,
+  commands: readonly (SyncCommand | PlannedCommand)[],
+  outcomes: readonly CommandOutcome[],
+): ResultAsync<void, PostgresError> {
+  if (runId === undefined || commands.length === 0) return okAsync(undefined)
+  const entries = outcomes.map((o, i) => {
+    const planned = commands[i]
+    return {
+      command: toSyncCommand(o.command),
+      reason: planned !== undefined && 'reason' in planned ? planned.reason : null,
+      outcome: o.kind,
+    }
+  })
+  return run(conn, 'journaling the applied commands', q.insertRunCommands, [
+    runId,
+    JSON.stringify(entries),
+  ]).map(() => undefined)
+}
+
+function toReport(outcomes: readonly CommandOutcome[]): ApplyReport {
+  const counts = Object.fromEntries(syncCommandKinds.map((k) => [k, 0])) as Record<
+    SyncCommandKind,
+    number
+  >
+  for (const o of outcomes) if (o.kind === 'done') counts[o.command.kind]++
+  return { outcomes, counts }
+}

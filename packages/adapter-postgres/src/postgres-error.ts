@@ -1,0 +1,99 @@
+import { match, P } from 'ts-pattern'
+import type { SyncCommand } from '@grouproles/core'
+
+/** Everything the Postgres adapter can fail with; `cause` is the caught error, secrets scrubbed. */
+export type PostgresError =
+  | { readonly kind: 'connectionRefused'; readonly message: string; readonly cause: unknown }
+  | { readonly kind: 'authFailed'; readonly message: string; readonly cause: unknown }
+  /** 40001 / 40P01: another transaction got in the way; retrying the whole call is safe. */
+  | { readonly kind: 'serializationFailure'; readonly message: string; readonly cause: unknown }
+  /** A Mattermost table or column is missing (42P01 / 42703): wrong database or schema. */
+  | { readonly kind: 'notMattermostDatabase'; readonly message: string; readonly cause: unknown }
+  /** The target state changed since the plan was made; nothing was written. */
+  | {
+      readonly kind: 'stalePlan'
+      readonly message: string
+      readonly expected: string
+      readonly actual: string
+    }
+  /** A command met a row in another state than the plan expects; the transaction was rolled back. */
+  | { readonly kind: 'unexpectedRow'; readonly message: string; readonly command: SyncCommand }
+  /** Another runner holds the run lock. */
+  | { readonly kind: 'alreadyRunning'; readonly message: string; readonly key: string }
+  | {
+      readonly kind: 'queryFailed'
+      readonly message: string
+      readonly code?: string
+      readonly cause: unknown
+    }
+
+// URLs with credentials and key=value passwords, as they appear in connection strings.
+const secretPatterns: readonly [RegExp, string][] = [
+  [/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@'],
+  [/(password\s*=\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1***'],
+]
+
+/** Removes passwords (URL credentials, `password=`) from a text before it goes into an error or log. */
+export function scrubSecrets(text: string): string {
+  let out = text
+  for (const [pattern, replacement] of secretPatterns) out = out.replace(pattern, replacement)
+  return out
+}
+
+function scrubCause(e: unknown): unknown {
+  if (!(e instanceof Error)) return typeof e === 'string' ? scrubSecrets(e) : e
+  const message = scrubSecrets(e.message)
+  if (message === e.message) return e
+  const copy = new Error(message)
+  copy.name = e.name
+  if ('code' in e) Object.assign(copy, { code: e.code })
+  return copy
+}
+
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+  '08004',
+])
+
+/** Classifies anything a driver threw into a `PostgresError`; `doing` says what was attempted. */
+export function toPostgresError(e: unknown, doing: string): PostgresError {
+  const code = errorCode(e)
+  const detail = scrubSecrets(e instanceof Error ? e.message : String(e))
+  const message = `${doing}: ${detail}`
+  const cause = scrubCause(e)
+  return match<string | undefined, PostgresError>(code)
+    .with(
+      P.when((c) => c !== undefined && connectionCodes.has(c)),
+      () => ({ kind: 'connectionRefused', message, cause }),
+    )
+    .with(P.union('28P01', '28000'), () => ({ kind: 'authFailed', message, cause }))
+    .with(P.union('40001', '40P01'), () => ({ kind: 'serializationFailure', message, cause }))
+    .with(P.union('42P01', '42703', '3F000'), () => ({
+      kind: 'notMattermostDatabase',
+      message,
+      cause,
+    }))
+    .otherwise(() =>
+      /Connection terminated|connect ECONNREFUSED/i.test(detail)
+        ? { kind: 'connectionRefused', message, cause }
+        : { kind: 'queryFailed', message, ...(code !== undefined ? { code } : {}), cause },
+    )
+}
+
+function errorCode(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null) return undefined
+  if ('code' in e && typeof e.code === 'string') return e.code
+  // Node wraps several failed connect attempts (IPv4 and IPv6) in an AggregateError.
+  if (e instanceof AggregateError)
+    for (const inner of e.errors) if (errorCode(inner) !== undefined) return errorCode(inner)
+  return undefined
+}

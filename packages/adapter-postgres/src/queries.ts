@@ -1,0 +1,173 @@
+// Every SQL string of the adapter. Identifiers are unquoted, so they fold to Mattermost's lower-case
+// table names. Membership rows come back aggregated per team/channel as `userid<flag>` lists: one
+// row per syncable instead of one per membership keeps the driver's per-row work off the hot path.
+
+/** A REPEATABLE READ snapshot: every load query sees the same database state. */
+export const beginSnapshot = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY'
+/** Writes check then change rows; REPEATABLE READ turns a concurrent change into 40001. */
+export const beginWrite = 'BEGIN ISOLATION LEVEL REPEATABLE READ'
+
+const roleCode = `CASE WHEN ' ' || coalesce(u.roles, '') || ' ' LIKE '% system_admin %' THEN 'a'
+  WHEN ' ' || coalesce(u.roles, '') || ' ' LIKE '% system_guest %' THEN 'g' ELSE 'u' END`
+
+export const selectUsers: string = `SELECT u.id, u.username, u.email, u.authdata, ${roleCode}, u.deleteat > 0, b.userid IS NOT NULL
+  FROM users u LEFT JOIN bots b ON b.userid = u.id`
+
+// $1: text[] of sources, or NULL for every source.
+export const selectGroups: string = `SELECT g.id, coalesce(g.name, g.displayname, ''), g.deleteat > 0,
+    (SELECT string_agg(gm.userid, ',') FROM groupmembers gm WHERE gm.groupid = g.id AND gm.deleteat = 0)
+  FROM usergroups g WHERE ($1::text[] IS NULL OR g.source = ANY($1::text[]))`
+
+// $1: sources or NULL, $2: team ids or NULL (whole database).
+export const selectTeamLinks: string = `SELECT l.groupid, l.teamid, coalesce(l.autoadd, false), coalesce(l.schemeadmin, false), l.deleteat > 0
+  FROM groupteams l JOIN usergroups g ON g.id = l.groupid
+  WHERE ($1::text[] IS NULL OR g.source = ANY($1::text[])) AND ($2::text[] IS NULL OR l.teamid = ANY($2::text[]))`
+
+export const selectChannelLinks: string = `SELECT l.groupid, l.channelid, coalesce(l.autoadd, false), coalesce(l.schemeadmin, false), l.deleteat > 0
+  FROM groupchannels l JOIN usergroups g ON g.id = l.groupid
+  WHERE ($1::text[] IS NULL OR g.source = ANY($1::text[]))
+    AND ($2::text[] IS NULL OR l.channelid IN (SELECT id FROM channels WHERE teamid = ANY($2::text[])))`
+
+// $1: team ids or NULL.
+export const selectTeams: string = `SELECT id, name, coalesce(groupconstrained, false), deleteat > 0 FROM teams
+  WHERE ($1::text[] IS NULL OR id = ANY($1::text[]))`
+
+export const selectChannels: string = `SELECT id, teamid, name, type, coalesce(groupconstrained, false), deleteat > 0 FROM channels
+  WHERE ($1::text[] IS NULL OR teamid = ANY($1::text[]))`
+
+// Flag digit: 1 = SchemeAdmin, 2 = SchemeGuest, 4 = soft-deleted (NULL flags read as false).
+export const selectTeamMembers: string = `SELECT teamid, string_agg(userid || chr(48
+    + CASE WHEN schemeadmin THEN 1 ELSE 0 END + CASE WHEN schemeguest THEN 2 ELSE 0 END
+    + CASE WHEN deleteat > 0 THEN 4 ELSE 0 END), ',')
+  FROM teammembers WHERE ($1::text[] IS NULL OR teamid = ANY($1::text[])) GROUP BY teamid`
+
+const channelScope = `($1::text[] IS NULL OR channelid IN (SELECT id FROM channels WHERE teamid = ANY($1::text[])))`
+
+export const selectChannelMembers: string = `SELECT channelid, string_agg(userid || chr(48
+    + CASE WHEN schemeadmin THEN 1 ELSE 0 END + CASE WHEN schemeguest THEN 2 ELSE 0 END), ',')
+  FROM channelmembers WHERE ${channelScope} GROUP BY channelid`
+
+export const selectHistory: string = `SELECT channelid, string_agg(DISTINCT userid, ',')
+  FROM channelmemberhistory WHERE ${channelScope} GROUP BY channelid`
+
+// ---- writes. $1/$2: syncable ids / user ids (text[]), then per-command flags, then now (bigint).
+
+const teamInput = `unnest($1::text[], $2::text[], $3::bool[], $4::bool[]) AS i(teamid, userid, admin, guest)`
+const channelInput = `unnest($1::text[], $2::text[], $3::bool[], $4::bool[]) AS i(channelid, userid, admin, guest)`
+
+// Mattermost's JoinUserToTeam: a soft-deleted row is revived with fresh flags, otherwise inserted.
+export const addTeamMembers: string = `WITH input AS (SELECT * FROM ${teamInput}),
+  revived AS (
+    UPDATE teammembers tm SET deleteat = 0, roles = '', schemeuser = NOT i.guest, schemeguest = i.guest, schemeadmin = i.admin
+    FROM input i WHERE tm.teamid = i.teamid AND tm.userid = i.userid AND tm.deleteat > 0
+    RETURNING tm.teamid, tm.userid),
+  inserted AS (
+    INSERT INTO teammembers (teamid, userid, roles, deleteat, schemeuser, schemeguest, schemeadmin, createat)
+    SELECT i.teamid, i.userid, '', 0, NOT i.guest, i.guest, i.admin, $5::bigint FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM teammembers tm WHERE tm.teamid = i.teamid AND tm.userid = i.userid)
+    ON CONFLICT DO NOTHING
+    RETURNING teamid, userid)
+  SELECT teamid, userid FROM revived UNION ALL SELECT teamid, userid FROM inserted`
+
+// $6: NotifyProps as Mattermost's defaults.
+export const addChannelMembers: string = `WITH input AS (SELECT * FROM ${channelInput}),
+  inserted AS (
+    INSERT INTO channelmembers (channelid, userid, roles, lastviewedat, msgcount, mentioncount, notifyprops, lastupdateat,
+      schemeuser, schemeadmin, schemeguest, msgcountroot, mentioncountroot, urgentmentioncount)
+    SELECT i.channelid, i.userid, '', $5::bigint, 0, 0, $6::jsonb, $5::bigint, NOT i.guest, i.admin, i.guest, 0, 0, 0 FROM input i
+    ON CONFLICT (channelid, userid) DO NOTHING
+    RETURNING channelid, userid),
+  joined AS (
+    INSERT INTO channelmemberhistory (channelid, userid, jointime, leavetime)
+    SELECT channelid, userid, $5::bigint, NULL FROM inserted ON CONFLICT DO NOTHING)
+  SELECT channelid, userid FROM inserted`
+
+// Only rows whose flag changes are written (NULL reads as false, as Mattermost reads it).
+export const setTeamMemberAdmins: string = `UPDATE teammembers tm SET schemeadmin = i.admin
+  FROM unnest($1::text[], $2::text[], $3::bool[]) AS i(teamid, userid, admin)
+  WHERE tm.teamid = i.teamid AND tm.userid = i.userid AND tm.deleteat = 0 AND coalesce(tm.schemeadmin, false) <> i.admin
+  RETURNING tm.teamid, tm.userid`
+
+export const setChannelMemberAdmins: string = `UPDATE channelmembers cm SET schemeadmin = i.admin
+  FROM unnest($1::text[], $2::text[], $3::bool[]) AS i(channelid, userid, admin)
+  WHERE cm.channelid = i.channelid AND cm.userid = i.userid AND coalesce(cm.schemeadmin, false) <> i.admin
+  RETURNING cm.channelid, cm.userid`
+
+export const removeChannelMembers: string = `WITH removed AS (
+    DELETE FROM channelmembers cm USING unnest($1::text[], $2::text[]) AS i(channelid, userid)
+    WHERE cm.channelid = i.channelid AND cm.userid = i.userid
+    RETURNING cm.channelid, cm.userid),
+  left_ AS (
+    UPDATE channelmemberhistory h SET leavetime = $3::bigint FROM removed r
+    WHERE h.channelid = r.channelid AND h.userid = r.userid AND h.leavetime IS NULL)
+  SELECT channelid, userid FROM removed`
+
+// Mattermost's LeaveTeam: soft-delete the team row, hard-delete the user's O/P channel rows of the
+// team and close their history rows.
+export const removeTeamMembers: string = `WITH removed AS (
+    UPDATE teammembers tm SET deleteat = $3::bigint, roles = ''
+    FROM unnest($1::text[], $2::text[]) AS i(teamid, userid)
+    WHERE tm.teamid = i.teamid AND tm.userid = i.userid AND tm.deleteat = 0
+    RETURNING tm.teamid, tm.userid),
+  left_channels AS (
+    DELETE FROM channelmembers cm USING removed r, channels c
+    WHERE c.teamid = r.teamid AND c.type IN ('O', 'P') AND cm.channelid = c.id AND cm.userid = r.userid
+    RETURNING cm.channelid, cm.userid),
+  left_history AS (
+    UPDATE channelmemberhistory h SET leavetime = $3::bigint FROM left_channels l
+    WHERE h.channelid = l.channelid AND h.userid = l.userid AND h.leavetime IS NULL)
+  SELECT teamid, userid FROM removed`
+
+// ---- grouproles' own schema.
+
+export const migrationLock = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))'
+export const createMigrationsTable: readonly string[] = [
+  'CREATE SCHEMA IF NOT EXISTS grouproles',
+  'CREATE TABLE IF NOT EXISTS grouproles.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+]
+export const selectMigrations = 'SELECT version FROM grouproles.schema_migrations'
+export const insertMigration = 'INSERT INTO grouproles.schema_migrations (version) VALUES ($1)'
+
+/** Numbered migrations; a number is never reused or edited once released. */
+export const migrations: readonly { readonly version: number; readonly sql: readonly string[] }[] =
+  [
+    {
+      version: 1,
+      sql: [
+        `CREATE TABLE grouproles.runs (
+        id bigserial PRIMARY KEY,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        plan_summary jsonb NOT NULL,
+        fingerprint text,
+        target_fingerprint text,
+        outcome text,
+        error jsonb,
+        timings jsonb)`,
+        `CREATE TABLE grouproles.run_commands (
+        run_id bigint NOT NULL REFERENCES grouproles.runs (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        command jsonb NOT NULL,
+        reason text,
+        outcome text NOT NULL,
+        PRIMARY KEY (run_id, seq))`,
+      ],
+    },
+  ]
+
+export const insertRun: string = `INSERT INTO grouproles.runs (plan_summary, fingerprint, target_fingerprint)
+  VALUES ($1::jsonb, $2, $3) RETURNING id::integer`
+export const updateRunFinished: string = `UPDATE grouproles.runs SET finished_at = now(), outcome = $2, error = $3::jsonb, timings = $4::jsonb
+  WHERE id = $1 RETURNING id`
+// $2: jsonb array of {command, reason, outcome}; seq continues after the run's last recorded command.
+export const insertRunCommands: string = `INSERT INTO grouproles.run_commands (run_id, seq, command, reason, outcome)
+  SELECT $1, coalesce((SELECT max(seq) FROM grouproles.run_commands WHERE run_id = $1), 0) + e.ord,
+    e.value -> 'command', e.value ->> 'reason', e.value ->> 'outcome'
+  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, ord)`
+export const selectRuns: string = `SELECT r.id::integer, r.started_at::text, r.finished_at::text, r.plan_summary, r.fingerprint, r.target_fingerprint,
+    r.outcome, r.error, r.timings, (SELECT count(*)::integer FROM grouproles.run_commands c WHERE c.run_id = r.id)
+  FROM grouproles.runs r ORDER BY r.id DESC LIMIT $1`
+export const selectRunCommands: string = `SELECT seq, command, reason, outcome FROM grouproles.run_commands WHERE run_id = $1 ORDER BY seq`
+
+export const tryLock = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0))'
+export const unlock = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))'

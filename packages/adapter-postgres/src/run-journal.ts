@@ -1,0 +1,142 @@
+import type { ResultAsync } from 'neverthrow'
+import {
+  toSyncCommand,
+  type CommandOutcome,
+  type SyncCommand,
+  type SyncPlan,
+} from '@grouproles/core'
+import type { PostgresClient } from './postgres-client.js'
+import type { PostgresError } from './postgres-error.js'
+import { run, runArrays } from './internal/session.js'
+import * as q from './queries.js'
+
+/** How a run ended. */
+export type RunOutcome = 'applied' | 'nothingToDo' | 'refused' | 'failed'
+
+/** One journalled command. */
+export interface RunCommand {
+  readonly command: SyncCommand
+  readonly reason?: string
+  readonly outcome: CommandOutcome['kind']
+}
+
+/** A row of `grouproles.runs`, with the number of commands journalled for it. */
+export interface RunRecord {
+  readonly id: number
+  readonly startedAt: string
+  readonly finishedAt?: string
+  readonly summary: unknown
+  readonly fingerprint?: string
+  readonly targetFingerprint?: string
+  readonly outcome?: RunOutcome
+  readonly error?: unknown
+  readonly timings?: Readonly<Record<string, number>>
+  readonly commandCount: number
+}
+
+/** What `startRun` records about the plan: its stats and fingerprints (commands come later). */
+export type RunStart = Pick<SyncPlan, 'stats' | 'fingerprint' | 'targetFingerprint'> & {
+  readonly summary?: Readonly<Record<string, unknown>>
+}
+
+/** Opens a run in the journal (after `migrate`); returns its id. */
+export function startRun(
+  client: PostgresClient,
+  plan: RunStart,
+): ResultAsync<number, PostgresError> {
+  const summary = { stats: plan.stats, ...plan.summary }
+  return run(client, 'starting a run', q.insertRun, [
+    JSON.stringify(summary),
+    plan.fingerprint,
+    plan.targetFingerprint,
+  ]).map((rows) => Number((rows[0] as { id: unknown }).id))
+}
+
+/** Appends commands to a run; `applyPlan` with `runId` does this itself inside its transaction. */
+export function recordCommands(
+  client: PostgresClient,
+  runId: number,
+  commands: readonly RunCommand[],
+): ResultAsync<void, PostgresError> {
+  const entries = commands.map((c) => ({
+    command: toSyncCommand(c.command),
+    reason: c.reason ?? null,
+    outcome: c.outcome,
+  }))
+  return run(client, 'journaling commands', q.insertRunCommands, [
+    runId,
+    JSON.stringify(entries),
+  ]).map(() => undefined)
+}
+
+/** Closes a run with its outcome, timings (ms per phase) and, when it failed, the error. */
+export function finishRun(
+  client: PostgresClient,
+  runId: number,
+  end: {
+    readonly outcome: RunOutcome
+    readonly timings?: Readonly<Record<string, number>>
+    readonly error?: unknown
+  },
+): ResultAsync<void, PostgresError> {
+  const error = end.error === undefined ? null : JSON.stringify(end.error, errorReplacer)
+  return run(client, 'finishing a run', q.updateRunFinished, [
+    runId,
+    end.outcome,
+    error,
+    JSON.stringify(end.timings ?? {}),
+  ]).map(() => undefined)
+}
+
+/** The newest runs first. */
+export function listRuns(
+  client: PostgresClient,
+  options: { readonly limit?: number } = {},
+): ResultAsync<readonly RunRecord[], PostgresError> {
+  return runArrays(client, 'listing runs', q.selectRuns, [options.limit ?? 20]).map((rows) =>
+    rows.map(toRunRecord),
+  )
+}
+
+/** The commands journalled for a run, in order. */
+export function listRunCommands(
+  client: PostgresClient,
+  runId: number,
+): ResultAsync<readonly RunCommand[], PostgresError> {
+  return run(client, 'listing run commands', q.selectRunCommands, [runId]).map((rows) =>
+    rows.map((row) => {
+      const r = row as {
+        command: SyncCommand
+        reason: string | null
+        outcome: CommandOutcome['kind']
+      }
+      return {
+        command: r.command,
+        ...(r.reason !== null ? { reason: r.reason } : {}),
+        outcome: r.outcome,
+      }
+    }),
+  )
+}
+
+function toRunRecord(r: unknown[]): RunRecord {
+  const opt = <K extends string>(key: K, value: unknown): Partial<Record<K, unknown>> =>
+    value === null || value === undefined ? {} : ({ [key]: value } as Record<K, unknown>)
+  return {
+    id: Number(r[0]),
+    startedAt: String(r[1]),
+    ...(opt('finishedAt', r[2]) as { finishedAt?: string }),
+    summary: r[3],
+    ...(opt('fingerprint', r[4]) as { fingerprint?: string }),
+    ...(opt('targetFingerprint', r[5]) as { targetFingerprint?: string }),
+    ...(opt('outcome', r[6]) as { outcome?: RunOutcome }),
+    ...(opt('error', r[7]) as { error?: unknown }),
+    ...(opt('timings', r[8]) as { timings?: Record<string, number> }),
+    commandCount: Number(r[9]),
+  }
+}
+
+// Errors carry `cause` objects (driver errors) that JSON.stringify would drop or choke on.
+function errorReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Error ? { name: value.name, message: value.message } : value
+}

@@ -1,0 +1,434 @@
+import fc from 'fast-check'
+import type { ResultAsync } from 'neverthrow'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  applyPlan as modelApplyPlan,
+  emptyState,
+  fingerprintTarget,
+  normalizeState,
+  planSync,
+  type SyncCommand,
+  type SyncState,
+} from '@grouproles/core'
+import { syncCommandArb, syncPolicyArb, syncStateArb } from '@grouproles/core/testing'
+import {
+  applyPlan,
+  finishRun,
+  listRunCommands,
+  listRuns,
+  loadSyncState,
+  migrate,
+  startRun,
+  type PostgresClient,
+  type PostgresError,
+} from '../src/index.js'
+import { createMattermostSchema, loadScenario, writeSyncState } from '../src/testing/index.js'
+
+/** A driver under test: how to get a client on a database of its own. */
+export interface Driver {
+  readonly name: string
+  readonly connect: () => Promise<{
+    readonly client: PostgresClient
+    readonly close: () => Promise<void>
+  }>
+}
+
+const tables =
+  'users, bots, usergroups, groupmembers, groupteams, groupchannels, teams, channels, teammembers, channelmembers, channelmemberhistory'
+
+const dbRuns = { numRuns: 30 }
+
+/** What the database can hold of a state: groups have no `status`/`nesting` column. */
+export function storable(state: SyncState): SyncState {
+  return normalizeState({
+    ...state,
+    groups: state.groups.map(({ id, name, memberIds, deleted }) => ({
+      id,
+      name,
+      memberIds,
+      ...(deleted === true ? { deleted } : {}),
+    })),
+  })
+}
+
+export async function must<T, E>(r: ResultAsync<T, E>): Promise<T> {
+  const result = await r
+  if (!result.isOk())
+    throw new Error(`expected Ok, got ${JSON.stringify(result._unsafeUnwrapErr())}`)
+  return result._unsafeUnwrap()
+}
+
+export async function errorOf<T>(r: ResultAsync<T, PostgresError>): Promise<PostgresError> {
+  const result = await r
+  if (!result.isErr()) throw new Error('expected Err, got Ok')
+  return result._unsafeUnwrapErr()
+}
+
+const id = (prefix: string, n: number): string =>
+  `${prefix}${String(n).padStart(25, '0')}`.slice(0, 26)
+
+/** A small hand-made state: one constrained team with a channel, an admin group, a guest. */
+function scenarioState(): SyncState {
+  const [alice, bob, guest, bot] = [id('u', 1), id('u', 2), id('u', 3), id('u', 4)]
+  const [team, chan, dm] = [id('t', 1), id('c', 1), id('c', 2)]
+  const group = id('g', 1)
+  return {
+    ...emptyState,
+    users: [
+      {
+        id: alice,
+        username: 'alice',
+        email: 'alice@example.test',
+        authData: 'alice-guid',
+        systemRole: 'admin',
+      },
+      { id: bob, username: 'bob', systemRole: 'user', deactivated: true },
+      { id: guest, username: 'guest', systemRole: 'guest' },
+      { id: bot, username: 'bot', systemRole: 'user', isBot: true },
+    ],
+    groups: [{ id: group, name: 'admins', memberIds: [alice, guest] }],
+    teams: [{ id: team, name: 'team', groupConstrained: true }],
+    channels: [
+      { id: chan, teamId: team, name: 'town', type: 'P', groupConstrained: true },
+      { id: dm, teamId: team, name: 'dm', type: 'D', groupConstrained: false, deleted: true },
+    ],
+    links: [
+      { groupId: group, syncable: { kind: 'team', id: team }, autoAdd: true, schemeAdmin: true },
+      {
+        groupId: group,
+        syncable: { kind: 'channel', id: chan },
+        autoAdd: false,
+        schemeAdmin: false,
+        deleted: true,
+      },
+    ],
+    teamMembers: [
+      { teamId: team, userId: alice, schemeAdmin: false, schemeGuest: false },
+      { teamId: team, userId: bob, schemeAdmin: true, schemeGuest: false, deleted: true },
+      { teamId: team, userId: bot, schemeAdmin: false, schemeGuest: false },
+    ],
+    channelMembers: [
+      { channelId: chan, userId: alice, schemeAdmin: false, schemeGuest: false },
+      { channelId: chan, userId: bot, schemeAdmin: true, schemeGuest: false },
+      { channelId: dm, userId: alice, schemeAdmin: false, schemeGuest: false },
+    ],
+    channelHistory: [
+      { channelId: chan, userId: alice },
+      { channelId: chan, userId: bot },
+      { channelId: chan, userId: bob },
+      { channelId: dm, userId: alice },
+    ],
+  }
+}
+
+/** The shared contract suite: every driver must pass it unchanged (Lucia's adapter-test). */
+export function describeContract(driver: Driver): void {
+  describe(driver.name, () => {
+    let client: PostgresClient
+    beforeAll(async () => {
+      const connected = await driver.connect()
+      client = connected.client
+      await must(createMattermostSchema(client))
+      return connected.close
+    })
+    const reset = async (): Promise<void> => {
+      await must(createMattermostSchema(client))
+      await client.query({ text: `TRUNCATE ${tables}` })
+    }
+    const write = async (state: SyncState): Promise<void> => {
+      await reset()
+      await must(writeSyncState(client, state, { now: 1_700_000_000_000 }))
+    }
+    beforeEach(reset)
+
+    describe('loadSyncState', () => {
+      it('should read a hand-made state back as written', async () => {
+        const state = scenarioState()
+        await write(state)
+        const loaded = await must(loadSyncState(client))
+        expect(normalizeState(loaded)).toEqual(storable(state))
+      })
+
+      it('should read NULL flags as false, roles from Users.Roles and only ldap groups by default', async () => {
+        const state = scenarioState()
+        await must(
+          loadScenario(client, {
+            ...state,
+            sql: [
+              'UPDATE teams SET groupconstrained = NULL',
+              'UPDATE groupteams SET autoadd = NULL, schemeadmin = NULL',
+              'UPDATE channelmembers SET schemeadmin = NULL, schemeguest = NULL',
+              `UPDATE users SET roles = 'custom_role system_admin' WHERE username = 'alice'`,
+              `INSERT INTO usergroups (id, name, displayname, source, remoteid, createat, updateat, deleteat) VALUES ('${id('g', 9)}', NULL, 'Custom', 'custom', 'x', 0, 0, 0)`,
+              `INSERT INTO groupmembers VALUES ('${id('g', 1)}', '${id('u', 2)}', 0, 5)`,
+            ],
+          }),
+        )
+        const loaded = normalizeState(await must(loadSyncState(client)))
+        expect(loaded.teams[0]?.groupConstrained).toBe(false)
+        expect(loaded.links.find((l) => l.syncable.kind === 'team')).toMatchObject({
+          autoAdd: false,
+          schemeAdmin: false,
+        })
+        expect(loaded.channelMembers.every((m) => !m.schemeAdmin && !m.schemeGuest)).toBe(true)
+        expect(loaded.users.find((u) => u.username === 'alice')?.systemRole).toBe('admin')
+        expect(loaded.groups.map((g) => g.id)).toEqual([id('g', 1)])
+        expect(loaded.groups[0]?.memberIds).toEqual([id('u', 1), id('u', 3)])
+        const all = normalizeState(await must(loadSyncState(client, { groupSources: 'all' })))
+        expect(all.groups.find((g) => g.id === id('g', 9))).toEqual({
+          id: id('g', 9),
+          name: 'Custom',
+          memberIds: [],
+        })
+      })
+
+      it('should load only the scoped teams, their channels, links and memberships', async () => {
+        const base = scenarioState()
+        const other = id('t', 2)
+        const otherChannel = id('c', 3)
+        const state: SyncState = {
+          ...base,
+          teams: [...base.teams, { id: other, name: 'other', groupConstrained: false }],
+          channels: [
+            ...base.channels,
+            { id: otherChannel, teamId: other, name: 'x', type: 'O', groupConstrained: false },
+          ],
+          teamMembers: [
+            ...base.teamMembers,
+            { teamId: other, userId: id('u', 1), schemeAdmin: false, schemeGuest: false },
+          ],
+          channelMembers: [
+            ...base.channelMembers,
+            { channelId: otherChannel, userId: id('u', 1), schemeAdmin: false, schemeGuest: false },
+          ],
+          channelHistory: [...base.channelHistory, { channelId: otherChannel, userId: id('u', 1) }],
+          links: [
+            ...base.links,
+            {
+              groupId: id('g', 1),
+              syncable: { kind: 'team', id: other },
+              autoAdd: true,
+              schemeAdmin: false,
+            },
+          ],
+        }
+        await write(state)
+        const scoped = normalizeState(await must(loadSyncState(client, { teamIds: [other] })))
+        expect(scoped.teams.map((t) => t.id)).toEqual([other])
+        expect(scoped.channels.map((c) => c.id)).toEqual([otherChannel])
+        expect(scoped.teamMembers).toHaveLength(1)
+        expect(scoped.channelMembers).toHaveLength(1)
+        expect(scoped.channelHistory).toHaveLength(1)
+        expect(scoped.links.map((l) => l.syncable.id)).toEqual([other])
+        expect(scoped.users).toHaveLength(state.users.length)
+      })
+
+      it('should fail with notMattermostDatabase when a Mattermost table is missing', async () => {
+        await client.query({ text: 'DROP TABLE channelmemberhistory' })
+        const error = await errorOf(loadSyncState(client))
+        expect(error.kind).toBe('notMattermostDatabase')
+      })
+
+      it('should always read back what writeSyncState wrote', async () => {
+        await fc.assert(
+          fc.asyncProperty(syncStateArb(), async (state) => {
+            await write(state)
+            const loaded = await must(loadSyncState(client))
+            expect(normalizeState(loaded)).toEqual(storable(state))
+          }),
+          dbRuns,
+        )
+      })
+    })
+
+    describe('applyPlan', () => {
+      it('should write what Mattermost writes: revive, insert, soft-delete with cascade, history', async () => {
+        const state = scenarioState()
+        await write(state)
+        const [alice, bob, guest] = [id('u', 1), id('u', 2), id('u', 3)]
+        const [team, chan] = [id('t', 1), id('c', 1)]
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: team, userId: bob, role: 'member' },
+          { kind: 'addTeamMember', teamId: team, userId: guest, role: 'guest' },
+          { kind: 'addChannelMember', channelId: chan, userId: guest, role: 'guest' },
+          {
+            kind: 'setChannelMemberAdmin',
+            channelId: chan,
+            userId: id('u', 4),
+            schemeAdmin: false,
+          },
+          { kind: 'removeTeamMember', teamId: team, userId: alice },
+        ]
+        const report = await must(
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(state) },
+            { now: 1_800_000_000_000 },
+          ),
+        )
+        expect(report.counts).toMatchObject({
+          addTeamMember: 2,
+          addChannelMember: 1,
+          setChannelMemberAdmin: 1,
+          removeTeamMember: 1,
+        })
+        expect(normalizeState(await must(loadSyncState(client)))).toEqual(
+          storable(modelApplyPlan(state, commands)),
+        )
+        const rows = await client.query({
+          text: `SELECT userid, roles, schemeuser, deleteat::text, createat::text FROM teammembers ORDER BY userid`,
+          rowMode: 'array',
+        })
+        expect(rows.rows).toEqual([
+          [alice, '', true, '1800000000000', '1700000000000'],
+          [bob, '', true, '0', '1700000000000'],
+          [guest, '', false, '0', '1800000000000'],
+          [id('u', 4), '', true, '0', '1700000000000'],
+        ])
+        const member = await client.query({
+          text: `SELECT notifyprops, msgcount::text, lastviewedat::text FROM channelmembers WHERE userid = $1`,
+          values: [guest],
+          rowMode: 'array',
+        })
+        expect(member.rows).toEqual([
+          [
+            {
+              desktop: 'default',
+              email: 'default',
+              mark_unread: 'all',
+              push: 'default',
+              ignore_channel_mentions: 'default',
+            },
+            '0',
+            '1800000000000',
+          ],
+        ])
+        // Alice's private channel row is gone with a closed history row; her DM membership stays.
+        const history = await client.query({
+          text: `SELECT channelid, userid, leavetime::text FROM channelmemberhistory WHERE userid IN ($1, $2) ORDER BY 1, 2`,
+          values: [alice, guest],
+          rowMode: 'array',
+        })
+        expect(history.rows).toEqual([
+          [chan, alice, '1800000000000'],
+          [chan, guest, null],
+          [id('c', 2), alice, null],
+        ])
+      })
+
+      it('should refuse a stale plan and write nothing', async () => {
+        const state = scenarioState()
+        await write(state)
+        const plan = planSync(state)
+        expect(plan.commands.length).toBeGreaterThan(0)
+        await client.query({
+          text: `UPDATE users SET username = 'renamed' WHERE username = 'alice'`,
+        })
+        const before = normalizeState(await must(loadSyncState(client)))
+        const error = await errorOf(applyPlan(client, plan))
+        expect(error).toMatchObject({ kind: 'stalePlan', expected: plan.targetFingerprint })
+        expect(normalizeState(await must(loadSyncState(client)))).toEqual(before)
+      })
+
+      it('should roll back everything when a command meets an unexpected row', async () => {
+        const state = scenarioState()
+        await write(state)
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: id('t', 1), userId: id('u', 3), role: 'guest' },
+          { kind: 'removeChannelMember', channelId: id('c', 1), userId: id('u', 3) },
+        ]
+        const error = await errorOf(
+          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }),
+        )
+        expect(error).toMatchObject({ kind: 'unexpectedRow', command: commands[1] })
+        expect(normalizeState(await must(loadSyncState(client)))).toEqual(storable(state))
+      })
+
+      it('should roll back everything when the database fails in the middle of a plan', async () => {
+        const state = scenarioState()
+        await write(state)
+        await client.query({
+          text: `CREATE OR REPLACE FUNCTION refuse_guest() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.userid = '${id('u', 3)}' THEN RAISE EXCEPTION 'no guests here'; END IF; RETURN NEW; END $$`,
+        })
+        await client.query({
+          text: 'CREATE TRIGGER refuse_guest BEFORE INSERT ON channelmembers FOR EACH ROW EXECUTE FUNCTION refuse_guest()',
+        })
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: id('t', 1), userId: id('u', 3), role: 'guest' },
+          { kind: 'addChannelMember', channelId: id('c', 1), userId: id('u', 3), role: 'guest' },
+        ]
+        const error = await errorOf(
+          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }),
+        )
+        await client.query({ text: 'DROP TRIGGER refuse_guest ON channelmembers' })
+        expect(error.kind).toBe('queryFailed')
+        expect(error.message).toContain('no guests here')
+        expect(normalizeState(await must(loadSyncState(client)))).toEqual(storable(state))
+      })
+
+      it('should always end in the state core applyPlan models for a planSync plan', async () => {
+        await fc.assert(
+          fc.asyncProperty(syncStateArb(), syncPolicyArb(), async (state, policy) => {
+            await write(state)
+            const plan = planSync(state, policy)
+            const report = await must(applyPlan(client, plan))
+            expect(report.outcomes.every((o) => o.kind === 'done')).toBe(true)
+            expect(normalizeState(await must(loadSyncState(client)))).toEqual(
+              storable(modelApplyPlan(state, plan)),
+            )
+          }),
+          dbRuns,
+        )
+      })
+
+      it('should always end in the state core applyPlan models for any commands when not strict', async () => {
+        const arb = syncStateArb().chain((state) =>
+          fc.tuple(fc.constant(state), fc.array(syncCommandArb(state), { maxLength: 12 })),
+        )
+        await fc.assert(
+          fc.asyncProperty(arb, async ([state, commands]) => {
+            await write(state)
+            await must(
+              applyPlan(
+                client,
+                { commands, targetFingerprint: fingerprintTarget(state) },
+                { strict: false },
+              ),
+            )
+            expect(normalizeState(await must(loadSyncState(client)))).toEqual(
+              storable(modelApplyPlan(state, commands)),
+            )
+          }),
+          dbRuns,
+        )
+      })
+    })
+
+    describe('migrate', () => {
+      it('should create the journal once and journal an applied plan with reasons and outcomes', async () => {
+        const first = await must(migrate(client))
+        const second = await must(migrate(client))
+        expect(second).toEqual([])
+        expect(first.length === 0 || first.includes(1)).toBe(true)
+        const state = scenarioState()
+        await write(state)
+        const plan = planSync(state)
+        const runId = await must(startRun(client, plan))
+        await must(applyPlan(client, plan, { runId }))
+        await must(finishRun(client, runId, { outcome: 'applied', timings: { apply: 5 } }))
+        const runs = await must(listRuns(client, { limit: 1 }))
+        expect(runs[0]).toMatchObject({
+          id: runId,
+          outcome: 'applied',
+          fingerprint: plan.fingerprint,
+          commandCount: plan.commands.length,
+          timings: { apply: 5 },
+        })
+        const journalled = await must(listRunCommands(client, runId))
+        expect(journalled.map((c) => c.reason)).toEqual(plan.commands.map((c) => c.reason))
+        expect(journalled.every((c) => c.outcome === 'done')).toBe(true)
+      })
+    })
+  })
+}

@@ -1,0 +1,168 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { emptyState, fingerprintTarget } from '@grouproles/core'
+import { errAsync, okAsync, ResultAsync } from 'neverthrow'
+import { applyPlan, loadSyncState, withRunLock, type PostgresError } from '../src/index.js'
+import { createMattermostSchema, writeSyncState } from '../src/testing/index.js'
+import { describeContract } from './contract.js'
+import { freePort, passwordRole } from './start-postgres.js'
+
+const url = inject('pgUrl')
+const port = inject('pgPort')
+const pools: pg.Pool[] = []
+
+/** A database of its own for each suite, so files and workers never see each other's rows. */
+async function freshDatabase(): Promise<string> {
+  const name = `grouproles_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+  const admin = new pg.Client({ connectionString: `${url}/postgres` })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  return `${url}/${name}`
+}
+
+describe.runIf(url !== '')('real PostgreSQL', () => {
+  describeContract({
+    name: 'pg.Pool',
+    connect: async () => {
+      const pool = new pg.Pool({ connectionString: await freshDatabase(), max: 4 })
+      return { client: pool, close: () => pool.end() }
+    },
+  })
+
+  describeContract({
+    name: 'pg.Client',
+    connect: async () => {
+      const client = new pg.Client({ connectionString: await freshDatabase() })
+      await client.connect()
+      return { client, close: () => client.end() }
+    },
+  })
+
+  describe('withRunLock', () => {
+    let pool: pg.Pool
+    beforeAll(async () => {
+      pool = new pg.Pool({ connectionString: await freshDatabase(), max: 6 })
+      pools.push(pool)
+    })
+
+    it('should let exactly one of two concurrent runners run', async () => {
+      let running = 0
+      let ran = 0
+      const runner = () =>
+        withRunLock(pool, 'sync', () => {
+          running++
+          ran++
+          return ResultAsync.fromSafePromise(
+            new Promise<string>((resolve) =>
+              setTimeout(() => {
+                running--
+                resolve('ran')
+              }, 200),
+            ),
+          )
+        })
+      const results = await Promise.all([runner(), runner()])
+      expect(ran).toBe(1)
+      expect(running).toBe(0)
+      const errors = results.filter((r) => r.isErr()).map((r) => r._unsafeUnwrapErr())
+      expect(errors).toMatchObject([{ kind: 'alreadyRunning', key: 'sync' }])
+    })
+
+    it('should release the lock when the runner fails or throws', async () => {
+      const failed = await withRunLock(pool, 'sync', () => errAsync('boom'))
+      expect(failed._unsafeUnwrapErr()).toBe('boom')
+      await expect(
+        withRunLock(pool, 'sync', () => {
+          throw new Error('bug')
+        }),
+      ).rejects.toThrow('bug')
+      const again = await withRunLock(pool, 'sync', () => okAsync(1))
+      expect(again.isOk()).toBe(true)
+    })
+
+    it('should lock a second pool out too (two replicas)', async () => {
+      const other = new pg.Pool({ connectionString: pool.options.connectionString, max: 2 })
+      pools.push(other)
+      const inner = await withRunLock(pool, 'replicas', () =>
+        withRunLock(other, 'replicas', () => okAsync('both')),
+      )
+      expect(inner._unsafeUnwrapErr()).toMatchObject({ kind: 'alreadyRunning' })
+    })
+  })
+
+  describe('errors', () => {
+    const kindOf = async (connectionString: string): Promise<PostgresError> => {
+      const pool = new pg.Pool({ connectionString, max: 1 })
+      pools.push(pool)
+      const r = await loadSyncState(pool)
+      return r._unsafeUnwrapErr()
+    }
+
+    it('should report a wrong password as authFailed without the password', async () => {
+      const error = await kindOf(
+        `postgres://${passwordRole.user}:wrong-Pa55@127.0.0.1:${port}/postgres`,
+      )
+      expect(error.kind).toBe('authFailed')
+      expect(JSON.stringify(error) + error.message).not.toContain('wrong-Pa55')
+    })
+
+    it('should report a closed port as connectionRefused without the password', async () => {
+      const closed = await freePort()
+      const error = await kindOf(
+        `postgres://${passwordRole.user}:${passwordRole.password}@127.0.0.1:${closed}/postgres`,
+      )
+      expect(error.kind).toBe('connectionRefused')
+      expect(JSON.stringify(error) + error.message).not.toContain(passwordRole.password)
+    })
+
+    it('should report a database without Mattermost tables as notMattermostDatabase', async () => {
+      const error = await kindOf(await freshDatabase())
+      expect(error.kind).toBe('notMattermostDatabase')
+    })
+
+    it('should report a concurrent write as a serializationFailure', async () => {
+      const pool = new pg.Pool({ connectionString: await freshDatabase(), max: 4 })
+      pools.push(pool)
+      await createMattermostSchema(pool)
+      const state = {
+        ...emptyState,
+        teams: [{ id: 't'.repeat(26), name: 't', groupConstrained: true }],
+        users: [{ id: 'u'.repeat(26), username: 'u', systemRole: 'user' as const }],
+        teamMembers: [
+          {
+            teamId: 't'.repeat(26),
+            userId: 'u'.repeat(26),
+            schemeAdmin: false,
+            schemeGuest: false,
+          },
+        ],
+      }
+      await writeSyncState(pool, state)
+      // Another session changes the row after applyPlan took its snapshot (the trigger stalls the read).
+      const blocker = await pool.connect()
+      await blocker.query('BEGIN')
+      await blocker.query(`UPDATE teammembers SET roles = 'x'`)
+      const applying = applyPlan(pool, {
+        commands: [
+          {
+            kind: 'setTeamMemberAdmin',
+            teamId: 't'.repeat(26),
+            userId: 'u'.repeat(26),
+            schemeAdmin: true,
+          },
+        ],
+        targetFingerprint: fingerprintTarget(state),
+      })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      await blocker.query('COMMIT')
+      blocker.release()
+      const error = (await applying)._unsafeUnwrapErr()
+      expect(error.kind).toBe('serializationFailure')
+    })
+  })
+
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end().catch(() => undefined)))
+  })
+})

@@ -1,0 +1,92 @@
+/**
+ * A 64-bit multiset hash: each record gets its own hash (two independent 32-bit lanes) and the
+ * record hashes are added up. Addition commutes, so any order of the input arrays gives the same
+ * result without sorting millions of rows; duplicates still count (callers de-duplicate sets).
+ * It detects change (a stale plan); it is not meant to resist someone forging a collision.
+ */
+export class MultisetHash {
+  sumA = 0
+  sumB = 0
+  count = 0
+  a = 0
+  b = 0
+
+  begin(tag: number): this {
+    this.a = Math.imul(0x811c9dc5 ^ tag, 0x01000193)
+    this.b = Math.imul(0x9e3779b1 ^ tag, 0x5bd1e995)
+    return this
+  }
+
+  /** Folds in a field given by its two lane hashes (see `hashA`/`hashB`). */
+  mix(x: number, y: number): this {
+    this.a = Math.imul(this.a ^ x, 0x01000193) + 0x7f4a7c15
+    this.b = Math.imul(this.b ^ y, 0x5bd1e995) + 0x3c6ef372
+    return this
+  }
+
+  str(value: string | undefined): this {
+    return value === undefined ? this.mix(0x7fffffff, 0x7ffffffe) : this.mix(hashA(value), hashB(value))
+  }
+
+  flags(a?: boolean, b?: boolean, c?: boolean): this {
+    const bits = 8 | (a === true ? 4 : 0) | (b === true ? 2 : 0) | (c === true ? 1 : 0)
+    return this.mix(bits, bits ^ 0x55555555)
+  }
+
+  end(): void {
+    this.sumA = (this.sumA + fmix(this.a)) >>> 0
+    this.sumB = (this.sumB + fmix(this.b ^ 0x165667b1)) >>> 0
+    this.count++
+  }
+
+  /** Adds another accumulator's records (a multiset union). */
+  add(other: MultisetHash): void {
+    this.sumA = (this.sumA + other.sumA) >>> 0
+    this.sumB = (this.sumB + other.sumB) >>> 0
+    this.count += other.count
+  }
+
+  digest(): string {
+    const x = fmix(this.sumA ^ this.count)
+    const y = fmix(this.sumB ^ Math.imul(this.count, 0x85ebca6b))
+    return x.toString(16).padStart(8, '0') + y.toString(16).padStart(8, '0')
+  }
+}
+
+/** Lane A of a string's hash (FNV-1a, finalised). */
+export function hashA(value: string): number {
+  let x = 0x811c9dc5
+  for (let i = 0; i < value.length; i++) x = Math.imul(x ^ value.charCodeAt(i), 0x01000193)
+  return fmix(x ^ value.length)
+}
+
+/** Lane B of a string's hash (a different multiplier and basis: independent of lane A). */
+export function hashB(value: string): number {
+  let y = 0x27d4eb2f
+  for (let i = 0; i < value.length; i++) y = Math.imul(y ^ value.charCodeAt(i), 0x5bd1e995)
+  return fmix(y ^ Math.imul(value.length, 0x85ebca6b))
+}
+
+// murmur3's finaliser: spreads every input bit over the output before the sums mix records.
+function fmix(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+/** Record tags: the same fields under two tags never hash alike. */
+export const HashTag = {
+  User: 1,
+  Group: 2,
+  GroupMember: 3,
+  Team: 4,
+  Channel: 5,
+  Link: 6,
+  TeamMember: 7,
+  ChannelMember: 8,
+  History: 9,
+  Policy: 10,
+} as const

@@ -1,0 +1,96 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { defaultSyncPolicy, resolvePolicy, type SyncPolicyInput } from '@grouproles/core'
+import { syncPolicyArb } from '@grouproles/core/testing'
+
+describe('defaultSyncPolicy', () => {
+  it('should document the defaults of the issue', () => {
+    expect(defaultSyncPolicy).toEqual({
+      sysadmins: 'bypass',
+      roleSync: 'groupConstrained',
+      reAddRemovedMembers: false,
+      limits: { maxRemovals: 100, maxRemovalFraction: 0.5, fractionMinRemovals: 3 },
+    })
+  })
+})
+
+describe('resolvePolicy', () => {
+  it('should fill in every default', () => {
+    expect(resolvePolicy()).toEqual(defaultSyncPolicy)
+    expect(resolvePolicy({})).toEqual(defaultSyncPolicy)
+  })
+
+  it('should merge partial limits with the default limits', () => {
+    expect(resolvePolicy({ limits: { maxRemovals: 7 } }).limits).toEqual({
+      ...defaultSyncPolicy.limits,
+      maxRemovals: 7,
+    })
+    expect(resolvePolicy({ roleSync: 'allLinked' })).toEqual({
+      ...defaultSyncPolicy,
+      roleSync: 'allLinked',
+    })
+  })
+
+  it('should accept Infinity and 1, which disable the limits', () => {
+    expect(
+      resolvePolicy({ limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 } })
+        .limits,
+    ).toEqual({
+      maxRemovals: Number.POSITIVE_INFINITY,
+      maxRemovalFraction: 1,
+      fractionMinRemovals: 3,
+    })
+  })
+
+  it.each<[string, SyncPolicyInput]>([
+    ['negative maxRemovals', { limits: { maxRemovals: -1 } }],
+    ['NaN maxRemovals', { limits: { maxRemovals: Number.NaN } }],
+    ['a fraction above 1', { limits: { maxRemovalFraction: 1.5 } }],
+    ['a negative fraction', { limits: { maxRemovalFraction: -0.1 } }],
+    ['negative fractionMinRemovals', { limits: { fractionMinRemovals: -1 } }],
+    ['an unknown sysadmins mode', { sysadmins: 'ignore' as never }],
+    ['an unknown roleSync mode', { roleSync: 'everything' as never }],
+  ])('should throw a RangeError for %s', (_, input) => {
+    expect(() => resolvePolicy(input)).toThrow(RangeError)
+  })
+
+  it('should always return a complete policy unchanged', () => {
+    fc.assert(
+      fc.property(syncPolicyArb(), (policy) => {
+        expect(resolvePolicy(policy)).toEqual(policy)
+      }),
+    )
+  })
+
+  it('should always be idempotent on partial policies', () => {
+    const partialArb: fc.Arbitrary<SyncPolicyInput> = syncPolicyArb().chain((p) =>
+      fc.record(
+        {
+          sysadmins: fc.constant(p.sysadmins),
+          roleSync: fc.constant(p.roleSync),
+          reAddRemovedMembers: fc.constant(p.reAddRemovedMembers),
+          limits: fc.record(
+            {
+              maxRemovals: fc.constant(p.limits.maxRemovals),
+              maxRemovalFraction: fc.constant(p.limits.maxRemovalFraction),
+              fractionMinRemovals: fc.constant(p.limits.fractionMinRemovals),
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    )
+    fc.assert(
+      fc.property(partialArb, (input) => {
+        const resolved = resolvePolicy(input)
+
+        expect(resolvePolicy(resolved)).toEqual(resolved)
+        expect(resolved.sysadmins).toBe(input.sysadmins ?? defaultSyncPolicy.sysadmins)
+        expect(resolved.limits.maxRemovals).toBe(
+          input.limits?.maxRemovals ?? defaultSyncPolicy.limits.maxRemovals,
+        )
+      }),
+    )
+  })
+})
