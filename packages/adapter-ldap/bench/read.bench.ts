@@ -15,7 +15,7 @@ const userCount = Number(process.argv[2] ?? 100_000)
 const groupCount = Number(process.argv[3] ?? 5_000)
 const perGroup = Number(process.argv[4] ?? 200)
 const pageSize = 1_000
-const rounds = 3
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3)
 
 async function writeFixture(file: string): Promise<void> {
   const out = createWriteStream(file)
@@ -93,7 +93,6 @@ async function main(): Promise<void> {
       const heapAfter = process.memoryUsage().heapUsed
       return { ms, peakRss, heapAfter, users: s.users.length, groups: s.groups.length, memberships: s.groups.reduce((n, g) => n + g.memberUsernames.length, 0) }
     }
-    if (process.env["BENCH_HOLD"]) { console.log("HOLD", slapd.url); await new Promise((r) => setTimeout(r, 600_000)) }
     ldapsearch() // warm slapd's caches for both contenders
     const cli: number[] = []
     const js: number[] = []

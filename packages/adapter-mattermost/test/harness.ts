@@ -1,6 +1,21 @@
-import type { SyncCommand, SyncState } from '@grouproles/core'
+import type { SyncableRef, SyncCommand, SyncState } from '@grouproles/core'
+import {
+  channelArb,
+  channelMemberArb,
+  groupArb,
+  groupLinkArb,
+  mattermostIdArb,
+  teamArb,
+  teamMemberArb,
+  userArb,
+} from '@grouproles/core/testing'
+import fc from 'fast-check'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
-import { createMattermostClient, type MattermostClient, type MattermostClientConfig } from '../src/index.js'
+import {
+  createMattermostClient,
+  type MattermostClient,
+  type MattermostClientConfig,
+} from '../src/index.js'
 import { FakeMattermost } from './fake-mattermost/fake-mattermost.js'
 
 /** Starts one fake per test file; after each test asserts it saw no spec violation, then resets it. */
@@ -114,4 +129,55 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/**
+ * A denser state than `syncStateArb` (which mostly yields states with nothing to sync), built from
+ * the same core arbitraries and reduced to what the API can represent: several users, at least one
+ * team, channel, group and link, and random memberships.
+ */
+export function apiStateArb(): fc.Arbitrary<SyncState> {
+  return fc
+    .record({
+      userIds: fc.uniqueArray(mattermostIdArb(), { minLength: 3, maxLength: 12 }),
+      groupIds: fc.uniqueArray(mattermostIdArb(), { minLength: 1, maxLength: 3 }),
+      teamIds: fc.uniqueArray(mattermostIdArb(), { minLength: 1, maxLength: 2 }),
+      channelIds: fc.uniqueArray(mattermostIdArb(), { minLength: 1, maxLength: 4 }),
+    })
+    .filter((x) => {
+      const all = [...x.userIds, ...x.groupIds, ...x.teamIds, ...x.channelIds]
+      return new Set(all).size === all.length
+    })
+    .chain(({ userIds, groupIds, teamIds, channelIds }) => {
+      const syncables: SyncableRef[] = [
+        ...teamIds.map((id): SyncableRef => ({ kind: 'team', id })),
+        ...channelIds.map((id): SyncableRef => ({ kind: 'channel', id })),
+      ]
+      const pairs = <A, B>(as: readonly A[], bs: readonly B[]): [A, B][] =>
+        as.flatMap((a) => bs.map((b): [A, B] => [a, b]))
+      return fc.record({
+        users: fc.tuple(...userIds.map((id) => userArb(id))),
+        groups: fc.tuple(...groupIds.map((id) => groupArb(userIds, id))),
+        teams: fc.tuple(...teamIds.map((id) => teamArb(id))),
+        channels: fc.tuple(...channelIds.map((id) => channelArb(teamIds, id))),
+        links: fc
+          .subarray(pairs(groupIds, syncables), { minLength: 1 })
+          .chain((ls) => fc.tuple(...ls.map(([g, s]) => groupLinkArb(g, s)))),
+        teamMembers: fc
+          .subarray(pairs(teamIds, userIds))
+          .chain((ms) =>
+            ms.length === 0
+              ? fc.constant([])
+              : fc.tuple(...ms.map(([t, u]) => teamMemberArb(t, u))),
+          ),
+        channelMembers: fc
+          .subarray(pairs(channelIds, userIds))
+          .chain((ms) =>
+            ms.length === 0
+              ? fc.constant([])
+              : fc.tuple(...ms.map(([c, u]) => channelMemberArb(c, u))),
+          ),
+      })
+    })
+    .map((s): SyncState => toApiState({ ...s, channelHistory: [] }))
 }

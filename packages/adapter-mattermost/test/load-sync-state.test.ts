@@ -18,12 +18,29 @@ function bigChannelState(members: number): SyncState {
     users,
     groups: [{ id: id('g', 1), name: 'big', memberIds: users.map((u) => u.id) }],
     teams: [{ id: id('t', 1), name: 'team', groupConstrained: false }],
-    channels: [{ id: id('c', 1), teamId: id('t', 1), name: 'chan', type: 'O', groupConstrained: false }],
-    links: [
-      { groupId: id('g', 1), syncable: { kind: 'channel', id: id('c', 1) }, autoAdd: true, schemeAdmin: false },
+    channels: [
+      { id: id('c', 1), teamId: id('t', 1), name: 'chan', type: 'O', groupConstrained: false },
     ],
-    teamMembers: users.map((u) => ({ teamId: id('t', 1), userId: u.id, schemeAdmin: false, schemeGuest: false })),
-    channelMembers: users.map((u, n) => ({ channelId: id('c', 1), userId: u.id, schemeAdmin: n % 7 === 0, schemeGuest: false })),
+    links: [
+      {
+        groupId: id('g', 1),
+        syncable: { kind: 'channel', id: id('c', 1) },
+        autoAdd: true,
+        schemeAdmin: false,
+      },
+    ],
+    teamMembers: users.map((u) => ({
+      teamId: id('t', 1),
+      userId: u.id,
+      schemeAdmin: false,
+      schemeGuest: false,
+    })),
+    channelMembers: users.map((u, n) => ({
+      channelId: id('c', 1),
+      userId: u.id,
+      schemeAdmin: n % 7 === 0,
+      schemeGuest: false,
+    })),
   }
 }
 
@@ -34,19 +51,41 @@ describe('loadSyncState', () => {
     // Arrange
     const state: SyncState = {
       users: [
-        { id: id('u', 1), username: 'ann', email: 'ann@x.test', authData: 'ann-dn', systemRole: 'admin' },
+        {
+          id: id('u', 1),
+          username: 'ann',
+          email: 'ann@x.test',
+          authData: 'ann-dn',
+          systemRole: 'admin',
+        },
         { id: id('u', 2), username: 'bot', systemRole: 'user', isBot: true },
         { id: id('u', 3), username: 'gus', systemRole: 'guest', deactivated: true },
       ],
       groups: [{ id: id('g', 1), name: 'devs', memberIds: [id('u', 1), id('u', 3)] }],
       teams: [{ id: id('t', 1), name: 'eng', groupConstrained: true }],
-      channels: [{ id: id('c', 1), teamId: id('t', 1), name: 'ops', type: 'P', groupConstrained: false }],
-      links: [
-        { groupId: id('g', 1), syncable: { kind: 'team', id: id('t', 1) }, autoAdd: true, schemeAdmin: true },
-        { groupId: id('g', 1), syncable: { kind: 'channel', id: id('c', 1) }, autoAdd: false, schemeAdmin: true },
+      channels: [
+        { id: id('c', 1), teamId: id('t', 1), name: 'ops', type: 'P', groupConstrained: false },
       ],
-      teamMembers: [{ teamId: id('t', 1), userId: id('u', 1), schemeAdmin: true, schemeGuest: false }],
-      channelMembers: [{ channelId: id('c', 1), userId: id('u', 3), schemeAdmin: false, schemeGuest: true }],
+      links: [
+        {
+          groupId: id('g', 1),
+          syncable: { kind: 'team', id: id('t', 1) },
+          autoAdd: true,
+          schemeAdmin: true,
+        },
+        {
+          groupId: id('g', 1),
+          syncable: { kind: 'channel', id: id('c', 1) },
+          autoAdd: false,
+          schemeAdmin: true,
+        },
+      ],
+      teamMembers: [
+        { teamId: id('t', 1), userId: id('u', 1), schemeAdmin: true, schemeGuest: false },
+      ],
+      channelMembers: [
+        { channelId: id('c', 1), userId: id('u', 3), schemeAdmin: false, schemeGuest: true },
+      ],
       channelHistory: [],
     }
     fake().seed(state)
@@ -65,14 +104,23 @@ describe('loadSyncState', () => {
     const loaded = (await loadSyncState(clientFor(fake())))._unsafeUnwrap()
 
     expect(normalizeState(loaded).channelMembers).toEqual(normalizeState(state).channelMembers)
-    expect(fake().requests.some((r) => r.query['per_page'] !== undefined && r.query['per_page'] !== '200')).toBe(false)
+    expect(
+      fake().requests.some(
+        (r) => r.query['per_page'] !== undefined && r.query['per_page'] !== '200',
+      ),
+    ).toBe(false)
   })
 
   it('should read only the teams in scope and their channels', async () => {
     const state = bigChannelState(3)
-    fake().seed({ ...state, teams: [...state.teams, { id: id('t', 2), name: 'other', groupConstrained: false }] })
+    fake().seed({
+      ...state,
+      teams: [...state.teams, { id: id('t', 2), name: 'other', groupConstrained: false }],
+    })
 
-    const loaded = (await loadSyncState(clientFor(fake()), { teamIds: [id('t', 2)] }))._unsafeUnwrap()
+    const loaded = (
+      await loadSyncState(clientFor(fake()), { teamIds: [id('t', 2)] })
+    )._unsafeUnwrap()
 
     expect(loaded.teams.map((t) => t.id)).toEqual([id('t', 2)])
     expect(loaded.channels).toEqual([])
@@ -103,11 +151,10 @@ describe('loadSyncState', () => {
 
 describe('toSystemRole', () => {
   it('should map Users.Roles to the core system role', () => {
-    expect(['system_user', 'system_guest', 'system_user system_admin', 'system_user custom'].map(toSystemRole)).toEqual([
-      'user',
-      'guest',
-      'admin',
-      'user',
-    ])
+    expect(
+      ['system_user', 'system_guest', 'system_user system_admin', 'system_user custom'].map(
+        toSystemRole,
+      ),
+    ).toEqual(['user', 'guest', 'admin', 'user'])
   })
 })

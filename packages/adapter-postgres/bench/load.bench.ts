@@ -37,11 +37,16 @@ const liveMember = (link: string, syncable: string) => `SELECT 1 FROM ${link} l 
   JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 WHERE l.deleteat = 0`
   + ` AND l.${syncable} = m.${syncable} AND gm.userid = m.userid`
 const notExempt = `u.roles NOT LIKE '%system_admin%' AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.userid = m.userid)`
-const baselineSql: Record<string, string> = {
+// A channel row whose user the same sync removes from the channel's team: the team removal covers it.
+const leavesTeam = `EXISTS (SELECT 1 FROM teammembers tm JOIN teams t ON t.id = tm.teamid AND t.deleteat = 0 AND t.groupconstrained
+  WHERE tm.teamid = c.teamid AND tm.userid = m.userid AND tm.deleteat = 0 AND NOT EXISTS (SELECT 1 FROM groupteams l
+    JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0 JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0
+    WHERE l.deleteat = 0 AND l.teamid = tm.teamid AND gm.userid = tm.userid))`
+export const baselineSql: Record<string, string> = {
   teamRemovals: `SELECT m.teamid, m.userid FROM teammembers m JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained
     JOIN users u ON u.id = m.userid WHERE m.deleteat = 0 AND ${notExempt} AND NOT EXISTS (${liveMember('groupteams', 'teamid')})`,
   channelRemovals: `SELECT m.channelid, m.userid FROM channelmembers m JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained
-    JOIN users u ON u.id = m.userid WHERE ${notExempt} AND NOT EXISTS (${liveMember('groupchannels', 'channelid')})`,
+    JOIN users u ON u.id = m.userid WHERE ${notExempt} AND NOT EXISTS (${liveMember('groupchannels', 'channelid')}) AND NOT ${leavesTeam}`,
   teamAdds: `SELECT DISTINCT l.teamid, gm.userid FROM groupteams l JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0
     JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 JOIN teams t ON t.id = l.teamid AND t.deleteat = 0
     JOIN users u ON u.id = gm.userid AND u.deleteat = 0
@@ -51,15 +56,15 @@ const baselineSql: Record<string, string> = {
     JOIN users u ON u.id = gm.userid AND u.deleteat = 0
     WHERE l.autoadd AND l.deleteat = 0 AND NOT EXISTS (SELECT 1 FROM channelmemberhistory h WHERE h.channelid = l.channelid AND h.userid = gm.userid)`,
   teamRoles: `SELECT * FROM (SELECT m.teamid, m.userid, coalesce(m.schemeadmin, false) AS has,
-      EXISTS (${liveMember('groupteams', 'teamid')} AND l.schemeadmin) AS want
+      u.roles NOT LIKE '%system_guest%' AND EXISTS (${liveMember('groupteams', 'teamid')} AND l.schemeadmin) AS want
     FROM teammembers m JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained JOIN users u ON u.id = m.userid
     WHERE m.deleteat = 0 AND NOT coalesce(m.schemeguest, false) AND ${notExempt}
       AND EXISTS (${liveMember('groupteams', 'teamid')})) x WHERE has <> want`,
   channelRoles: `SELECT * FROM (SELECT m.channelid, m.userid, coalesce(m.schemeadmin, false) AS has,
-      EXISTS (${liveMember('groupchannels', 'channelid')} AND l.schemeadmin) AS want
+      u.roles NOT LIKE '%system_guest%' AND EXISTS (${liveMember('groupchannels', 'channelid')} AND l.schemeadmin) AS want
     FROM channelmembers m JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained JOIN users u ON u.id = m.userid
     WHERE NOT coalesce(m.schemeguest, false) AND ${notExempt}
-      AND EXISTS (${liveMember('groupchannels', 'channelid')})) x WHERE has <> want`,
+      AND EXISTS (${liveMember('groupchannels', 'channelid')}) AND NOT ${leavesTeam}) x WHERE has <> want`,
 }
 
 async function timed<T>(fn: () => PromiseLike<T>): Promise<[T, number]> {
@@ -202,5 +207,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--load-child') await loadChild(process.argv[3] ?? '')
-else await main()
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  if (process.argv[2] === '--load-child') await loadChild(process.argv[3] ?? '')
+  else await main()
+}

@@ -2,7 +2,7 @@ import type { Role, SyncableRef, SyncState, User } from './model.js'
 import { decideRole, type RoleDecision } from './decide-role.js'
 import { planSync } from './plan-sync.js'
 import { commandSyncable, type HeldCommand, type PlannedCommand, type SyncWarning } from './sync-command.js'
-import type { SyncPolicyInput } from './sync-policy.js'
+import { resolvePolicy, type SyncPolicyInput } from './sync-policy.js'
 
 /** One group linked to the syncable, seen from the user's side. */
 export interface ExplainedLink {
@@ -73,10 +73,25 @@ export function explain(state: SyncState, query: { readonly userId: string; read
     .sort((a, b) => (a.groupName < b.groupName ? -1 : a.groupName > b.groupName ? 1 : 0))
 
   const liveGroupIds = state.groups.filter((g) => g.deleted !== true && g.memberIds.includes(userId)).map((g) => g.id)
-  const decision: RoleDecision =
+  const decided: RoleDecision =
     user === undefined
       ? { role: 'member', reason: `user ${userId} is not in the state`, viaGroupIds: [] }
       : decideRole({ user, syncable, links: state.links, userGroupIds: liveGroupIds }, policy)
+  // The same decision, told with group and syncable names instead of ids.
+  const where = `${syncable.kind} ${team?.name ?? channel?.name ?? syncable.id}`
+  const via = decided.viaGroupIds.map((id) => groupsById.get(id)?.name ?? id).join(', ')
+  const decision: RoleDecision =
+    user === undefined || decided.role === 'guest' || (user.systemRole === 'admin' && resolvePolicy(policy).sysadmins === 'bypass')
+      ? decided
+      : {
+          ...decided,
+          reason:
+            decided.role === 'admin'
+              ? `in ${via}, linked to ${where} with scheme admin`
+              : via !== ''
+                ? `in ${via}, none linked to ${where} with scheme admin`
+                : `in no group linked to ${where} with scheme admin`,
+        }
 
   let current: Explanation['current']
   if (syncable.kind === 'team') {
@@ -106,7 +121,7 @@ export function explain(state: SyncState, query: { readonly userId: string; read
   const lines = [
     `${user?.username ?? userId} on ${syncable.kind} ${name ?? syncable.id}${syncableLive ? '' : ' (not live: nothing is synced)'}${(team ?? channel)?.groupConstrained === true ? ' [group-synced]' : ''}`,
     `  now: ${current.member ? `member, ${current.role ?? 'member'}` : current.leftOrRemoved ? 'not a member (left or removed before)' : 'not a member'}`,
-    `  decided role: ${decision.role} (${decision.reason})`,
+    `  decided role: ${decision.role}: ${decision.reason}`,
     ...links.map(
       (l) =>
         `  group ${l.groupName}: ${l.userIsMember ? 'member' : 'not a member'}${l.nestingPath !== undefined ? ` via ${l.nestingPath.join(' > ')}` : ''}; link auto-add=${l.autoAdd} scheme-admin=${l.schemeAdmin}${l.linkDeleted ? ' (link deleted)' : ''}${l.groupDeleted ? ' (group deleted)' : ''}${l.groupUnavailable ? ' (group unavailable)' : ''}`,

@@ -9,7 +9,9 @@ const state: SyncState = {
     { id: 'bob', username: 'bob', systemRole: 'user' },
   ],
   groups: [{ id: 'g1', name: 'mm_rl_infra_admins', memberIds: ['alice'] }],
-  links: [{ groupId: 'g1', syncable: { kind: 'team', id: 'rl' }, autoAdd: true, schemeAdmin: true }],
+  links: [
+    { groupId: 'g1', syncable: { kind: 'team', id: 'rl' }, autoAdd: true, schemeAdmin: true },
+  ],
   teams: [{ id: 'rl', name: 'rl', groupConstrained: true }],
   channels: [],
   teamMembers: [{ teamId: 'rl', userId: 'bob', schemeAdmin: true, schemeGuest: false }],
@@ -39,23 +41,48 @@ describe('writePlanFile', () => {
 
 describe('readPlanFile', () => {
   it('should refuse what is not a plan, with a typed error', () => {
-    expect(readPlanFile('{').isErr() && readPlanFile('{')._unsafeUnwrapErr().kind).toBe('invalidJson')
+    expect(readPlanFile('{').isErr() && readPlanFile('{')._unsafeUnwrapErr().kind).toBe(
+      'invalidJson',
+    )
     expect(readPlanFile('{"format":"other"}')._unsafeUnwrapErr().kind).toBe('notAPlanFile')
-    expect(readPlanFile('{"format":"grouproles-plan","version":2}')._unsafeUnwrapErr()).toMatchObject({ kind: 'unsupportedVersion', version: 2 })
+    expect(
+      readPlanFile('{"format":"grouproles-plan","version":2}')._unsafeUnwrapErr(),
+    ).toMatchObject({ kind: 'unsupportedVersion', version: 2 })
   })
 
   it('should refuse a file with a malformed or injected command', () => {
     const good = JSON.parse(writePlanFile(planSync(state))) as { plan: { commands: unknown[] } }
-    const bad = (command: unknown) => JSON.stringify({ ...good, plan: { ...good.plan, commands: [command] } })
-    expect(readPlanFile(bad({ kind: 'dropTable', teamId: 'rl', userId: 'bob' }))._unsafeUnwrapErr()).toMatchObject({ kind: 'invalidPlan', path: 'plan.commands[0]' })
-    expect(readPlanFile(bad({ kind: 'addTeamMember', teamId: 'rl', userId: 'bob', role: 'owner' }))._unsafeUnwrapErr().message).toMatch(/role must be/)
-    expect(readPlanFile(bad({ kind: 'setTeamMemberAdmin', teamId: 'rl', userId: 'bob', schemeAdmin: 'yes' }))._unsafeUnwrapErr().message).toMatch(/schemeAdmin/)
-    expect(readPlanFile(bad({ kind: 'removeChannelMember', channelId: '', userId: 'bob' }))._unsafeUnwrapErr().message).toMatch(/channelId/)
+    const bad = (command: unknown) =>
+      JSON.stringify({ ...good, plan: { ...good.plan, commands: [command] } })
+    expect(
+      readPlanFile(bad({ kind: 'dropTable', teamId: 'rl', userId: 'bob' }))._unsafeUnwrapErr(),
+    ).toMatchObject({ kind: 'invalidPlan', path: 'plan.commands[0]' })
+    expect(
+      readPlanFile(
+        bad({ kind: 'addTeamMember', teamId: 'rl', userId: 'bob', role: 'owner' }),
+      )._unsafeUnwrapErr().message,
+    ).toMatch(/role must be/)
+    expect(
+      readPlanFile(
+        bad({ kind: 'setTeamMemberAdmin', teamId: 'rl', userId: 'bob', schemeAdmin: 'yes' }),
+      )._unsafeUnwrapErr().message,
+    ).toMatch(/schemeAdmin/)
+    expect(
+      readPlanFile(
+        bad({ kind: 'removeChannelMember', channelId: '', userId: 'bob' }),
+      )._unsafeUnwrapErr().message,
+    ).toMatch(/channelId/)
   })
 
   it('should refuse a file whose fingerprint was tampered with', () => {
-    const text = writePlanFile(planSync(state)).replace(/"fingerprint": "[0-9a-f]{16}"/, '"fingerprint": "not-a-hash"')
-    expect(readPlanFile(text)._unsafeUnwrapErr()).toMatchObject({ kind: 'invalidPlan', path: 'plan.fingerprint' })
+    const text = writePlanFile(planSync(state)).replace(
+      /"fingerprint": "[0-9a-f]{16}"/,
+      '"fingerprint": "not-a-hash"',
+    )
+    expect(readPlanFile(text)._unsafeUnwrapErr()).toMatchObject({
+      kind: 'invalidPlan',
+      path: 'plan.fingerprint',
+    })
   })
 })
 
@@ -64,7 +91,9 @@ describe('formatPlan', () => {
     const plan = planSync(state)
     const text = formatPlan(plan, { alice: 'alice', bob: 'bob', rl: 'rl' })
     expect(text).toContain('team rl')
-    expect(text).toMatch(/\+ add as admin\s+alice\s+auto-add via mm_rl_infra_admins; admin via mm_rl_infra_admins/)
+    expect(text).toMatch(
+      /\+ add as admin\s+alice\s+auto-add via mm_rl_infra_admins; admin via mm_rl_infra_admins/,
+    )
     expect(text).toMatch(/- remove\s+bob\s+in no group linked to group-synced team rl/)
   })
 })

@@ -1,19 +1,35 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
-import { applyPlan, runSync, type ApplyReport, type Group, type GroupLink, type RunSyncEvent, type RunSyncPorts, type SyncPlan, type SyncState } from '../src/index.js'
+import {
+  applyPlan,
+  runSync,
+  type ApplyReport,
+  type Group,
+  type GroupLink,
+  type RunSyncEvent,
+  type RunSyncPorts,
+  type SyncPlan,
+  type SyncState,
+} from '../src/index.js'
 import { syncStateArb } from '../src/testing/index.js'
 
 type Failure = { kind: 'down'; stage: string }
 
 /** In-memory ports over a mutable Mattermost side; the directory gives groups and links. */
-function memoryPorts(target: SyncState, directory: { groups: readonly Group[]; links: readonly GroupLink[] }, faults: { read?: boolean; apply?: boolean; reload?: boolean } = {}) {
+function memoryPorts(
+  target: SyncState,
+  directory: { groups: readonly Group[]; links: readonly GroupLink[] },
+  faults: { read?: boolean; apply?: boolean; reload?: boolean } = {},
+) {
   const world = { target, loads: 0, applied: [] as SyncPlan[] }
   const ports: RunSyncPorts<typeof directory, Failure> = {
-    readDirectory: () => (faults.read === true ? errAsync({ kind: 'down', stage: 'directory' }) : okAsync(directory)),
+    readDirectory: () =>
+      faults.read === true ? errAsync({ kind: 'down', stage: 'directory' }) : okAsync(directory),
     loadTarget: () => {
       world.loads++
-      if (faults.reload === true && world.loads > 1) return errAsync({ kind: 'down', stage: 'reload' })
+      if (faults.reload === true && world.loads > 1)
+        return errAsync({ kind: 'down', stage: 'reload' })
       return okAsync(world.target)
     },
     combine: (d, t) => ({ state: { ...t, groups: d.groups, links: d.links }, warnings: [] }),
@@ -21,9 +37,19 @@ function memoryPorts(target: SyncState, directory: { groups: readonly Group[]; l
       if (faults.apply === true) return errAsync({ kind: 'down', stage: 'apply' })
       world.applied.push(plan)
       world.target = applyPlan(world.target, plan)
-      const counts = { addTeamMember: 0, addChannelMember: 0, setTeamMemberAdmin: 0, setChannelMemberAdmin: 0, removeTeamMember: 0, removeChannelMember: 0 }
+      const counts = {
+        addTeamMember: 0,
+        addChannelMember: 0,
+        setTeamMemberAdmin: 0,
+        setChannelMemberAdmin: 0,
+        removeTeamMember: 0,
+        removeChannelMember: 0,
+      }
       for (const c of plan.commands) counts[c.kind]++
-      return okAsync({ outcomes: plan.commands.map((command) => ({ kind: 'done' as const, command })), counts })
+      return okAsync({
+        outcomes: plan.commands.map((command) => ({ kind: 'done' as const, command })),
+        counts,
+      })
     },
   }
   return { ports, world }
@@ -37,7 +63,9 @@ const target: SyncState = {
   groups: [],
   links: [],
   teams: [{ id: 'rl', name: 'rl', groupConstrained: true }],
-  channels: [{ id: 'infra', teamId: 'rl', name: 'infrastructure', type: 'P', groupConstrained: true }],
+  channels: [
+    { id: 'infra', teamId: 'rl', name: 'infrastructure', type: 'P', groupConstrained: true },
+  ],
   teamMembers: [{ teamId: 'rl', userId: 'bob', schemeAdmin: false, schemeGuest: false }],
   channelMembers: [],
   channelHistory: [],
@@ -45,8 +73,18 @@ const target: SyncState = {
 const directory = {
   groups: [{ id: 'g1', name: 'mm_rl_infrastructure', memberIds: ['alice'] }],
   links: [
-    { groupId: 'g1', syncable: { kind: 'team' as const, id: 'rl' }, autoAdd: true, schemeAdmin: false },
-    { groupId: 'g1', syncable: { kind: 'channel' as const, id: 'infra' }, autoAdd: true, schemeAdmin: true },
+    {
+      groupId: 'g1',
+      syncable: { kind: 'team' as const, id: 'rl' },
+      autoAdd: true,
+      schemeAdmin: false,
+    },
+    {
+      groupId: 'g1',
+      syncable: { kind: 'channel' as const, id: 'infra' },
+      autoAdd: true,
+      schemeAdmin: true,
+    },
   ],
 }
 
@@ -67,13 +105,25 @@ describe('runSync', () => {
     const { ports, world } = memoryPorts(target, directory)
     const events: RunSyncEvent['kind'][] = []
     let now = 0
-    const result = await runSync(ports, {}, { apply: true, onProgress: (e) => events.push(e.kind), clock: () => (now += 5) })
+    const result = await runSync(
+      ports,
+      {},
+      { apply: true, onProgress: (e) => events.push(e.kind), clock: () => (now += 5) },
+    )
     const r = result._unsafeUnwrap()
     expect(r.dryRun).toBe(false)
     expect(r.applied?.outcomes).toHaveLength(3)
     expect(r.verification?.converged).toBe(true)
     expect(world.loads).toBe(2)
-    expect(events).toEqual(['loading', 'loaded', 'planned', 'applying', 'applied', 'verifying', 'verified'])
+    expect(events).toEqual([
+      'loading',
+      'loaded',
+      'planned',
+      'applying',
+      'applied',
+      'verifying',
+      'verified',
+    ])
     expect(r.timings.planMs).toBeGreaterThan(0)
   })
 
@@ -95,15 +145,24 @@ describe('runSync', () => {
   it('should fail with loadFailed and apply nothing when a read fails', async () => {
     const { ports, world } = memoryPorts(target, directory, { read: true })
     const r = await runSync(ports, {}, { apply: true })
-    expect(r._unsafeUnwrapErr()).toMatchObject({ kind: 'loadFailed', cause: { kind: 'down', stage: 'directory' } })
+    expect(r._unsafeUnwrapErr()).toMatchObject({
+      kind: 'loadFailed',
+      cause: { kind: 'down', stage: 'directory' },
+    })
     expect(world.applied).toEqual([])
   })
 
   it('should report applyFailed and verifyFailed with the port error as cause', async () => {
     const a = memoryPorts(target, directory, { apply: true })
-    expect((await runSync(a.ports, {}, { apply: true }))._unsafeUnwrapErr()).toMatchObject({ kind: 'applyFailed', cause: { stage: 'apply' } })
+    expect((await runSync(a.ports, {}, { apply: true }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'applyFailed',
+      cause: { stage: 'apply' },
+    })
     const v = memoryPorts(target, directory, { reload: true })
-    expect((await runSync(v.ports, {}, { apply: true }))._unsafeUnwrapErr()).toMatchObject({ kind: 'verifyFailed', cause: { stage: 'reload' } })
+    expect((await runSync(v.ports, {}, { apply: true }))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'verifyFailed',
+      cause: { stage: 'reload' },
+    })
   })
 
   it('should always converge in one applied run when nothing is held and no group is unavailable', async () => {
@@ -111,7 +170,13 @@ describe('runSync', () => {
       fc.asyncProperty(syncStateArb(), async (state) => {
         const groups = state.groups.map((g) => ({ ...g, status: 'complete' as const }))
         const { ports } = memoryPorts(state, { groups, links: state.links })
-        const r = (await runSync(ports, { limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 } }, { apply: true, gates: { minGroups: 0 } }))._unsafeUnwrap()
+        const r = (
+          await runSync(
+            ports,
+            { limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 } },
+            { apply: true, gates: { minGroups: 0 } },
+          )
+        )._unsafeUnwrap()
         expect(r.verification?.converged ?? r.plan.commands.length === 0).toBe(true)
       }),
     )

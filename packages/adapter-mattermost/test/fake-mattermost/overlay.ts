@@ -265,7 +265,11 @@ export const overlay: readonly OverlayOp[] = [
   {
     op: 'replace',
     path: `${p('/api/v4/teams/{team_id}/members/batch')}/post/requestBody/content/application~1json/schema/items`,
-    value: { type: 'object', required: ['team_id', 'user_id'], properties: { team_id: str, user_id: str } },
+    value: {
+      type: 'object',
+      required: ['team_id', 'user_id'],
+      properties: { team_id: str, user_id: str },
+    },
     why: 'semantics §7.2: the batch body is [{team_id, user_id}], not full TeamMembers',
   },
   {

@@ -1,0 +1,34 @@
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import { describe, expect, it } from 'vitest'
+import { fromPglite, isPool } from '../src/index.js'
+
+describe('isPool', () => {
+  it('should tell a pg.Pool from a pg.Client', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1 })
+    expect(isPool(pool)).toBe(true)
+    expect(isPool(new pg.Client({ host: '127.0.0.1', port: 1 }))).toBe(false)
+    await pool.end()
+  })
+
+  it('should treat a checked-out connection as one connection', () => {
+    expect(isPool({ query: () => Promise.resolve({ rows: [], rowCount: 0 }), connect: () => Promise.reject(new Error('x')), release: () => undefined })).toBe(false)
+  })
+})
+
+describe('fromPglite', () => {
+  it('should run queries with rows as arrays and hand out its one session in turn', async () => {
+    const db = await PGlite.create()
+    const pool = fromPglite(db)
+    const first = await pool.connect()
+    await first.query({ text: 'BEGIN' })
+    await first.query({ text: 'CREATE TABLE t (x int)' })
+    // A query outside the held session waits until it is released, so it sees the committed table.
+    const outside = pool.query({ text: 'SELECT count(*)::int FROM t', rowMode: 'array' })
+    await first.query({ text: 'INSERT INTO t VALUES (1), (2)' })
+    await first.query({ text: 'COMMIT' })
+    first.release()
+    expect((await outside).rows).toEqual([[2]])
+    await db.close()
+  })
+})

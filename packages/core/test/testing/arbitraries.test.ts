@@ -1,0 +1,192 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { normalizeState, planSync } from '@grouproles/core'
+import {
+  channelArb,
+  channelHistoryArb,
+  channelMemberArb,
+  groupArb,
+  groupLinkArb,
+  mattermostIdArb,
+  shuffledStateArb,
+  syncCommandArb,
+  syncPolicyArb,
+  syncStateArb,
+  teamArb,
+  teamMemberArb,
+  userArb,
+} from '@grouproles/core/testing'
+import { denseStateArb } from '../support/arbitraries.js'
+import { problems } from '../support/consistency.js'
+
+describe('mattermostIdArb', () => {
+  it('should always make 26 characters of [a-z0-9]', () => {
+    fc.assert(
+      fc.property(mattermostIdArb(), (id) => {
+        expect(id).toMatch(/^[a-z0-9]{26}$/)
+      }),
+    )
+  })
+})
+
+describe('syncStateArb', () => {
+  it('should always make consistent states: unique keys, every reference resolving', () => {
+    fc.assert(
+      fc.property(syncStateArb(), (s) => {
+        expect(problems(s)).toEqual([])
+      }),
+    )
+  })
+
+  it('should always stay within the sizes asked for', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .record({
+            maxUsers: fc.nat(6),
+            maxGroups: fc.nat(3),
+            maxTeams: fc.nat(2),
+            maxChannels: fc.nat(3),
+          })
+          .chain((sizes) => fc.tuple(fc.constant(sizes), syncStateArb(sizes))),
+        ([sizes, s]) => {
+          expect(s.users.length).toBeLessThanOrEqual(sizes.maxUsers)
+          expect(s.groups.length).toBeLessThanOrEqual(sizes.maxGroups)
+          expect(s.teams.length).toBeLessThanOrEqual(sizes.maxTeams)
+          expect(s.channels.length).toBeLessThanOrEqual(sizes.maxChannels)
+          expect(problems(s)).toEqual([])
+        },
+      ),
+    )
+  })
+
+  it('should produce states whose plans use every command kind, hold and warning', () => {
+    // Guards against an over-filtered or too sparse generator: properties over it would pass vacuously.
+    const seen = new Set<string>()
+    for (const [s, policy] of fc.sample(fc.tuple(syncStateArb(), syncPolicyArb()), 1000)) {
+      const plan = planSync(s, policy)
+      for (const c of plan.commands) seen.add(c.kind)
+      for (const h of plan.held) seen.add(`held:${h.hold.kind}`)
+      for (const w of plan.warnings) seen.add(`warning:${w.kind}`)
+    }
+
+    expect([...seen].sort()).toEqual(
+      [
+        'addChannelMember',
+        'addTeamMember',
+        'removeChannelMember',
+        'removeTeamMember',
+        'setChannelMemberAdmin',
+        'setTeamMemberAdmin',
+        'held:maxRemovalFraction',
+        'held:maxRemovals',
+        'warning:channelAddSkipped',
+        'warning:removalsHeld',
+        'warning:unavailableGroup',
+      ].sort(),
+    )
+  })
+})
+
+describe('entity arbitraries', () => {
+  it('should always use the ids they are given', () => {
+    const ids = ['alice', 'bob', 'carol']
+    fc.assert(
+      fc.property(
+        fc.record({
+          user: userArb('alice'),
+          team: teamArb('rl'),
+          channel: channelArb(['rl', 'ops'], 'infrastructure'),
+          group: groupArb(ids, 'mm_rl_infra'),
+          link: groupLinkArb('mm_rl_infra', { kind: 'channel', id: 'infrastructure' }),
+          teamMember: teamMemberArb('rl', 'bob'),
+          channelMember: channelMemberArb('infrastructure', 'bob'),
+          history: channelHistoryArb('infrastructure', 'carol'),
+        }),
+        (x) => {
+          expect(x.user.id).toBe('alice')
+          expect(x.team.id).toBe('rl')
+          expect(x.channel.id).toBe('infrastructure')
+          expect(['rl', 'ops']).toContain(x.channel.teamId)
+          expect(x.group.id).toBe('mm_rl_infra')
+          expect(x.group.memberIds.every((u) => ids.includes(u))).toBe(true)
+          expect(new Set(x.group.memberIds).size).toBe(x.group.memberIds.length)
+          expect([x.link.groupId, x.link.syncable]).toEqual([
+            'mm_rl_infra',
+            { kind: 'channel', id: 'infrastructure' },
+          ])
+          expect([x.teamMember.teamId, x.teamMember.userId]).toEqual(['rl', 'bob'])
+          expect([x.channelMember.channelId, x.channelMember.userId]).toEqual([
+            'infrastructure',
+            'bob',
+          ])
+          expect(x.history).toEqual({ channelId: 'infrastructure', userId: 'carol' })
+        },
+      ),
+    )
+  })
+})
+
+describe('syncCommandArb', () => {
+  it('should always name a user and a team or O/P channel of the state', () => {
+    fc.assert(
+      fc.property(
+        syncStateArb().chain((s) => fc.tuple(fc.constant(s), syncCommandArb(s))),
+        ([s, c]) => {
+          const hasUser = s.users.length > 0
+          const hasTarget =
+            s.teams.length > 0 || s.channels.some((ch) => ch.type === 'O' || ch.type === 'P')
+          if (!hasUser || !hasTarget) return
+          expect(s.users.some((u) => u.id === c.userId)).toBe(true)
+          if ('teamId' in c) expect(s.teams.some((t) => t.id === c.teamId)).toBe(true)
+          else
+            expect(
+              s.channels.some(
+                (ch) => ch.id === c.channelId && (ch.type === 'O' || ch.type === 'P'),
+              ),
+            ).toBe(true)
+        },
+      ),
+    )
+  })
+})
+
+describe('shuffledStateArb', () => {
+  it('should always keep the content, group members included', () => {
+    fc.assert(
+      fc.property(
+        syncStateArb().chain((s) => fc.tuple(fc.constant(s), shuffledStateArb(s))),
+        ([s, shuffled]) => {
+          expect(normalizeState(shuffled)).toEqual(normalizeState(s))
+          expect(shuffled.groups.map((g) => g.memberIds.length).sort()).toEqual(
+            s.groups.map((g) => g.memberIds.length).sort(),
+          )
+          expect(shuffled.channelHistory).toHaveLength(s.channelHistory.length)
+        },
+      ),
+    )
+  })
+})
+
+describe('syncPolicyArb', () => {
+  it('should always make limits in range', () => {
+    fc.assert(
+      fc.property(syncPolicyArb(), (p) => {
+        expect(p.limits.maxRemovals).toBeGreaterThanOrEqual(0)
+        expect(p.limits.maxRemovalFraction).toBeGreaterThanOrEqual(0)
+        expect(p.limits.maxRemovalFraction).toBeLessThanOrEqual(1)
+        expect(p.limits.fractionMinRemovals).toBeGreaterThanOrEqual(0)
+      }),
+    )
+  })
+})
+
+describe('denseStateArb (test support)', () => {
+  it('should always make consistent states too', () => {
+    fc.assert(
+      fc.property(denseStateArb(), (s) => {
+        expect(problems(s)).toEqual([])
+      }),
+    )
+  })
+})
