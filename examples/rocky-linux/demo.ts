@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow'
+import { err, ok, type Result } from 'neverthrow'
 import {
   explain,
   formatPlan,
@@ -17,18 +17,9 @@ import {
   type SyncPolicyInput,
   type SyncState,
 } from '@grouproles/core'
-import {
-  linksFromRules,
-  parseLinkRules,
-  readDirectory,
-  readLdif,
-  resolveGroups,
-  type DirectorySnapshot,
-  type LdapDirectoryConfig,
-  type LinkRule,
-  type MatchBy,
-} from '@grouproles/adapter-ldap'
-import { applyPlan, fromPglite, loadSyncState, type PostgresClient } from '@grouproles/adapter-postgres'
+import { parseLinkRules, type LdapDirectoryConfig, type LinkRule, type MatchBy } from '@grouproles/adapter-ldap'
+import { applyPlan, fromPglite, type PostgresClient } from '@grouproles/adapter-postgres'
+import { describeWarning, syncPorts, type DirectoryInput } from '../shared/sync-ports.js'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import { mattermostSeed, mmId } from './mattermost-seed.js'
 
@@ -106,13 +97,8 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     ...(env['LDAP_BASE_DN'] !== undefined ? { baseDn: env['LDAP_BASE_DN'] } : {}),
     ...(env['LDAP_CA_FILE'] !== undefined ? { tls: { ca: readFileSync(env['LDAP_CA_FILE'], 'utf8') } } : {}),
   }
-  const readDirectoryPort = (): ResultAsync<DirectorySnapshot, unknown> =>
-    ldapUrl !== undefined
-      ? readDirectory(ldap)
-      : (() => {
-          const snapshot = readLdif(options.ldifText ?? readFileSync(join(here, 'directory.ldif'), 'utf8'), ldap)
-          return snapshot.isOk() ? okAsync(snapshot.value) : errAsync(snapshot.error)
-        })()
+  const directory: DirectoryInput =
+    ldapUrl !== undefined ? { kind: 'ldap', config: ldap } : { kind: 'ldif', text: options.ldifText ?? readFileSync(join(here, 'directory.ldif'), 'utf8'), config: ldap }
 
   const embedded = env['DATABASE_URL'] === undefined
   let client: PostgresClient
@@ -135,30 +121,19 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
   }
 
   try {
-    let lastState: SyncState | undefined
-    const ports = {
-      readDirectory: readDirectoryPort,
-      loadTarget: () => loadSyncState(client),
-      combine: (directory: DirectorySnapshot, target: SyncState) => {
-        const resolved = resolveGroups(directory, target.users, { matchBy })
-        const mapped = linksFromRules(rules, resolved.groups, target.teams, target.channels)
-        lastState = { ...target, groups: resolved.groups, links: mapped.links }
-        return { state: lastState, warnings: [...directory.warnings, ...resolved.unmatched, ...resolved.ambiguous, ...mapped.warnings] }
-      },
-      apply: (plan: SyncPlan) => applyPlan(client, plan),
-    }
+    const ports = syncPorts({ directory, database: client, matchBy, rules })
 
     log(`Directory: ${sources.directory}`)
     log(`Mattermost: ${sources.mattermost}`)
     const dry = await runSync(ports, policy, { apply: false })
     if (dry.isErr()) return err({ kind: 'sync', message: dry.error.message, cause: dry.error.cause })
     const plan = dry.value.plan
-    const state = lastState as SyncState | undefined
+    const state = ports.lastState()
     if (state === undefined) throw new Error('runSync planned without combining a state')
     const names = Object.fromEntries([...state.users.map((u) => [u.id, u.username]), ...state.teams.map((t) => [t.id, t.name]), ...state.channels.map((c) => [c.id, c.name])])
     log('')
     log(formatPlan(plan, names).trimEnd())
-    for (const w of dry.value.warnings.filter((w) => !plan.warnings.includes(w as never))) log(`  - ${describe(w)}`)
+    for (const w of dry.value.warnings.filter((w) => !plan.warnings.includes(w as never))) log(`  - ${describeWarning(w)}`)
 
     // A reviewed plan is applied exactly as written: through the file, refused when stale.
     const planFile = join(mkdtempSync(join(tmpdir(), 'grouproles-demo-')), 'plan.json')
@@ -183,7 +158,7 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     } else log('Dry run: nothing applied (pass --apply to apply)')
 
     // Explained on the latest state read (after the apply, when there was one).
-    const latest: SyncState = lastState ?? state
+    const latest: SyncState = ports.lastState() ?? state
     const bob = latest.users.find((u) => u.username === 'bob')
     const infrastructure = latest.channels.find((c) => c.name === 'infrastructure')
     let explanation: readonly string[] = []
@@ -197,14 +172,6 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
   } finally {
     await close()
   }
-}
-
-function describe(w: unknown): string {
-  if (typeof w !== 'object' || w === null) return String(w)
-  if ('message' in w && typeof w.message === 'string') return w.message
-  return Object.entries(w)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ')
 }
 
 export { mmId }

@@ -94,6 +94,20 @@ async function main(): Promise<void> {
       return { ms, peakRss, heapAfter, users: s.users.length, groups: s.groups.length, memberships: s.groups.reduce((n, g) => n + g.memberUsernames.length, 0) }
     }
     ldapsearch() // warm slapd's caches for both contenders
+    if (process.env['BENCH_PROFILE']) {
+      const { Session } = await import('node:inspector/promises')
+      const { writeFileSync } = await import('node:fs')
+      await ours()
+      const session = new Session()
+      session.connect()
+      await session.post('Profiler.enable')
+      await session.post('Profiler.start')
+      const r = await ours()
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync('/tmp/ours.cpuprofile', JSON.stringify(profile))
+      console.log('profiled', r.ms)
+      return
+    }
     const cli: number[] = []
     const js: number[] = []
     let cliRss = 0

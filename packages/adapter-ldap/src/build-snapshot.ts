@@ -57,37 +57,37 @@ export function openRange(entry: DirectoryEntry, attribute: string): string | un
   return undefined
 }
 
+/** Accumulates entries page by page (keeping only what the snapshot needs) and builds the snapshot. */
+export interface SnapshotBuilder {
+  addUser(entry: DirectoryEntry): void
+  addGroup(entry: DirectoryEntry, unavailableReason?: string): void
+  warn(warning: DirectoryWarning): void
+  finish(): DirectorySnapshot
+}
+
+interface ParsedGroup {
+  readonly dn: string
+  readonly key: string
+  readonly id: string
+  readonly name: string
+  readonly memberDnKeys: readonly string[]
+  readonly memberUids: readonly string[]
+  readonly unavailableReason?: string
+}
+
 /**
- * Builds the snapshot from user and group entries: resolves member DNs (normalised, case-insensitive)
- * and `memberUid` values, flattens nesting, and carries unavailable groups over (never as empty).
+ * Starts a snapshot: resolves member DNs (normalised, case-insensitive) and `memberUid` values at
+ * the end, flattens nesting, and carries unavailable groups over (never as empty). Entries are reduced
+ * as they arrive, so a big read does not hold every raw entry.
  */
-export function buildSnapshot(
-  userEntries: Iterable<DirectoryEntry>,
-  groupEntries: readonly GroupEntryInput[],
-  schema: SnapshotSchema,
-  initialWarnings: readonly DirectoryWarning[] = [],
-): DirectorySnapshot {
+export function createSnapshotBuilder(schema: SnapshotSchema, initialWarnings: readonly DirectoryWarning[] = []): SnapshotBuilder {
   const warnings: DirectoryWarning[] = [...initialWarnings]
   const users: DirectoryUser[] = []
   const userByKey = new Map<string, DirectoryUser>()
-  const usersByName = new Map<string, DirectoryUser[]>()
-  for (const entry of userEntries) {
-    const u = toDirectoryUser(entry, schema, warnings)
-    if (u === undefined) continue
-    const key = u.dn.toLowerCase()
-    if (userByKey.has(key)) continue
-    userByKey.set(key, u)
-    users.push(u)
-    const name = u.username.toLowerCase()
-    const same = usersByName.get(name)
-    if (same === undefined) usersByName.set(name, [u])
-    else same.push(u)
-  }
-  for (const [, same] of usersByName)
-    if (same.length > 1) warnings.push({ kind: 'duplicateUsername', username: same[0]?.username ?? '', dns: same.map((u) => u.dn) })
-
   const a = schema.attributes
-  // Member DNs repeat across groups (a million values for 100k users): normalise each text once.
+  const memberAttributes = a.member.map((m) => m.toLowerCase())
+  // Member DNs repeat across groups (a million values for 100k users): normalise each text once,
+  // and share the key string between all groups naming it.
   const keyCache = new Map<string, string | null>()
   const keyOf = (raw: string): string | null => {
     let k = keyCache.get(raw)
@@ -97,31 +97,31 @@ export function buildSnapshot(
     }
     return k
   }
-
-  interface Parsed {
-    readonly dn: string
-    readonly key: string
-    readonly id: string
-    readonly name: string
-    readonly memberDnKeys: readonly string[]
-    readonly memberUids: readonly string[]
-    readonly unavailableReason?: string
-  }
-  const parsed: Parsed[] = []
+  const parsed: ParsedGroup[] = []
   const groupKeys = new Set<string>()
-  for (const { entry, unavailableReason } of groupEntries) {
+
+  const addUser = (entry: DirectoryEntry): void => {
+    const u = toDirectoryUser(entry, schema, warnings)
+    if (u === undefined) return
+    const key = u.dn.toLowerCase()
+    if (userByKey.has(key)) return
+    userByKey.set(key, u)
+    users.push(u)
+  }
+
+  const addGroup = (entry: DirectoryEntry, unavailableReason?: string): void => {
     const dn = normalizeDn(entry.dn)
     if (dn.isErr()) {
       warnings.push({ kind: 'entrySkipped', dn: entry.dn, reason: dn.error.message })
-      continue
+      return
     }
     const name = firstText(entry, a.groupName)
     if (name === undefined) {
       warnings.push({ kind: 'entrySkipped', dn: dn.value, reason: `no ${a.groupName}` })
-      continue
+      return
     }
     const key = dn.value.toLowerCase()
-    if (groupKeys.has(key)) continue
+    if (groupKeys.has(key)) return
     groupKeys.add(key)
     let id = idValue(entry, a.groupId, schema.idFormat)
     if (id === undefined) {
@@ -132,8 +132,7 @@ export function buildSnapshot(
     let badDns = 0
     const open = a.member.map((m) => openRange(entry, m)).find((r) => r !== undefined)
     // The members of a truncated slice are still members: an unavailable group keeps what is known.
-    const memberKeys = [...a.member.map((m) => m.toLowerCase()), ...(open !== undefined ? [open] : [])]
-    for (const attr of memberKeys)
+    for (const attr of open !== undefined ? [...memberAttributes, open] : memberAttributes)
       for (const raw of textValues(entry, attr)) {
         // groupOfUniqueNames may append "#'0101'B" (an optional uid) to the DN.
         const k = keyOf(attr === 'uniquemember' ? raw.replace(/#'[01]*'B$/, '') : raw)
@@ -162,46 +161,73 @@ export function buildSnapshot(
     })
   }
 
-  const nodes: GroupNode[] = parsed.map((g) => {
-    const memberIds = new Set<string>()
-    const subgroupIds: string[] = []
-    const unresolved: string[] = []
-    for (const k of g.memberDnKeys) {
-      // Keys are lowercased normalised DNs, the same strings userByKey is keyed by.
-      if (userByKey.has(k)) memberIds.add(k)
-      else if (groupKeys.has(k)) subgroupIds.push(k)
-      // A group DN we did not read (a user-private group, a filtered-out group) or a non-user member
-      // (services, hosts, staged users) is not a Mattermost user: report, do not fail.
-      else unresolved.push(k)
+  const finish = (): DirectorySnapshot => {
+    const usersByName = new Map<string, DirectoryUser[]>()
+    for (const u of users) {
+      const name = u.username.toLowerCase()
+      const same = usersByName.get(name)
+      if (same === undefined) usersByName.set(name, [u])
+      else same.push(u)
     }
-    if (unresolved.length > 0) warnings.push({ kind: 'unresolvedMembers', group: g.name, count: unresolved.length, examples: unresolved.slice(0, 3) })
-    const unknownUids: string[] = []
-    for (const uid of g.memberUids) {
-      const matches = usersByName.get(uid.toLowerCase())
-      if (matches === undefined) unknownUids.push(uid)
-      else for (const u of matches) memberIds.add(u.dn.toLowerCase())
-    }
-    if (unknownUids.length > 0) warnings.push({ kind: 'unknownMemberUids', group: g.name, count: unknownUids.length, examples: unknownUids.slice(0, 3) })
-    if (g.unavailableReason !== undefined) warnings.push({ kind: 'groupUnavailable', group: g.name, reason: g.unavailableReason })
-    return { id: g.key, name: g.name, memberIds: [...memberIds], subgroupIds, ...(g.unavailableReason !== undefined ? { unavailable: true } : {}) }
-  })
+    for (const [, same] of usersByName)
+      if (same.length > 1) warnings.push({ kind: 'duplicateUsername', username: same[0]?.username ?? '', dns: same.map((u) => u.dn) })
 
-  const flat = flattenGroups(nodes)
-  const groups: DirectoryGroup[] = flat.map((f, i) => {
-    const g = parsed[i] as Parsed
+    const nodes: GroupNode[] = parsed.map((g) => {
+      const memberIds: string[] = []
+      const subgroupIds: string[] = []
+      const unresolved: string[] = []
+      for (const k of g.memberDnKeys) {
+        // Keys are lowercased normalised DNs, the same strings userByKey is keyed by.
+        if (userByKey.has(k)) memberIds.push(k)
+        else if (groupKeys.has(k)) subgroupIds.push(k)
+        // A group DN we did not read (a user-private group, a filtered-out group) or a non-user member
+        // (services, hosts, staged users) is not a Mattermost user: report, do not fail.
+        else unresolved.push(k)
+      }
+      if (unresolved.length > 0) warnings.push({ kind: 'unresolvedMembers', group: g.name, count: unresolved.length, examples: unresolved.slice(0, 3) })
+      const unknownUids: string[] = []
+      for (const uid of g.memberUids) {
+        const matches = usersByName.get(uid.toLowerCase())
+        if (matches === undefined) unknownUids.push(uid)
+        else for (const u of matches) memberIds.push(u.dn.toLowerCase())
+      }
+      if (unknownUids.length > 0) warnings.push({ kind: 'unknownMemberUids', group: g.name, count: unknownUids.length, examples: unknownUids.slice(0, 3) })
+      if (g.unavailableReason !== undefined) warnings.push({ kind: 'groupUnavailable', group: g.name, reason: g.unavailableReason })
+      return { id: g.key, name: g.name, memberIds, subgroupIds, ...(g.unavailableReason !== undefined ? { unavailable: true } : {}) }
+    })
+
+    const flat = flattenGroups(nodes)
     const usernameOf = (k: string): string => userByKey.get(k)?.username ?? k
-    const nesting: Record<string, readonly string[]> = {}
-    for (const [k, path] of Object.entries(f.nesting)) nesting[usernameOf(k)] = path
-    const reason = g.unavailableReason ?? (f.unavailable ? 'a nested group could not be read' : undefined)
-    return {
-      dn: g.dn,
-      id: g.id,
-      name: g.name,
-      memberUsernames: f.memberIds.map(usernameOf).sort(),
-      status: f.unavailable ? 'unavailable' : 'complete',
-      ...(Object.keys(nesting).length > 0 ? { nesting } : {}),
-      ...(reason !== undefined ? { unavailableReason: reason } : {}),
-    }
-  })
-  return { users, groups, warnings }
+    const groups: DirectoryGroup[] = flat.map((f, i) => {
+      const g = parsed[i] as ParsedGroup
+      const nesting: Record<string, readonly string[]> = {}
+      for (const [k, path] of Object.entries(f.nesting)) nesting[usernameOf(k)] = path
+      const reason = g.unavailableReason ?? (f.unavailable ? 'a nested group could not be read' : undefined)
+      return {
+        dn: g.dn,
+        id: g.id,
+        name: g.name,
+        memberUsernames: f.memberIds.map(usernameOf).sort(),
+        status: f.unavailable ? 'unavailable' : 'complete',
+        ...(Object.keys(nesting).length > 0 ? { nesting } : {}),
+        ...(reason !== undefined ? { unavailableReason: reason } : {}),
+      }
+    })
+    return { users, groups, warnings }
+  }
+
+  return { addUser, addGroup, warn: (w) => warnings.push(w), finish }
+}
+
+/** Builds a snapshot from complete lists of user and group entries (see {@link createSnapshotBuilder}). */
+export function buildSnapshot(
+  userEntries: Iterable<DirectoryEntry>,
+  groupEntries: readonly GroupEntryInput[],
+  schema: SnapshotSchema,
+  initialWarnings: readonly DirectoryWarning[] = [],
+): DirectorySnapshot {
+  const builder = createSnapshotBuilder(schema, initialWarnings)
+  for (const e of userEntries) builder.addUser(e)
+  for (const g of groupEntries) builder.addGroup(g.entry, g.unavailableReason)
+  return builder.finish()
 }

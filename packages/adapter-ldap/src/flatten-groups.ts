@@ -43,6 +43,11 @@ export function flattenGroups(groups: readonly GroupNode[]): readonly FlatGroup[
     children.set(g.id, kids.sort(byName))
   }
   return groups.map((root) => {
+    const kids = children.get(root.id) ?? []
+    if (kids.length === 0) {
+      // Most groups nest nothing: skip the traversal.
+      return { id: root.id, name: root.name, memberIds: [...new Set(root.memberIds)].sort(), nesting: {}, unavailable: root.unavailable === true }
+    }
     const nesting: Record<string, readonly string[]> = {}
     const members = new Set(root.memberIds)
     let unavailable = root.unavailable === true

@@ -122,6 +122,7 @@ export function escapeDnValue(value: string): string {
  * escaped minimally and consistently, multi-valued RDNs sorted. Value case is kept.
  */
 export function normalizeDn(dn: string): Result<string, DnSyntaxError> {
+  if (isCanonicalDn(dn)) return ok(dn)
   if (plainDn.test(dn)) {
     // Fast path for the common DN without escapes (a million member values in a big directory).
     const parts = dn.split(',')
@@ -137,6 +138,33 @@ export function normalizeDn(dn: string): Result<string, DnSyntaxError> {
     return dn.trim() === '' ? ok('') : ok(out)
   }
   return parseDn(dn).map(formatDn)
+}
+
+/**
+ * Is the DN already in canonical form (lowercase types, no spaces at separators, no character that
+ * needs escaping or unescaping)? One pass over the characters: most DNs from a server are.
+ */
+function isCanonicalDn(dn: string): boolean {
+  const n = dn.length
+  if (n === 0) return false
+  let inType = true
+  let start = 0
+  for (let i = 0; i < n; i++) {
+    const c = dn.charCodeAt(i)
+    if (inType) {
+      if (c === 61 /* = */) {
+        if (i === start || !(dn.charCodeAt(start) >= 97 && dn.charCodeAt(start) <= 122)) return false
+        inType = false
+        start = i + 1
+      } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false
+    } else if (c === 44 /* , */) {
+      if (i === start || dn.charCodeAt(i - 1) === 32) return false
+      inType = true
+      start = i + 1
+    } else if (c === 92 || c === 34 || c === 43 || c === 59 || c === 60 || c === 62 || c === 61 || c < 32) return false
+    else if (i === start && (c === 32 || c === 35)) return false
+  }
+  return !inType && start < n && dn.charCodeAt(n - 1) !== 32
 }
 
 function formatDn(rdns: readonly (readonly DnAttribute[])[]): string {

@@ -2,9 +2,9 @@ import type { ConnectionOptions } from 'node:tls'
 import { isIP } from 'node:net'
 import { Client, type Entry } from 'ldapts'
 import { err, errAsync, ResultAsync } from 'neverthrow'
-import { buildSnapshot, type GroupEntryInput } from './build-snapshot.js'
+import { createSnapshotBuilder } from './build-snapshot.js'
 import { fromLdapEntry, toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
-import type { DirectorySnapshot, DirectoryWarning } from './directory-snapshot.js'
+import type { DirectorySnapshot } from './directory-snapshot.js'
 import { resolveLdapConfig, type LdapDirectoryConfig, type ResolvedLdapConfig } from './ldap-directory-config.js'
 import { findRange, readRangedValues } from './read-ranged-values.js'
 import { ConnectionLostError, EmptyDirectoryError, toLdapError, type LdapError, type ReadPhase } from './to-ldap-error.js'
@@ -37,13 +37,16 @@ function tlsOptions(c: ResolvedLdapConfig, url: URL): ConnectionOptions {
 async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: ReadPhase }): Promise<DirectorySnapshot> {
   const parsedUrl = new URL(url)
   const secure = parsedUrl.protocol === 'ldaps:'
-  const client = new Client({
-    url,
-    timeout: c.timeoutMs,
-    connectTimeout: c.connectTimeoutMs,
-    ...(secure ? { tlsOptions: tlsOptions(c, parsedUrl) } : {}),
-  })
-  try {
+  const clients: Client[] = []
+  // One bound connection per paged search: slapd (and others) allow one paged search per connection.
+  const open = async (): Promise<Client> => {
+    const client = new Client({
+      url,
+      timeout: c.timeoutMs,
+      connectTimeout: c.connectTimeoutMs,
+      ...(secure ? { tlsOptions: tlsOptions(c, parsedUrl) } : {}),
+    })
+    clients.push(client)
     progress.phase = 'connect'
     if (c.tls.startTls) {
       progress.phase = 'startTls'
@@ -55,17 +58,22 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
       if (!client.isConnected) progress.phase = 'connect'
       throw e
     })
+    return client
+  }
+  try {
+    const client = await open()
+    const groupClient = await open()
     progress.phase = 'read'
     const lists = attributeLists(c)
     // ldapts reconnects silently (and unauthenticated) when a connection dropped between operations;
     // an anonymous read would see fewer attributes, so treat it as a lost connection instead.
-    const ensureBound = (): void => {
-      if (!client.isBound) throw new ConnectionLostError('the connection dropped between two searches')
+    const ensureBound = (cl: Client): void => {
+      if (!cl.isBound) throw new ConnectionLostError('the connection dropped between two searches')
     }
-    const warnings: DirectoryWarning[] = []
-    const paged = async function* (base: string, filter: string, attributes: string[]): AsyncGenerator<DirectoryEntry> {
-      ensureBound()
-      const pages = client.searchPaginated(base, {
+    const builder = createSnapshotBuilder(c)
+    const paged = async function* (cl: Client, base: string, filter: string, attributes: string[]): AsyncGenerator<DirectoryEntry> {
+      ensureBound(cl)
+      const pages = cl.searchPaginated(base, {
         scope: 'sub',
         filter,
         attributes,
@@ -74,43 +82,50 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
       })
       for await (const page of pages) {
         for (const e of page.searchEntries) yield toEntry(e)
-        for (const ref of page.searchReferences) warnings.push({ kind: 'referralIgnored', url: ref })
+        for (const ref of page.searchReferences) builder.warn({ kind: 'referralIgnored', url: ref })
       }
     }
-    const users: DirectoryEntry[] = []
-    for await (const e of paged(c.usersDn, c.userFilter, lists.users)) users.push(e)
-    const groups: GroupEntryInput[] = []
-    for await (const e of paged(c.groupsDn, c.groupFilter, lists.groups)) groups.push({ entry: e })
-
-    if (c.rangeRetrieval) {
-      for (const [i, g] of groups.entries()) {
-        const ranged = c.attributes.member.filter((m) => findRange(g.entry, m) !== undefined)
-        if (ranged.length === 0) continue
-        const attributes = new Map(g.entry.attributes)
-        let failure: string | undefined
-        for (const m of ranged) {
-          const result = await readRangedValues(g.entry, m, async (spec) => {
-            ensureBound()
-            const r = await client.search(g.entry.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [spec] })
-            const first = r.searchEntries[0]
-            return first === undefined ? toDirectoryEntry(g.entry.dn, []) : toEntry(first)
-          }).catch((e: unknown) => {
-            const mapped = toLdapError(e, 'read', url)
-            // Only a failure of this one group makes it unavailable; a dead connection fails the read.
-            if (mapped.kind === 'connectionLost' || mapped.kind === 'timeout' || mapped.kind === 'unreachable') throw e
-            return { kind: 'rangeIncomplete' as const, message: mapped.message }
-          })
-          if ('kind' in result) {
-            failure = result.message
-            break
-          }
-          for (const key of [...attributes.keys()]) if (key.startsWith(`${m.toLowerCase()};range=`)) attributes.delete(key)
-          attributes.set(m.toLowerCase(), result.values)
+    // Groups cut by AD's MaxValRange wait until the paged search is over, then get their slices.
+    const ranged: DirectoryEntry[] = []
+    // Both searches run at once on the one connection (LDAP allows it): the server prepares one
+    // while this process parses the other. Either failing fails the read.
+    await Promise.all([
+      (async () => {
+        for await (const e of paged(client, c.usersDn, c.userFilter, lists.users)) builder.addUser(e)
+      })(),
+      (async () => {
+        for await (const e of paged(groupClient, c.groupsDn, c.groupFilter, lists.groups)) {
+          if (c.rangeRetrieval && c.attributes.member.some((m) => findRange(e, m) !== undefined)) ranged.push(e)
+          else builder.addGroup(e)
         }
-        groups[i] = failure !== undefined ? { entry: g.entry, unavailableReason: failure } : { entry: { dn: g.entry.dn, attributes } }
+      })(),
+    ])
+    for (const entry of ranged) {
+      const attributes = new Map(entry.attributes)
+      let failure: string | undefined
+      for (const m of c.attributes.member.filter((m) => findRange(entry, m) !== undefined)) {
+        const result = await readRangedValues(entry, m, async (spec) => {
+          ensureBound(client)
+          const r = await client.search(entry.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [spec] })
+          const first = r.searchEntries[0]
+          return first === undefined ? toDirectoryEntry(entry.dn, []) : toEntry(first)
+        }).catch((e: unknown) => {
+          const mapped = toLdapError(e, 'read', url)
+          // Only a failure of this one group makes it unavailable; a dead connection fails the read.
+          if (mapped.kind === 'connectionLost' || mapped.kind === 'timeout' || mapped.kind === 'unreachable') throw e
+          return { kind: 'rangeIncomplete' as const, message: mapped.message }
+        })
+        if ('kind' in result) {
+          failure = result.message
+          break
+        }
+        for (const key of [...attributes.keys()]) if (key.startsWith(`${m.toLowerCase()};range=`)) attributes.delete(key)
+        attributes.set(m.toLowerCase(), result.values)
       }
+      if (failure !== undefined) builder.addGroup(entry, failure)
+      else builder.addGroup({ dn: entry.dn, attributes })
     }
-    const snapshot = buildSnapshot(users, groups, c, warnings)
+    const snapshot = builder.finish()
     if (!c.allowEmpty) {
       if (snapshot.users.length === 0) throw new EmptyDirectoryError(`no users under ${c.usersDn} match ${c.userFilter}`)
       if (snapshot.groups.length > 0 && snapshot.groups.every((g) => g.status === 'complete' && g.memberUsernames.length === 0))
@@ -119,7 +134,7 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
     return snapshot
   } finally {
     // Also after errors: an open socket keeps the process (and vitest) alive.
-    await client.unbind().catch(() => undefined)
+    await Promise.all(clients.map((cl) => cl.unbind().catch(() => undefined)))
   }
 }
 

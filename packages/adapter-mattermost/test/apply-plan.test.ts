@@ -349,9 +349,9 @@ describe('applyPlan', () => {
           )
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 40 },
     )
-  })
+  }, 120_000)
 
   it('should always match the core model on random commands', async () => {
     await fc.assert(
@@ -375,9 +375,9 @@ describe('applyPlan', () => {
           )
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 40 },
     )
-  })
+  }, 120_000)
 
   it('should always converge under 10 % injected faults without losing or duplicating members', async () => {
     const syncToFixpoint = async (faultRate: number): Promise<SyncState> => {
@@ -409,7 +409,7 @@ describe('applyPlan', () => {
         const keys = faulty.channelMembers.map((m) => `${m.channelId}:${m.userId}`)
         expect(new Set(keys).size).toBe(keys.length)
       }),
-      { numRuns: 30 },
+      { numRuns: 25 },
     )
-  })
+  }, 120_000)
 })

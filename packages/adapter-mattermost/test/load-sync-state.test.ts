@@ -146,7 +146,7 @@ describe('loadSyncState', () => {
       }),
       { numRuns: 40 },
     )
-  })
+  }, 120_000)
 })
 
 describe('toSystemRole', () => {

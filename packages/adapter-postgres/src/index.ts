@@ -4,6 +4,7 @@ export { applyPlan, defaultNotifyProps } from './apply-plan.js'
 export { migrate } from './migrate.js'
 export { finishRun, listRunCommands, listRuns, recordCommands, startRun } from './run-journal.js'
 export { withRunLock } from './with-run-lock.js'
+export { PostgresSyncTarget } from './postgres-sync-target.js'
 export { scrubSecrets, toPostgresError } from './postgres-error.js'
 
 export type {
@@ -19,3 +20,4 @@ export type { LoadSyncStateOptions, TargetState } from './load-sync-state.js'
 export type { ApplicablePlan, ApplyPlanOptions } from './apply-plan.js'
 export type { RunCommand, RunOutcome, RunRecord, RunStart } from './run-journal.js'
 export type { PostgresError } from './postgres-error.js'
+export type { PostgresSyncTargetConfig } from './postgres-sync-target.js'

@@ -18,6 +18,7 @@ import {
   listRuns,
   loadSyncState,
   migrate,
+  PostgresSyncTarget,
   startRun,
   type PostgresClient,
   type PostgresError,
@@ -402,6 +403,20 @@ export function describeContract(driver: Driver): void {
           }),
           dbRuns,
         )
+      })
+    })
+
+    describe('PostgresSyncTarget', () => {
+      it('should apply a plan made from its own scoped load', async () => {
+        const state = scenarioState()
+        await write(state)
+        const target = new PostgresSyncTarget(client, { teamIds: [id('t', 1)] })
+        const loaded = await must(target.loadSyncState())
+        const plan = planSync(loaded)
+        const report = await must(target.applyPlan(plan))
+        expect(report.outcomes).toHaveLength(plan.commands.length)
+        expect(normalizeState(await must(target.loadSyncState()))).toEqual(storable(modelApplyPlan(loaded, plan)))
+        expect(planSync(await must(target.loadSyncState())).commands).toEqual([])
       })
     })
 

@@ -142,7 +142,7 @@ export class FakeMattermost {
 
   /** Starts a fake on a random port. */
   static async start(): Promise<FakeMattermost> {
-    const api = new OpenAPIBackend({ definition: loadSpec() as never, strict: true, quick: false })
+    const api = new OpenAPIBackend({ definition: loadSpec() as never, strict: true, quick: true })
     await api.init()
     const fake = new FakeMattermost(api)
     await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve))

@@ -164,6 +164,11 @@ export function indexState(state: SyncState): StateIndex {
     liveLinkCount++
   }
 
+  // Sorted so that reasons naming "the" group and the channel that pulls a user into its team do
+  // not depend on input order (planSync is deterministic under permutation).
+  for (const x of syncables) x.links.sort((a, b) => compareIds(a.group.id, b.group.id))
+  for (const list of channelsOfTeam) list.sort((a, b) => compareIds((syncables[a] as SyncableSlot).ref.id, (syncables[b] as SyncableSlot).ref.id))
+
   // Rows usually arrive grouped by syncable: remembering the last id saves most map look-ups.
   let lastId: string | undefined
   let lastSlot: number | undefined
@@ -232,6 +237,10 @@ export function indexState(state: SyncState): StateIndex {
     targetHash: target,
     groupHash: rest,
   }
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function uniqueSlots(slots: readonly number[], seen: Int32Array, stamp: number): number[] {

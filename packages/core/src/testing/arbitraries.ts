@@ -162,6 +162,8 @@ export function syncStateArb(sizes: StateSizes = {}): fc.Arbitrary<SyncState> {
       teamIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxTeams }),
       channelIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxChannels }),
     })
+    // A channel belongs to a team of the state: no teams, no channels.
+    .map((ids) => (ids.teamIds.length === 0 ? { ...ids, channelIds: [] } : ids))
     .filter(({ userIds, groupIds, teamIds, channelIds }) => new Set([...userIds, ...groupIds, ...teamIds, ...channelIds]).size === userIds.length + groupIds.length + teamIds.length + channelIds.length)
     .chain(({ userIds, groupIds, teamIds, channelIds }) =>
       fc

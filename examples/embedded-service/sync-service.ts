@@ -1,0 +1,161 @@
+import { createServer, type Server } from 'node:http'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { Logger } from 'pino'
+import { createRoleDecider, runSync, syncCommandKinds, type RoleDecider, type RoleDecision, type RunSyncPorts, type RunSyncResult, type SyncableRef, type SyncPolicyInput } from '@grouproles/core'
+import { withRunLock, type PostgresClient } from '@grouproles/adapter-postgres'
+
+export interface SyncServiceOptions<D, E> {
+  readonly ports: RunSyncPorts<D, E>
+  /** Mattermost's database (or any Postgres both replicas reach): holds the run lock. */
+  readonly lockClient: PostgresClient
+  readonly lockKey?: string
+  readonly policy: SyncPolicyInput
+  /** Apply plans (default false: the service only plans and reports). */
+  readonly apply?: boolean
+  readonly intervalMs: number
+  readonly logger: Logger
+  readonly registry: Registry
+  readonly clock?: () => number
+}
+
+/** The outcome of one tick of the loop. */
+export type TickOutcome =
+  | { readonly kind: 'synced'; readonly result: RunSyncResult }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly error: { readonly kind: string; readonly message: string } }
+
+export interface SyncService {
+  /** One run under the run lock; another replica holding the lock makes it a `skipped`. */
+  runOnce(): Promise<TickOutcome>
+  start(): void
+  stop(): Promise<void>
+  /**
+   * The add-user hook: the role a user gets when added to a team or channel, decided from the last
+   * state this service loaded (an index built once per run, so a hook call is a map look-up).
+   */
+  roleForNewMember(userId: string, syncable: SyncableRef): RoleDecision | undefined
+  /** An HTTP server with `/metrics` (Prometheus), `/healthz` and `/role?user=…&team=…|channel=…`. */
+  listen(port: number, host?: string): Promise<Server>
+}
+
+/** A long-running sync for an embedding service: interval loop, run lock, logs, metrics, add hook. */
+export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): SyncService {
+  const { logger, registry } = options
+  const clock = options.clock ?? (() => performance.now())
+  const lockKey = options.lockKey ?? 'grouproles-sync'
+  const runs = new Counter({ name: 'grouproles_sync_runs_total', help: 'Sync runs by outcome', labelNames: ['outcome'], registers: [registry] })
+  const changes = new Counter({ name: 'grouproles_sync_changes_total', help: 'Applied changes by command kind', labelNames: ['kind'], registers: [registry] })
+  const planned = new Gauge({ name: 'grouproles_sync_planned_commands', help: 'Commands in the last plan by kind', labelNames: ['kind'], registers: [registry] })
+  const held = new Gauge({ name: 'grouproles_sync_held_commands', help: 'Commands held back by the safety limits in the last plan', registers: [registry] })
+  const warnings = new Gauge({ name: 'grouproles_sync_warnings', help: 'Warnings in the last run', registers: [registry] })
+  const stage = new Gauge({ name: 'grouproles_sync_stage_seconds', help: 'Duration of each stage of the last run', labelNames: ['stage'], registers: [registry] })
+  const duration = new Histogram({ name: 'grouproles_sync_duration_seconds', help: 'Duration of whole runs', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: [registry] })
+  const lastSuccess = new Gauge({ name: 'grouproles_sync_last_success_timestamp_seconds', help: 'Unix time of the last successful run', registers: [registry] })
+  for (const kind of syncCommandKinds) changes.inc({ kind }, 0)
+
+  let decider: RoleDecider | undefined
+  // The add hook's decider follows the state each run combined (built once per run).
+  const ports: RunSyncPorts<D, E> = {
+    ...options.ports,
+    combine: (directory, target) => {
+      const combined = options.ports.combine(directory, target)
+      decider = createRoleDecider(combined.state, options.policy)
+      return combined
+    },
+  }
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<TickOutcome> | undefined
+  let stopped = false
+  let lastSuccessAt: number | undefined
+
+  const tick = async (): Promise<TickOutcome> => {
+    const started = clock()
+    const result = await withRunLock(options.lockClient, lockKey, () =>
+      runSync(ports, options.policy, { apply: options.apply === true, clock, onProgress: (e) => logger.debug({ event: e }, `sync ${e.kind}`) }),
+    )
+    if (result.isErr()) {
+      const error = result.error as { kind: string; message: string }
+      if (error.kind === 'alreadyRunning') {
+        runs.inc({ outcome: 'skipped' })
+        logger.info({ lockKey }, 'sync skipped: another runner holds the run lock')
+        return { kind: 'skipped', reason: error.message }
+      }
+      runs.inc({ outcome: 'failed' })
+      // Adapter errors carry no secrets (they scrub them); log the kind and message only.
+      logger.error({ err: { kind: error.kind, message: error.message } }, 'sync failed; nothing was removed on a failed read')
+      return { kind: 'failed', error: { kind: error.kind, message: error.message } }
+    }
+    const r = result.value
+    runs.inc({ outcome: r.gateReasons.length > 0 ? 'gated' : r.dryRun ? 'planned' : 'applied' })
+    for (const kind of syncCommandKinds) planned.set({ kind }, r.plan.stats.commands[kind])
+    if (r.applied !== undefined) for (const o of r.applied.outcomes) if (o.kind === 'done') changes.inc({ kind: o.command.kind })
+    held.set(r.plan.held.length)
+    warnings.set(r.warnings.length)
+    stage.set({ stage: 'load' }, r.timings.loadMs / 1000)
+    stage.set({ stage: 'plan' }, r.timings.planMs / 1000)
+    stage.set({ stage: 'apply' }, r.timings.applyMs / 1000)
+    stage.set({ stage: 'verify' }, r.timings.verifyMs / 1000)
+    duration.observe((clock() - started) / 1000)
+    lastSuccessAt = Date.now()
+    lastSuccess.set(lastSuccessAt / 1000)
+    logger.info(
+      { commands: r.plan.stats.commands, held: r.plan.held.length, warnings: r.warnings.length, dryRun: r.dryRun, converged: r.verification?.converged, gateReasons: r.gateReasons },
+      `sync ${r.dryRun ? 'planned' : 'applied'} ${r.plan.commands.length} commands`,
+    )
+    return { kind: 'synced', result: r }
+  }
+
+  const service: SyncService = {
+    async runOnce() {
+      // One run at a time in this process; the advisory lock covers other replicas.
+      running ??= tick().finally(() => (running = undefined))
+      return running
+    },
+    start() {
+      stopped = false
+      const loop = async () => {
+        await service.runOnce()
+        if (!stopped) timer = setTimeout(() => void loop(), options.intervalMs)
+      }
+      void loop()
+    },
+    async stop() {
+      stopped = true
+      if (timer !== undefined) clearTimeout(timer)
+      await running
+    },
+    roleForNewMember(userId, syncable) {
+      return decider?.decide(userId, syncable)
+    },
+    listen(port, host = '127.0.0.1') {
+      const server = createServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://localhost')
+        if (url.pathname === '/metrics') {
+          void registry.metrics().then((text) => {
+            res.writeHead(200, { 'content-type': registry.contentType })
+            res.end(text)
+          })
+          return
+        }
+        if (url.pathname === '/healthz') {
+          res.writeHead(lastSuccessAt === undefined ? 503 : 200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify({ lastSuccessAt: lastSuccessAt ?? null }))
+          return
+        }
+        if (url.pathname === '/role') {
+          const user = url.searchParams.get('user') ?? ''
+          const team = url.searchParams.get('team')
+          const channel = url.searchParams.get('channel')
+          const syncable: SyncableRef | undefined = team !== null ? { kind: 'team', id: team } : channel !== null ? { kind: 'channel', id: channel } : undefined
+          const decision = syncable === undefined ? undefined : service.roleForNewMember(user, syncable)
+          res.writeHead(decision === undefined ? 404 : 200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(decision ?? { error: 'unknown user or team/channel (or no run yet)' }))
+          return
+        }
+        res.writeHead(404).end()
+      })
+      return new Promise((resolve) => server.listen(port, host, () => resolve(server)))
+    },
+  }
+  return service
+}
