@@ -12,13 +12,20 @@ import { parseDemoConfig } from '../rocky-linux/demo.js'
 import { syncPorts } from '../shared/sync-ports.js'
 import { createSyncService } from './sync-service.js'
 
-const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', redact: ['*.password', '*.token', '*.bindPassword'] })
+const logger = pino({
+  level: process.env['LOG_LEVEL'] ?? 'info',
+  redact: ['*.password', '*.token', '*.bindPassword'],
+})
 const databaseUrl = process.env['DATABASE_URL']
 if (databaseUrl === undefined) {
   logger.fatal('DATABASE_URL is required (the Mattermost database; it also holds the run lock)')
   process.exit(2)
 }
-const config = parseDemoConfig(JSON.parse(readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8')) as unknown)
+const config = parseDemoConfig(
+  JSON.parse(
+    readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
+  ) as unknown,
+)
 if (config.isErr()) {
   logger.fatal({ err: config.error }, 'invalid config')
   process.exit(2)
@@ -32,8 +39,20 @@ const service = createSyncService({
   ports: syncPorts({
     directory:
       ldapUrl !== undefined
-        ? { kind: 'ldap', config: { ...ldap, url: ldapUrl, bindDn: process.env['LDAP_BIND_DN'] ?? ldap.bindDn, password: process.env['LDAP_PASSWORD'] ?? '' } }
-        : { kind: 'ldif', text: readFileSync(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8'), config: ldap },
+        ? {
+            kind: 'ldap',
+            config: {
+              ...ldap,
+              url: ldapUrl,
+              bindDn: process.env['LDAP_BIND_DN'] ?? ldap.bindDn,
+              password: process.env['LDAP_PASSWORD'] ?? '',
+            },
+          }
+        : {
+            kind: 'ldif',
+            text: readFileSync(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8'),
+            config: ldap,
+          },
     database: pool,
     matchBy,
     rules,
@@ -50,6 +69,9 @@ service.start()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'stopping')
-    void service.stop().then(() => pool.end()).then(() => process.exit(0))
+    void service
+      .stop()
+      .then(() => pool.end())
+      .then(() => process.exit(0))
   })
 }

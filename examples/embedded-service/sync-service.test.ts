@@ -11,7 +11,11 @@ import { parseDemoConfig } from '../rocky-linux/demo.js'
 import { syncPorts } from '../shared/sync-ports.js'
 import { createSyncService } from './sync-service.js'
 
-const config = parseDemoConfig(JSON.parse(readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8')) as unknown)._unsafeUnwrap()
+const config = parseDemoConfig(
+  JSON.parse(
+    readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
+  ) as unknown,
+)._unsafeUnwrap()
 const ldif = readFileSync(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8')
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -22,12 +26,32 @@ async function setup(apply: boolean) {
   const db = await PGlite.create()
   closers.push(() => db.close())
   const client = fromPglite(db)
-  ;(await createMattermostSchema(client).andThen(() => writeSyncState(client, mattermostSeed, { now: 1 })))._unsafeUnwrap()
+  ;(
+    await createMattermostSchema(client).andThen(() =>
+      writeSyncState(client, mattermostSeed, { now: 1 }),
+    )
+  )._unsafeUnwrap()
   const logs: { level: number; msg: string }[] = []
-  const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) })
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) },
+  )
   const registry = new Registry()
-  const ports = syncPorts({ directory: { kind: 'ldif', text: ldif, config: config.ldap }, database: client, matchBy: config.matchBy, rules: config.rules })
-  const service = createSyncService({ ports, lockClient: client, policy: config.policy, apply, intervalMs: 60_000, logger, registry })
+  const ports = syncPorts({
+    directory: { kind: 'ldif', text: ldif, config: config.ldap },
+    database: client,
+    matchBy: config.matchBy,
+    rules: config.rules,
+  })
+  const service = createSyncService({
+    ports,
+    lockClient: client,
+    policy: config.policy,
+    apply,
+    intervalMs: 60_000,
+    logger,
+    registry,
+  })
   closers.push(() => service.stop())
   return { client, service, registry, logs, ports }
 }
@@ -50,31 +74,57 @@ describe('createSyncService', () => {
 
   it('should answer the add-user hook from the last run (decideRole over a prebuilt index)', async () => {
     const { service } = await setup(false)
-    expect(service.roleForNewMember(mmId('bob'), { kind: 'channel', id: mmId('rlinfrastructure') })).toBeUndefined()
+    expect(
+      service.roleForNewMember(mmId('bob'), { kind: 'channel', id: mmId('rlinfrastructure') }),
+    ).toBeUndefined()
     await service.runOnce()
-    expect(service.roleForNewMember(mmId('bob'), { kind: 'channel', id: mmId('rlinfrastructure') })?.role).toBe('admin')
-    expect(service.roleForNewMember(mmId('alice'), { kind: 'team', id: mmId('teamrl') })?.role).toBe('admin')
-    expect(service.roleForNewMember(mmId('dave'), { kind: 'team', id: mmId('teamresf') })?.role).toBe('guest')
-    expect(service.roleForNewMember(mmId('grace'), { kind: 'team', id: mmId('teamrl') })?.reason).toMatch(/system admin/)
+    expect(
+      service.roleForNewMember(mmId('bob'), { kind: 'channel', id: mmId('rlinfrastructure') })
+        ?.role,
+    ).toBe('admin')
+    expect(
+      service.roleForNewMember(mmId('alice'), { kind: 'team', id: mmId('teamrl') })?.role,
+    ).toBe('admin')
+    expect(
+      service.roleForNewMember(mmId('dave'), { kind: 'team', id: mmId('teamresf') })?.role,
+    ).toBe('guest')
+    expect(
+      service.roleForNewMember(mmId('grace'), { kind: 'team', id: mmId('teamrl') })?.reason,
+    ).toMatch(/system admin/)
   })
 
   it('should serve metrics, health and the hook over HTTP', async () => {
     const { service } = await setup(false)
     const server = await service.listen(0)
-    closers.push(() => new Promise((r) => server.close(() => r())))
+    closers.push(
+      () =>
+        new Promise((r) => {
+          server.close(() => {
+            r()
+          })
+        }),
+    )
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
     expect((await fetch(`${base}/healthz`)).status).toBe(503)
     await service.runOnce()
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain('grouproles_sync_planned_commands')
-    const role = (await (await fetch(`${base}/role?user=${mmId('bob')}&channel=${mmId('rlinfrastructure')}`)).json()) as { role: string }
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain(
+      'grouproles_sync_planned_commands',
+    )
+    const role = (await (
+      await fetch(`${base}/role?user=${mmId('bob')}&channel=${mmId('rlinfrastructure')}`)
+    ).json()) as { role: string }
     expect(role.role).toBe('admin')
   })
 
   it('should log and count a failed directory read, and remove nobody', async () => {
-    const { client, service, registry, logs, ports } = await setup(true)
+    const { client, ports } = await setup(true)
     const failing = createSyncService({
-      ports: { ...ports, readDirectory: () => errAsync({ kind: 'unreachable', message: 'connect ECONNREFUSED 127.0.0.1:636' }) },
+      ports: {
+        ...ports,
+        readDirectory: () =>
+          errAsync({ kind: 'unreachable', message: 'connect ECONNREFUSED 127.0.0.1:636' }),
+      },
       lockClient: client,
       policy: config.policy,
       apply: true,
@@ -86,9 +136,6 @@ describe('createSyncService', () => {
     expect(outcome).toMatchObject({ kind: 'failed', error: { kind: 'loadFailed' } })
     const state = (await loadSyncState(client))._unsafeUnwrap()
     expect(state.teamMembers.filter((m) => m.deleted === true)).toEqual([])
-    void service
-    void registry
-    void logs
   })
 
   it('should run once at a time in one process', async () => {

@@ -1,7 +1,17 @@
 import { createServer, type Server } from 'node:http'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from 'pino'
-import { createRoleDecider, runSync, syncCommandKinds, type RoleDecider, type RoleDecision, type RunSyncPorts, type RunSyncResult, type SyncableRef, type SyncPolicyInput } from '@grouproles/core'
+import {
+  createRoleDecider,
+  runSync,
+  syncCommandKinds,
+  type RoleDecider,
+  type RoleDecision,
+  type RunSyncPorts,
+  type RunSyncResult,
+  type SyncableRef,
+  type SyncPolicyInput,
+} from '@grouproles/core'
 import { withRunLock, type PostgresClient } from '@grouproles/adapter-postgres'
 
 export interface SyncServiceOptions<D, E> {
@@ -43,14 +53,51 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
   const { logger, registry } = options
   const clock = options.clock ?? (() => performance.now())
   const lockKey = options.lockKey ?? 'grouproles-sync'
-  const runs = new Counter({ name: 'grouproles_sync_runs_total', help: 'Sync runs by outcome', labelNames: ['outcome'], registers: [registry] })
-  const changes = new Counter({ name: 'grouproles_sync_changes_total', help: 'Applied changes by command kind', labelNames: ['kind'], registers: [registry] })
-  const planned = new Gauge({ name: 'grouproles_sync_planned_commands', help: 'Commands in the last plan by kind', labelNames: ['kind'], registers: [registry] })
-  const held = new Gauge({ name: 'grouproles_sync_held_commands', help: 'Commands held back by the safety limits in the last plan', registers: [registry] })
-  const warnings = new Gauge({ name: 'grouproles_sync_warnings', help: 'Warnings in the last run', registers: [registry] })
-  const stage = new Gauge({ name: 'grouproles_sync_stage_seconds', help: 'Duration of each stage of the last run', labelNames: ['stage'], registers: [registry] })
-  const duration = new Histogram({ name: 'grouproles_sync_duration_seconds', help: 'Duration of whole runs', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: [registry] })
-  const lastSuccess = new Gauge({ name: 'grouproles_sync_last_success_timestamp_seconds', help: 'Unix time of the last successful run', registers: [registry] })
+  const runs = new Counter({
+    name: 'grouproles_sync_runs_total',
+    help: 'Sync runs by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  const changes = new Counter({
+    name: 'grouproles_sync_changes_total',
+    help: 'Applied changes by command kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  })
+  const planned = new Gauge({
+    name: 'grouproles_sync_planned_commands',
+    help: 'Commands in the last plan by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  })
+  const held = new Gauge({
+    name: 'grouproles_sync_held_commands',
+    help: 'Commands held back by the safety limits in the last plan',
+    registers: [registry],
+  })
+  const warnings = new Gauge({
+    name: 'grouproles_sync_warnings',
+    help: 'Warnings in the last run',
+    registers: [registry],
+  })
+  const stage = new Gauge({
+    name: 'grouproles_sync_stage_seconds',
+    help: 'Duration of each stage of the last run',
+    labelNames: ['stage'],
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: 'grouproles_sync_duration_seconds',
+    help: 'Duration of whole runs',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  })
+  const lastSuccess = new Gauge({
+    name: 'grouproles_sync_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful run',
+    registers: [registry],
+  })
   for (const kind of syncCommandKinds) changes.inc({ kind }, 0)
 
   let decider: RoleDecider | undefined
@@ -71,7 +118,13 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
   const tick = async (): Promise<TickOutcome> => {
     const started = clock()
     const result = await withRunLock(options.lockClient, lockKey, () =>
-      runSync(ports, options.policy, { apply: options.apply === true, clock, onProgress: (e) => logger.debug({ event: e }, `sync ${e.kind}`) }),
+      runSync(ports, options.policy, {
+        apply: options.apply === true,
+        clock,
+        onProgress: (e) => {
+          logger.debug({ event: e }, `sync ${e.kind}`)
+        },
+      }),
     )
     if (result.isErr()) {
       const error = result.error as { kind: string; message: string }
@@ -82,13 +135,18 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
       }
       runs.inc({ outcome: 'failed' })
       // Adapter errors carry no secrets (they scrub them); log the kind and message only.
-      logger.error({ err: { kind: error.kind, message: error.message } }, 'sync failed; nothing was removed on a failed read')
+      logger.error(
+        { err: { kind: error.kind, message: error.message } },
+        'sync failed; nothing was removed on a failed read',
+      )
       return { kind: 'failed', error: { kind: error.kind, message: error.message } }
     }
     const r = result.value
     runs.inc({ outcome: r.gateReasons.length > 0 ? 'gated' : r.dryRun ? 'planned' : 'applied' })
     for (const kind of syncCommandKinds) planned.set({ kind }, r.plan.stats.commands[kind])
-    if (r.applied !== undefined) for (const o of r.applied.outcomes) if (o.kind === 'done') changes.inc({ kind: o.command.kind })
+    if (r.applied !== undefined)
+      for (const o of r.applied.outcomes)
+        if (o.kind === 'done') changes.inc({ kind: o.command.kind })
     held.set(r.plan.held.length)
     warnings.set(r.warnings.length)
     stage.set({ stage: 'load' }, r.timings.loadMs / 1000)
@@ -99,7 +157,14 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
     lastSuccessAt = Date.now()
     lastSuccess.set(lastSuccessAt / 1000)
     logger.info(
-      { commands: r.plan.stats.commands, held: r.plan.held.length, warnings: r.warnings.length, dryRun: r.dryRun, converged: r.verification?.converged, gateReasons: r.gateReasons },
+      {
+        commands: r.plan.stats.commands,
+        held: r.plan.held.length,
+        warnings: r.warnings.length,
+        dryRun: r.dryRun,
+        converged: r.verification?.converged,
+        gateReasons: r.gateReasons,
+      },
       `sync ${r.dryRun ? 'planned' : 'applied'} ${r.plan.commands.length} commands`,
     )
     return { kind: 'synced', result: r }
@@ -108,7 +173,9 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
   const service: SyncService = {
     async runOnce() {
       // One run at a time in this process; the advisory lock covers other replicas.
-      running ??= tick().finally(() => (running = undefined))
+      running ??= tick().finally(() => {
+        running = undefined
+      })
       return running
     },
     start() {
@@ -138,7 +205,9 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
           return
         }
         if (url.pathname === '/healthz') {
-          res.writeHead(lastSuccessAt === undefined ? 503 : 200, { 'content-type': 'application/json' })
+          res.writeHead(lastSuccessAt === undefined ? 503 : 200, {
+            'content-type': 'application/json',
+          })
           res.end(JSON.stringify({ lastSuccessAt: lastSuccessAt ?? null }))
           return
         }
@@ -146,15 +215,27 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
           const user = url.searchParams.get('user') ?? ''
           const team = url.searchParams.get('team')
           const channel = url.searchParams.get('channel')
-          const syncable: SyncableRef | undefined = team !== null ? { kind: 'team', id: team } : channel !== null ? { kind: 'channel', id: channel } : undefined
-          const decision = syncable === undefined ? undefined : service.roleForNewMember(user, syncable)
+          const syncable: SyncableRef | undefined =
+            team !== null
+              ? { kind: 'team', id: team }
+              : channel !== null
+                ? { kind: 'channel', id: channel }
+                : undefined
+          const decision =
+            syncable === undefined ? undefined : service.roleForNewMember(user, syncable)
           res.writeHead(decision === undefined ? 404 : 200, { 'content-type': 'application/json' })
-          res.end(JSON.stringify(decision ?? { error: 'unknown user or team/channel (or no run yet)' }))
+          res.end(
+            JSON.stringify(decision ?? { error: 'unknown user or team/channel (or no run yet)' }),
+          )
           return
         }
         res.writeHead(404).end()
       })
-      return new Promise((resolve) => server.listen(port, host, () => resolve(server)))
+      return new Promise((resolve) => {
+        server.listen(port, host, () => {
+          resolve(server)
+        })
+      })
     },
   }
   return service

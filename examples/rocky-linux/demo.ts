@@ -17,7 +17,12 @@ import {
   type SyncPolicyInput,
   type SyncState,
 } from '@grouproles/core'
-import { parseLinkRules, type LdapDirectoryConfig, type LinkRule, type MatchBy } from '@grouproles/adapter-ldap'
+import {
+  parseLinkRules,
+  type LdapDirectoryConfig,
+  type LinkRule,
+  type MatchBy,
+} from '@grouproles/adapter-ldap'
 import { applyPlan, fromPglite, type PostgresClient } from '@grouproles/adapter-postgres'
 import { describeWarning, syncPorts, type DirectoryInput } from '../shared/sync-ports.js'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
@@ -41,17 +46,20 @@ export type DemoError =
 /** Checks the config file; every problem is a typed error naming the field. */
 export function parseDemoConfig(raw: unknown): Result<DemoConfig, DemoError> {
   const bad = (message: string) => err<DemoConfig, DemoError>({ kind: 'config', message })
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('config: expected a JSON object')
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return bad('config: expected a JSON object')
   const c = raw as Record<string, unknown>
   const matchBy = c['matchBy']
   if (matchBy !== 'username' && matchBy !== 'email' && matchBy !== 'authData') {
-    return bad(`config.matchBy: expected "username", "email" or "authData", got ${JSON.stringify(matchBy)}`)
+    return bad(
+      `config.matchBy: expected "username", "email" or "authData", got ${JSON.stringify(matchBy)}`,
+    )
   }
   const rules = parseLinkRules(c['rules'])
   if (rules.isErr()) return bad(`config.rules: ${rules.error.message}`)
   let policy: SyncPolicyInput
   try {
-    policy = resolvePolicy((c['policy'] ?? {}) as SyncPolicyInput)
+    policy = resolvePolicy(c['policy'] ?? {})
   } catch (e) {
     return bad(`config.policy: ${e instanceof Error ? e.message : String(e)}`)
   }
@@ -86,19 +94,35 @@ export interface DemoOptions {
  */
 export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary, DemoError>> {
   const { env, log } = options
-  const config = parseDemoConfig(JSON.parse(options.configText ?? readFileSync(join(here, 'config.json'), 'utf8')) as unknown)
+  const config = parseDemoConfig(
+    JSON.parse(options.configText ?? readFileSync(join(here, 'config.json'), 'utf8')) as unknown,
+  )
   if (config.isErr()) return err(config.error)
   const { matchBy, rules, policy } = config.value
 
   const ldapUrl = env['LDAP_URL']
   const ldap: LdapDirectoryConfig = {
     ...config.value.ldap,
-    ...(ldapUrl !== undefined ? { url: ldapUrl, bindDn: env['LDAP_BIND_DN'] ?? config.value.ldap.bindDn, password: env['LDAP_PASSWORD'] ?? '' } : {}),
+    ...(ldapUrl !== undefined
+      ? {
+          url: ldapUrl,
+          bindDn: env['LDAP_BIND_DN'] ?? config.value.ldap.bindDn,
+          password: env['LDAP_PASSWORD'] ?? '',
+        }
+      : {}),
     ...(env['LDAP_BASE_DN'] !== undefined ? { baseDn: env['LDAP_BASE_DN'] } : {}),
-    ...(env['LDAP_CA_FILE'] !== undefined ? { tls: { ca: readFileSync(env['LDAP_CA_FILE'], 'utf8') } } : {}),
+    ...(env['LDAP_CA_FILE'] !== undefined
+      ? { tls: { ca: readFileSync(env['LDAP_CA_FILE'], 'utf8') } }
+      : {}),
   }
   const directory: DirectoryInput =
-    ldapUrl !== undefined ? { kind: 'ldap', config: ldap } : { kind: 'ldif', text: options.ldifText ?? readFileSync(join(here, 'directory.ldif'), 'utf8'), config: ldap }
+    ldapUrl !== undefined
+      ? { kind: 'ldap', config: ldap }
+      : {
+          kind: 'ldif',
+          text: options.ldifText ?? readFileSync(join(here, 'directory.ldif'), 'utf8'),
+          config: ldap,
+        }
 
   const embedded = env['DATABASE_URL'] === undefined
   let client: PostgresClient
@@ -107,8 +131,15 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     const db = await PGlite.create()
     client = fromPglite(db)
     close = () => db.close()
-    const seeded = await createMattermostSchema(client).andThen(() => writeSyncState(client, mattermostSeed, { now: 1_764_000_000_000 }))
-    if (seeded.isErr()) return err({ kind: 'sync', message: 'could not seed the embedded Mattermost database', cause: seeded.error })
+    const seeded = await createMattermostSchema(client).andThen(() =>
+      writeSyncState(client, mattermostSeed, { now: 1_764_000_000_000 }),
+    )
+    if (seeded.isErr())
+      return err({
+        kind: 'sync',
+        message: 'could not seed the embedded Mattermost database',
+        cause: seeded.error,
+      })
   } else {
     const pool = new pg.Pool({ connectionString: env['DATABASE_URL'], max: 4 })
     client = pool
@@ -117,7 +148,9 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
   const wantApply = options.apply ?? embedded
   const sources = {
     directory: ldapUrl !== undefined ? `LDAP ${ldapUrl}` : 'examples/rocky-linux/directory.ldif',
-    mattermost: embedded ? 'embedded PGlite seeded from examples/rocky-linux/mattermost-seed.ts' : 'DATABASE_URL',
+    mattermost: embedded
+      ? 'embedded PGlite seeded from examples/rocky-linux/mattermost-seed.ts'
+      : 'DATABASE_URL',
   }
 
   try {
@@ -126,14 +159,20 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     log(`Directory: ${sources.directory}`)
     log(`Mattermost: ${sources.mattermost}`)
     const dry = await runSync(ports, policy, { apply: false })
-    if (dry.isErr()) return err({ kind: 'sync', message: dry.error.message, cause: dry.error.cause })
+    if (dry.isErr())
+      return err({ kind: 'sync', message: dry.error.message, cause: dry.error.cause })
     const plan = dry.value.plan
     const state = ports.lastState()
     if (state === undefined) throw new Error('runSync planned without combining a state')
-    const names = Object.fromEntries([...state.users.map((u) => [u.id, u.username]), ...state.teams.map((t) => [t.id, t.name]), ...state.channels.map((c) => [c.id, c.name])])
+    const names = Object.fromEntries<string>([
+      ...state.users.map((u): [string, string] => [u.id, u.username]),
+      ...state.teams.map((t): [string, string] => [t.id, t.name]),
+      ...state.channels.map((c): [string, string] => [c.id, c.name]),
+    ])
     log('')
     log(formatPlan(plan, names).trimEnd())
-    for (const w of dry.value.warnings.filter((w) => !plan.warnings.includes(w as never))) log(`  - ${describeWarning(w)}`)
+    for (const w of dry.value.warnings.filter((w) => !plan.warnings.includes(w as never)))
+      log(`  - ${describeWarning(w)}`)
 
     // A reviewed plan is applied exactly as written: through the file, refused when stale.
     const planFile = join(mkdtempSync(join(tmpdir(), 'grouproles-demo-')), 'plan.json')
@@ -147,12 +186,20 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
       const file = readPlanFile(readFileSync(planFile, 'utf8'))
       if (file.isErr()) return err({ kind: 'sync', message: file.error.message, cause: file.error })
       const result = await applyPlan(client, file.value.plan)
-      if (result.isErr()) return err({ kind: result.error.kind === 'stalePlan' ? 'stalePlan' : 'sync', message: result.error.message, cause: result.error })
+      if (result.isErr())
+        return err({
+          kind: result.error.kind === 'stalePlan' ? 'stalePlan' : 'sync',
+          message: result.error.message,
+          cause: result.error,
+        })
       applied = result.value
-      const done = Object.entries(applied.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`)
+      const done = Object.entries(applied.counts)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${n} ${k}`)
       log(`Applied from the plan file: ${done.join(', ') || 'nothing'}`)
       const again = await runSync(ports, policy, { apply: false })
-      if (again.isErr()) return err({ kind: 'sync', message: again.error.message, cause: again.error.cause })
+      if (again.isErr())
+        return err({ kind: 'sync', message: again.error.message, cause: again.error.cause })
       replanned = again.value.plan.commands.length
       log(`Re-planned: ${replanned} changes${replanned === 0 ? ' (converged)' : ''}`)
     } else log('Dry run: nothing applied (pass --apply to apply)')
@@ -163,12 +210,23 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     const infrastructure = latest.channels.find((c) => c.name === 'infrastructure')
     let explanation: readonly string[] = []
     if (bob !== undefined && infrastructure !== undefined) {
-      explanation = explain(latest, { userId: bob.id, syncable: { kind: 'channel', id: infrastructure.id } }, policy).lines
+      explanation = explain(
+        latest,
+        { userId: bob.id, syncable: { kind: 'channel', id: infrastructure.id } },
+        policy,
+      ).lines
       log('')
       log('Why is bob an admin of ~infrastructure?')
       for (const line of explanation) log(line)
     }
-    return ok({ sources, plan, planFile, ...(applied !== undefined ? { applied } : {}), replanned, explanation })
+    return ok({
+      sources,
+      plan,
+      planFile,
+      ...(applied !== undefined ? { applied } : {}),
+      replanned,
+      explanation,
+    })
   } finally {
     await close()
   }

@@ -5,8 +5,18 @@
  */
 import { runDemo } from './demo.js'
 
-const apply = process.argv.includes('--apply') ? true : process.argv.includes('--dry-run') ? false : undefined
-const result = await runDemo({ env: process.env, log: (line) => console.log(line), ...(apply !== undefined ? { apply } : {}) })
+const apply = process.argv.includes('--apply')
+  ? true
+  : process.argv.includes('--dry-run')
+    ? false
+    : undefined
+const result = await runDemo({
+  env: process.env,
+  log: (line) => {
+    console.log(line)
+  },
+  ...(apply !== undefined ? { apply } : {}),
+})
 if (result.isErr()) {
   console.error(`demo failed (${result.error.kind}): ${result.error.message}`)
   process.exitCode = 1

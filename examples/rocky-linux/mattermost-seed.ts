@@ -1,9 +1,17 @@
 import type { SyncState } from '@grouproles/core'
 
 /** A Mattermost id (26 × [a-z0-9]) that still reads as its name in a plan. */
-export const mmId = (name: string): string => name.replace(/[^a-z0-9]/g, '').padEnd(26, '0').slice(0, 26)
+export const mmId = (name: string): string =>
+  name
+    .replace(/[^a-z0-9]/g, '')
+    .padEnd(26, '0')
+    .slice(0, 26)
 
-const member = (userId: string, admin = false) => ({ userId: mmId(userId), schemeAdmin: admin, schemeGuest: false })
+const member = (userId: string, admin = false) => ({
+  userId: mmId(userId),
+  schemeAdmin: admin,
+  schemeGuest: false,
+})
 
 /**
  * The Mattermost side of the Rocky Linux example before any sync: two teams (`rl` is group-synced),
@@ -27,10 +35,34 @@ export const mattermostSeed: SyncState = {
     { id: mmId('teamresf'), name: 'resf', groupConstrained: false },
   ],
   channels: [
-    { id: mmId('rlinfrastructure'), teamId: mmId('teamrl'), name: 'infrastructure', type: 'P', groupConstrained: true },
-    { id: mmId('rltownsquare'), teamId: mmId('teamrl'), name: 'town-square', type: 'O', groupConstrained: false },
-    { id: mmId('resfboard'), teamId: mmId('teamresf'), name: 'board', type: 'P', groupConstrained: false },
-    { id: mmId('resftownsquare'), teamId: mmId('teamresf'), name: 'town-square', type: 'O', groupConstrained: false },
+    {
+      id: mmId('rlinfrastructure'),
+      teamId: mmId('teamrl'),
+      name: 'infrastructure',
+      type: 'P',
+      groupConstrained: true,
+    },
+    {
+      id: mmId('rltownsquare'),
+      teamId: mmId('teamrl'),
+      name: 'town-square',
+      type: 'O',
+      groupConstrained: false,
+    },
+    {
+      id: mmId('resfboard'),
+      teamId: mmId('teamresf'),
+      name: 'board',
+      type: 'P',
+      groupConstrained: false,
+    },
+    {
+      id: mmId('resftownsquare'),
+      teamId: mmId('teamresf'),
+      name: 'town-square',
+      type: 'O',
+      groupConstrained: false,
+    },
   ],
   teamMembers: [
     { teamId: mmId('teamrl'), ...member('alice') },

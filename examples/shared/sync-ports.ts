@@ -1,10 +1,21 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
 import type { RunSyncPorts, SyncPlan, SyncState } from '@grouproles/core'
-import { linksFromRules, readDirectory, readLdif, resolveGroups, type DirectorySnapshot, type LdapDirectoryConfig, type LinkRule, type MatchBy } from '@grouproles/adapter-ldap'
+import {
+  linksFromRules,
+  readDirectory,
+  readLdif,
+  resolveGroups,
+  type DirectorySnapshot,
+  type LdapDirectoryConfig,
+  type LinkRule,
+  type MatchBy,
+} from '@grouproles/adapter-ldap'
 import { applyPlan, loadSyncState, type PostgresClient } from '@grouproles/adapter-postgres'
 
 /** Where the directory comes from: a live LDAP server or an LDIF export. */
-export type DirectoryInput = { readonly kind: 'ldap'; readonly config: LdapDirectoryConfig } | { readonly kind: 'ldif'; readonly text: string; readonly config: LdapDirectoryConfig }
+export type DirectoryInput =
+  | { readonly kind: 'ldap'; readonly config: LdapDirectoryConfig }
+  | { readonly kind: 'ldif'; readonly text: string; readonly config: LdapDirectoryConfig }
 
 export interface SyncPortsConfig {
   readonly directory: DirectoryInput
@@ -14,7 +25,9 @@ export interface SyncPortsConfig {
 }
 
 /** The ports `runSync` sequences, over the LDAP and Postgres adapters, plus the last combined state. */
-export function syncPorts(config: SyncPortsConfig): RunSyncPorts<DirectorySnapshot, unknown> & { readonly lastState: () => SyncState | undefined } {
+export function syncPorts(
+  config: SyncPortsConfig,
+): RunSyncPorts<DirectorySnapshot, unknown> & { readonly lastState: () => SyncState | undefined } {
   let last: SyncState | undefined
   return {
     readDirectory: (): ResultAsync<DirectorySnapshot, unknown> => {
@@ -28,7 +41,15 @@ export function syncPorts(config: SyncPortsConfig): RunSyncPorts<DirectorySnapsh
       const resolved = resolveGroups(directory, target.users, { matchBy: config.matchBy })
       const mapped = linksFromRules(config.rules, resolved.groups, target.teams, target.channels)
       last = { ...target, groups: resolved.groups, links: mapped.links }
-      return { state: last, warnings: [...directory.warnings, ...resolved.unmatched, ...resolved.ambiguous, ...mapped.warnings] }
+      return {
+        state: last,
+        warnings: [
+          ...directory.warnings,
+          ...resolved.unmatched,
+          ...resolved.ambiguous,
+          ...mapped.warnings,
+        ],
+      }
     },
     apply: (plan: SyncPlan) => applyPlan(config.database, plan),
     lastState: () => last,

@@ -1,13 +1,22 @@
 // Reads 100k users + 5k groups (1M memberships) from a throwaway slapd with readDirectory and with
 // the ldapsearch CLI (same bases, filters, attributes, page size). Run:
 //   node --expose-gc --conditions=@grouproles/source --import tsx bench/read.bench.ts [users] [groups] [membersPerGroup]
-import { execFileSync, spawnSync } from 'node:child_process'
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { readDirectory, resolveLdapConfig, type LdapDirectoryConfig } from '../src/index.js'
-import { bindDn, bindPassword, freeipaFixture, group, gdn, suffix, udn, user } from '../test/support/freeipa-fixture.js'
+import {
+  bindDn,
+  bindPassword,
+  freeipaFixture,
+  group,
+  gdn,
+  suffix,
+  udn,
+  user,
+} from '../test/support/freeipa-fixture.js'
 import { missingLdapTools, startSlapd } from '../test/support/slapd.js'
 import { writeLdif } from '../test/support/write-ldif.js'
 
@@ -23,9 +32,19 @@ async function writeFixture(file: string): Promise<void> {
     if (!out.write(text)) await once(out, 'drain')
   }
   // The small fixture's containers and sysaccount, without its users and groups.
-  await write(writeLdif(freeipaFixture(0).filter((e) => !e.dn.startsWith('uid=') || e.dn === bindDn).filter((e) => !e.dn.startsWith('cn=') || !e.dn.includes('cn=groups,') || e.dn.startsWith('cn=groups')) ) + '\n')
+  await write(
+    writeLdif(
+      freeipaFixture(0)
+        .filter((e) => !e.dn.startsWith('uid=') || e.dn === bindDn)
+        .filter(
+          (e) =>
+            !e.dn.startsWith('cn=') || !e.dn.includes('cn=groups,') || e.dn.startsWith('cn=groups'),
+        ),
+    ) + '\n',
+  )
   const name = (i: number): string => `u${String(i).padStart(6, '0')}`
-  for (let i = 0; i < userCount; i++) await write(writeLdif([user(i + 10, name(i), i % 97 === 0 ? { lock: 'TRUE' } : {})]) + '\n')
+  for (let i = 0; i < userCount; i++)
+    await write(writeLdif([user(i + 10, name(i), i % 97 === 0 ? { lock: 'TRUE' } : {})]) + '\n')
   // Deterministic spread: group g holds perGroup users starting at g*stride; every 50th group nests the next one.
   const stride = Math.max(1, Math.floor(userCount / groupCount))
   for (let g = 0; g < groupCount; g++) {
@@ -54,34 +73,89 @@ async function main(): Promise<void> {
   const ldif = join(dir, 'bench.ldif')
   let t = performance.now()
   await writeFixture(ldif)
-  console.log(`fixture: ${userCount} users, ${groupCount} groups, ~${userCount && groupCount * perGroup} memberships, generated in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  console.log(
+    `fixture: ${userCount} users, ${groupCount} groups, ~${userCount && groupCount * perGroup} memberships, generated in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  )
   t = performance.now()
   const slapd = await startSlapd({ dir: join(dir, 'slapd'), ldifFile: ldif, dynlist: false })
   console.log(`slapadd + start: ${((performance.now() - t) / 1000).toFixed(1)} s`)
   try {
-    const config: LdapDirectoryConfig = { url: slapd.url, bindDn, password: bindPassword, preset: 'freeipa', baseDn: suffix, pageSize, timeoutMs: 120_000 }
+    const config: LdapDirectoryConfig = {
+      url: slapd.url,
+      bindDn,
+      password: bindPassword,
+      preset: 'freeipa',
+      baseDn: suffix,
+      pageSize,
+      timeoutMs: 120_000,
+    }
     const c = resolveLdapConfig(config)._unsafeUnwrap()
-    const userAttrs = [c.attributes.username, c.attributes.userId, c.attributes.email, 'nsAccountLock']
-    const groupAttrs = [c.attributes.groupName, c.attributes.groupId, ...c.attributes.member, 'ipaExternalMember']
+    const userAttrs = [
+      c.attributes.username,
+      c.attributes.userId,
+      c.attributes.email,
+      'nsAccountLock',
+    ]
+    const groupAttrs = [
+      c.attributes.groupName,
+      c.attributes.groupId,
+      ...c.attributes.member,
+      'ipaExternalMember',
+    ]
     const ldapsearch = (): { ms: number; maxRssKb: number } => {
       let ms = 0
       let maxRssKb = 0
-      for (const [base, filter, attrs] of [[c.usersDn, c.userFilter, userAttrs], [c.groupsDn, c.groupFilter, groupAttrs]] as const) {
+      for (const [base, filter, attrs] of [
+        [c.usersDn, c.userFilter, userAttrs],
+        [c.groupsDn, c.groupFilter, groupAttrs],
+      ] as const) {
         const start = performance.now()
-        const r = spawnSync('/usr/bin/time', ['-f', '%M', 'ldapsearch', '-x', '-LLL', '-H', slapd.url, '-D', bindDn, '-w', bindPassword, '-b', base, '-E', `pr=${pageSize}/noprompt`, filter, ...attrs], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-          maxBuffer: 1 << 26,
-        })
+        const r = spawnSync(
+          '/usr/bin/time',
+          [
+            '-f',
+            '%M',
+            'ldapsearch',
+            '-x',
+            '-LLL',
+            '-H',
+            slapd.url,
+            '-D',
+            bindDn,
+            '-w',
+            bindPassword,
+            '-b',
+            base,
+            '-E',
+            `pr=${pageSize}/noprompt`,
+            filter,
+            ...attrs,
+          ],
+          {
+            stdio: ['ignore', 'ignore', 'pipe'],
+            maxBuffer: 1 << 26,
+          },
+        )
         ms += performance.now() - start
         if (r.status !== 0) throw new Error(`ldapsearch failed: ${r.stderr.toString()}`)
         maxRssKb = Math.max(maxRssKb, Number(r.stderr.toString().trim().split('\n').pop()))
       }
       return { ms, maxRssKb }
     }
-    const ours = async (): Promise<{ ms: number; peakRss: number; heapAfter: number; users: number; groups: number; memberships: number }> => {
+    const ours = async (): Promise<{
+      ms: number
+      peakRss: number
+      heapAfter: number
+      users: number
+      groups: number
+      memberships: number
+    }> => {
       globalThis.gc?.()
       let peakRss = process.memoryUsage().rss
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20)
+      const sampler = setInterval(
+        () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
+        20,
+      )
       const start = performance.now()
       const r = await readDirectory(config)
       const ms = performance.now() - start
@@ -91,23 +165,16 @@ async function main(): Promise<void> {
       const s = r.value
       globalThis.gc?.()
       const heapAfter = process.memoryUsage().heapUsed
-      return { ms, peakRss, heapAfter, users: s.users.length, groups: s.groups.length, memberships: s.groups.reduce((n, g) => n + g.memberUsernames.length, 0) }
+      return {
+        ms,
+        peakRss,
+        heapAfter,
+        users: s.users.length,
+        groups: s.groups.length,
+        memberships: s.groups.reduce((n, g) => n + g.memberUsernames.length, 0),
+      }
     }
     ldapsearch() // warm slapd's caches for both contenders
-    if (process.env['BENCH_PROFILE']) {
-      const { Session } = await import('node:inspector/promises')
-      const { writeFileSync } = await import('node:fs')
-      await ours()
-      const session = new Session()
-      session.connect()
-      await session.post('Profiler.enable')
-      await session.post('Profiler.start')
-      const r = await ours()
-      const { profile } = await session.post('Profiler.stop')
-      writeFileSync('/tmp/ours.cpuprofile', JSON.stringify(profile))
-      console.log('profiled', r.ms)
-      return
-    }
     const cli: number[] = []
     const js: number[] = []
     let cliRss = 0
@@ -121,12 +188,18 @@ async function main(): Promise<void> {
       js.push(last.ms)
       jsRss = Math.max(jsRss, last.peakRss)
     }
-    console.log(`read: ${last?.users} users, ${last?.groups} groups, ${last?.memberships} transitive memberships, page size ${pageSize}`)
-    console.log(`ldapsearch (2 searches, -LLL > /dev/null): median ${median(cli).toFixed(0)} ms [${cli.map((x) => x.toFixed(0)).join(', ')}], max RSS ${mb(cliRss)}`)
-    console.log(`readDirectory:                            median ${median(js).toFixed(0)} ms [${js.map((x) => x.toFixed(0)).join(', ')}], peak RSS ${mb(jsRss)}, heap after gc ${mb(last?.heapAfter ?? 0)}`)
-    console.log(`ratio readDirectory / ldapsearch: ${(median(js) / median(cli)).toFixed(2)}x (goal <= 2x)`)
-    void readFileSync
-    void execFileSync
+    console.log(
+      `read: ${last?.users} users, ${last?.groups} groups, ${last?.memberships} transitive memberships, page size ${pageSize}`,
+    )
+    console.log(
+      `ldapsearch (2 searches, -LLL > /dev/null): median ${median(cli).toFixed(0)} ms [${cli.map((x) => x.toFixed(0)).join(', ')}], max RSS ${mb(cliRss)}`,
+    )
+    console.log(
+      `readDirectory:                            median ${median(js).toFixed(0)} ms [${js.map((x) => x.toFixed(0)).join(', ')}], peak RSS ${mb(jsRss)}, heap after gc ${mb(last?.heapAfter ?? 0)}`,
+    )
+    console.log(
+      `ratio readDirectory / ldapsearch: ${(median(js) / median(cli)).toFixed(2)}x (goal <= 2x)`,
+    )
   } finally {
     await slapd.stop()
     rmSync(dir, { recursive: true, force: true })

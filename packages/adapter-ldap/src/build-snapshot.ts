@@ -1,6 +1,11 @@
 import type { ResolvedLdapConfig } from './ldap-directory-config.js'
 import { firstText, idValue, textValues, type DirectoryEntry } from './directory-entry.js'
-import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, DirectoryWarning } from './directory-snapshot.js'
+import type {
+  DirectoryGroup,
+  DirectorySnapshot,
+  DirectoryUser,
+  DirectoryWarning,
+} from './directory-snapshot.js'
 import { flattenGroups, type GroupNode } from './flatten-groups.js'
 import { dnKey, normalizeDn } from './normalize-dn.js'
 
@@ -14,7 +19,11 @@ export interface GroupEntryInput {
 export type SnapshotSchema = Pick<ResolvedLdapConfig, 'attributes' | 'disabled' | 'idFormat'>
 
 /** A user entry reduced to what the snapshot keeps, or the reason it is skipped. */
-export function toDirectoryUser(entry: DirectoryEntry, schema: SnapshotSchema, warnings: DirectoryWarning[]): DirectoryUser | undefined {
+export function toDirectoryUser(
+  entry: DirectoryEntry,
+  schema: SnapshotSchema,
+  warnings: DirectoryWarning[],
+): DirectoryUser | undefined {
   const a = schema.attributes
   const dn = normalizeDn(entry.dn)
   if (dn.isErr()) {
@@ -33,7 +42,13 @@ export function toDirectoryUser(entry: DirectoryEntry, schema: SnapshotSchema, w
   }
   const emails = textValues(entry, a.email).filter((m) => m.trim() !== '')
   const email = emails[0]
-  return { dn: dn.value, id, username, ...(email !== undefined ? { email, emails } : {}), disabled: isDisabled(entry, schema) }
+  return {
+    dn: dn.value,
+    id,
+    username,
+    ...(email !== undefined ? { email, emails } : {}),
+    disabled: isDisabled(entry, schema),
+  }
 }
 
 function isDisabled(entry: DirectoryEntry, schema: SnapshotSchema): boolean {
@@ -42,18 +57,25 @@ function isDisabled(entry: DirectoryEntry, schema: SnapshotSchema): boolean {
     case 'none':
       return false
     case 'attributeEquals':
-      return textValues(entry, rule.attribute).some((v) => v.trim().toLowerCase() === rule.value.toLowerCase())
+      return textValues(entry, rule.attribute).some(
+        (v) => v.trim().toLowerCase() === rule.value.toLowerCase(),
+      )
     case 'present':
       return textValues(entry, rule.attribute).length > 0
     case 'bitSet':
-      return textValues(entry, rule.attribute).some((v) => /^-?\d+$/.test(v.trim()) && (BigInt.asUintN(64, BigInt(v.trim())) & BigInt(rule.bit)) !== 0n)
+      return textValues(entry, rule.attribute).some(
+        (v) =>
+          /^-?\d+$/.test(v.trim()) &&
+          (BigInt.asUintN(64, BigInt(v.trim())) & BigInt(rule.bit)) !== 0n,
+      )
   }
 }
 
 /** Finds a `member;range=a-b` slice left in an entry: the reader could not (or did not) fetch the rest. */
 export function openRange(entry: DirectoryEntry, attribute: string): string | undefined {
   const prefix = `${attribute.toLowerCase()};range=`
-  for (const key of entry.attributes.keys()) if (key.startsWith(prefix) && !key.endsWith('-*')) return key
+  for (const key of entry.attributes.keys())
+    if (key.startsWith(prefix) && !key.endsWith('-*')) return key
   return undefined
 }
 
@@ -80,7 +102,10 @@ interface ParsedGroup {
  * the end, flattens nesting, and carries unavailable groups over (never as empty). Entries are reduced
  * as they arrive, so a big read does not hold every raw entry.
  */
-export function createSnapshotBuilder(schema: SnapshotSchema, initialWarnings: readonly DirectoryWarning[] = []): SnapshotBuilder {
+export function createSnapshotBuilder(
+  schema: SnapshotSchema,
+  initialWarnings: readonly DirectoryWarning[] = [],
+): SnapshotBuilder {
   const warnings: DirectoryWarning[] = [...initialWarnings]
   const users: DirectoryUser[] = []
   const userByKey = new Map<string, DirectoryUser>()
@@ -170,7 +195,12 @@ export function createSnapshotBuilder(schema: SnapshotSchema, initialWarnings: r
       else same.push(u)
     }
     for (const [, same] of usersByName)
-      if (same.length > 1) warnings.push({ kind: 'duplicateUsername', username: same[0]?.username ?? '', dns: same.map((u) => u.dn) })
+      if (same.length > 1)
+        warnings.push({
+          kind: 'duplicateUsername',
+          username: same[0]?.username ?? '',
+          dns: same.map((u) => u.dn),
+        })
 
     const nodes: GroupNode[] = parsed.map((g) => {
       const memberIds: string[] = []
@@ -184,32 +214,58 @@ export function createSnapshotBuilder(schema: SnapshotSchema, initialWarnings: r
         // (services, hosts, staged users) is not a Mattermost user: report, do not fail.
         else unresolved.push(k)
       }
-      if (unresolved.length > 0) warnings.push({ kind: 'unresolvedMembers', group: g.name, count: unresolved.length, examples: unresolved.slice(0, 3) })
+      if (unresolved.length > 0)
+        warnings.push({
+          kind: 'unresolvedMembers',
+          group: g.name,
+          count: unresolved.length,
+          examples: unresolved.slice(0, 3),
+        })
       const unknownUids: string[] = []
       for (const uid of g.memberUids) {
         const matches = usersByName.get(uid.toLowerCase())
         if (matches === undefined) unknownUids.push(uid)
         else for (const u of matches) memberIds.push(u.dn.toLowerCase())
       }
-      if (unknownUids.length > 0) warnings.push({ kind: 'unknownMemberUids', group: g.name, count: unknownUids.length, examples: unknownUids.slice(0, 3) })
-      if (g.unavailableReason !== undefined) warnings.push({ kind: 'groupUnavailable', group: g.name, reason: g.unavailableReason })
-      return { id: g.key, name: g.name, memberIds, subgroupIds, ...(g.unavailableReason !== undefined ? { unavailable: true } : {}) }
+      if (unknownUids.length > 0)
+        warnings.push({
+          kind: 'unknownMemberUids',
+          group: g.name,
+          count: unknownUids.length,
+          examples: unknownUids.slice(0, 3),
+        })
+      if (g.unavailableReason !== undefined)
+        warnings.push({ kind: 'groupUnavailable', group: g.name, reason: g.unavailableReason })
+      return {
+        id: g.key,
+        name: g.name,
+        memberIds,
+        subgroupIds,
+        ...(g.unavailableReason !== undefined ? { unavailable: true } : {}),
+      }
     })
 
-    const flat = flattenGroups(nodes)
+    // Only groups that nest others need the traversal; the rest are their direct members.
+    const nesting = new Set(nodes.filter((n) => n.subgroupIds.length > 0).map((n) => n.id))
+    const flatById = new Map(flattenGroups(nodes, { roots: nesting }).map((f) => [f.id, f]))
     const usernameOf = (k: string): string => userByKey.get(k)?.username ?? k
-    const groups: DirectoryGroup[] = flat.map((f, i) => {
+    const groups: DirectoryGroup[] = nodes.map((node, i) => {
       const g = parsed[i] as ParsedGroup
-      const nesting: Record<string, readonly string[]> = {}
-      for (const [k, path] of Object.entries(f.nesting)) nesting[usernameOf(k)] = path
-      const reason = g.unavailableReason ?? (f.unavailable ? 'a nested group could not be read' : undefined)
+      const f = flatById.get(node.id)
+      const memberKeys = f?.memberIds ?? [...new Set(node.memberIds)]
+      const unavailable = f?.unavailable ?? node.unavailable === true
+      const paths: Record<string, readonly string[]> = {}
+      if (f !== undefined)
+        for (const [k, path] of Object.entries(f.nesting)) paths[usernameOf(k)] = path
+      const reason =
+        g.unavailableReason ?? (unavailable ? 'a nested group could not be read' : undefined)
       return {
         dn: g.dn,
         id: g.id,
         name: g.name,
-        memberUsernames: f.memberIds.map(usernameOf).sort(),
-        status: f.unavailable ? 'unavailable' : 'complete',
-        ...(Object.keys(nesting).length > 0 ? { nesting } : {}),
+        memberUsernames: memberKeys.map(usernameOf).sort(),
+        status: unavailable ? 'unavailable' : 'complete',
+        ...(Object.keys(paths).length > 0 ? { nesting: paths } : {}),
         ...(reason !== undefined ? { unavailableReason: reason } : {}),
       }
     })

@@ -13,14 +13,20 @@ export interface DirectoryEntry {
 const utf8 = new TextDecoder('utf-8')
 
 /** Builds a {@link DirectoryEntry} from `ldapts`-shaped data or LDIF pairs. */
-export function toDirectoryEntry(dn: string, pairs: Iterable<readonly [string, unknown]>): DirectoryEntry {
+export function toDirectoryEntry(
+  dn: string,
+  pairs: Iterable<readonly [string, unknown]>,
+): DirectoryEntry {
   const attributes = new Map<string, AttributeValue[]>()
   for (const [name, raw] of pairs) addValues(attributes, name, raw)
   return { dn, attributes }
 }
 
 /** Builds a {@link DirectoryEntry} straight from an `ldapts` entry object (no intermediate copies). */
-export function fromLdapEntry(entry: { readonly dn: string; readonly [key: string]: unknown }): DirectoryEntry {
+export function fromLdapEntry(entry: {
+  readonly dn: string
+  readonly [key: string]: unknown
+}): DirectoryEntry {
   const attributes = new Map<string, AttributeValue[]>()
   for (const name in entry) if (name !== 'dn') addValues(attributes, name, entry[name])
   return { dn: entry.dn, attributes }
@@ -53,7 +59,7 @@ function addValues(attributes: Map<string, AttributeValue[]>, name: string, raw:
 export function textValues(entry: DirectoryEntry, attribute: string): readonly string[] {
   const values = entry.attributes.get(attribute.toLowerCase())
   if (values === undefined) return []
-  if (values.every((v) => typeof v === 'string')) return values as readonly string[]
+  if (values.every((v): v is string => typeof v === 'string')) return values
   return values.map((v) => (typeof v === 'string' ? v : utf8.decode(v)))
 }
 
@@ -72,12 +78,18 @@ export function formatGuid(bytes: Uint8Array): string | undefined {
 }
 
 /** The id attribute as a string: text as is, or a binary GUID formatted. */
-export function idValue(entry: DirectoryEntry, attribute: string, format: 'text' | 'guid'): string | undefined {
+export function idValue(
+  entry: DirectoryEntry,
+  attribute: string,
+  format: 'text' | 'guid',
+): string | undefined {
   const v = entry.attributes.get(attribute.toLowerCase())?.[0]
   if (v === undefined) return undefined
   if (format === 'guid') {
     if (typeof v !== 'string') return formatGuid(v)
-    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? v.toLowerCase() : undefined
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)
+      ? v.toLowerCase()
+      : undefined
   }
   const text = typeof v === 'string' ? v : utf8.decode(v)
   return text.trim() === '' ? undefined : text

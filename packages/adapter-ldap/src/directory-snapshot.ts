@@ -31,12 +31,31 @@ export interface DirectoryGroup {
 export type DirectoryWarning =
   | { readonly kind: 'entrySkipped'; readonly dn: string; readonly reason: string }
   | { readonly kind: 'idFromDn'; readonly dn: string; readonly attribute: string }
-  | { readonly kind: 'duplicateUsername'; readonly username: string; readonly dns: readonly string[] }
-  | { readonly kind: 'unresolvedMembers'; readonly group: string; readonly count: number; readonly examples: readonly string[] }
-  | { readonly kind: 'unknownMemberUids'; readonly group: string; readonly count: number; readonly examples: readonly string[] }
+  | {
+      readonly kind: 'duplicateUsername'
+      readonly username: string
+      readonly dns: readonly string[]
+    }
+  | {
+      readonly kind: 'unresolvedMembers'
+      readonly group: string
+      readonly count: number
+      readonly examples: readonly string[]
+    }
+  | {
+      readonly kind: 'unknownMemberUids'
+      readonly group: string
+      readonly count: number
+      readonly examples: readonly string[]
+    }
   | { readonly kind: 'groupUnavailable'; readonly group: string; readonly reason: string }
   | { readonly kind: 'referralIgnored'; readonly url: string }
-  | { readonly kind: 'changeRecordIgnored'; readonly dn: string; readonly line: number; readonly changetype: string }
+  | {
+      readonly kind: 'changeRecordIgnored'
+      readonly dn: string
+      readonly line: number
+      readonly changetype: string
+    }
 
 /** Users and groups of one directory read: complete, or not returned at all. */
 export interface DirectorySnapshot {

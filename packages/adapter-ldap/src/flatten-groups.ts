@@ -23,14 +23,19 @@ export interface FlatGroup {
   readonly unavailable: boolean
 }
 
-const byName = (a: GroupNode, b: GroupNode): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+const byName = (a: GroupNode, b: GroupNode): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 
 /**
  * Flattens nested groups. Cycle-safe (each group is visited once per outer group); a member is in G
  * iff a chain of nested groups leads from G to a group naming it. Subgroup ids that are not in
  * `groups` are ignored. Output follows input order; the result does not depend on it otherwise.
+ * With `roots`, only those groups are flattened and returned (the others still count as nested groups).
  */
-export function flattenGroups(groups: readonly GroupNode[]): readonly FlatGroup[] {
+export function flattenGroups(
+  groups: readonly GroupNode[],
+  options: { readonly roots?: ReadonlySet<string> } = {},
+): readonly FlatGroup[] {
   const byId = new Map<string, GroupNode>()
   for (const g of groups) if (!byId.has(g.id)) byId.set(g.id, g)
   // Children in a fixed order so the chosen shortest path does not depend on input order.
@@ -42,18 +47,28 @@ export function flattenGroups(groups: readonly GroupNode[]): readonly FlatGroup[
     })
     children.set(g.id, kids.sort(byName))
   }
-  return groups.map((root) => {
+  const roots =
+    options.roots === undefined ? groups : groups.filter((g) => options.roots?.has(g.id) === true)
+  return roots.map((root) => {
     const kids = children.get(root.id) ?? []
     if (kids.length === 0) {
       // Most groups nest nothing: skip the traversal.
-      return { id: root.id, name: root.name, memberIds: [...new Set(root.memberIds)].sort(), nesting: {}, unavailable: root.unavailable === true }
+      return {
+        id: root.id,
+        name: root.name,
+        memberIds: [...new Set(root.memberIds)].sort(),
+        nesting: {},
+        unavailable: root.unavailable === true,
+      }
     }
     const nesting: Record<string, readonly string[]> = {}
     const members = new Set(root.memberIds)
     let unavailable = root.unavailable === true
     // Breadth-first: the first path that reaches a member is a shortest one.
     const seen = new Set<string>([root.id])
-    let frontier: { node: GroupNode; path: readonly string[] }[] = [{ node: root, path: [root.name] }]
+    let frontier: { node: GroupNode; path: readonly string[] }[] = [
+      { node: root, path: [root.name] },
+    ]
     while (frontier.length > 0) {
       const next: { node: GroupNode; path: readonly string[] }[] = []
       for (const { node, path } of frontier) {

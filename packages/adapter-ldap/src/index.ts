@@ -8,7 +8,12 @@ export { ldapPresets, parseLdapConfig, resolveLdapConfig } from './ldap-director
 export { dnKey, escapeDnValue, isDnKeyWithin, normalizeDn, parseDn } from './normalize-dn.js'
 export { readRangedValues } from './read-ranged-values.js'
 
-export type { DirectoryGroup, DirectorySnapshot, DirectoryUser, DirectoryWarning } from './directory-snapshot.js'
+export type {
+  DirectoryGroup,
+  DirectorySnapshot,
+  DirectoryUser,
+  DirectoryWarning,
+} from './directory-snapshot.js'
 export type {
   DisabledRule,
   LdapAttributeNames,
@@ -21,7 +26,13 @@ export type {
 } from './ldap-directory-config.js'
 export type { LdapError, LdapErrorKind } from './to-ldap-error.js'
 export type { LdifError } from './read-ldif.js'
-export type { LdifAttribute, LdifEntry, LdifParseError, LdifWarning, ParsedLdif } from './parse-ldif.js'
+export type {
+  LdifAttribute,
+  LdifEntry,
+  LdifParseError,
+  LdifWarning,
+  ParsedLdif,
+} from './parse-ldif.js'
 export type { AmbiguousMatch, MatchBy, ResolvedGroups, UnmatchedUser } from './resolve-groups.js'
 export type { LinkRule, LinkRuleError, LinksFromRules, LinkWarning } from './link-rules.js'
 export type { FlatGroup, GroupNode } from './flatten-groups.js'

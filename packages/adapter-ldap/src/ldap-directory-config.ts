@@ -113,7 +113,8 @@ export const ldapPresets: Readonly<Record<LdapPreset, LdapPresetDefaults>> = {
     usersContainer: 'ou=people',
     groupsContainer: 'ou=groups',
     userFilter: '(|(objectClass=inetOrgPerson)(objectClass=posixAccount))',
-    groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))',
+    groupFilter:
+      '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))',
     attributes: {
       userId: 'entryUUID',
       username: 'uid',
@@ -171,7 +172,11 @@ export interface ResolvedLdapConfig {
   readonly idFormat: 'text' | 'guid'
   readonly rangeRetrieval: boolean
   readonly allowEmpty: boolean
-  readonly tls: { readonly ca?: string; readonly startTls: boolean; readonly rejectUnauthorized: boolean }
+  readonly tls: {
+    readonly ca?: string
+    readonly startTls: boolean
+    readonly rejectUnauthorized: boolean
+  }
   readonly pageSize: number
   readonly timeoutMs: number
   readonly connectTimeoutMs: number
@@ -181,11 +186,36 @@ type Issue = { field: string; message: string }
 
 const presetNames: readonly LdapPreset[] = ['freeipa', 'openldap', 'activeDirectory']
 const knownKeys = new Set([
-  'url', 'urls', 'bindDn', 'password', 'passwordFile', 'preset', 'baseDn', 'tls', 'pageSize', 'timeoutMs',
-  'connectTimeoutMs', 'usersContainer', 'groupsContainer', 'userFilter', 'groupFilter', 'attributes', 'disabled',
-  'idFormat', 'rangeRetrieval', 'allowEmpty',
+  'url',
+  'urls',
+  'bindDn',
+  'password',
+  'passwordFile',
+  'preset',
+  'baseDn',
+  'tls',
+  'pageSize',
+  'timeoutMs',
+  'connectTimeoutMs',
+  'usersContainer',
+  'groupsContainer',
+  'userFilter',
+  'groupFilter',
+  'attributes',
+  'disabled',
+  'idFormat',
+  'rangeRetrieval',
+  'allowEmpty',
 ])
-const attributeKeys = new Set(['userId', 'username', 'email', 'groupId', 'groupName', 'member', 'memberUid'])
+const attributeKeys = new Set([
+  'userId',
+  'username',
+  'email',
+  'groupId',
+  'groupName',
+  'member',
+  'memberUid',
+])
 const attributeName = /^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)*)$/
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -200,7 +230,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, LdapConfigError> {
   const issues: Issue[] = []
   if (!isRecord(input)) return err(configError([{ field: '', message: 'must be an object' }]))
-  for (const key of Object.keys(input)) if (!knownKeys.has(key)) issues.push({ field: key, message: 'unknown option' })
+  for (const key of Object.keys(input))
+    if (!knownKeys.has(key)) issues.push({ field: key, message: 'unknown option' })
 
   const str = (field: string, v: unknown, required: boolean): string | undefined => {
     if (v === undefined) {
@@ -231,13 +262,17 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
       issues.push({ field: 'urls', message: 'must be a non-empty array of strings' })
     else urls = [...urls, ...(list as string[])]
   }
-  if (url === undefined && input['urls'] === undefined) issues.push({ field: 'url', message: 'url or urls is required' })
+  if (url === undefined && input['urls'] === undefined)
+    issues.push({ field: 'url', message: 'url or urls is required' })
 
   const bindDn = str('bindDn', input['bindDn'], true)
   let password = str('password', input['password'], false)
   const passwordFile = str('passwordFile', input['passwordFile'], false)
   if (password !== undefined && passwordFile !== undefined)
-    issues.push({ field: 'passwordFile', message: 'give either password or passwordFile, not both' })
+    issues.push({
+      field: 'passwordFile',
+      message: 'give either password or passwordFile, not both',
+    })
   else if (passwordFile !== undefined) {
     try {
       password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '')
@@ -245,7 +280,8 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
       const code = isRecord(e) && typeof e['code'] === 'string' ? e['code'] : 'unreadable'
       issues.push({ field: 'passwordFile', message: `cannot be read (${code})` })
     }
-  } else if (password === undefined) issues.push({ field: 'password', message: 'password or passwordFile is required' })
+  } else if (password === undefined)
+    issues.push({ field: 'password', message: 'password or passwordFile is required' })
 
   const presetRaw = input['preset']
   let preset: LdapPreset | undefined
@@ -261,7 +297,8 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
     if (!isRecord(t)) issues.push({ field: 'tls', message: 'must be an object' })
     else {
       for (const key of Object.keys(t))
-        if (!['ca', 'caFile', 'startTls', 'rejectUnauthorized'].includes(key)) issues.push({ field: `tls.${key}`, message: 'unknown option' })
+        if (!['ca', 'caFile', 'startTls', 'rejectUnauthorized'].includes(key))
+          issues.push({ field: `tls.${key}`, message: 'unknown option' })
       let ca = str('tls.ca', t['ca'], false)
       const caFile = str('tls.caFile', t['caFile'], false)
       if (caFile !== undefined) {
@@ -272,11 +309,14 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
         }
       }
       for (const key of ['startTls', 'rejectUnauthorized'])
-        if (t[key] !== undefined && typeof t[key] !== 'boolean') issues.push({ field: `tls.${key}`, message: 'must be a boolean' })
+        if (t[key] !== undefined && typeof t[key] !== 'boolean')
+          issues.push({ field: `tls.${key}`, message: 'must be a boolean' })
       tls = {
         ...(ca !== undefined ? { ca } : {}),
         ...(typeof t['startTls'] === 'boolean' ? { startTls: t['startTls'] } : {}),
-        ...(typeof t['rejectUnauthorized'] === 'boolean' ? { rejectUnauthorized: t['rejectUnauthorized'] } : {}),
+        ...(typeof t['rejectUnauthorized'] === 'boolean'
+          ? { rejectUnauthorized: t['rejectUnauthorized'] }
+          : {}),
       }
     }
   }
@@ -296,15 +336,20 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
     else {
       const out: Record<string, string | string[]> = {}
       for (const [key, v] of Object.entries(a)) {
-        if (!attributeKeys.has(key)) issues.push({ field: `attributes.${key}`, message: 'unknown attribute role' })
+        if (!attributeKeys.has(key))
+          issues.push({ field: `attributes.${key}`, message: 'unknown attribute role' })
         else if (key === 'member') {
           if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
-            issues.push({ field: 'attributes.member', message: 'must be an array of attribute names' })
+            issues.push({
+              field: 'attributes.member',
+              message: 'must be an array of attribute names',
+            })
           else out[key] = v as string[]
-        } else if (typeof v !== 'string') issues.push({ field: `attributes.${key}`, message: 'must be a string' })
+        } else if (typeof v !== 'string')
+          issues.push({ field: `attributes.${key}`, message: 'must be a string' })
         else out[key] = v
       }
-      attributes = out as Partial<LdapAttributeNames>
+      attributes = out
     }
   }
 
@@ -314,25 +359,45 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
     const kind = isRecord(d) ? d['kind'] : undefined
     if (!isRecord(d)) issues.push({ field: 'disabled', message: 'must be an object with a kind' })
     else if (kind === 'none') disabled = { kind }
-    else if (kind === 'attributeEquals' && typeof d['attribute'] === 'string' && typeof d['value'] === 'string')
+    else if (
+      kind === 'attributeEquals' &&
+      typeof d['attribute'] === 'string' &&
+      typeof d['value'] === 'string'
+    )
       disabled = { kind, attribute: d['attribute'], value: d['value'] }
-    else if (kind === 'bitSet' && typeof d['attribute'] === 'string' && typeof d['bit'] === 'number')
+    else if (
+      kind === 'bitSet' &&
+      typeof d['attribute'] === 'string' &&
+      typeof d['bit'] === 'number'
+    )
       disabled = { kind, attribute: d['attribute'], bit: d['bit'] }
-    else if (kind === 'present' && typeof d['attribute'] === 'string') disabled = { kind, attribute: d['attribute'] }
+    else if (kind === 'present' && typeof d['attribute'] === 'string')
+      disabled = { kind, attribute: d['attribute'] }
     else
       issues.push({
         field: 'disabled',
-        message: 'must be {kind:"none"}, {kind:"attributeEquals",attribute,value}, {kind:"bitSet",attribute,bit} or {kind:"present",attribute}',
+        message:
+          'must be {kind:"none"}, {kind:"attributeEquals",attribute,value}, {kind:"bitSet",attribute,bit} or {kind:"present",attribute}',
       })
   }
   const idFormat = input['idFormat']
-  if (idFormat !== undefined && idFormat !== 'text' && idFormat !== 'guid') issues.push({ field: 'idFormat', message: 'must be "text" or "guid"' })
+  if (idFormat !== undefined && idFormat !== 'text' && idFormat !== 'guid')
+    issues.push({ field: 'idFormat', message: 'must be "text" or "guid"' })
   const rangeRetrieval = input['rangeRetrieval']
-  if (rangeRetrieval !== undefined && typeof rangeRetrieval !== 'boolean') issues.push({ field: 'rangeRetrieval', message: 'must be a boolean' })
+  if (rangeRetrieval !== undefined && typeof rangeRetrieval !== 'boolean')
+    issues.push({ field: 'rangeRetrieval', message: 'must be a boolean' })
   const allowEmpty = input['allowEmpty']
-  if (allowEmpty !== undefined && typeof allowEmpty !== 'boolean') issues.push({ field: 'allowEmpty', message: 'must be a boolean' })
+  if (allowEmpty !== undefined && typeof allowEmpty !== 'boolean')
+    issues.push({ field: 'allowEmpty', message: 'must be a boolean' })
 
-  if (issues.length > 0 || preset === undefined || bindDn === undefined || baseDn === undefined || password === undefined || urls.length === 0)
+  if (
+    issues.length > 0 ||
+    preset === undefined ||
+    bindDn === undefined ||
+    baseDn === undefined ||
+    password === undefined ||
+    urls.length === 0
+  )
     return err(configError(issues))
   const [first, ...rest] = urls
   const config: LdapDirectoryConfig = {
@@ -361,7 +426,10 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
 }
 
 function configError(issues: readonly Issue[]): LdapConfigError {
-  const message = issues.length === 0 ? 'invalid LDAP config' : `invalid LDAP config: ${issues.map((i) => (i.field === '' ? i.message : `${i.field} ${i.message}`)).join('; ')}`
+  const message =
+    issues.length === 0
+      ? 'invalid LDAP config'
+      : `invalid LDAP config: ${issues.map((i) => (i.field === '' ? i.message : `${i.field} ${i.message}`)).join('; ')}`
   return { kind: 'invalidConfig', message, issues }
 }
 
@@ -370,7 +438,9 @@ function joinDn(container: string, baseDn: string): string {
 }
 
 /** Applies the preset defaults and checks URLs, DNs, filters and attribute names. */
-export function resolveLdapConfig(config: LdapDirectoryConfig): Result<ResolvedLdapConfig, LdapConfigError> {
+export function resolveLdapConfig(
+  config: LdapDirectoryConfig,
+): Result<ResolvedLdapConfig, LdapConfigError> {
   const issues: Issue[] = []
   const defaults = ldapPresets[config.preset]
   const urls = [...new Set([config.url, ...(config.urls ?? [])])]
@@ -383,10 +453,15 @@ export function resolveLdapConfig(config: LdapDirectoryConfig): Result<ResolvedL
       issues.push({ field, message: `"${u}" is not a URL` })
     }
     if (parsed !== undefined) {
-      if (parsed.protocol !== 'ldap:' && parsed.protocol !== 'ldaps:') issues.push({ field, message: `"${u}" must start with ldap:// or ldaps://` })
-      else if (parsed.username !== '' || parsed.password !== '') issues.push({ field, message: 'must not carry credentials' })
+      if (parsed.protocol !== 'ldap:' && parsed.protocol !== 'ldaps:')
+        issues.push({ field, message: `"${u}" must start with ldap:// or ldaps://` })
+      else if (parsed.username !== '' || parsed.password !== '')
+        issues.push({ field, message: 'must not carry credentials' })
       if (parsed.protocol === 'ldaps:' && config.tls?.startTls === true)
-        issues.push({ field: 'tls.startTls', message: 'StartTLS needs an ldap:// URL (ldaps:// is already TLS)' })
+        issues.push({
+          field: 'tls.startTls',
+          message: 'StartTLS needs an ldap:// URL (ldaps:// is already TLS)',
+        })
     }
   }
   const dnField = (field: string, dn: string): string => {
@@ -395,16 +470,29 @@ export function resolveLdapConfig(config: LdapDirectoryConfig): Result<ResolvedL
     return dn
   }
   dnField('bindDn', config.bindDn)
-  if (config.bindDn.trim() === '') issues.push({ field: 'bindDn', message: 'must not be empty (anonymous binds cannot read members)' })
+  if (config.bindDn.trim() === '')
+    issues.push({
+      field: 'bindDn',
+      message: 'must not be empty (anonymous binds cannot read members)',
+    })
   if (config.baseDn.trim() === '') issues.push({ field: 'baseDn', message: 'must not be empty' })
   dnField('baseDn', config.baseDn)
-  const usersDn = dnField('usersContainer', joinDn(config.usersContainer ?? defaults.usersContainer, config.baseDn))
-  const groupsDn = dnField('groupsContainer', joinDn(config.groupsContainer ?? defaults.groupsContainer, config.baseDn))
+  const usersDn = dnField(
+    'usersContainer',
+    joinDn(config.usersContainer ?? defaults.usersContainer, config.baseDn),
+  )
+  const groupsDn = dnField(
+    'groupsContainer',
+    joinDn(config.groupsContainer ?? defaults.groupsContainer, config.baseDn),
+  )
   const filter = (field: string, f: string): string => {
     try {
       FilterParser.parseString(f)
     } catch (e) {
-      issues.push({ field, message: `is not a valid LDAP filter (${e instanceof Error ? e.message : 'parse error'})` })
+      issues.push({
+        field,
+        message: `is not a valid LDAP filter (${e instanceof Error ? e.message : 'parse error'})`,
+      })
     }
     return f
   }
@@ -414,7 +502,8 @@ export function resolveLdapConfig(config: LdapDirectoryConfig): Result<ResolvedL
   for (const [role, name] of Object.entries(attributes) as [string, string | readonly string[]][]) {
     const names = typeof name === 'string' ? [name] : name
     for (const n of names)
-      if (!(role === 'memberUid' && n === '') && !attributeName.test(n)) issues.push({ field: `attributes.${role}`, message: `"${n}" is not an attribute name` })
+      if (!(role === 'memberUid' && n === '') && !attributeName.test(n))
+        issues.push({ field: `attributes.${role}`, message: `"${n}" is not an attribute name` })
   }
   const disabled = config.disabled ?? defaults.disabled
   if (disabled.kind === 'bitSet' && (!Number.isInteger(disabled.bit) || disabled.bit <= 0))
@@ -422,10 +511,17 @@ export function resolveLdapConfig(config: LdapDirectoryConfig): Result<ResolvedL
   const pageSize = config.pageSize ?? 500
   const timeoutMs = config.timeoutMs ?? 30_000
   const connectTimeoutMs = config.connectTimeoutMs ?? 5_000
-  for (const [field, v] of [['pageSize', pageSize], ['timeoutMs', timeoutMs], ['connectTimeoutMs', connectTimeoutMs]] as const)
+  for (const [field, v] of [
+    ['pageSize', pageSize],
+    ['timeoutMs', timeoutMs],
+    ['connectTimeoutMs', connectTimeoutMs],
+  ] as const)
     if (!Number.isInteger(v) || v < 1) issues.push({ field, message: 'must be a positive integer' })
   if (config.tls?.rejectUnauthorized === false && config.tls.ca !== undefined)
-    issues.push({ field: 'tls.rejectUnauthorized', message: 'false makes tls.ca pointless; drop one of them' })
+    issues.push({
+      field: 'tls.rejectUnauthorized',
+      message: 'false makes tls.ca pointless; drop one of them',
+    })
   if (issues.length > 0) return err(configError(issues))
   return ok({
     urls,

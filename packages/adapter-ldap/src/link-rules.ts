@@ -38,9 +38,25 @@ export interface LinkRuleError {
 /** A rule that named something that does not exist, or matched more than one way. */
 export type LinkWarning =
   | { readonly kind: 'unknownGroup'; readonly rule: number; readonly group: string }
-  | { readonly kind: 'unknownTeam'; readonly rule: number; readonly group: string; readonly team: string }
-  | { readonly kind: 'unknownChannel'; readonly rule: number; readonly group: string; readonly team: string; readonly channel: string }
-  | { readonly kind: 'ambiguousMatch'; readonly rule: number; readonly group: string; readonly candidates: readonly string[] }
+  | {
+      readonly kind: 'unknownTeam'
+      readonly rule: number
+      readonly group: string
+      readonly team: string
+    }
+  | {
+      readonly kind: 'unknownChannel'
+      readonly rule: number
+      readonly group: string
+      readonly team: string
+      readonly channel: string
+    }
+  | {
+      readonly kind: 'ambiguousMatch'
+      readonly rule: number
+      readonly group: string
+      readonly candidates: readonly string[]
+    }
 
 /** The links the rules produce, sorted, plus warnings. */
 export interface LinksFromRules {
@@ -48,7 +64,10 @@ export interface LinksFromRules {
   readonly warnings: readonly LinkWarning[]
 }
 
-type Token = { readonly kind: 'literal'; readonly text: string } | { readonly kind: 'team' } | { readonly kind: 'channel' }
+type Token =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'team' }
+  | { readonly kind: 'channel' }
 
 function tokenize(pattern: string): Token[] | string {
   const tokens: Token[] = []
@@ -57,9 +76,11 @@ function tokenize(pattern: string): Token[] | string {
   let seenTeam = false
   let seenChannel = false
   for (const m of pattern.matchAll(re)) {
-    if (m.index > last) tokens.push({ kind: 'literal', text: pattern.slice(last, m.index).toLowerCase() })
+    if (m.index > last)
+      tokens.push({ kind: 'literal', text: pattern.slice(last, m.index).toLowerCase() })
     const prev = tokens[tokens.length - 1]
-    if (prev !== undefined && prev.kind !== 'literal') return 'two placeholders must be separated by literal text'
+    if (prev !== undefined && prev.kind !== 'literal')
+      return 'two placeholders must be separated by literal text'
     if (m[1] === 'team') {
       if (seenTeam) return '{team} appears twice'
       seenTeam = true
@@ -71,7 +92,8 @@ function tokenize(pattern: string): Token[] | string {
     }
     last = m.index + m[0].length
   }
-  if (last < pattern.length) tokens.push({ kind: 'literal', text: pattern.slice(last).toLowerCase() })
+  if (last < pattern.length)
+    tokens.push({ kind: 'literal', text: pattern.slice(last).toLowerCase() })
   if (!seenTeam) return 'must contain {team}'
   if (/[{}]/.test(pattern.replace(re, ''))) return 'unknown placeholder (use {team} and {channel})'
   return tokens
@@ -80,10 +102,16 @@ function tokenize(pattern: string): Token[] | string {
 /** Every way `name` fits the tokens: a list of { team, channel? } (backtracking; names are short). */
 function matchAll(tokens: readonly Token[], name: string): { team: string; channel?: string }[] {
   const out: { team: string; channel?: string }[] = []
-  const go = (ti: number, at: number, team: string | undefined, channel: string | undefined): void => {
+  const go = (
+    ti: number,
+    at: number,
+    team: string | undefined,
+    channel: string | undefined,
+  ): void => {
     const t = tokens[ti]
     if (t === undefined) {
-      if (at === name.length && team !== undefined) out.push({ team, ...(channel !== undefined ? { channel } : {}) })
+      if (at === name.length && team !== undefined)
+        out.push({ team, ...(channel !== undefined ? { channel } : {}) })
       return
     }
     if (t.kind === 'literal') {
@@ -102,15 +130,25 @@ function matchAll(tokens: readonly Token[], name: string): { team: string; chann
 
 /** Parses link rules from untrusted configuration. */
 export function parseLinkRules(input: unknown): Result<readonly LinkRule[], LinkRuleError> {
-  if (!Array.isArray(input)) return err({ kind: 'invalidLinkRule', index: -1, field: '', message: 'rules must be an array' })
+  if (!Array.isArray(input))
+    return err({ kind: 'invalidLinkRule', index: -1, field: '', message: 'rules must be an array' })
   const rules: LinkRule[] = []
   for (const [index, raw] of (input as unknown[]).entries()) {
-    const fail = (field: string, message: string): Result<never, LinkRuleError> => err({ kind: 'invalidLinkRule', index, field, message })
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('', 'must be an object')
+    const fail = (field: string, message: string): Result<never, LinkRuleError> =>
+      err({ kind: 'invalidLinkRule', index, field, message })
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      return fail('', 'must be an object')
     const r = raw as Record<string, unknown>
     const optBool = (field: string): Result<boolean | undefined, LinkRuleError> =>
-      r[field] === undefined ? ok(undefined) : typeof r[field] === 'boolean' ? ok(r[field]) : fail(field, 'must be a boolean')
-    const nonEmpty = (field: string, required: boolean): Result<string | undefined, LinkRuleError> =>
+      r[field] === undefined
+        ? ok(undefined)
+        : typeof r[field] === 'boolean'
+          ? ok(r[field])
+          : fail(field, 'must be a boolean')
+    const nonEmpty = (
+      field: string,
+      required: boolean,
+    ): Result<string | undefined, LinkRuleError> =>
       r[field] === undefined
         ? required
           ? fail(field, 'is required')
@@ -118,7 +156,10 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
         : typeof r[field] === 'string' && r[field].trim() !== ''
           ? ok(r[field])
           : fail(field, 'must be a non-empty string')
-    const allowed = r['kind'] === 'explicit' ? ['kind', 'group', 'team', 'channel', 'autoAdd', 'schemeAdmin'] : ['kind', 'pattern', 'adminSuffix', 'autoAdd']
+    const allowed =
+      r['kind'] === 'explicit'
+        ? ['kind', 'group', 'team', 'channel', 'autoAdd', 'schemeAdmin']
+        : ['kind', 'pattern', 'adminSuffix', 'autoAdd']
     for (const key of Object.keys(r)) if (!allowed.includes(key)) return fail(key, 'unknown field')
     const autoAdd = optBool('autoAdd')
     if (autoAdd.isErr()) return err(autoAdd.error)
@@ -133,7 +174,9 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
         kind: 'explicit',
         group: group.unwrapOr(undefined) ?? '',
         team: team.unwrapOr(undefined) ?? '',
-        ...(channel.unwrapOr(undefined) !== undefined ? { channel: channel.unwrapOr(undefined) ?? '' } : {}),
+        ...(channel.unwrapOr(undefined) !== undefined
+          ? { channel: channel.unwrapOr(undefined) ?? '' }
+          : {}),
         ...(autoAdd.value !== undefined ? { autoAdd: autoAdd.value } : {}),
         ...(schemeAdmin.value !== undefined ? { schemeAdmin: schemeAdmin.value } : {}),
       })
@@ -156,7 +199,8 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-const linkKey = (groupId: string, s: SyncableRef): string => `${groupId}\u0000${s.kind}\u0000${s.id}`
+const linkKey = (groupId: string, s: SyncableRef): string =>
+  `${groupId}\u0000${s.kind}\u0000${s.id}`
 
 /**
  * Turns rules into group links against the live teams and channels (names compared
@@ -164,31 +208,53 @@ const linkKey = (groupId: string, s: SyncableRef): string => `${groupId}\u0000${
  * merged (autoAdd and schemeAdmin OR-ed). Unknown or ambiguous names are warnings. Output is sorted,
  * so it does not depend on input order.
  */
-export function linksFromRules(rules: readonly LinkRule[], groups: readonly Group[], teams: readonly Team[], channels: readonly Channel[]): LinksFromRules {
+export function linksFromRules(
+  rules: readonly LinkRule[],
+  groups: readonly Group[],
+  teams: readonly Team[],
+  channels: readonly Channel[],
+): LinksFromRules {
   const liveGroups = [...groups].filter((g) => g.deleted !== true).sort((a, b) => cmp(a.id, b.id))
   const teamsByName = new Map<string, Team[]>()
   for (const t of teams) {
     if (t.deleted === true) continue
     const k = t.name.toLowerCase()
-    teamsByName.set(k, [...(teamsByName.get(k) ?? []), t].sort((a, b) => cmp(a.id, b.id)))
+    teamsByName.set(
+      k,
+      [...(teamsByName.get(k) ?? []), t].sort((a, b) => cmp(a.id, b.id)),
+    )
   }
   const channelsByKey = new Map<string, Channel[]>()
   for (const c of channels) {
     if (c.deleted === true || (c.type !== 'O' && c.type !== 'P')) continue
     const k = `${c.teamId}\u0000${c.name.toLowerCase()}`
-    channelsByKey.set(k, [...(channelsByKey.get(k) ?? []), c].sort((a, b) => cmp(a.id, b.id)))
+    channelsByKey.set(
+      k,
+      [...(channelsByKey.get(k) ?? []), c].sort((a, b) => cmp(a.id, b.id)),
+    )
   }
   const links = new Map<string, GroupLink>()
   const warnings: LinkWarning[] = []
   // A name that one pattern links may look like an unknown team to another pattern: not worth a warning.
   const patternWarnings: LinkWarning[] = []
-  const add = (groupId: string, syncable: SyncableRef, autoAdd: boolean, schemeAdmin: boolean): void => {
+  const add = (
+    groupId: string,
+    syncable: SyncableRef,
+    autoAdd: boolean,
+    schemeAdmin: boolean,
+  ): void => {
     const k = linkKey(groupId, syncable)
     const prev = links.get(k)
-    links.set(k, { groupId, syncable, autoAdd: autoAdd || prev?.autoAdd === true, schemeAdmin: schemeAdmin || prev?.schemeAdmin === true })
+    links.set(k, {
+      groupId,
+      syncable,
+      autoAdd: autoAdd || prev?.autoAdd === true,
+      schemeAdmin: schemeAdmin || prev?.schemeAdmin === true,
+    })
   }
   const team1 = (name: string): Team | undefined => teamsByName.get(name.toLowerCase())?.[0]
-  const channel1 = (team: Team, name: string): Channel | undefined => channelsByKey.get(`${team.id}\u0000${name.toLowerCase()}`)?.[0]
+  const channel1 = (team: Team, name: string): Channel | undefined =>
+    channelsByKey.get(`${team.id}\u0000${name.toLowerCase()}`)?.[0]
 
   for (const [ruleIndex, rule] of rules.entries()) {
     if (rule.kind === 'explicit') {
@@ -204,7 +270,13 @@ export function linksFromRules(rules: readonly LinkRule[], groups: readonly Grou
       }
       const channel = rule.channel === undefined ? undefined : channel1(team, rule.channel)
       if (rule.channel !== undefined && channel === undefined) {
-        warnings.push({ kind: 'unknownChannel', rule: ruleIndex, group: rule.group, team: rule.team, channel: rule.channel })
+        warnings.push({
+          kind: 'unknownChannel',
+          rule: ruleIndex,
+          group: rule.group,
+          team: rule.team,
+          channel: rule.channel,
+        })
         continue
       }
       const autoAdd = rule.autoAdd ?? true
@@ -226,7 +298,7 @@ export function linksFromRules(rules: readonly LinkRule[], groups: readonly Grou
       const name = g.name.toLowerCase()
       // The admin marker wins over a channel of the same name (e.g. a channel called "admins").
       const isAdmin = suffix !== undefined && name.endsWith(suffix) && name.length > suffix.length
-      const base = isAdmin && suffix !== undefined ? name.slice(0, -suffix.length) : name
+      const base = isAdmin ? name.slice(0, -suffix.length) : name
       const fits = matchAll(tokens, base)
       if (fits.length === 0) continue
       const resolved = fits.flatMap((f): { team: Team; channel: Channel | undefined }[] => {
@@ -241,7 +313,11 @@ export function linksFromRules(rules: readonly LinkRule[], groups: readonly Grou
           kind: 'ambiguousMatch',
           rule: ruleIndex,
           group: g.name,
-          candidates: resolved.map((r) => (r.channel === undefined ? r.team.name : `${r.team.name}/${r.channel.name}`)).sort(),
+          candidates: resolved
+            .map((r) =>
+              r.channel === undefined ? r.team.name : `${r.team.name}/${r.channel.name}`,
+            )
+            .sort(),
         })
         continue
       }
@@ -249,8 +325,20 @@ export function linksFromRules(rules: readonly LinkRule[], groups: readonly Grou
       if (hit === undefined) {
         const withTeam = fits.find((f) => team1(f.team) !== undefined)
         if (withTeam !== undefined && withTeam.channel !== undefined)
-          patternWarnings.push({ kind: 'unknownChannel', rule: ruleIndex, group: g.name, team: withTeam.team, channel: withTeam.channel })
-        else patternWarnings.push({ kind: 'unknownTeam', rule: ruleIndex, group: g.name, team: fits[0]?.team ?? '' })
+          patternWarnings.push({
+            kind: 'unknownChannel',
+            rule: ruleIndex,
+            group: g.name,
+            team: withTeam.team,
+            channel: withTeam.channel,
+          })
+        else
+          patternWarnings.push({
+            kind: 'unknownTeam',
+            rule: ruleIndex,
+            group: g.name,
+            team: fits[0]?.team ?? '',
+          })
         continue
       }
       if (hit.channel === undefined) add(g.id, { kind: 'team', id: hit.team.id }, autoAdd, isAdmin)
@@ -260,11 +348,20 @@ export function linksFromRules(rules: readonly LinkRule[], groups: readonly Grou
       }
     }
   }
-  const linkedNames = new Set(liveGroups.filter((g) => [...links.values()].some((l) => l.groupId === g.id)).map((g) => g.name))
-  for (const w of patternWarnings) if (w.kind === 'ambiguousMatch' || !linkedNames.has(w.group)) warnings.push(w)
-  const sortedLinks = [...links.values()].sort(
-    (a, b) => cmp(a.groupId, b.groupId) || cmp(a.syncable.kind, b.syncable.kind) || cmp(a.syncable.id, b.syncable.id),
+  const linkedNames = new Set(
+    liveGroups
+      .filter((g) => [...links.values()].some((l) => l.groupId === g.id))
+      .map((g) => g.name),
   )
-  const wKey = (w: LinkWarning): string => `${String(w.rule).padStart(6, '0')}\u0000${w.group}\u0000${w.kind}\u0000${JSON.stringify(w)}`
+  for (const w of patternWarnings)
+    if (w.kind === 'ambiguousMatch' || !linkedNames.has(w.group)) warnings.push(w)
+  const sortedLinks = [...links.values()].sort(
+    (a, b) =>
+      cmp(a.groupId, b.groupId) ||
+      cmp(a.syncable.kind, b.syncable.kind) ||
+      cmp(a.syncable.id, b.syncable.id),
+  )
+  const wKey = (w: LinkWarning): string =>
+    `${String(w.rule).padStart(6, '0')}\u0000${w.group}\u0000${w.kind}\u0000${JSON.stringify(w)}`
   return { links: sortedLinks, warnings: [...warnings].sort((a, b) => cmp(wKey(a), wKey(b))) }
 }

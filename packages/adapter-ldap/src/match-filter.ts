@@ -37,12 +37,20 @@ export function compileFilter(filter: string): Result<Matcher, UnsupportedFilter
   try {
     parsed = FilterParser.parseString(filter)
   } catch (e) {
-    return err({ kind: 'unsupportedFilter', message: e instanceof Error ? e.message : 'cannot parse', filter })
+    return err({
+      kind: 'unsupportedFilter',
+      message: e instanceof Error ? e.message : 'cannot parse',
+      filter,
+    })
   }
   try {
     return ok(compile(parsed))
   } catch (e) {
-    return err({ kind: 'unsupportedFilter', message: e instanceof Error ? e.message : 'unsupported', filter })
+    return err({
+      kind: 'unsupportedFilter',
+      message: e instanceof Error ? e.message : 'unsupported',
+      filter,
+    })
   }
 }
 
@@ -101,7 +109,14 @@ function compile(f: Filter): Matcher {
     const numeric = /^-?\d+$/.test(v)
     return (e) =>
       lower(e, a).some((x) => {
-        const cmp = numeric && /^-?\d+$/.test(x) ? Math.sign(Number(x) - Number(v)) : x < v ? -1 : x > v ? 1 : 0
+        const cmp =
+          numeric && /^-?\d+$/.test(x)
+            ? Math.sign(Number(x) - Number(v))
+            : x < v
+              ? -1
+              : x > v
+                ? 1
+                : 0
         return ge ? cmp >= 0 : cmp <= 0
       })
   }
@@ -118,6 +133,7 @@ function compile(f: Filter): Matcher {
     }
     throw new Error(`extensible match rule "${f.rule}" is not supported offline`)
   }
-  if (f instanceof ApproximateFilter) throw new Error('approximate (~=) matching is not supported offline')
+  if (f instanceof ApproximateFilter)
+    throw new Error('approximate (~=) matching is not supported offline')
   throw new Error('unknown filter type')
 }

@@ -22,7 +22,8 @@ const specials = new Set(['"', '+', ',', ';', '<', '>', '\\'])
  * around `=` / `,` / `+` and unescaping values (`\,`, `\2C`, UTF-8 hex pairs, legacy quotes).
  */
 export function parseDn(dn: string): Result<readonly (readonly DnAttribute[])[], DnSyntaxError> {
-  const fail = (message: string): Result<never, DnSyntaxError> => err({ kind: 'dnSyntax', message, dn })
+  const fail = (message: string): Result<never, DnSyntaxError> =>
+    err({ kind: 'dnSyntax', message, dn })
   if (dn.trim() === '') return ok([])
   const rdns: DnAttribute[][] = []
   let rdn: DnAttribute[] = []
@@ -48,7 +49,7 @@ export function parseDn(dn: string): Result<readonly (readonly DnAttribute[])[],
       let out = ''
       while (j < n && dn[j] !== '"') {
         if (dn[j] === '\\' && j + 1 < n) j++
-        out += dn[j]
+        out += dn[j] ?? ''
         j++
       }
       if (j >= n) return fail('unterminated quoted value')
@@ -111,7 +112,8 @@ export function escapeDnValue(value: string): string {
     const c = value[k] as string
     if (specials.has(c)) out += `\\${c}`
     else if (c === '\0') out += '\\00'
-    else if ((k === 0 && (c === ' ' || c === '#')) || (k === value.length - 1 && c === ' ')) out += `\\${c}`
+    else if ((k === 0 && (c === ' ' || c === '#')) || (k === value.length - 1 && c === ' '))
+      out += `\\${c}`
     else out += c
   }
   return out
@@ -153,7 +155,8 @@ function isCanonicalDn(dn: string): boolean {
     const c = dn.charCodeAt(i)
     if (inType) {
       if (c === 61 /* = */) {
-        if (i === start || !(dn.charCodeAt(start) >= 97 && dn.charCodeAt(start) <= 122)) return false
+        if (i === start || !(dn.charCodeAt(start) >= 97 && dn.charCodeAt(start) <= 122))
+          return false
         inType = false
         start = i + 1
       } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false
@@ -161,7 +164,17 @@ function isCanonicalDn(dn: string): boolean {
       if (i === start || dn.charCodeAt(i - 1) === 32) return false
       inType = true
       start = i + 1
-    } else if (c === 92 || c === 34 || c === 43 || c === 59 || c === 60 || c === 62 || c === 61 || c < 32) return false
+    } else if (
+      c === 92 ||
+      c === 34 ||
+      c === 43 ||
+      c === 59 ||
+      c === 60 ||
+      c === 62 ||
+      c === 61 ||
+      c < 32
+    )
+      return false
     else if (i === start && (c === 32 || c === 35)) return false
   }
   return !inType && start < n && dn.charCodeAt(n - 1) !== 32
@@ -171,7 +184,10 @@ function formatDn(rdns: readonly (readonly DnAttribute[])[]): string {
   return rdns
     .map((rdn) =>
       [...rdn]
-        .map((a) => `${a.type}=${a.value.startsWith('#') && /^#[0-9a-f]*$/.test(a.value) ? a.value : escapeDnValue(a.value)}`)
+        .map(
+          (a) =>
+            `${a.type}=${a.value.startsWith('#') && /^#[0-9a-f]*$/.test(a.value) ? a.value : escapeDnValue(a.value)}`,
+        )
         .sort()
         .join('+'),
     )

@@ -15,14 +15,24 @@ export interface LdifEntry {
 
 /** Something in the file that was skipped on purpose. */
 export type LdifWarning =
-  | { readonly kind: 'changeRecordIgnored'; readonly dn: string; readonly line: number; readonly changetype: string }
+  | {
+      readonly kind: 'changeRecordIgnored'
+      readonly dn: string
+      readonly line: number
+      readonly changetype: string
+    }
   | { readonly kind: 'referralIgnored'; readonly url: string }
 
 /** Why an LDIF text could not be used. */
 export type LdifParseError =
   | { readonly kind: 'ldifSyntax'; readonly line: number; readonly message: string }
   /** The export itself says the search ended early (`result: 4 Size limit exceeded`): it is partial. */
-  | { readonly kind: 'incompleteExport'; readonly line: number; readonly resultCode: number; readonly message: string }
+  | {
+      readonly kind: 'incompleteExport'
+      readonly line: number
+      readonly resultCode: number
+      readonly message: string
+    }
 
 /** The records of an LDIF text plus what was skipped. */
 export interface ParsedLdif {
@@ -62,8 +72,19 @@ export function parseLdif(text: string): Result<ParsedLdif, LdifParseError> {
     const r = parsed.value
     if (r.kind === 'trailer') {
       if (r.resultCode !== 0)
-        return err({ kind: 'incompleteExport', line: r.line, resultCode: r.resultCode, message: `the export ends with "result: ${r.text}": it is partial` })
-    } else if (r.kind === 'change') warnings.push({ kind: 'changeRecordIgnored', dn: r.dn, line: head.line, changetype: r.changetype })
+        return err({
+          kind: 'incompleteExport',
+          line: r.line,
+          resultCode: r.resultCode,
+          message: `the export ends with "result: ${r.text}": it is partial`,
+        })
+    } else if (r.kind === 'change')
+      warnings.push({
+        kind: 'changeRecordIgnored',
+        dn: r.dn,
+        line: head.line,
+        changetype: r.changetype,
+      })
     else if (r.kind === 'referral') warnings.push({ kind: 'referralIgnored', url: r.text })
     else entries.push(r.entry)
   }
@@ -100,7 +121,12 @@ function toRecords(text: string): LogicalLine[][] {
 type ParsedRecord =
   | { readonly kind: 'entry'; readonly entry: LdifEntry }
   | { readonly kind: 'change'; readonly dn: string; readonly changetype: string }
-  | { readonly kind: 'trailer'; readonly line: number; readonly resultCode: number; readonly text: string }
+  | {
+      readonly kind: 'trailer'
+      readonly line: number
+      readonly resultCode: number
+      readonly text: string
+    }
   | { readonly kind: 'referral'; readonly text: string }
 
 function parseRecord(record: readonly LogicalLine[]): Result<ParsedRecord, LdifParseError> {
@@ -109,34 +135,72 @@ function parseRecord(record: readonly LogicalLine[]): Result<ParsedRecord, LdifP
   const changetype = record.find((l) => /^changetype:/i.test(l.text))
   if (dnLine !== undefined && changetype !== undefined && /^dn::?/i.test(dnLine.text)) {
     // Change records (modify with "-" separators, delete, add) are not a snapshot: skip them whole.
-    const dn = dnLine.text.startsWith('dn::') ? Buffer.from(dnLine.text.slice(4).trim(), 'base64').toString('utf8') : dnLine.text.slice(3).trim()
-    return ok({ kind: 'change', dn, changetype: changetype.text.slice('changetype:'.length).trim() })
+    const dn = dnLine.text.startsWith('dn::')
+      ? Buffer.from(dnLine.text.slice(4).trim(), 'base64').toString('utf8')
+      : dnLine.text.slice(3).trim()
+    return ok({
+      kind: 'change',
+      dn,
+      changetype: changetype.text.slice('changetype:'.length).trim(),
+    })
   }
   for (const l of record) {
-    if (l.text === '-') return err({ kind: 'ldifSyntax', line: l.line, message: '"-" separator outside a change record' })
+    if (l.text === '-')
+      return err({
+        kind: 'ldifSyntax',
+        line: l.line,
+        message: '"-" separator outside a change record',
+      })
     const m = lineRe.exec(l.text)
-    if (m === null) return err({ kind: 'ldifSyntax', line: l.line, message: 'expected "attribute: value"' })
+    if (m === null)
+      return err({ kind: 'ldifSyntax', line: l.line, message: 'expected "attribute: value"' })
     const [, type = '', sep = '', rest = ''] = m
-    if (sep === ':<') return err({ kind: 'ldifSyntax', line: l.line, message: 'URL values (":<") are not supported' })
+    if (sep === ':<')
+      return err({
+        kind: 'ldifSyntax',
+        line: l.line,
+        message: 'URL values (":<") are not supported',
+      })
     if (sep === '::') {
       const b64 = rest.replace(/\s+/g, '')
-      if (!base64Re.test(b64) || b64.length % 4 !== 0) return err({ kind: 'ldifSyntax', line: l.line, message: `invalid base64 value for ${type}` })
+      if (!base64Re.test(b64) || b64.length % 4 !== 0)
+        return err({
+          kind: 'ldifSyntax',
+          line: l.line,
+          message: `invalid base64 value for ${type}`,
+        })
       values.push({ type, value: new Uint8Array(Buffer.from(b64, 'base64')), line: l.line })
     } else values.push({ type, value: rest, line: l.line })
   }
   const head = values[0]
-  if (head === undefined) return err({ kind: 'ldifSyntax', line: record[0]?.line ?? 0, message: 'empty record' })
+  if (head === undefined)
+    return err({ kind: 'ldifSyntax', line: record[0]?.line ?? 0, message: 'empty record' })
   const headType = head.type.toLowerCase()
   if (headType === 'search' || headType === 'result') {
     // ldapsearch's trailer: "search: 2" / "result: 0 Success".
     const result = values.find((v) => v.type.toLowerCase() === 'result')
-    if (result === undefined) return ok({ kind: 'trailer', line: head.line, resultCode: 0, text: '' })
+    if (result === undefined)
+      return ok({ kind: 'trailer', line: head.line, resultCode: 0, text: '' })
     const text = typeof result.value === 'string' ? result.value : ''
     const code = /^(\d+)/.exec(text)
-    return ok({ kind: 'trailer', line: result.line, resultCode: code === null ? -1 : Number(code[1]), text })
+    return ok({
+      kind: 'trailer',
+      line: result.line,
+      resultCode: code === null ? -1 : Number(code[1]),
+      text,
+    })
   }
-  if (headType === 'ref') return ok({ kind: 'referral', text: values.map((v) => (typeof v.value === 'string' ? v.value : '')).join(' ') })
-  if (headType !== 'dn') return err({ kind: 'ldifSyntax', line: head.line, message: `record starts with "${head.type}:" instead of "dn:"` })
+  if (headType === 'ref')
+    return ok({
+      kind: 'referral',
+      text: values.map((v) => (typeof v.value === 'string' ? v.value : '')).join(' '),
+    })
+  if (headType !== 'dn')
+    return err({
+      kind: 'ldifSyntax',
+      line: head.line,
+      message: `record starts with "${head.type}:" instead of "dn:"`,
+    })
   let dn: string
   try {
     dn = typeof head.value === 'string' ? head.value : utf8.decode(head.value)
@@ -145,6 +209,13 @@ function parseRecord(record: readonly LogicalLine[]): Result<ParsedRecord, LdifP
   }
   const rest = values.slice(1)
   if (rest.some((v) => v.type.toLowerCase() === 'control'))
-    return err({ kind: 'ldifSyntax', line: head.line, message: '"control:" is only valid in change records' })
-  return ok({ kind: 'entry', entry: { dn, line: head.line, attributes: rest.map(({ type, value }) => ({ type, value })) } })
+    return err({
+      kind: 'ldifSyntax',
+      line: head.line,
+      message: '"control:" is only valid in change records',
+    })
+  return ok({
+    kind: 'entry',
+    entry: { dn, line: head.line, attributes: rest.map(({ type, value }) => ({ type, value })) },
+  })
 }

@@ -5,21 +5,54 @@ import { err, errAsync, ResultAsync } from 'neverthrow'
 import { createSnapshotBuilder } from './build-snapshot.js'
 import { fromLdapEntry, toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
 import type { DirectorySnapshot } from './directory-snapshot.js'
-import { resolveLdapConfig, type LdapDirectoryConfig, type ResolvedLdapConfig } from './ldap-directory-config.js'
+import {
+  resolveLdapConfig,
+  type LdapDirectoryConfig,
+  type ResolvedLdapConfig,
+} from './ldap-directory-config.js'
 import { findRange, readRangedValues } from './read-ranged-values.js'
-import { ConnectionLostError, EmptyDirectoryError, toLdapError, type LdapError, type ReadPhase } from './to-ldap-error.js'
+import {
+  ConnectionLostError,
+  EmptyDirectoryError,
+  toLdapError,
+  type LdapError,
+  type ReadPhase,
+} from './to-ldap-error.js'
 
 function toEntry(e: Entry): DirectoryEntry {
   return fromLdapEntry(e)
 }
 
-function attributeLists(c: ResolvedLdapConfig): { users: string[]; groups: string[]; binary: string[] } {
+function attributeLists(c: ResolvedLdapConfig): {
+  users: string[]
+  groups: string[]
+  binary: string[]
+} {
   const a = c.attributes
   const disabledAttr = c.disabled.kind === 'none' ? [] : [c.disabled.attribute]
   const users = [...new Set([a.username, a.userId, a.email, ...disabledAttr])]
-  const groups = [...new Set([a.groupName, a.groupId, ...a.member, ...(a.memberUid === '' ? [] : [a.memberUid]), ...(c.preset === 'freeipa' ? ['ipaExternalMember'] : [])])]
+  const groups = [
+    ...new Set([
+      a.groupName,
+      a.groupId,
+      ...a.member,
+      ...(a.memberUid === '' ? [] : [a.memberUid]),
+      ...(c.preset === 'freeipa' ? ['ipaExternalMember'] : []),
+    ]),
+  ]
   // ldapts matches explicit buffer attributes by the server's spelling; list the usual ones.
-  const binary = c.idFormat === 'guid' ? [...new Set([a.userId, a.groupId, a.userId.toLowerCase(), a.groupId.toLowerCase(), 'objectGUID'])] : []
+  const binary =
+    c.idFormat === 'guid'
+      ? [
+          ...new Set([
+            a.userId,
+            a.groupId,
+            a.userId.toLowerCase(),
+            a.groupId.toLowerCase(),
+            'objectGUID',
+          ]),
+        ]
+      : []
   return { users, groups, binary }
 }
 
@@ -34,7 +67,11 @@ function tlsOptions(c: ResolvedLdapConfig, url: URL): ConnectionOptions {
   }
 }
 
-async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: ReadPhase }): Promise<DirectorySnapshot> {
+async function readOnce(
+  c: ResolvedLdapConfig,
+  url: string,
+  progress: { phase: ReadPhase },
+): Promise<DirectorySnapshot> {
   const parsedUrl = new URL(url)
   const secure = parsedUrl.protocol === 'ldaps:'
   const clients: Client[] = []
@@ -71,7 +108,12 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
       if (!cl.isBound) throw new ConnectionLostError('the connection dropped between two searches')
     }
     const builder = createSnapshotBuilder(c)
-    const paged = async function* (cl: Client, base: string, filter: string, attributes: string[]): AsyncGenerator<DirectoryEntry> {
+    const paged = async function* (
+      cl: Client,
+      base: string,
+      filter: string,
+      attributes: string[],
+    ): AsyncGenerator<DirectoryEntry> {
       ensureBound(cl)
       const pages = cl.searchPaginated(base, {
         scope: 'sub',
@@ -91,11 +133,13 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
     // while this process parses the other. Either failing fails the read.
     await Promise.all([
       (async () => {
-        for await (const e of paged(client, c.usersDn, c.userFilter, lists.users)) builder.addUser(e)
+        for await (const e of paged(client, c.usersDn, c.userFilter, lists.users))
+          builder.addUser(e)
       })(),
       (async () => {
         for await (const e of paged(groupClient, c.groupsDn, c.groupFilter, lists.groups)) {
-          if (c.rangeRetrieval && c.attributes.member.some((m) => findRange(e, m) !== undefined)) ranged.push(e)
+          if (c.rangeRetrieval && c.attributes.member.some((m) => findRange(e, m) !== undefined))
+            ranged.push(e)
           else builder.addGroup(e)
         }
       })(),
@@ -106,20 +150,30 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
       for (const m of c.attributes.member.filter((m) => findRange(entry, m) !== undefined)) {
         const result = await readRangedValues(entry, m, async (spec) => {
           ensureBound(client)
-          const r = await client.search(entry.dn, { scope: 'base', filter: '(objectClass=*)', attributes: [spec] })
+          const r = await client.search(entry.dn, {
+            scope: 'base',
+            filter: '(objectClass=*)',
+            attributes: [spec],
+          })
           const first = r.searchEntries[0]
           return first === undefined ? toDirectoryEntry(entry.dn, []) : toEntry(first)
         }).catch((e: unknown) => {
           const mapped = toLdapError(e, 'read', url)
           // Only a failure of this one group makes it unavailable; a dead connection fails the read.
-          if (mapped.kind === 'connectionLost' || mapped.kind === 'timeout' || mapped.kind === 'unreachable') throw e
+          if (
+            mapped.kind === 'connectionLost' ||
+            mapped.kind === 'timeout' ||
+            mapped.kind === 'unreachable'
+          )
+            throw e
           return { kind: 'rangeIncomplete' as const, message: mapped.message }
         })
         if ('kind' in result) {
           failure = result.message
           break
         }
-        for (const key of [...attributes.keys()]) if (key.startsWith(`${m.toLowerCase()};range=`)) attributes.delete(key)
+        for (const key of [...attributes.keys()])
+          if (key.startsWith(`${m.toLowerCase()};range=`)) attributes.delete(key)
         attributes.set(m.toLowerCase(), result.values)
       }
       if (failure !== undefined) builder.addGroup(entry, failure)
@@ -127,9 +181,15 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
     }
     const snapshot = builder.finish()
     if (!c.allowEmpty) {
-      if (snapshot.users.length === 0) throw new EmptyDirectoryError(`no users under ${c.usersDn} match ${c.userFilter}`)
-      if (snapshot.groups.length > 0 && snapshot.groups.every((g) => g.status === 'complete' && g.memberUsernames.length === 0))
-        throw new EmptyDirectoryError(`none of the ${snapshot.groups.length} groups has a member the bind account can read`)
+      if (snapshot.users.length === 0)
+        throw new EmptyDirectoryError(`no users under ${c.usersDn} match ${c.userFilter}`)
+      if (
+        snapshot.groups.length > 0 &&
+        snapshot.groups.every((g) => g.status === 'complete' && g.memberUsernames.length === 0)
+      )
+        throw new EmptyDirectoryError(
+          `none of the ${snapshot.groups.length} groups has a member the bind account can read`,
+        )
     }
     return snapshot
   } finally {
@@ -143,19 +203,30 @@ async function readOnce(c: ResolvedLdapConfig, url: string, progress: { phase: R
  * attribute lists, fetches AD `member;range=` slices, resolves and flattens membership. Either the
  * whole snapshot or a typed error; servers in `urls` are tried in order when one cannot be reached.
  */
-export function readDirectory(config: LdapDirectoryConfig): ResultAsync<DirectorySnapshot, LdapError> {
+export function readDirectory(
+  config: LdapDirectoryConfig,
+): ResultAsync<DirectorySnapshot, LdapError> {
   const resolved = resolveLdapConfig(config)
   if (resolved.isErr()) return errAsync(resolved.error)
   const c = resolved.value
-  const attempt = (index: number, failures: LdapError[]): ResultAsync<DirectorySnapshot, LdapError> => {
+  const attempt = (
+    index: number,
+    failures: LdapError[],
+  ): ResultAsync<DirectorySnapshot, LdapError> => {
     const url = c.urls[index] as string
     const progress: { phase: ReadPhase } = { phase: 'connect' }
-    return ResultAsync.fromPromise(readOnce(c, url, progress), (e) => toLdapError(e, progress.phase, url)).orElse((e) => {
+    return ResultAsync.fromPromise(readOnce(c, url, progress), (e) =>
+      toLdapError(e, progress.phase, url),
+    ).orElse((e) => {
       // Fail over only while connecting: after the bind, another server could show another state.
-      const retriable = progress.phase === 'connect' && (e.kind === 'unreachable' || e.kind === 'timeout')
+      const retriable =
+        progress.phase === 'connect' && (e.kind === 'unreachable' || e.kind === 'timeout')
       if (retriable && index + 1 < c.urls.length) return attempt(index + 1, [...failures, e])
       if (failures.length === 0) return err(e)
-      return err({ ...e, message: `${e.message}; before that: ${failures.map((f) => f.message).join('; ')}` })
+      return err({
+        ...e,
+        message: `${e.message}; before that: ${failures.map((f) => f.message).join('; ')}`,
+      })
     })
   }
   return attempt(0, [])

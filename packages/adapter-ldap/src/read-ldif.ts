@@ -2,7 +2,11 @@ import { err, ok, type Result } from 'neverthrow'
 import { buildSnapshot } from './build-snapshot.js'
 import { toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
 import type { DirectorySnapshot, DirectoryWarning } from './directory-snapshot.js'
-import { resolveLdapConfig, type LdapConfigError, type LdapDirectoryConfig } from './ldap-directory-config.js'
+import {
+  resolveLdapConfig,
+  type LdapConfigError,
+  type LdapDirectoryConfig,
+} from './ldap-directory-config.js'
 import { compileFilter, type UnsupportedFilterError } from './match-filter.js'
 import { dnKey, isDnKeyWithin } from './normalize-dn.js'
 import { parseLdif, type LdifParseError } from './parse-ldif.js'
@@ -14,7 +18,10 @@ export type LdifError = LdifParseError | LdapConfigError | UnsupportedFilterErro
  * Reads an LDIF export (e.g. `ldapsearch -LLL … > dump.ldif`) into the same snapshot `readDirectory`
  * returns, selecting users and groups by the config's containers and filters. Pure; for offline planning.
  */
-export function readLdif(text: string, config: LdapDirectoryConfig): Result<DirectorySnapshot, LdifError> {
+export function readLdif(
+  text: string,
+  config: LdapDirectoryConfig,
+): Result<DirectorySnapshot, LdifError> {
   const resolved = resolveLdapConfig(config)
   if (resolved.isErr()) return err(resolved.error)
   const c = resolved.value

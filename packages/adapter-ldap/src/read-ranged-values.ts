@@ -12,7 +12,10 @@ export type FetchRange = (attributeSpec: string) => Promise<DirectoryEntry>
 const rangeKey = /;range=(\d+)-(\d+|\*)$/
 
 /** The `attr;range=a-b` key of an entry and its bounds, if the server sent a slice. */
-export function findRange(entry: DirectoryEntry, attribute: string): { key: string; start: number; end: number | '*' } | undefined {
+export function findRange(
+  entry: DirectoryEntry,
+  attribute: string,
+): { key: string; start: number; end: number | '*' } | undefined {
   const prefix = `${attribute.toLowerCase()};range=`
   for (const key of entry.attributes.keys()) {
     if (!key.startsWith(prefix)) continue
@@ -29,19 +32,35 @@ export function findRange(entry: DirectoryEntry, attribute: string): { key: stri
  * error when a slice is missing or does not advance (the caller marks the group unavailable).
  * Errors thrown by `fetch` propagate.
  */
-export async function readRangedValues(entry: DirectoryEntry, attribute: string, fetch: FetchRange, maxRounds = 10_000): Promise<{ values: string[] } | RangeError> {
+export async function readRangedValues(
+  entry: DirectoryEntry,
+  attribute: string,
+  fetch: FetchRange,
+  maxRounds = 10_000,
+): Promise<{ values: string[] } | RangeError> {
   const values = [...textValues(entry, attribute)]
   let range = findRange(entry, attribute)
   if (range === undefined) return { values }
   values.push(...textValues(entry, range.key))
   for (let round = 0; range.end !== '*'; round++) {
-    if (round >= maxRounds) return { kind: 'rangeIncomplete', message: `gave up after ${maxRounds} slices of ${attribute}` }
+    if (round >= maxRounds)
+      return {
+        kind: 'rangeIncomplete',
+        message: `gave up after ${maxRounds} slices of ${attribute}`,
+      }
     const start: number = range.end + 1
     const next = await fetch(`${attribute};range=${start}-*`)
     const found = findRange(next, attribute)
-    if (found === undefined) return { kind: 'rangeIncomplete', message: `the server sent no ${attribute};range slice from ${start}` }
+    if (found === undefined)
+      return {
+        kind: 'rangeIncomplete',
+        message: `the server sent no ${attribute};range slice from ${start}`,
+      }
     if (found.start !== start || (found.end !== '*' && found.end < start))
-      return { kind: 'rangeIncomplete', message: `the server sent ${found.key} when asked for ${attribute};range=${start}-*` }
+      return {
+        kind: 'rangeIncomplete',
+        message: `the server sent ${found.key} when asked for ${attribute};range=${start}-*`,
+      }
     values.push(...textValues(next, found.key))
     range = found
   }

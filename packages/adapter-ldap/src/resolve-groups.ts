@@ -15,9 +15,20 @@ export interface UnmatchedUser {
 /** A match that was not made because it is not unique. */
 export type AmbiguousMatch =
   /** Several Mattermost users match one directory user. */
-  | { readonly kind: 'severalMattermostUsers'; readonly username: string; readonly dn: string; readonly userIds: readonly string[]; readonly groups: readonly string[] }
+  | {
+      readonly kind: 'severalMattermostUsers'
+      readonly username: string
+      readonly dn: string
+      readonly userIds: readonly string[]
+      readonly groups: readonly string[]
+    }
   /** One Mattermost user matches several directory users. */
-  | { readonly kind: 'severalDirectoryUsers'; readonly userId: string; readonly dns: readonly string[]; readonly groups: readonly string[] }
+  | {
+      readonly kind: 'severalDirectoryUsers'
+      readonly userId: string
+      readonly dns: readonly string[]
+      readonly groups: readonly string[]
+    }
 
 /** Directory groups as core groups, plus who could not be matched. */
 export interface ResolvedGroups {
@@ -33,7 +44,11 @@ function directoryKeys(u: DirectoryUser, matchBy: MatchBy): readonly string[] {
     case 'username':
       return [u.username.toLowerCase()]
     case 'email':
-      return [...new Set((u.emails ?? (u.email !== undefined ? [u.email] : [])).map((m) => m.toLowerCase()))]
+      return [
+        ...new Set(
+          (u.emails ?? (u.email !== undefined ? [u.email] : [])).map((m) => m.toLowerCase()),
+        ),
+      ]
     case 'authData':
       return [u.id.toLowerCase()]
   }
@@ -52,7 +67,11 @@ const sorted = (xs: Iterable<string>): string[] => [...xs].sort()
  * user matching several Mattermost users, or sharing one with another directory user, is left out
  * and reported. Disabled directory users are not members for Mattermost. Bots are never matched.
  */
-export function resolveGroups(snapshot: DirectorySnapshot, users: readonly User[], options: { readonly matchBy: MatchBy }): ResolvedGroups {
+export function resolveGroups(
+  snapshot: DirectorySnapshot,
+  users: readonly User[],
+  options: { readonly matchBy: MatchBy },
+): ResolvedGroups {
   const { matchBy } = options
   const mmByKey = new Map<string, string[]>()
   for (const u of users) {
@@ -105,7 +124,12 @@ export function resolveGroups(snapshot: DirectorySnapshot, users: readonly User[
         }
         const ids = candidates.get(du) ?? []
         if (ids.length === 0) {
-          unmatched.set(du, { kind: 'noMattermostUser', username: du.username, dn: du.dn, groups: [] })
+          unmatched.set(du, {
+            kind: 'noMattermostUser',
+            username: du.username,
+            dn: du.dn,
+            groups: [],
+          })
           continue
         }
         if (ids.length > 1) {
@@ -133,17 +157,35 @@ export function resolveGroups(snapshot: DirectorySnapshot, users: readonly User[
 
   const groupList = (du: DirectoryUser): string[] => sorted(groupsOf.get(du) ?? [])
   const ambiguous: AmbiguousMatch[] = [
-    ...[...ambiguousDir].sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)).map(
-      (du): AmbiguousMatch => ({ kind: 'severalMattermostUsers', username: du.username, dn: du.dn, userIds: candidates.get(du) ?? [], groups: groupList(du) }),
-    ),
+    ...[...ambiguousDir]
+      .sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0))
+      .map((du): AmbiguousMatch => ({
+        kind: 'severalMattermostUsers',
+        username: du.username,
+        dn: du.dn,
+        userIds: candidates.get(du) ?? [],
+        groups: groupList(du),
+      })),
     ...sorted(ambiguousMm).map((id): AmbiguousMatch => {
       const dus = claimedBy.get(id) ?? []
-      return { kind: 'severalDirectoryUsers', userId: id, dns: sorted(dus.map((d) => d.dn)), groups: sorted(new Set(dus.flatMap(groupList))) }
+      return {
+        kind: 'severalDirectoryUsers',
+        userId: id,
+        dns: sorted(dus.map((d) => d.dn)),
+        groups: sorted(new Set(dus.flatMap(groupList))),
+      }
     }),
   ]
   return {
     groups,
-    unmatched: [...unmatched.keys()].map((du): UnmatchedUser => ({ kind: 'noMattermostUser', username: du.username, dn: du.dn, groups: groupList(du) })).sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)),
+    unmatched: [...unmatched.keys()]
+      .map((du): UnmatchedUser => ({
+        kind: 'noMattermostUser',
+        username: du.username,
+        dn: du.dn,
+        groups: groupList(du),
+      }))
+      .sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)),
     ambiguous,
     disabled: sorted(disabled),
   }

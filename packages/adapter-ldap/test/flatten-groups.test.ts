@@ -2,7 +2,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { flattenGroups, type GroupNode } from '../src/flatten-groups.js'
 
-const node = (id: string, memberIds: string[], subgroupIds: string[], unavailable?: boolean): GroupNode => ({
+const node = (
+  id: string,
+  memberIds: string[],
+  subgroupIds: string[],
+  unavailable?: boolean,
+): GroupNode => ({
   id,
   name: id.toUpperCase(),
   memberIds,
@@ -15,19 +20,23 @@ const graphArb = fc.integer({ min: 1, max: 7 }).chain((n) => {
   const users = Array.from({ length: 8 }, (_, i) => `u${i}`)
   return fc.tuple(
     ...ids.map((id) =>
-      fc.record({
-        memberIds: fc.subarray(users),
-        subgroupIds: fc.subarray([...ids, 'missing']),
-        unavailable: fc.boolean(),
-      }).map((r) => node(id, r.memberIds, r.subgroupIds, r.unavailable)),
+      fc
+        .record({
+          memberIds: fc.subarray(users),
+          subgroupIds: fc.subarray([...ids, 'missing']),
+          unavailable: fc.boolean(),
+        })
+        .map((r) => node(id, r.memberIds, r.subgroupIds, r.unavailable)),
     ),
   )
 })
 
 /** Reachability by a fixpoint over all groups at once: a different algorithm from the BFS under test. */
 function closure(groups: readonly GroupNode[]): Map<string, Set<string>> {
-  const reach = new Map(groups.map((g) => [g.id, new Set(g.subgroupIds.filter((s) => groups.some((x) => x.id === s)))]))
-  for (let changed = true; changed; ) {
+  const reach = new Map(
+    groups.map((g) => [g.id, new Set(g.subgroupIds.filter((s) => groups.some((x) => x.id === s)))]),
+  )
+  for (let changed = true; changed;) {
     changed = false
     for (const [, set] of reach)
       for (const s of [...set])
@@ -42,17 +51,34 @@ function closure(groups: readonly GroupNode[]): Map<string, Set<string>> {
 
 describe('flattenGroups', () => {
   it('should flatten nesting and keep the path from the outer group down', () => {
-    const [outer] = flattenGroups([node('outer', ['alice'], ['mid']), node('mid', [], ['leaf']), node('leaf', ['bob'], [])])
-    expect(outer).toEqual({ id: 'outer', name: 'OUTER', memberIds: ['alice', 'bob'], nesting: { bob: ['OUTER', 'MID', 'LEAF'] }, unavailable: false })
+    const [outer] = flattenGroups([
+      node('outer', ['alice'], ['mid']),
+      node('mid', [], ['leaf']),
+      node('leaf', ['bob'], []),
+    ])
+    expect(outer).toEqual({
+      id: 'outer',
+      name: 'OUTER',
+      memberIds: ['alice', 'bob'],
+      nesting: { bob: ['OUTER', 'MID', 'LEAF'] },
+      unavailable: false,
+    })
   })
 
   it('should terminate on cycles and give both groups all members', () => {
     const flat = flattenGroups([node('a', ['dave'], ['b']), node('b', ['eve'], ['a'])])
-    expect(flat.map((g) => g.memberIds)).toEqual([['dave', 'eve'], ['dave', 'eve']])
+    expect(flat.map((g) => g.memberIds)).toEqual([
+      ['dave', 'eve'],
+      ['dave', 'eve'],
+    ])
   })
 
   it('should mark a group unavailable when a nested group is', () => {
-    const flat = flattenGroups([node('a', ['x'], ['b']), node('b', ['y'], [], true), node('c', ['z'], [])])
+    const flat = flattenGroups([
+      node('a', ['x'], ['b']),
+      node('b', ['y'], [], true),
+      node('c', ['z'], []),
+    ])
     expect(flat.map((g) => g.unavailable)).toEqual([true, true, false])
   })
 
@@ -84,7 +110,8 @@ describe('flattenGroups', () => {
               continue
             }
             expect(path?.[0]).toBe(flat.name)
-            for (let i = 1; i < path!.length; i++) expect(byName.get(path![i - 1]!)!.subgroupIds).toContain(byName.get(path![i]!)!.id)
+            for (let i = 1; i < path!.length; i++)
+              expect(byName.get(path![i - 1]!)!.subgroupIds).toContain(byName.get(path![i]!)!.id)
             expect(byName.get(path![path!.length - 1]!)!.memberIds).toContain(m)
           }
         }
@@ -94,10 +121,19 @@ describe('flattenGroups', () => {
 
   it('should never depend on the order of the input', () => {
     fc.assert(
-      fc.property(graphArb.chain((g) => fc.tuple(fc.constant(g), fc.shuffledSubarray(g, { minLength: g.length, maxLength: g.length }))), ([groups, shuffled]) => {
-        const sortById = (xs: readonly { id: string }[]) => [...xs].sort((a, b) => (a.id < b.id ? -1 : 1))
-        expect(sortById(flattenGroups(shuffled))).toEqual(sortById(flattenGroups(groups)))
-      }),
+      fc.property(
+        graphArb.chain((g) =>
+          fc.tuple(
+            fc.constant(g),
+            fc.shuffledSubarray(g, { minLength: g.length, maxLength: g.length }),
+          ),
+        ),
+        ([groups, shuffled]) => {
+          const sortById = (xs: readonly { id: string }[]) =>
+            [...xs].sort((a, b) => (a.id < b.id ? -1 : 1))
+          expect(sortById(flattenGroups(shuffled))).toEqual(sortById(flattenGroups(groups)))
+        },
+      ),
     )
   })
 })

@@ -4,11 +4,15 @@ import { dnKey, escapeDnValue, isDnKeyWithin, normalizeDn, parseDn } from '../sr
 
 describe('normalizeDn', () => {
   it('should lowercase types and drop spaces around separators', () => {
-    expect(normalizeDn(' UID = Bob , CN=Users,  dc=ipa,DC=test ')._unsafeUnwrap()).toBe('uid=Bob,cn=Users,dc=ipa,dc=test')
+    expect(normalizeDn(' UID = Bob , CN=Users,  dc=ipa,DC=test ')._unsafeUnwrap()).toBe(
+      'uid=Bob,cn=Users,dc=ipa,dc=test',
+    )
   })
 
   it('should unescape hex pairs and re-escape the same way', () => {
-    expect(normalizeDn('cn=Spe(c)ial*\\5Cchars,dc=x')._unsafeUnwrap()).toBe('cn=Spe(c)ial*\\\\chars,dc=x')
+    expect(normalizeDn('cn=Spe(c)ial*\\5Cchars,dc=x')._unsafeUnwrap()).toBe(
+      'cn=Spe(c)ial*\\\\chars,dc=x',
+    )
     expect(normalizeDn('cn=a\\2Cb,dc=x')._unsafeUnwrap()).toBe('cn=a\\,b,dc=x')
     expect(normalizeDn('cn=Jos\\C3\\A9,dc=x')._unsafeUnwrap()).toBe('cn=José,dc=x')
     expect(normalizeDn('cn="a,b",dc=x')._unsafeUnwrap()).toBe('cn=a\\,b,dc=x')
@@ -27,11 +31,17 @@ describe('normalizeDn', () => {
 
   it('should always be idempotent', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('cn', 'uid', 'OU', 'dc'), fc.string()), { minLength: 1, maxLength: 4 }), (rdns) => {
-        const dn = rdns.map(([t, v]) => `${t}=${escapeDnValue(v)}`).join(',')
-        const once = normalizeDn(dn)._unsafeUnwrap()
-        expect(normalizeDn(once)._unsafeUnwrap()).toBe(once)
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('cn', 'uid', 'OU', 'dc'), fc.string()), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (rdns) => {
+          const dn = rdns.map(([t, v]) => `${t}=${escapeDnValue(v)}`).join(',')
+          const once = normalizeDn(dn)._unsafeUnwrap()
+          expect(normalizeDn(once)._unsafeUnwrap()).toBe(once)
+        },
+      ),
     )
   })
 
@@ -51,6 +61,8 @@ describe('isDnKeyWithin', () => {
     expect(isDnKeyWithin(dnKey('CN=Groups, cn=accounts,dc=x')._unsafeUnwrap(), base)).toBe(true)
     expect(isDnKeyWithin(dnKey('cn=g,cn=groups,cn=accounts,dc=x')._unsafeUnwrap(), base)).toBe(true)
     expect(isDnKeyWithin(dnKey('cn=xgroups,cn=accounts,dc=x')._unsafeUnwrap(), base)).toBe(false)
-    expect(isDnKeyWithin(dnKey('cn=a\\,cn=groups,cn=accounts,dc=x')._unsafeUnwrap(), base)).toBe(false)
+    expect(isDnKeyWithin(dnKey('cn=a\\,cn=groups,cn=accounts,dc=x')._unsafeUnwrap(), base)).toBe(
+      false,
+    )
   })
 })

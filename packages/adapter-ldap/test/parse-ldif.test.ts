@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { parseLdif } from '../src/parse-ldif.js'
 import { writeLdif, type TestEntry } from './support/write-ldif.js'
 
-const text = (v: string | Uint8Array): string => (typeof v === 'string' ? v : Buffer.from(v).toString('utf8'))
+const text = (v: string | Uint8Array): string =>
+  typeof v === 'string' ? v : Buffer.from(v).toString('utf8')
 
 describe('parseLdif', () => {
   it('should read folded lines, base64 values, comments and multi-valued attributes', () => {
@@ -30,36 +31,61 @@ describe('parseLdif', () => {
     expect(r.entries).toHaveLength(1)
     const e = r.entries[0]!
     expect(e.dn).toBe('uid=alice,cn=users,cn=accounts,dc=ipa,dc=test')
-    expect(e.attributes.filter((a) => a.type === 'mail').map((a) => a.value)).toEqual(['alice@ipa.test', 'alice.alt@ipa.test'])
+    expect(e.attributes.filter((a) => a.type === 'mail').map((a) => a.value)).toEqual([
+      'alice@ipa.test',
+      'alice.alt@ipa.test',
+    ])
     expect(text(e.attributes.find((a) => a.type === 'cn')!.value)).toBe('José')
     expect(e.attributes.find((a) => a.type === 'description')!.value).toBe('a very long value')
   })
 
   it('should skip change records with a warning', () => {
-    const r = parseLdif('dn: cn=a,dc=x\nchangetype: modify\nadd: member\nmember: cn=b,dc=x\n-\n\ndn: cn=c,dc=x\ncn: c\n')._unsafeUnwrap()
+    const r = parseLdif(
+      'dn: cn=a,dc=x\nchangetype: modify\nadd: member\nmember: cn=b,dc=x\n-\n\ndn: cn=c,dc=x\ncn: c\n',
+    )._unsafeUnwrap()
     expect(r.entries.map((e) => e.dn)).toEqual(['cn=c,dc=x'])
-    expect(r.warnings).toEqual([{ kind: 'changeRecordIgnored', dn: 'cn=a,dc=x', line: 1, changetype: 'modify' }])
+    expect(r.warnings).toEqual([
+      { kind: 'changeRecordIgnored', dn: 'cn=a,dc=x', line: 1, changetype: 'modify' },
+    ])
   })
 
   it('should refuse an export whose search ended with an error', () => {
-    const r = parseLdif('dn: cn=a,dc=x\ncn: a\n\n# search result\nsearch: 2\nresult: 4 Size limit exceeded\n')
+    const r = parseLdif(
+      'dn: cn=a,dc=x\ncn: a\n\n# search result\nsearch: 2\nresult: 4 Size limit exceeded\n',
+    )
     expect(r._unsafeUnwrapErr()).toMatchObject({ kind: 'incompleteExport', resultCode: 4 })
   })
 
   it('should report syntax errors with a line number', () => {
-    expect(parseLdif('dn: cn=a,dc=x\nthis is not ldif\n')._unsafeUnwrapErr()).toMatchObject({ kind: 'ldifSyntax', line: 2 })
+    expect(parseLdif('dn: cn=a,dc=x\nthis is not ldif\n')._unsafeUnwrapErr()).toMatchObject({
+      kind: 'ldifSyntax',
+      line: 2,
+    })
     expect(parseLdif('cn: a\n')._unsafeUnwrapErr()).toMatchObject({ kind: 'ldifSyntax', line: 1 })
-    expect(parseLdif('dn: cn=a,dc=x\ncn:: !!!\n')._unsafeUnwrapErr()).toMatchObject({ kind: 'ldifSyntax', line: 2 })
-    expect(parseLdif('dn: cn=a,dc=x\njpegPhoto:< file:///etc/passwd\n')._unsafeUnwrapErr()).toMatchObject({ kind: 'ldifSyntax' })
-    expect(parseLdif('dn: cn=a,dc=x\n-\n')._unsafeUnwrapErr()).toMatchObject({ kind: 'ldifSyntax', line: 2 })
+    expect(parseLdif('dn: cn=a,dc=x\ncn:: !!!\n')._unsafeUnwrapErr()).toMatchObject({
+      kind: 'ldifSyntax',
+      line: 2,
+    })
+    expect(
+      parseLdif('dn: cn=a,dc=x\njpegPhoto:< file:///etc/passwd\n')._unsafeUnwrapErr(),
+    ).toMatchObject({ kind: 'ldifSyntax' })
+    expect(parseLdif('dn: cn=a,dc=x\n-\n')._unsafeUnwrapErr()).toMatchObject({
+      kind: 'ldifSyntax',
+      line: 2,
+    })
   })
 
   const entryArb: fc.Arbitrary<TestEntry> = fc.record({
-    dn: fc.string({ unit: 'grapheme', minLength: 1 }).map((v) => `cn=${v.replace(/[\\,+"<>;=]/g, '_')},dc=x`),
+    dn: fc
+      .string({ unit: 'grapheme', minLength: 1 })
+      .map((v) => `cn=${v.replace(/[\\,+"<>;=]/g, '_')},dc=x`),
     attributes: fc.array(
       fc.tuple(
         fc.constantFrom('cn', 'mail', 'member', 'member;range=0-1499', 'description'),
-        fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), {
+          minLength: 1,
+          maxLength: 3,
+        }),
       ),
       { maxLength: 5 },
     ),
@@ -67,12 +93,27 @@ describe('parseLdif', () => {
 
   it('should always read back what the LDIF writer wrote', () => {
     fc.assert(
-      fc.property(fc.array(entryArb, { maxLength: 5 }), fc.integer({ min: 0, max: 80 }), fc.boolean(), (entries, width, crlf) => {
-        const parsed = parseLdif(writeLdif(entries, { width, crlf, version: true }))._unsafeUnwrap()
-        expect(parsed.entries.map((e) => ({ dn: e.dn, attributes: e.attributes.map((a) => [a.type, text(a.value)]) }))).toEqual(
-          entries.map((e) => ({ dn: e.dn, attributes: e.attributes.flatMap(([t, vs]) => vs.map((v) => [t, text(v)])) })),
-        )
-      }),
+      fc.property(
+        fc.array(entryArb, { maxLength: 5 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.boolean(),
+        (entries, width, crlf) => {
+          const parsed = parseLdif(
+            writeLdif(entries, { width, crlf, version: true }),
+          )._unsafeUnwrap()
+          expect(
+            parsed.entries.map((e) => ({
+              dn: e.dn,
+              attributes: e.attributes.map((a) => [a.type, text(a.value)]),
+            })),
+          ).toEqual(
+            entries.map((e) => ({
+              dn: e.dn,
+              attributes: e.attributes.flatMap(([t, vs]) => vs.map((v) => [t, text(v)])),
+            })),
+          )
+        },
+      ),
     )
   })
 })

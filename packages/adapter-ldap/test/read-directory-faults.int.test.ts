@@ -13,13 +13,25 @@ const describeServer = server === null ? describe.skip : describe
 
 function config(extra: Partial<LdapDirectoryConfig> = {}): LdapDirectoryConfig {
   if (server === null) throw new Error('no LDAP test server')
-  return { url: server.url, bindDn: server.bindDn, password: server.password, preset: 'freeipa', baseDn: server.baseDn, pageSize: 100, timeoutMs: 5_000, connectTimeoutMs: 2_000, ...extra }
+  return {
+    url: server.url,
+    bindDn: server.bindDn,
+    password: server.password,
+    preset: 'freeipa',
+    baseDn: server.baseDn,
+    pageSize: 100,
+    timeoutMs: 5_000,
+    connectTimeoutMs: 2_000,
+    ...extra,
+  }
 }
 
 async function failure(extra: Partial<LdapDirectoryConfig>): Promise<string> {
   const r = await readDirectory(config(extra))
   if (r.isOk()) throw new Error('expected an error, got a snapshot')
-  expect(JSON.stringify(r.error, (k, v: unknown) => (k === 'cause' ? undefined : v))).not.toContain(server?.password ?? '\u0000')
+  expect(JSON.stringify(r.error, (k, v: unknown) => (k === 'cause' ? undefined : v))).not.toContain(
+    server?.password ?? '\u0000',
+  )
   return r.error.kind
 }
 
@@ -28,11 +40,17 @@ describeServer('readDirectory failures', () => {
   const ldifFile = join(dir, 'fixture.ldif')
   const started: Slapd[] = []
   const start = async (name: string, sizeLimit?: string): Promise<Slapd> => {
-    const s = await startSlapd({ dir: join(dir, name), ldifFile, ...(sizeLimit !== undefined ? { sizeLimit } : {}) })
+    const s = await startSlapd({
+      dir: join(dir, name),
+      ldifFile,
+      ...(sizeLimit !== undefined ? { sizeLimit } : {}),
+    })
     started.push(s)
     return s
   }
-  beforeAll(() => writeFileSync(ldifFile, writeLdif(freeipaFixture())))
+  beforeAll(() => {
+    writeFileSync(ldifFile, writeLdif(freeipaFixture()))
+  })
   afterAll(async () => {
     for (const s of started) await s.stop()
     rmSync(dir, { recursive: true, force: true })
@@ -61,7 +79,11 @@ describeServer('readDirectory failures', () => {
   it('should report a missing base and an empty result instead of an empty snapshot', async () => {
     expect(await failure({ baseDn: 'dc=nowhere,dc=test' })).toBe('noSuchObject')
     expect(await failure({ userFilter: '(uid=nobody-is-called-this)' })).toBe('emptyDirectory')
-    expect((await readDirectory(config({ userFilter: '(uid=nobody-is-called-this)', allowEmpty: true }))).isOk()).toBe(true)
+    expect(
+      (
+        await readDirectory(config({ userFilter: '(uid=nobody-is-called-this)', allowEmpty: true }))
+      ).isOk(),
+    ).toBe(true)
   })
 
   it('should fail on a server size limit that also caps paged searches', async () => {
@@ -103,7 +125,9 @@ describeServer('readDirectory failures', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     const port = (proxy.address() as { port: number }).port
     try {
-      expect(await failure({ url: `ldap://127.0.0.1:${port}`, pageSize: 50 })).toBe('connectionLost')
+      expect(await failure({ url: `ldap://127.0.0.1:${port}`, pageSize: 50 })).toBe(
+        'connectionLost',
+      )
       expect(killed).toBe(true)
     } finally {
       proxy.close()

@@ -1,5 +1,10 @@
 import { describe, expect, inject, it } from 'vitest'
-import { readDirectory, readLdif, type DirectorySnapshot, type LdapDirectoryConfig } from '../src/index.js'
+import {
+  readDirectory,
+  readLdif,
+  type DirectorySnapshot,
+  type LdapDirectoryConfig,
+} from '../src/index.js'
 import { freeipaFixture, groupsDn, usersDn } from './support/freeipa-fixture.js'
 import { writeLdif } from './support/write-ldif.js'
 
@@ -8,7 +13,15 @@ const describeServer = server === null ? describe.skip : describe
 
 function config(extra: Partial<LdapDirectoryConfig> = {}): LdapDirectoryConfig {
   if (server === null) throw new Error('no LDAP test server')
-  return { url: server.url, bindDn: server.bindDn, password: server.password, preset: 'freeipa', baseDn: server.baseDn, pageSize: 200, ...extra }
+  return {
+    url: server.url,
+    bindDn: server.bindDn,
+    password: server.password,
+    preset: 'freeipa',
+    baseDn: server.baseDn,
+    pageSize: 200,
+    ...extra,
+  }
 }
 
 async function read(extra: Partial<LdapDirectoryConfig> = {}): Promise<DirectorySnapshot> {
@@ -39,10 +52,31 @@ describeServer('readDirectory', () => {
   it('should read ipaUserGroups only, flattened, with nesting paths', async () => {
     const s = await read()
     expect(s.groups.map((g) => g.name).sort()).toEqual(
-      ['*)(uid=*', 'Spe(c)ial*\\chars', 'cycle_a', 'cycle_b', 'ipausers', 'mm_bulk', 'mm_empty', 'mm_ext', 'mm_rl_docs', 'mm_rl_infra', 'mm_rl_outer', 'rl_infra_leads'].sort(),
+      [
+        '*)(uid=*',
+        'Spe(c)ial*\\chars',
+        'cycle_a',
+        'cycle_b',
+        'ipausers',
+        'mm_bulk',
+        'mm_empty',
+        'mm_ext',
+        'mm_rl_docs',
+        'mm_rl_infra',
+        'mm_rl_outer',
+        'rl_infra_leads',
+      ].sort(),
     )
-    expect(members(s, 'mm_rl_infra')).toMatchObject({ memberUsernames: ['alice', 'bob', 'carol'], status: 'complete', nesting: { bob: ['mm_rl_infra', 'rl_infra_leads'] } })
-    expect(members(s, 'mm_rl_outer')?.nesting?.['bob']).toEqual(['mm_rl_outer', 'mm_rl_infra', 'rl_infra_leads'])
+    expect(members(s, 'mm_rl_infra')).toMatchObject({
+      memberUsernames: ['alice', 'bob', 'carol'],
+      status: 'complete',
+      nesting: { bob: ['mm_rl_infra', 'rl_infra_leads'] },
+    })
+    expect(members(s, 'mm_rl_outer')?.nesting?.['bob']).toEqual([
+      'mm_rl_outer',
+      'mm_rl_infra',
+      'rl_infra_leads',
+    ])
     expect(members(s, 'cycle_a')?.memberUsernames).toEqual(['dave', 'eve'])
     expect(members(s, 'cycle_b')?.memberUsernames).toEqual(['dave', 'eve'])
     expect(members(s, 'mm_bulk')?.memberUsernames).toHaveLength(1200)
@@ -53,7 +87,10 @@ describeServer('readDirectory', () => {
   it('should treat special characters as data', async () => {
     const s = await read()
     expect(members(s, '*)(uid=*')?.memberUsernames).toEqual(['*)(uid=*', 'alice'])
-    expect(members(s, 'Spe(c)ial*\\chars')).toMatchObject({ dn: `cn=Spe(c)ial*\\\\chars,${groupsDn}`, memberUsernames: ['eve'] })
+    expect(members(s, 'Spe(c)ial*\\chars')).toMatchObject({
+      dn: `cn=Spe(c)ial*\\\\chars,${groupsDn}`,
+      memberUsernames: ['eve'],
+    })
   })
 
   it('should never show a group with unresolvable external members as empty', async () => {
@@ -77,9 +114,18 @@ describeServer('readDirectory', () => {
   })
 
   it('should read posix memberUid groups with the openldap preset', async () => {
-    const s = await read({ preset: 'openldap', usersContainer: 'cn=users,cn=accounts', groupsContainer: 'cn=groups,cn=accounts' })
+    const s = await read({
+      preset: 'openldap',
+      usersContainer: 'cn=users,cn=accounts',
+      groupsContainer: 'cn=groups,cn=accounts',
+    })
     expect(members(s, 'legacy_posix')?.memberUsernames).toEqual(['alice', 'bob'])
-    expect(s.warnings).toContainEqual({ kind: 'unknownMemberUids', group: 'legacy_posix', count: 1, examples: ['ghost'] })
+    expect(s.warnings).toContainEqual({
+      kind: 'unknownMemberUids',
+      group: 'legacy_posix',
+      count: 1,
+      examples: ['ghost'],
+    })
     expect(s.users[0]?.id).toMatch(/^[0-9a-f]{8}-/)
   })
 })

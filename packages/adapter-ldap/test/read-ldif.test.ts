@@ -5,24 +5,57 @@ import { freeipaFixture } from './support/freeipa-fixture.js'
 import { writeLdif } from './support/write-ldif.js'
 
 const guid = Buffer.from('33221100554477668899aabbccddeeff', 'hex')
-const ad: LdapDirectoryConfig = { url: 'ldaps://dc1', bindDn: 'CN=svc,DC=corp,DC=example', password: 'x', preset: 'activeDirectory', baseDn: 'DC=corp,DC=example' }
+const ad: LdapDirectoryConfig = {
+  url: 'ldaps://dc1',
+  bindDn: 'CN=svc,DC=corp,DC=example',
+  password: 'x',
+  preset: 'activeDirectory',
+  baseDn: 'DC=corp,DC=example',
+}
 const adLdif = writeLdif([
   {
     dn: 'CN=Alice,OU=Users,DC=corp,DC=example',
-    attributes: [['objectClass', ['top', 'person', 'user']], ['sAMAccountName', ['alice']], ['objectGUID', [guid]], ['userAccountControl', ['512']], ['mail', ['alice@corp.example']]],
+    attributes: [
+      ['objectClass', ['top', 'person', 'user']],
+      ['sAMAccountName', ['alice']],
+      ['objectGUID', [guid]],
+      ['userAccountControl', ['512']],
+      ['mail', ['alice@corp.example']],
+    ],
   },
   {
     dn: 'CN=Bob,OU=Users,DC=corp,DC=example',
-    attributes: [['objectClass', ['top', 'person', 'user']], ['sAMAccountName', ['bob']], ['objectGUID', [Buffer.alloc(16, 1)]], ['userAccountControl', ['514']]],
+    attributes: [
+      ['objectClass', ['top', 'person', 'user']],
+      ['sAMAccountName', ['bob']],
+      ['objectGUID', [Buffer.alloc(16, 1)]],
+      ['userAccountControl', ['514']],
+    ],
   },
-  { dn: 'CN=PC1,OU=Computers,DC=corp,DC=example', attributes: [['objectClass', ['top', 'user', 'computer']], ['sAMAccountName', ['PC1$']]] },
+  {
+    dn: 'CN=PC1,OU=Computers,DC=corp,DC=example',
+    attributes: [
+      ['objectClass', ['top', 'user', 'computer']],
+      ['sAMAccountName', ['PC1$']],
+    ],
+  },
   {
     dn: 'CN=Staff,OU=Groups,DC=corp,DC=example',
-    attributes: [['objectClass', ['top', 'group']], ['cn', ['Staff']], ['objectGUID', [Buffer.alloc(16, 2)]], ['member', ['cn=alice,ou=users,dc=corp,dc=example', 'CN=Bob,OU=Users,DC=corp,DC=example']]],
+    attributes: [
+      ['objectClass', ['top', 'group']],
+      ['cn', ['Staff']],
+      ['objectGUID', [Buffer.alloc(16, 2)]],
+      ['member', ['cn=alice,ou=users,dc=corp,dc=example', 'CN=Bob,OU=Users,DC=corp,DC=example']],
+    ],
   },
   {
     dn: 'CN=Big,OU=Groups,DC=corp,DC=example',
-    attributes: [['objectClass', ['top', 'group']], ['cn', ['Big']], ['objectGUID', [Buffer.alloc(16, 3)]], ['member;range=0-1499', ['CN=Alice,OU=Users,DC=corp,DC=example']]],
+    attributes: [
+      ['objectClass', ['top', 'group']],
+      ['cn', ['Big']],
+      ['objectGUID', [Buffer.alloc(16, 3)]],
+      ['member;range=0-1499', ['CN=Alice,OU=Users,DC=corp,DC=example']],
+    ],
   },
 ])
 
@@ -40,16 +73,40 @@ describe('readLdif', () => {
   })
 
   it('should read a FreeIPA export with the FreeIPA preset', () => {
-    const config: LdapDirectoryConfig = { url: 'ldap://x', bindDn: 'cn=x,dc=ipa,dc=test', password: 'x', preset: 'freeipa', baseDn: 'dc=ipa,dc=test' }
+    const config: LdapDirectoryConfig = {
+      url: 'ldap://x',
+      bindDn: 'cn=x,dc=ipa,dc=test',
+      password: 'x',
+      preset: 'freeipa',
+      baseDn: 'dc=ipa,dc=test',
+    }
     const s = readLdif(writeLdif(freeipaFixture(3)), config)._unsafeUnwrap()
-    expect(s.users.map((u) => u.username)).toEqual(['alice', 'bob', 'carol', 'dave', 'eve', '*)(uid=*', 'josé', 'bulk00000', 'bulk00001', 'bulk00002'])
+    expect(s.users.map((u) => u.username)).toEqual([
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+      'eve',
+      '*)(uid=*',
+      'josé',
+      'bulk00000',
+      'bulk00001',
+      'bulk00002',
+    ])
     expect(s.groups.find((g) => g.name === 'alice')).toBeUndefined()
     expect(s.groups.find((g) => g.name === 'mm_ext')?.status).toBe('unavailable')
   })
 
   it('should refuse filters it cannot evaluate offline and broken LDIF', () => {
-    expect(readLdif(adLdif, { ...ad, groupFilter: '(memberOf:1.2.840.113556.1.4.1941:=CN=x)' })._unsafeUnwrapErr().kind).toBe('unsupportedFilter')
+    expect(
+      readLdif(adLdif, {
+        ...ad,
+        groupFilter: '(memberOf:1.2.840.113556.1.4.1941:=CN=x)',
+      })._unsafeUnwrapErr().kind,
+    ).toBe('unsupportedFilter')
     expect(readLdif('garbage', ad)._unsafeUnwrapErr().kind).toBe('ldifSyntax')
-    expect(readLdif(adLdif, { ...ad, baseDn: 'not a dn' })._unsafeUnwrapErr().kind).toBe('invalidConfig')
+    expect(readLdif(adLdif, { ...ad, baseDn: 'not a dn' })._unsafeUnwrapErr().kind).toBe(
+      'invalidConfig',
+    )
   })
 })

@@ -12,12 +12,24 @@ const du = (username: string, extra: Partial<DirectoryUser> = {}): DirectoryUser
   disabled: false,
   ...extra,
 })
-const mm = (id: string, username: string, extra: Partial<User> = {}): User => ({ id, username, systemRole: 'user', ...extra })
+const mm = (id: string, username: string, extra: Partial<User> = {}): User => ({
+  id,
+  username,
+  systemRole: 'user',
+  ...extra,
+})
 
 const snapshot: DirectorySnapshot = {
   users: [du('alice'), du('bob'), du('carol', { disabled: true }), du('dave'), du('eve')],
   groups: [
-    { dn: 'cn=infra,dc=x', id: 'g1', name: 'infra', memberUsernames: ['alice', 'bob', 'carol', 'dave'], status: 'complete', nesting: { bob: ['infra', 'leads'] } },
+    {
+      dn: 'cn=infra,dc=x',
+      id: 'g1',
+      name: 'infra',
+      memberUsernames: ['alice', 'bob', 'carol', 'dave'],
+      status: 'complete',
+      nesting: { bob: ['infra', 'leads'] },
+    },
     { dn: 'cn=docs,dc=x', id: 'g2', name: 'docs', memberUsernames: ['eve'], status: 'unavailable' },
   ],
   warnings: [],
@@ -28,28 +40,59 @@ describe('resolveGroups', () => {
     const users = [mm('U1', 'ALICE'), mm('U2', 'bob'), mm('U3', 'carol'), mm('U5', 'eve')]
     const r = resolveGroups(snapshot, users, { matchBy: 'username' })
     expect(r.groups).toEqual([
-      { id: 'g1', name: 'infra', memberIds: ['U1', 'U2'], status: 'complete', nesting: { U2: ['infra', 'leads'] } },
+      {
+        id: 'g1',
+        name: 'infra',
+        memberIds: ['U1', 'U2'],
+        status: 'complete',
+        nesting: { U2: ['infra', 'leads'] },
+      },
       { id: 'g2', name: 'docs', memberIds: ['U5'], status: 'unavailable' },
     ])
-    expect(r.unmatched).toEqual([{ kind: 'noMattermostUser', username: 'dave', dn: 'uid=dave,cn=users,dc=x', groups: ['infra'] }])
+    expect(r.unmatched).toEqual([
+      {
+        kind: 'noMattermostUser',
+        username: 'dave',
+        dn: 'uid=dave,cn=users,dc=x',
+        groups: ['infra'],
+      },
+    ])
     expect(r.disabled).toEqual(['carol'])
   })
 
   it('should match by email or authData', () => {
-    const byEmail = resolveGroups(snapshot, [mm('U1', 'x', { email: 'Alice@X.test' })], { matchBy: 'email' })
+    const byEmail = resolveGroups(snapshot, [mm('U1', 'x', { email: 'Alice@X.test' })], {
+      matchBy: 'email',
+    })
     expect(byEmail.groups[0]?.memberIds).toEqual(['U1'])
-    const byId = resolveGroups(snapshot, [mm('U2', 'y', { authData: 'ID-BOB' })], { matchBy: 'authData' })
+    const byId = resolveGroups(snapshot, [mm('U2', 'y', { authData: 'ID-BOB' })], {
+      matchBy: 'authData',
+    })
     expect(byId.groups[0]?.memberIds).toEqual(['U2'])
   })
 
   it('should report and leave out a directory user matching two Mattermost users', () => {
-    const r = resolveGroups(snapshot, [mm('U1', 'alice'), mm('U9', 'Alice'), mm('U2', 'bob')], { matchBy: 'username' })
+    const r = resolveGroups(snapshot, [mm('U1', 'alice'), mm('U9', 'Alice'), mm('U2', 'bob')], {
+      matchBy: 'username',
+    })
     expect(r.groups[0]?.memberIds).toEqual(['U2'])
-    expect(r.ambiguous).toEqual([{ kind: 'severalMattermostUsers', username: 'alice', dn: 'uid=alice,cn=users,dc=x', userIds: ['U1', 'U9'], groups: ['infra'] }])
+    expect(r.ambiguous).toEqual([
+      {
+        kind: 'severalMattermostUsers',
+        username: 'alice',
+        dn: 'uid=alice,cn=users,dc=x',
+        userIds: ['U1', 'U9'],
+        groups: ['infra'],
+      },
+    ])
   })
 
   it('should report and leave out a Mattermost user claimed by two directory users', () => {
-    const s: DirectorySnapshot = { ...snapshot, users: [du('alice'), du('alice2', { email: 'alice@x.test' })], groups: [{ ...snapshot.groups[0]!, memberUsernames: ['alice', 'alice2'] }] }
+    const s: DirectorySnapshot = {
+      ...snapshot,
+      users: [du('alice'), du('alice2', { email: 'alice@x.test' })],
+      groups: [{ ...snapshot.groups[0]!, memberUsernames: ['alice', 'alice2'] }],
+    }
     const r = resolveGroups(s, [mm('U1', 'a', { email: 'ALICE@x.test' })], { matchBy: 'email' })
     expect(r.groups[0]?.memberIds).toEqual([])
     expect(r.ambiguous).toMatchObject([{ kind: 'severalDirectoryUsers', userId: 'U1' }])
@@ -60,7 +103,10 @@ describe('resolveGroups', () => {
     expect(r.groups[0]?.memberIds).toEqual([])
   })
 
-  const caseArb = (s: string) => fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((flags) => [...s].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''))
+  const caseArb = (s: string) =>
+    fc
+      .array(fc.boolean(), { minLength: s.length, maxLength: s.length })
+      .map((flags) => Array.from(s, (c, i) => (flags[i] ? c.toUpperCase() : c)).join(''))
 
   it('should always give the same result whatever the case of Mattermost usernames', () => {
     const names = ['alice', 'bob', 'carol', 'dave', 'eve']
@@ -68,7 +114,9 @@ describe('resolveGroups', () => {
       fc.property(fc.tuple(...names.map(caseArb)), fc.subarray(names), (cased, present) => {
         const users = names.flatMap((n, i) => (present.includes(n) ? [mm(`U${i}`, cased[i]!)] : []))
         const lower = names.flatMap((n, i) => (present.includes(n) ? [mm(`U${i}`, n)] : []))
-        expect(resolveGroups(snapshot, users, { matchBy: 'username' })).toEqual(resolveGroups(snapshot, lower, { matchBy: 'username' }))
+        expect(resolveGroups(snapshot, users, { matchBy: 'username' })).toEqual(
+          resolveGroups(snapshot, lower, { matchBy: 'username' }),
+        )
       }),
     )
   })
@@ -76,19 +124,28 @@ describe('resolveGroups', () => {
   it('should never put a user with an ambiguous match into a group', () => {
     const names = ['alice', 'bob', 'dave', 'eve']
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom('U1', 'U2', 'U3', 'U4', 'U5', 'U6')), { maxLength: 8 }), (pairs) => {
-        const users = pairs.map(([n, id]) => mm(id, n))
-        const r = resolveGroups(snapshot, users, { matchBy: 'username' })
-        const idsPerName = new Map(names.map((n) => [n, new Set(users.filter((u) => u.username === n).map((u) => u.id))]))
-        const namesPerId = new Map<string, Set<string>>()
-        for (const u of users) namesPerId.set(u.id, new Set([...(namesPerId.get(u.id) ?? []), u.username]))
-        for (const g of r.groups)
-          for (const id of g.memberIds) {
-            expect(namesPerId.get(id)?.size).toBe(1)
-            const [name] = [...namesPerId.get(id)!]
-            expect(idsPerName.get(name!)?.size).toBe(1)
-          }
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom(...names), fc.constantFrom('U1', 'U2', 'U3', 'U4', 'U5', 'U6')),
+          { maxLength: 8 },
+        ),
+        (pairs) => {
+          const users = pairs.map(([n, id]) => mm(id, n))
+          const r = resolveGroups(snapshot, users, { matchBy: 'username' })
+          const idsPerName = new Map(
+            names.map((n) => [n, new Set(users.filter((u) => u.username === n).map((u) => u.id))]),
+          )
+          const namesPerId = new Map<string, Set<string>>()
+          for (const u of users)
+            namesPerId.set(u.id, new Set([...(namesPerId.get(u.id) ?? []), u.username]))
+          for (const g of r.groups)
+            for (const id of g.memberIds) {
+              expect(namesPerId.get(id)?.size).toBe(1)
+              const [name] = [...namesPerId.get(id)!]
+              expect(idsPerName.get(name!)?.size).toBe(1)
+            }
+        },
+      ),
     )
   })
 })

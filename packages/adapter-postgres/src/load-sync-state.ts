@@ -1,4 +1,4 @@
-import type { ResultAsync } from 'neverthrow'
+import { ResultAsync } from 'neverthrow'
 import type {
   Channel,
   ChannelHistory,
@@ -11,9 +11,9 @@ import type {
   TeamMember,
   User,
 } from '@grouproles/core'
-import type { PostgresClient, PostgresQueryable } from './postgres-client.js'
+import { isPool, isSingleSession, type PostgresClient, type PostgresQueryable } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
-import { inTransaction, runArrays } from './internal/session.js'
+import { inTransaction, run, runArrays } from './internal/session.js'
 import * as q from './queries.js'
 
 /** Options of `loadSyncState`. */
@@ -29,6 +29,12 @@ export interface LoadSyncStateOptions {
    * loaded whole, because decisions need them.
    */
   readonly teamIds?: readonly string[]
+  /**
+   * Connections to read over in parallel from a pool, all on one exported snapshot (still one
+   * consistent state). Default 3, capped by a `pg.Pool`'s `max`; 1 for a single connection, PGlite,
+   * and pools whose size cannot be read (a smaller pool than this would wait forever).
+   */
+  readonly connections?: number
 }
 
 /** The Mattermost side only, as `fingerprintTarget` hashes it. */
@@ -41,39 +47,86 @@ export type TargetState = Pick<
  * Reads a `SyncState` from Mattermost's tables in one REPEATABLE READ, READ ONLY transaction, so
  * every part comes from the same snapshot. Optional flags are set only when true (`normalizeState`).
  */
-export function loadSyncState(
-  client: PostgresClient,
-  options: LoadSyncStateOptions = {},
-): ResultAsync<SyncState, PostgresError> {
-  return inTransaction(client, q.beginSnapshot, (conn) => readState(conn, options))
+export function loadSyncState(client: PostgresClient, options: LoadSyncStateOptions = {}): ResultAsync<SyncState, PostgresError> {
+  const connections = connectionsFor(client, options.connections)
+  if (connections < 2) return inTransaction(client, q.beginSnapshot, (conn) => readState(conn, options))
+  const sources = sourcesOf(options)
+  const teamIds = teamIdsOf(options)
+  // The big membership reads go to other connections that import this transaction's snapshot.
+  return inTransaction(client, q.beginSnapshot, (main) =>
+    runArrays(main, 'exporting the snapshot', q.exportSnapshot).andThen((rows) => {
+      const snapshot = String(rows[0]?.[0])
+      const onSnapshot = <T>(fn: (conn: PostgresQueryable) => ResultAsync<T, PostgresError>): ResultAsync<T, PostgresError> =>
+        inTransaction(client, q.beginSnapshot, (conn) => run(conn, 'importing the snapshot', q.setSnapshot(snapshot)).andThen(() => fn(conn)))
+      const channelMembers = onSnapshot((conn) => readChannelMembers(conn, teamIds))
+      const rest = (conn: PostgresQueryable): ResultAsync<[TeamMember[], ChannelHistory[]], PostgresError> =>
+        readTeamMembers(conn, teamIds).andThen((tm) => readHistory(conn, teamIds).map((h): [TeamMember[], ChannelHistory[]] => [tm, h]))
+      const others = connections >= 3 ? onSnapshot(rest) : rest(main)
+      return ResultAsync.combine([readSmall(main, sources, teamIds), channelMembers, others] as const).map(
+        ([small, cm, [tm, history]]): SyncState => ({ ...small, teamMembers: tm, channelMembers: cm, channelHistory: history }),
+      )
+    }),
+  )
+}
+
+function connectionsFor(client: PostgresClient, wanted: number | undefined): number {
+  if (!isPool(client) || isSingleSession(client)) return 1
+  const max = (client as { options?: { max?: unknown } }).options?.max
+  if (typeof max !== 'number') return wanted ?? 1
+  return Math.max(1, Math.min(wanted ?? 3, max))
+}
+
+function sourcesOf(options: LoadSyncStateOptions): string[] | null {
+  return options.groupSources === 'all' ? null : [...(options.groupSources ?? ['ldap'])]
+}
+
+function teamIdsOf(options: { readonly teamIds?: readonly string[] }): string[] | null {
+  return options.teamIds === undefined ? null : [...options.teamIds]
+}
+
+type SmallParts = Pick<SyncState, 'users' | 'groups' | 'teams' | 'channels' | 'links'>
+
+function readSmall(conn: PostgresQueryable, sources: string[] | null, teamIds: string[] | null): ResultAsync<SmallParts, PostgresError> {
+  return runArrays(conn, 'reading Users', q.selectUsers).andThen((users) =>
+    runArrays(conn, 'reading Teams', q.selectTeams, [teamIds]).andThen((teams) =>
+      runArrays(conn, 'reading Channels', q.selectChannels, [teamIds]).andThen((channels) =>
+        runArrays(conn, 'reading UserGroups', q.selectGroups, [sources]).andThen((groups) =>
+          runArrays(conn, 'reading GroupTeams', q.selectTeamLinks, [sources, teamIds]).andThen((teamLinks) =>
+            runArrays(conn, 'reading GroupChannels', q.selectChannelLinks, [sources, teamIds]).map(
+              (channelLinks): SmallParts => ({
+                users: users.map(toUser),
+                groups: groups.map(toGroup),
+                teams: teams.map(toTeam),
+                channels: channels.map(toChannel),
+                links: [...teamLinks.map((r) => toLink(r, 'team')), ...channelLinks.map((r) => toLink(r, 'channel'))],
+              }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  )
+}
+
+function readTeamMembers(conn: PostgresQueryable, teamIds: string[] | null): ResultAsync<TeamMember[], PostgresError> {
+  return runArrays(conn, 'reading TeamMembers', q.selectTeamMembers, [teamIds]).map(toTeamMembers)
+}
+
+function readChannelMembers(conn: PostgresQueryable, teamIds: string[] | null): ResultAsync<ChannelMember[], PostgresError> {
+  return runArrays(conn, 'reading ChannelMembers', q.selectChannelMembers, [teamIds]).map(toChannelMembers)
+}
+
+function readHistory(conn: PostgresQueryable, teamIds: string[] | null): ResultAsync<ChannelHistory[], PostgresError> {
+  return runArrays(conn, 'reading ChannelMemberHistory', q.selectHistory, [teamIds]).map(toHistory)
 }
 
 /** Reads the state on a connection whose transaction the caller holds. */
-export function readState(
-  conn: PostgresQueryable,
-  options: LoadSyncStateOptions,
-): ResultAsync<SyncState, PostgresError> {
-  const sources = options.groupSources === 'all' ? null : [...(options.groupSources ?? ['ldap'])]
-  const teamIds = options.teamIds === undefined ? null : [...options.teamIds]
-  return readTarget(conn, teamIds).andThen((target) =>
-    runArrays(conn, 'reading UserGroups', q.selectGroups, [sources]).andThen((groupRows) =>
-      runArrays(conn, 'reading GroupTeams', q.selectTeamLinks, [sources, teamIds]).andThen(
-        (teamLinkRows) =>
-          runArrays(conn, 'reading GroupChannels', q.selectChannelLinks, [sources, teamIds]).map(
-            (channelLinkRows): SyncState => ({
-              users: target.users,
-              groups: groupRows.map(toGroup),
-              teams: target.teams,
-              channels: target.channels,
-              links: [
-                ...teamLinkRows.map((r) => toLink(r, 'team')),
-                ...channelLinkRows.map((r) => toLink(r, 'channel')),
-              ],
-              teamMembers: target.teamMembers,
-              channelMembers: target.channelMembers,
-              channelHistory: target.channelHistory,
-            }),
-          ),
+export function readState(conn: PostgresQueryable, options: LoadSyncStateOptions): ResultAsync<SyncState, PostgresError> {
+  const teamIds = teamIdsOf(options)
+  return readSmall(conn, sourcesOf(options), teamIds).andThen((small) =>
+    readTeamMembers(conn, teamIds).andThen((teamMembers) =>
+      readChannelMembers(conn, teamIds).andThen((channelMembers) =>
+        readHistory(conn, teamIds).map((channelHistory): SyncState => ({ ...small, teamMembers, channelMembers, channelHistory })),
       ),
     ),
   )
@@ -85,15 +138,15 @@ export function readTarget(conn: PostgresQueryable, teamIds: string[] | null): R
   return runArrays(conn, 'reading Users', q.selectUsers).andThen((users) =>
     runArrays(conn, 'reading Teams', q.selectTeams, [teamIds]).andThen((teams) =>
       runArrays(conn, 'reading Channels', q.selectChannels, [teamIds]).andThen((channels) =>
-        runArrays(conn, 'reading TeamMembers', q.selectTeamMembers, [teamIds]).andThen((teamMembers) =>
-          runArrays(conn, 'reading ChannelMembers', q.selectChannelMembers, [teamIds]).andThen((channelMembers) =>
-            runArrays(conn, 'reading ChannelMemberHistory', q.selectHistory, [teamIds]).map((history) => ({
+        readTeamMembers(conn, teamIds).andThen((teamMembers) =>
+          readChannelMembers(conn, teamIds).andThen((channelMembers) =>
+            readHistory(conn, teamIds).map((channelHistory) => ({
               users: users.map(toUser),
               teams: teams.map(toTeam),
               channels: channels.map(toChannel),
-              teamMembers: toTeamMembers(teamMembers),
-              channelMembers: toChannelMembers(channelMembers),
-              channelHistory: toHistory(history),
+              teamMembers,
+              channelMembers,
+              channelHistory,
             })),
           ),
         ),
@@ -164,25 +217,24 @@ function toChannel(r: unknown[]): Channel {
   }
 }
 
-// Items are `<userid><flag digit>`; see queries.ts. The syncable id string is shared by its rows.
+// Items are `<userid><flag digit>` joined by commas (queries.ts). Scanning with indexOf makes one
+// string per row (no intermediate split array); the syncable id string is shared by its rows.
 function toTeamMembers(rows: unknown[][]): TeamMember[] {
   const out: TeamMember[] = []
   for (const r of rows) {
     const teamId = String(r[0])
-    for (const item of String(r[1]).split(',')) {
-      const flags = item.charCodeAt(item.length - 1) - 48
-      const userId = item.slice(0, -1)
+    const list = String(r[1])
+    for (let start = 0; start < list.length; ) {
+      let end = list.indexOf(',', start)
+      if (end < 0) end = list.length
+      const flags = list.charCodeAt(end - 1) - 48
+      const userId = list.slice(start, end - 1)
       out.push(
         (flags & 4) !== 0
-          ? {
-              teamId,
-              userId,
-              schemeAdmin: (flags & 1) !== 0,
-              schemeGuest: (flags & 2) !== 0,
-              deleted: true,
-            }
+          ? { teamId, userId, schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0, deleted: true }
           : { teamId, userId, schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0 },
       )
+      start = end + 1
     }
   }
   return out
@@ -192,14 +244,13 @@ function toChannelMembers(rows: unknown[][]): ChannelMember[] {
   const out: ChannelMember[] = []
   for (const r of rows) {
     const channelId = String(r[0])
-    for (const item of String(r[1]).split(',')) {
-      const flags = item.charCodeAt(item.length - 1) - 48
-      out.push({
-        channelId,
-        userId: item.slice(0, -1),
-        schemeAdmin: (flags & 1) !== 0,
-        schemeGuest: (flags & 2) !== 0,
-      })
+    const list = String(r[1])
+    for (let start = 0; start < list.length; ) {
+      let end = list.indexOf(',', start)
+      if (end < 0) end = list.length
+      const flags = list.charCodeAt(end - 1) - 48
+      out.push({ channelId, userId: list.slice(start, end - 1), schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0 })
+      start = end + 1
     }
   }
   return out
@@ -209,7 +260,13 @@ function toHistory(rows: unknown[][]): ChannelHistory[] {
   const out: ChannelHistory[] = []
   for (const r of rows) {
     const channelId = String(r[0])
-    for (const userId of String(r[1]).split(',')) out.push({ channelId, userId })
+    const list = String(r[1])
+    for (let start = 0; start < list.length; ) {
+      let end = list.indexOf(',', start)
+      if (end < 0) end = list.length
+      out.push({ channelId, userId: list.slice(start, end) })
+      start = end + 1
+    }
   }
   return out
 }

@@ -4,6 +4,12 @@
 
 /** A REPEATABLE READ snapshot: every load query sees the same database state. */
 export const beginSnapshot = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY'
+export const exportSnapshot: string = 'SELECT pg_export_snapshot()'
+/** Imports an exported snapshot; the id is checked, since SET cannot take a parameter. */
+export function setSnapshot(id: string): string {
+  if (!/^[0-9A-Fa-f-]+$/.test(id)) throw new Error(`not a snapshot id: ${id}`)
+  return `SET TRANSACTION SNAPSHOT '${id}'`
+}
 /** Writes check then change rows; REPEATABLE READ turns a concurrent change into 40001. */
 export const beginWrite = 'BEGIN ISOLATION LEVEL REPEATABLE READ'
 

@@ -12,7 +12,8 @@ describe('isPool', () => {
   })
 
   it('should treat a checked-out connection as one connection', () => {
-    expect(isPool({ query: () => Promise.resolve({ rows: [], rowCount: 0 }), connect: () => Promise.reject(new Error('x')), release: () => undefined })).toBe(false)
+    const poolClient = { query: () => Promise.resolve({ rows: [], rowCount: 0 }), connect: () => Promise.reject(new Error('x')), release: () => undefined }
+    expect(isPool(poolClient)).toBe(false)
   })
 })
 

@@ -8,7 +8,10 @@ import type { SyncCommand } from './sync-command.js'
  * team's channels, a channel add writes a history row, a channel removal deletes the row (history
  * stays). Commands whose effect already holds change nothing. The test oracle for every adapter.
  */
-export function applyPlan(state: SyncState, plan: { readonly commands: readonly SyncCommand[] } | readonly SyncCommand[]): SyncState {
+export function applyPlan(
+  state: SyncState,
+  plan: { readonly commands: readonly SyncCommand[] } | readonly SyncCommand[],
+): SyncState {
   const commands: readonly SyncCommand[] = isCommandList(plan) ? plan : plan.commands
   const teamMembers = new Map<string, TeamMember>()
   for (const m of state.teamMembers) teamMembers.set(`${m.teamId}\u0000${m.userId}`, m)
@@ -24,12 +27,22 @@ export function applyPlan(state: SyncState, plan: { readonly commands: readonly 
         const key = `${c.teamId}\u0000${c.userId}`
         const row = teamMembers.get(key)
         if (row !== undefined && row.deleted !== true) return
-        teamMembers.set(key, { teamId: c.teamId, userId: c.userId, schemeAdmin: c.role === 'admin', schemeGuest: c.role === 'guest' })
+        teamMembers.set(key, {
+          teamId: c.teamId,
+          userId: c.userId,
+          schemeAdmin: c.role === 'admin',
+          schemeGuest: c.role === 'guest',
+        })
       })
       .with({ kind: 'addChannelMember' }, (c) => {
         const key = `${c.channelId}\u0000${c.userId}`
         if (channelMembers.has(key)) return
-        channelMembers.set(key, { channelId: c.channelId, userId: c.userId, schemeAdmin: c.role === 'admin', schemeGuest: c.role === 'guest' })
+        channelMembers.set(key, {
+          channelId: c.channelId,
+          userId: c.userId,
+          schemeAdmin: c.role === 'admin',
+          schemeGuest: c.role === 'guest',
+        })
         if (!history.has(key)) history.set(key, { channelId: c.channelId, userId: c.userId })
       })
       .with({ kind: 'setTeamMemberAdmin' }, (c) => {
@@ -50,7 +63,8 @@ export function applyPlan(state: SyncState, plan: { readonly commands: readonly 
         if (row === undefined || row.deleted === true) return
         teamMembers.set(key, { ...row, deleted: true })
         channelsOfTeam ??= indexChannels(state)
-        for (const channelId of channelsOfTeam.get(c.teamId) ?? []) channelMembers.delete(`${channelId}\u0000${c.userId}`)
+        for (const channelId of channelsOfTeam.get(c.teamId) ?? [])
+          channelMembers.delete(`${channelId}\u0000${c.userId}`)
       })
       .with({ kind: 'removeChannelMember' }, (c) => {
         channelMembers.delete(`${c.channelId}\u0000${c.userId}`)
@@ -77,6 +91,8 @@ function indexChannels(state: SyncState): Map<string, string[]> {
   return byTeam
 }
 
-function isCommandList(plan: { readonly commands: readonly SyncCommand[] } | readonly SyncCommand[]): plan is readonly SyncCommand[] {
+function isCommandList(
+  plan: { readonly commands: readonly SyncCommand[] } | readonly SyncCommand[],
+): plan is readonly SyncCommand[] {
   return Array.isArray(plan)
 }

@@ -9,7 +9,11 @@ export interface RoleDecider {
   decide(userId: string, syncable: SyncableRef): RoleDecision | undefined
 }
 
-const guest: RoleDecision = Object.freeze({ role: 'guest', reason: 'guest account: always a guest, no group lookup', viaGroupIds: Object.freeze([]) })
+const guest: RoleDecision = Object.freeze({
+  role: 'guest',
+  reason: 'guest account: always a guest, no group lookup',
+  viaGroupIds: Object.freeze([]),
+})
 const bypass: RoleDecision = Object.freeze({
   role: 'member',
   reason: 'system admin: bypasses group checks (sysadmins: bypass), added as a plain member',
@@ -56,12 +60,19 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
       }
       if (count === 1 && only !== undefined) {
         let d = single.get(only)
-        if (d === undefined) single.set(only, (d = only.link.schemeAdmin ? roleFromGroups([only.group.id], [], syncable) : roleFromGroups([], [only.group.id], syncable)))
+        if (d === undefined)
+          single.set(
+            only,
+            (d = only.link.schemeAdmin
+              ? roleFromGroups([only.group.id], [], syncable)
+              : roleFromGroups([], [only.group.id], syncable)),
+          )
         return d
       }
       const admin: string[] = []
       const member: string[] = []
-      for (const l of target.links) if (has(l, u)) (l.link.schemeAdmin ? admin : member).push(l.group.id)
+      for (const l of target.links)
+        if (has(l, u)) (l.link.schemeAdmin ? admin : member).push(l.group.id)
       return roleFromGroups(admin, member, syncable)
     },
   }

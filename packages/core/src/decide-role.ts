@@ -38,7 +38,8 @@ const bypassDecision: RoleDecision = Object.freeze({
  * Mattermost's query (a deliberate divergence). Pure and total.
  */
 export function decideRole(input: RoleInput, policy?: SyncPolicyInput): RoleDecision {
-  const sysadmins = policy === undefined ? defaultSyncPolicy.sysadmins : resolvePolicy(policy).sysadmins
+  const sysadmins =
+    policy === undefined ? defaultSyncPolicy.sysadmins : resolvePolicy(policy).sysadmins
   const { user, syncable } = input
   if (user.systemRole === 'guest') return guestDecision
   if (user.systemRole === 'admin' && sysadmins === 'bypass') return bypassDecision
@@ -46,7 +47,12 @@ export function decideRole(input: RoleInput, policy?: SyncPolicyInput): RoleDeci
   const admin: string[] = []
   const member: string[] = []
   for (const link of input.links) {
-    if (link.deleted === true || link.syncable.kind !== syncable.kind || link.syncable.id !== syncable.id) continue
+    if (
+      link.deleted === true ||
+      link.syncable.kind !== syncable.kind ||
+      link.syncable.id !== syncable.id
+    )
+      continue
     if (!inGroups.has(link.groupId)) continue
     ;(link.schemeAdmin ? admin : member).push(link.groupId)
   }
@@ -54,15 +60,26 @@ export function decideRole(input: RoleInput, policy?: SyncPolicyInput): RoleDeci
 }
 
 /** Shared by `decideRole` and the indexed decider, so both say exactly the same thing. */
-export function roleFromGroups(adminGroupIds: string[], memberGroupIds: string[], syncable: SyncableRef): RoleDecision {
+export function roleFromGroups(
+  adminGroupIds: string[],
+  memberGroupIds: string[],
+  syncable: SyncableRef,
+): RoleDecision {
   if (adminGroupIds.length > 0) {
     const via = unique(adminGroupIds)
-    return { role: 'admin', reason: `in ${via.length === 1 ? 'group' : 'groups'} ${via.join(', ')} linked to ${syncable.kind} ${syncable.id} with scheme admin`, viaGroupIds: via }
+    return {
+      role: 'admin',
+      reason: `in ${via.length === 1 ? 'group' : 'groups'} ${via.join(', ')} linked to ${syncable.kind} ${syncable.id} with scheme admin`,
+      viaGroupIds: via,
+    }
   }
   const via = unique(memberGroupIds)
   return {
     role: 'member',
-    reason: via.length > 0 ? `in ${via.join(', ')} linked to ${syncable.kind} ${syncable.id} without scheme admin` : `in no group linked to ${syncable.kind} ${syncable.id} with scheme admin`,
+    reason:
+      via.length > 0
+        ? `in ${via.join(', ')} linked to ${syncable.kind} ${syncable.id} without scheme admin`
+        : `in no group linked to ${syncable.kind} ${syncable.id} with scheme admin`,
     viaGroupIds: via,
   }
 }

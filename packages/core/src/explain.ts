@@ -1,7 +1,12 @@
 import type { Role, SyncableRef, SyncState, User } from './model.js'
 import { decideRole, type RoleDecision } from './decide-role.js'
 import { planSync } from './plan-sync.js'
-import { commandSyncable, type HeldCommand, type PlannedCommand, type SyncWarning } from './sync-command.js'
+import {
+  commandSyncable,
+  type HeldCommand,
+  type PlannedCommand,
+  type SyncWarning,
+} from './sync-command.js'
 import { resolvePolicy, type SyncPolicyInput } from './sync-policy.js'
 
 /** One group linked to the syncable, seen from the user's side. */
@@ -28,7 +33,11 @@ export interface Explanation {
   readonly syncableName?: string
   readonly syncableLive: boolean
   readonly groupConstrained: boolean
-  readonly current: { readonly member: boolean; readonly leftOrRemoved: boolean; readonly role?: Role }
+  readonly current: {
+    readonly member: boolean
+    readonly leftOrRemoved: boolean
+    readonly role?: Role
+  }
   readonly decision: RoleDecision
   readonly links: readonly ExplainedLink[]
   /** What this run's plan does for this user on this syncable (and on a channel's team). */
@@ -40,16 +49,26 @@ export interface Explanation {
 }
 
 /** Explains the plan for one user on one team or channel. Pure; plans the whole state to be exact. */
-export function explain(state: SyncState, query: { readonly userId: string; readonly syncable: SyncableRef }, policy?: SyncPolicyInput): Explanation {
+export function explain(
+  state: SyncState,
+  query: { readonly userId: string; readonly syncable: SyncableRef },
+  policy?: SyncPolicyInput,
+): Explanation {
   const { userId, syncable } = query
   const user = state.users.find((u) => u.id === userId)
   const team = syncable.kind === 'team' ? state.teams.find((t) => t.id === syncable.id) : undefined
-  const channel = syncable.kind === 'channel' ? state.channels.find((c) => c.id === syncable.id) : undefined
-  const channelTeam = channel === undefined ? undefined : state.teams.find((t) => t.id === channel.teamId)
+  const channel =
+    syncable.kind === 'channel' ? state.channels.find((c) => c.id === syncable.id) : undefined
+  const channelTeam =
+    channel === undefined ? undefined : state.teams.find((t) => t.id === channel.teamId)
   const syncableLive =
     syncable.kind === 'team'
       ? team !== undefined && team.deleted !== true
-      : channel !== undefined && channel.deleted !== true && (channel.type === 'O' || channel.type === 'P') && channelTeam !== undefined && channelTeam.deleted !== true
+      : channel !== undefined &&
+        channel.deleted !== true &&
+        (channel.type === 'O' || channel.type === 'P') &&
+        channelTeam !== undefined &&
+        channelTeam.deleted !== true
   const groupsById = new Map(state.groups.map((g) => [g.id, g]))
 
   const links: ExplainedLink[] = state.links
@@ -72,7 +91,9 @@ export function explain(state: SyncState, query: { readonly userId: string; read
     })
     .sort((a, b) => (a.groupName < b.groupName ? -1 : a.groupName > b.groupName ? 1 : 0))
 
-  const liveGroupIds = state.groups.filter((g) => g.deleted !== true && g.memberIds.includes(userId)).map((g) => g.id)
+  const liveGroupIds = state.groups
+    .filter((g) => g.deleted !== true && g.memberIds.includes(userId))
+    .map((g) => g.id)
   const decided: RoleDecision =
     user === undefined
       ? { role: 'member', reason: `user ${userId} is not in the state`, viaGroupIds: [] }
@@ -81,7 +102,9 @@ export function explain(state: SyncState, query: { readonly userId: string; read
   const where = `${syncable.kind} ${team?.name ?? channel?.name ?? syncable.id}`
   const via = decided.viaGroupIds.map((id) => groupsById.get(id)?.name ?? id).join(', ')
   const decision: RoleDecision =
-    user === undefined || decided.role === 'guest' || (user.systemRole === 'admin' && resolvePolicy(policy).sysadmins === 'bypass')
+    user === undefined ||
+    decided.role === 'guest' ||
+    (user.systemRole === 'admin' && resolvePolicy(policy).sysadmins === 'bypass')
       ? decided
       : {
           ...decided,
@@ -96,25 +119,44 @@ export function explain(state: SyncState, query: { readonly userId: string; read
   let current: Explanation['current']
   if (syncable.kind === 'team') {
     const row = state.teamMembers.find((m) => m.teamId === syncable.id && m.userId === userId)
-    current = row === undefined ? { member: false, leftOrRemoved: false } : { member: row.deleted !== true, leftOrRemoved: row.deleted === true, ...(row.deleted !== true ? { role: rowRole(row) } : {}) }
+    current =
+      row === undefined
+        ? { member: false, leftOrRemoved: false }
+        : {
+            member: row.deleted !== true,
+            leftOrRemoved: row.deleted === true,
+            ...(row.deleted !== true ? { role: rowRole(row) } : {}),
+          }
   } else {
     const row = state.channelMembers.find((m) => m.channelId === syncable.id && m.userId === userId)
-    const left = row === undefined && state.channelHistory.some((h) => h.channelId === syncable.id && h.userId === userId)
-    current = row === undefined ? { member: false, leftOrRemoved: left } : { member: true, leftOrRemoved: false, role: rowRole(row) }
+    const left =
+      row === undefined &&
+      state.channelHistory.some((h) => h.channelId === syncable.id && h.userId === userId)
+    current =
+      row === undefined
+        ? { member: false, leftOrRemoved: left }
+        : { member: true, leftOrRemoved: false, role: rowRole(row) }
   }
 
   const plan = planSync(state, policy)
   const concerns = (c: PlannedCommand) => {
     if (c.userId !== userId) return false
     const s = commandSyncable(c)
-    return (s.kind === syncable.kind && s.id === syncable.id) || (channel !== undefined && s.kind === 'team' && s.id === channel.teamId)
+    return (
+      (s.kind === syncable.kind && s.id === syncable.id) ||
+      (channel !== undefined && s.kind === 'team' && s.id === channel.teamId)
+    )
   }
   const commands = plan.commands.filter(concerns)
   const held = plan.held.filter(concerns)
   const warnings = plan.warnings.filter(
     (w) =>
-      (w.kind === 'channelAddSkipped' && w.userId === userId && syncable.kind === 'channel' && w.channelId === syncable.id) ||
-      (w.kind === 'unavailableGroup' && w.syncables.some((s) => s.kind === syncable.kind && s.id === syncable.id)),
+      (w.kind === 'channelAddSkipped' &&
+        w.userId === userId &&
+        syncable.kind === 'channel' &&
+        w.channelId === syncable.id) ||
+      (w.kind === 'unavailableGroup' &&
+        w.syncables.some((s) => s.kind === syncable.kind && s.id === syncable.id)),
   )
 
   const name = team?.name ?? channel?.name

@@ -3,10 +3,16 @@ import { resolvePolicy, type SyncPolicyInput } from './sync-policy.js'
 import { indexState, type StateIndex } from './internal/state-index.js'
 import { HashTag, MultisetHash } from './internal/multiset-hash.js'
 
-type TargetPart = Pick<SyncState, 'users' | 'teams' | 'channels' | 'teamMembers' | 'channelMembers' | 'channelHistory'>
+type TargetPart = Pick<
+  SyncState,
+  'users' | 'teams' | 'channels' | 'teamMembers' | 'channelMembers' | 'channelHistory'
+>
 
 /** Both fingerprints of an indexed state: what `planSync` puts in a plan. */
-export function fingerprintsOf(index: StateIndex, policy?: SyncPolicyInput): { readonly state: string; readonly target: string } {
+export function fingerprintsOf(
+  index: StateIndex,
+  policy?: SyncPolicyInput,
+): { readonly state: string; readonly target: string } {
   const whole = new MultisetHash()
   whole.add(index.targetHash)
   whole.add(index.groupHash)

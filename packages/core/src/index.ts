@@ -39,6 +39,18 @@ export type {
   SyncWarning,
 } from './sync-command.js'
 export type { ExplainedLink, Explanation } from './explain.js'
-export type { RunSyncError, RunSyncEvent, RunSyncOptions, RunSyncPorts, RunSyncResult } from './run-sync.js'
+export type {
+  RunSyncError,
+  RunSyncEvent,
+  RunSyncOptions,
+  RunSyncPorts,
+  RunSyncResult,
+} from './run-sync.js'
 export type { PlanFile, PlanFileError } from './plan-file.js'
-export type { ApplyReport, CommandOutcome, GroupSource, PlanApplier, SyncStateSource } from './ports.js'
+export type {
+  ApplyReport,
+  CommandOutcome,
+  GroupSource,
+  PlanApplier,
+  SyncStateSource,
+} from './ports.js'

@@ -50,7 +50,8 @@ export interface Channel {
 }
 
 /** A team or a channel: what a group can be linked to ("syncable" in Mattermost's code). */
-export type SyncableRef = { readonly kind: 'team'; readonly id: string } | { readonly kind: 'channel'; readonly id: string }
+export type SyncableRef =
+  { readonly kind: 'team'; readonly id: string } | { readonly kind: 'channel'; readonly id: string }
 
 /** A `GroupTeams` / `GroupChannels` row. */
 export interface GroupLink {

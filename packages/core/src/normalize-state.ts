@@ -1,4 +1,14 @@
-import type { Channel, ChannelHistory, ChannelMember, Group, GroupLink, SyncState, Team, TeamMember, User } from './model.js'
+import type {
+  Channel,
+  ChannelHistory,
+  ChannelMember,
+  Group,
+  GroupLink,
+  SyncState,
+  Team,
+  TeamMember,
+  User,
+} from './model.js'
 
 /**
  * The canonical form of a state: arrays sorted by key, group members sorted and de-duplicated,
@@ -10,40 +20,60 @@ export function normalizeState(state: SyncState): SyncState {
     users: sortBy(state.users.map(normalizeUser), (u) => u.id),
     groups: sortBy(state.groups.map(normalizeGroup), (g) => g.id),
     teams: sortBy(
-      state.teams.map((t): Team => ({ id: t.id, name: t.name, groupConstrained: t.groupConstrained, ...(t.deleted === true ? { deleted: true } : {}) })),
+      state.teams.map((t): Team => ({
+        id: t.id,
+        name: t.name,
+        groupConstrained: t.groupConstrained,
+        ...(t.deleted === true ? { deleted: true } : {}),
+      })),
       (t) => t.id,
     ),
     channels: sortBy(
-      state.channels.map(
-        (c): Channel => ({ id: c.id, teamId: c.teamId, name: c.name, type: c.type, groupConstrained: c.groupConstrained, ...(c.deleted === true ? { deleted: true } : {}) }),
-      ),
+      state.channels.map((c): Channel => ({
+        id: c.id,
+        teamId: c.teamId,
+        name: c.name,
+        type: c.type,
+        groupConstrained: c.groupConstrained,
+        ...(c.deleted === true ? { deleted: true } : {}),
+      })),
       (c) => c.id,
     ),
     links: sortBy(
-      state.links.map(
-        (l): GroupLink => ({
-          groupId: l.groupId,
-          syncable: { kind: l.syncable.kind, id: l.syncable.id },
-          autoAdd: l.autoAdd,
-          schemeAdmin: l.schemeAdmin,
-          ...(l.deleted === true ? { deleted: true } : {}),
-        }),
-      ),
+      state.links.map((l): GroupLink => ({
+        groupId: l.groupId,
+        syncable: { kind: l.syncable.kind, id: l.syncable.id },
+        autoAdd: l.autoAdd,
+        schemeAdmin: l.schemeAdmin,
+        ...(l.deleted === true ? { deleted: true } : {}),
+      })),
       (l) => `${l.syncable.kind}\u0000${l.syncable.id}\u0000${l.groupId}`,
     ),
     teamMembers: sortBy(
-      state.teamMembers.map(
-        (m): TeamMember => ({ teamId: m.teamId, userId: m.userId, schemeAdmin: m.schemeAdmin, schemeGuest: m.schemeGuest, ...(m.deleted === true ? { deleted: true } : {}) }),
-      ),
+      state.teamMembers.map((m): TeamMember => ({
+        teamId: m.teamId,
+        userId: m.userId,
+        schemeAdmin: m.schemeAdmin,
+        schemeGuest: m.schemeGuest,
+        ...(m.deleted === true ? { deleted: true } : {}),
+      })),
       (m) => `${m.teamId}\u0000${m.userId}`,
     ),
     channelMembers: sortBy(
-      state.channelMembers.map((m): ChannelMember => ({ channelId: m.channelId, userId: m.userId, schemeAdmin: m.schemeAdmin, schemeGuest: m.schemeGuest })),
+      state.channelMembers.map((m): ChannelMember => ({
+        channelId: m.channelId,
+        userId: m.userId,
+        schemeAdmin: m.schemeAdmin,
+        schemeGuest: m.schemeGuest,
+      })),
       (m) => `${m.channelId}\u0000${m.userId}`,
     ),
     channelHistory: sortBy(
       uniqueBy(
-        state.channelHistory.map((h): ChannelHistory => ({ channelId: h.channelId, userId: h.userId })),
+        state.channelHistory.map((h): ChannelHistory => ({
+          channelId: h.channelId,
+          userId: h.userId,
+        })),
         (h) => `${h.channelId}\u0000${h.userId}`,
       ),
       (h) => `${h.channelId}\u0000${h.userId}`,

@@ -2,7 +2,14 @@ import { err, ok, type Result } from 'neverthrow'
 import { match } from 'ts-pattern'
 import type { Role, SyncState } from './model.js'
 import { resolvePolicy, type SyncPolicy } from './sync-policy.js'
-import { commandSyncable, syncCommandKinds, type HeldCommand, type PlannedCommand, type SyncCommandKind, type SyncPlan } from './sync-command.js'
+import {
+  commandSyncable,
+  syncCommandKinds,
+  type HeldCommand,
+  type PlannedCommand,
+  type SyncCommandKind,
+  type SyncPlan,
+} from './sync-command.js'
 
 /** A plan as written to disk: applied later exactly as written, refused by adapters when stale. */
 export interface PlanFile {
@@ -22,7 +29,10 @@ export type PlanFileError =
   | { readonly kind: 'invalidPlan'; readonly message: string; readonly path: string }
 
 /** Serialises a plan (with names from `state` when given) as pretty JSON. `Infinity` limits survive. */
-export function writePlanFile(plan: SyncPlan, options: { readonly state?: SyncState; readonly createdAt?: string } = {}): string {
+export function writePlanFile(
+  plan: SyncPlan,
+  options: { readonly state?: SyncState; readonly createdAt?: string } = {},
+): string {
   const file: PlanFile = {
     format: 'grouproles-plan',
     version: 1,
@@ -39,16 +49,33 @@ export function readPlanFile(text: string): Result<PlanFile, PlanFileError> {
   try {
     raw = JSON.parse(text, (_, v: unknown) => (v === 'Infinity' ? Number.POSITIVE_INFINITY : v))
   } catch (e) {
-    return err({ kind: 'invalidJson', message: `not JSON: ${e instanceof Error ? e.message : String(e)}` })
+    return err({
+      kind: 'invalidJson',
+      message: `not JSON: ${e instanceof Error ? e.message : String(e)}`,
+    })
   }
-  if (!isRecord(raw) || raw['format'] !== 'grouproles-plan') return err({ kind: 'notAPlanFile', message: 'no "format": "grouproles-plan" at the top: not a grouproles plan file' })
-  if (raw['version'] !== 1) return err({ kind: 'unsupportedVersion', message: `plan file version ${String(raw['version'])} is not supported (this build reads version 1)`, version: raw['version'] })
+  if (!isRecord(raw) || raw['format'] !== 'grouproles-plan')
+    return err({
+      kind: 'notAPlanFile',
+      message: 'no "format": "grouproles-plan" at the top: not a grouproles plan file',
+    })
+  if (raw['version'] !== 1)
+    return err({
+      kind: 'unsupportedVersion',
+      message: `plan file version ${String(raw['version'])} is not supported (this build reads version 1)`,
+      version: raw['version'],
+    })
   const plan = raw['plan']
   if (!isRecord(plan)) return invalid('plan', 'missing')
-  for (const key of ['fingerprint', 'targetFingerprint'] as const) if (typeof plan[key] !== 'string' || !/^[0-9a-f]{16}$/.test(plan[key])) return invalid(`plan.${key}`, 'must be 16 hex digits')
+  for (const key of ['fingerprint', 'targetFingerprint'] as const)
+    if (typeof plan[key] !== 'string' || !/^[0-9a-f]{16}$/.test(plan[key]))
+      return invalid(`plan.${key}`, 'must be 16 hex digits')
   if (!Array.isArray(plan['commands'])) return invalid('plan.commands', 'must be an array')
   if (!Array.isArray(plan['held'])) return invalid('plan.held', 'must be an array')
-  for (const [list, name] of [[plan['commands'], 'commands'], [plan['held'], 'held']] as const) {
+  for (const [list, name] of [
+    [plan['commands'], 'commands'],
+    [plan['held'], 'held'],
+  ] as const) {
     for (let i = 0; i < list.length; i++) {
       const problem = commandProblem(list[i])
       if (problem !== undefined) return invalid(`plan.${name}[${i}]`, problem)
@@ -56,7 +83,7 @@ export function readPlanFile(text: string): Result<PlanFile, PlanFileError> {
   }
   let policy: SyncPolicy
   try {
-    policy = resolvePolicy(isRecord(plan['policy']) ? (plan['policy'] as Partial<SyncPolicy>) : {})
+    policy = resolvePolicy(isRecord(plan['policy']) ? plan['policy'] : {})
   } catch (e) {
     return invalid('plan.policy', e instanceof Error ? e.message : String(e))
   }
@@ -66,7 +93,13 @@ export function readPlanFile(text: string): Result<PlanFile, PlanFileError> {
     format: 'grouproles-plan',
     version: 1,
     ...(typeof createdAt === 'string' ? { createdAt } : {}),
-    ...(isRecord(names) ? { names: Object.fromEntries(Object.entries(names).filter((e): e is [string, string] => typeof e[1] === 'string')) } : {}),
+    ...(isRecord(names)
+      ? {
+          names: Object.fromEntries(
+            Object.entries(names).filter((e): e is [string, string] => typeof e[1] === 'string'),
+          ),
+        }
+      : {}),
     plan: { ...(plan as unknown as SyncPlan), policy },
   })
 }
@@ -93,7 +126,8 @@ export function formatPlan(plan: SyncPlan, names: Readonly<Record<string, string
       lines.push(`  ${describe(c).padEnd(18)} ${name(c.userId).padEnd(width)}  ${c.reason}${held}`)
     }
   }
-  if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map((w) => `  - ${w.message}`))
+  if (plan.warnings.length > 0)
+    lines.push('', 'Warnings', ...plan.warnings.map((w) => `  - ${w.message}`))
   return `${lines.join('\n')}\n`
 }
 
@@ -101,8 +135,12 @@ function describe(c: PlannedCommand): string {
   return match<PlannedCommand, string>(c)
     .with({ kind: 'addTeamMember' }, (x) => `+ add as ${x.role}`)
     .with({ kind: 'addChannelMember' }, (x) => `+ add as ${x.role}`)
-    .with({ kind: 'setTeamMemberAdmin' }, (x) => (x.schemeAdmin ? '^ promote to admin' : 'v demote to member'))
-    .with({ kind: 'setChannelMemberAdmin' }, (x) => (x.schemeAdmin ? '^ promote to admin' : 'v demote to member'))
+    .with({ kind: 'setTeamMemberAdmin' }, (x) =>
+      x.schemeAdmin ? '^ promote to admin' : 'v demote to member',
+    )
+    .with({ kind: 'setChannelMemberAdmin' }, (x) =>
+      x.schemeAdmin ? '^ promote to admin' : 'v demote to member',
+    )
     .with({ kind: 'removeTeamMember' }, () => '- remove')
     .with({ kind: 'removeChannelMember' }, () => '- remove')
     .exhaustive()
@@ -127,13 +165,24 @@ const kinds: readonly string[] = syncCommandKinds
 function commandProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'not an object'
   const kind = value['kind']
-  if (typeof kind !== 'string' || !kinds.includes(kind)) return `unknown command kind ${JSON.stringify(kind)}`
+  if (typeof kind !== 'string' || !kinds.includes(kind))
+    return `unknown command kind ${JSON.stringify(kind)}`
   const k = kind as SyncCommandKind
-  const target = k === 'addTeamMember' || k === 'setTeamMemberAdmin' || k === 'removeTeamMember' ? 'teamId' : 'channelId'
-  if (typeof value[target] !== 'string' || value[target] === '') return `${target} must be a non-empty string`
-  if (typeof value['userId'] !== 'string' || value['userId'] === '') return 'userId must be a non-empty string'
-  if ((k === 'addTeamMember' || k === 'addChannelMember') && !roles.includes(value['role'] as Role)) return `role must be one of ${roles.join(', ')}`
-  if ((k === 'setTeamMemberAdmin' || k === 'setChannelMemberAdmin') && typeof value['schemeAdmin'] !== 'boolean') return 'schemeAdmin must be a boolean'
+  const target =
+    k === 'addTeamMember' || k === 'setTeamMemberAdmin' || k === 'removeTeamMember'
+      ? 'teamId'
+      : 'channelId'
+  if (typeof value[target] !== 'string' || value[target] === '')
+    return `${target} must be a non-empty string`
+  if (typeof value['userId'] !== 'string' || value['userId'] === '')
+    return 'userId must be a non-empty string'
+  if ((k === 'addTeamMember' || k === 'addChannelMember') && !roles.includes(value['role'] as Role))
+    return `role must be one of ${roles.join(', ')}`
+  if (
+    (k === 'setTeamMemberAdmin' || k === 'setChannelMemberAdmin') &&
+    typeof value['schemeAdmin'] !== 'boolean'
+  )
+    return 'schemeAdmin must be a boolean'
   return undefined
 }
 

@@ -11,11 +11,19 @@ import {
   type SyncPlan,
   type SyncWarning,
 } from './sync-command.js'
-import { indexState, unknown, type LiveLink, type StateIndex, type SyncableSlot } from './internal/state-index.js'
+import {
+  indexState,
+  unknown,
+  type LiveLink,
+  type StateIndex,
+  type SyncableSlot,
+} from './internal/state-index.js'
 import { fingerprintsOf } from './fingerprint.js'
 
 type TeamRemoval = Extract<SyncCommand, { kind: 'removeTeamMember' }> & { readonly reason: string }
-type ChannelRemoval = Extract<SyncCommand, { kind: 'removeChannelMember' }> & { readonly reason: string }
+type ChannelRemoval = Extract<SyncCommand, { kind: 'removeChannelMember' }> & {
+  readonly reason: string
+}
 type Removal = TeamRemoval | ChannelRemoval
 
 /**
@@ -34,7 +42,12 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
     for (const c of index.channelsOfTeam[t] ?? []) out.planChannel(c)
   }
 
-  const { kept, held } = applyLimits([...out.channelRemovals, ...out.teamRemovals], index, policy, out.warnings)
+  const { kept, held } = applyLimits(
+    [...out.channelRemovals, ...out.teamRemovals],
+    index,
+    policy,
+    out.warnings,
+  )
   const keptSet = new Set<PlannedCommand>(kept)
   const commands: PlannedCommand[] = [
     ...sortCommands(out.teamRoles),
@@ -50,7 +63,10 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
   ]
   const warnings = sortWarnings(out.warnings)
 
-  const counts = Object.fromEntries(syncCommandKinds.map((k) => [k, 0])) as Record<SyncCommandKind, number>
+  const counts = Object.fromEntries(syncCommandKinds.map((k) => [k, 0])) as Record<
+    SyncCommandKind,
+    number
+  >
   for (const c of commands) counts[c.kind]++
   let live = 0
   let constrained = 0
@@ -84,7 +100,7 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
 }
 
 function isDeleted(row: TeamMember | ChannelMember): boolean {
-  return 'deleted' in row && row.deleted === true
+  return 'deleted' in row && row.deleted
 }
 
 /**
@@ -140,7 +156,14 @@ class Planner {
     const team = this.#index.syncables[t] as SyncableSlot
     const policy = this.#policy
     const users = this.#index.users
-    const [member, row, group, admin, removed, added] = [this.#tMember, this.#tRow, this.#tGroup, this.#tAdmin, this.#tRemoved, this.#tAdded]
+    const [member, row, group, admin, removed, added] = [
+      this.#tMember,
+      this.#tRow,
+      this.#tGroup,
+      this.#tAdmin,
+      this.#tRemoved,
+      this.#tAdded,
+    ]
     stampLinks(team.links, t, group, admin)
     for (let i = 0; i < team.rows.length; i++) {
       const u = team.rowUsers[i] as number
@@ -149,24 +172,38 @@ class Planner {
       row[u] = i
     }
 
-    const roleSynced = team.groupConstrained || (policy.roleSync === 'allLinked' && team.links.length > 0)
+    const roleSynced =
+      team.groupConstrained || (policy.roleSync === 'allLinked' && team.links.length > 0)
     const removing = team.groupConstrained && this.#frozen[t] !== true
     for (let i = 0; i < team.rows.length; i++) {
       const r = team.rows[i] as TeamMember
       if (r.deleted === true) continue
       const u = team.rowUsers[i] as number
       if (u < 0) {
-        if (roleSynced || team.groupConstrained) this.#unknownUser(r.userId, team.ref)
+        if (roleSynced) this.#unknownUser(r.userId, team.ref)
         continue
       }
       const user = users[u] as User
       if (removing && group[u] !== t && !this.#exempt(user)) {
         removed[u] = t
-        this.teamRemovals.push({ kind: 'removeTeamMember', teamId: team.ref.id, userId: r.userId, reason: `in no group linked to group-synced team ${team.name} (also leaves its channels)` })
+        this.teamRemovals.push({
+          kind: 'removeTeamMember',
+          teamId: team.ref.id,
+          userId: r.userId,
+          reason: `in no group linked to group-synced team ${team.name} (also leaves its channels)`,
+        })
         continue
       }
-      const change = roleSynced ? this.#roleChange(user, r, admin[u] === t, t, team.links) : undefined
-      if (change !== undefined) this.teamRoles.push({ kind: 'setTeamMemberAdmin', teamId: team.ref.id, userId: r.userId, ...change })
+      const change = roleSynced
+        ? this.#roleChange(user, r, admin[u] === t, t, team.links)
+        : undefined
+      if (change !== undefined)
+        this.teamRoles.push({
+          kind: 'setTeamMemberAdmin',
+          teamId: team.ref.id,
+          userId: r.userId,
+          ...change,
+        })
     }
 
     for (const l of team.links) {
@@ -181,7 +218,9 @@ class Planner {
         if (user.deactivated === true) continue
         added[u] = t
         const how = member[u] === t ? 're-add (left or was removed)' : 'auto-add'
-        this.teamAdds.push(this.#add('team', team, user, admin[u] === t, `${how} via ${l.group.name}`))
+        this.teamAdds.push(
+          this.#add('team', team, user, admin[u] === t, `${how} via ${l.group.name}`),
+        )
       }
     }
   }
@@ -192,29 +231,49 @@ class Planner {
     const team = this.#index.syncables[t] as SyncableSlot
     const policy = this.#policy
     const users = this.#index.users
-    const [member, group, admin, history, seen] = [this.#cMember, this.#cGroup, this.#cAdmin, this.#cHistory, this.#cSeen]
+    const [member, group, admin, history, seen] = [
+      this.#cMember,
+      this.#cGroup,
+      this.#cAdmin,
+      this.#cHistory,
+      this.#cSeen,
+    ]
     stampLinks(channel.links, c, group, admin)
     for (const u of channel.rowUsers) if (u >= 0) member[u] = c
     for (const u of channel.history) history[u] = c
 
-    const roleSynced = channel.groupConstrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
+    const roleSynced =
+      channel.groupConstrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
     const removing = channel.groupConstrained && this.#frozen[c] !== true
     for (let i = 0; i < channel.rows.length; i++) {
       const r = channel.rows[i] as ChannelMember
       const u = channel.rowUsers[i] as number
       if (u < 0) {
-        if (roleSynced || channel.groupConstrained) this.#unknownUser(r.userId, channel.ref)
+        if (roleSynced) this.#unknownUser(r.userId, channel.ref)
         continue
       }
       // Leaving the team takes the user out of its channels: no channel command of its own.
       if (this.#tRemoved[u] === t) continue
       const user = users[u] as User
       if (removing && group[u] !== c && !this.#exempt(user)) {
-        this.channelRemovals.push({ kind: 'removeChannelMember', channelId: channel.ref.id, userId: r.userId, reason: `in no group linked to group-synced channel ${channel.name}` })
+        this.channelRemovals.push({
+          kind: 'removeChannelMember',
+          channelId: channel.ref.id,
+          userId: r.userId,
+          reason: `in no group linked to group-synced channel ${channel.name}`,
+        })
         continue
       }
-      const change = roleSynced ? this.#roleChange(user, r, admin[u] === c, c, channel.links) : undefined
-      if (change !== undefined) this.channelRoles.push({ kind: 'setChannelMemberAdmin', channelId: channel.ref.id, userId: r.userId, ...change })
+      const change = roleSynced
+        ? this.#roleChange(user, r, admin[u] === c, c, channel.links)
+        : undefined
+      if (change !== undefined)
+        this.channelRoles.push({
+          kind: 'setChannelMemberAdmin',
+          channelId: channel.ref.id,
+          userId: r.userId,
+          ...change,
+        })
     }
 
     for (const l of channel.links) {
@@ -227,21 +286,33 @@ class Planner {
         if (user.deactivated === true) continue
         if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
         const how = history[u] === c ? 're-add' : 'auto-add'
-        this.channelAdds.push(this.#add('channel', channel, user, admin[u] === c, `${how} via ${l.group.name}`))
+        this.channelAdds.push(
+          this.#add('channel', channel, user, admin[u] === c, `${how} via ${l.group.name}`),
+        )
       }
     }
   }
 
   /** Makes sure a channel add has its team membership: already there, planned, or added now. */
-  #joinsTeam(u: number, user: User, t: number, team: SyncableSlot, channel: SyncableSlot, via: LiveLink): boolean {
-    const teamRow = this.#tMember[u] === t ? (team.rows[this.#tRow[u] as number] as TeamMember) : undefined
+  #joinsTeam(
+    u: number,
+    user: User,
+    t: number,
+    team: SyncableSlot,
+    channel: SyncableSlot,
+    via: LiveLink,
+  ): boolean {
+    const teamRow =
+      this.#tMember[u] === t ? (team.rows[this.#tRow[u] as number] as TeamMember) : undefined
     const removedNow = this.#tRemoved[u] === t
-    if ((teamRow !== undefined && teamRow.deleted !== true && !removedNow) || this.#tAdded[u] === t) return true
+    if ((teamRow !== undefined && teamRow.deleted !== true && !removedNow) || this.#tAdded[u] === t)
+      return true
     let cause: 'leftTeam' | 'notInTeamGroups' | undefined
     if (removedNow) cause = 'notInTeamGroups'
     else if (teamRow?.deleted === true && !this.#policy.reAddRemovedMembers) cause = 'leftTeam'
     // Adding to a group-synced team someone the same sync would remove is flapping (Mattermost does it).
-    else if (team.groupConstrained && this.#tGroup[u] !== t && !this.#exempt(user)) cause = 'notInTeamGroups'
+    else if (team.groupConstrained && this.#tGroup[u] !== t && !this.#exempt(user))
+      cause = 'notInTeamGroups'
     if (cause !== undefined) {
       this.warnings.push({
         kind: 'channelAddSkipped',
@@ -256,16 +327,37 @@ class Planner {
       return false
     }
     this.#tAdded[u] = t
-    this.teamAdds.push(this.#add('team', team, user, this.#tAdmin[u] === t, `joins team for channel ${channel.name} (auto-add via ${via.group.name})`))
+    this.teamAdds.push(
+      this.#add(
+        'team',
+        team,
+        user,
+        this.#tAdmin[u] === t,
+        `joins team for channel ${channel.name} (auto-add via ${via.group.name})`,
+      ),
+    )
     return true
   }
 
-  #add(kind: 'team' | 'channel', target: SyncableSlot, user: User, inAdminGroup: boolean, how: string): PlannedCommand {
+  #add(
+    kind: 'team' | 'channel',
+    target: SyncableSlot,
+    user: User,
+    inAdminGroup: boolean,
+    how: string,
+  ): PlannedCommand {
     const role = this.#role(user, inAdminGroup)
     const reason = `${how}; ${match(role)
       .with('guest', () => 'guest account, added as guest')
-      .with('admin', () => `admin via ${adminGroupNames(target.links, this.#index.userSlot.get(user.id) ?? -1)}`)
-      .with('member', () => (this.#bypassed(user) ? 'system admin (bypass), added as member' : 'member (no scheme-admin group)'))
+      .with(
+        'admin',
+        () => `admin via ${adminGroupNames(target.links, this.#index.userSlot.get(user.id) ?? -1)}`,
+      )
+      .with('member', () =>
+        this.#bypassed(user)
+          ? 'system admin (bypass), added as member'
+          : 'member (no scheme-admin group)',
+      )
       .exhaustive()}`
     return kind === 'team'
       ? { kind: 'addTeamMember', teamId: target.ref.id, userId: user.id, role, reason }
@@ -279,13 +371,24 @@ class Planner {
     return inAdminGroup ? 'admin' : 'member'
   }
 
-  #roleChange(user: User, row: TeamMember | ChannelMember, inAdminGroup: boolean, s: number, links: readonly LiveLink[]): { schemeAdmin: boolean; reason: string } | undefined {
+  #roleChange(
+    user: User,
+    row: TeamMember | ChannelMember,
+    inAdminGroup: boolean,
+    s: number,
+    links: readonly LiveLink[],
+  ): { schemeAdmin: boolean; reason: string } | undefined {
     // Bots keep their flags (divergence: Mattermost rewrites them too, mattermost/mattermost#34559).
     if (row.schemeGuest || user.isBot === true || this.#bypassed(user)) return undefined
     const want = this.#role(user, inAdminGroup) === 'admin'
     if (want === row.schemeAdmin || (!want && this.#frozen[s] === true)) return undefined
     const slot = this.#index.userSlot.get(user.id) ?? -1
-    return { schemeAdmin: want, reason: want ? `promote: admin via ${adminGroupNames(links, slot)}` : 'demote: in no scheme-admin group linked here' }
+    return {
+      schemeAdmin: want,
+      reason: want
+        ? `promote: admin via ${adminGroupNames(links, slot)}`
+        : 'demote: in no scheme-admin group linked here',
+    }
   }
 
   #bypassed(user: User): boolean {
@@ -305,7 +408,12 @@ class Planner {
   }
 }
 
-function stampLinks(links: readonly LiveLink[], s: number, group: Int32Array, admin: Int32Array): void {
+function stampLinks(
+  links: readonly LiveLink[],
+  s: number,
+  group: Int32Array,
+  admin: Int32Array,
+): void {
   for (const l of links) {
     const members = l.members
     if (l.link.schemeAdmin) for (const u of members) group[u] = admin[u] = s
@@ -334,7 +442,9 @@ function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): boolean[] 
   })
   for (const group of index.groups.values()) {
     if (group.status !== 'unavailable' || group.deleted === true) continue
-    const syncables = (perGroup.get(group.id) ?? []).sort((a, b) => compare(a.kind, b.kind) || compare(a.id, b.id))
+    const syncables = (perGroup.get(group.id) ?? []).sort(
+      (a, b) => compare(a.kind, b.kind) || compare(a.id, b.id),
+    )
     warnings.push({
       kind: 'unavailableGroup',
       groupId: group.id,
@@ -346,12 +456,21 @@ function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): boolean[] 
   return frozen
 }
 
-function applyLimits(removals: readonly Removal[], index: StateIndex, policy: SyncPolicy, warnings: SyncWarning[]) {
+function applyLimits(
+  removals: readonly Removal[],
+  index: StateIndex,
+  policy: SyncPolicy,
+  warnings: SyncWarning[],
+) {
   const { maxRemovalFraction, maxRemovals, fractionMinRemovals } = policy.limits
   const perSyncable = new Map<number, Removal[]>()
   for (const r of removals) {
-    const s = r.kind === 'removeTeamMember' ? index.syncableSlot.team.get(r.teamId) : index.syncableSlot.channel.get(r.channelId)
-    if (s === undefined) throw new Error(`planned removal on an unknown syncable: ${JSON.stringify(r)}`)
+    const s =
+      r.kind === 'removeTeamMember'
+        ? index.syncableSlot.team.get(r.teamId)
+        : index.syncableSlot.channel.get(r.channelId)
+    if (s === undefined)
+      throw new Error(`planned removal on an unknown syncable: ${JSON.stringify(r)}`)
     let list = perSyncable.get(s)
     if (list === undefined) perSyncable.set(s, (list = []))
     list.push(r)
@@ -363,7 +482,13 @@ function applyLimits(removals: readonly Removal[], index: StateIndex, policy: Sy
     let active = 0
     for (const row of target.rows) if (!isDeleted(row)) active++
     if (list.length >= fractionMinRemovals && list.length > maxRemovalFraction * active) {
-      const hold: HoldReason = { kind: 'maxRemovalFraction', syncable: target.ref, removals: list.length, activeMembers: active, limit: maxRemovalFraction }
+      const hold: HoldReason = {
+        kind: 'maxRemovalFraction',
+        syncable: target.ref,
+        removals: list.length,
+        activeMembers: active,
+        limit: maxRemovalFraction,
+      }
       for (const r of list) held.push({ ...r, hold })
       warnings.push({
         kind: 'removalsHeld',
@@ -376,7 +501,12 @@ function applyLimits(removals: readonly Removal[], index: StateIndex, policy: Sy
   if (kept.length > maxRemovals) {
     const hold: HoldReason = { kind: 'maxRemovals', removals: kept.length, limit: maxRemovals }
     for (const r of kept) held.push({ ...r, hold })
-    warnings.push({ kind: 'removalsHeld', hold, count: kept.length, message: `${kept.length} removals exceed the limit of ${maxRemovals}: all held for review` })
+    warnings.push({
+      kind: 'removalsHeld',
+      hold,
+      count: kept.length,
+      message: `${kept.length} removals exceed the limit of ${maxRemovals}: all held for review`,
+    })
     kept = []
   }
   return { kept, held }
@@ -400,7 +530,9 @@ function warningKey(w: SyncWarning): string {
     .with({ kind: 'unknownReference' }, (x) => `1:${x.entity}:${x.id}:${x.where}`)
     .with({ kind: 'channelAddSkipped' }, (x) => `2:${x.channelId}:${x.userId}`)
     .with({ kind: 'removalsHeld' }, (x) =>
-      x.hold.kind === 'maxRemovalFraction' ? `3:${x.hold.kind}:${x.hold.syncable.kind}:${x.hold.syncable.id}` : `3:${x.hold.kind}`,
+      x.hold.kind === 'maxRemovalFraction'
+        ? `3:${x.hold.kind}:${x.hold.syncable.kind}:${x.hold.syncable.id}`
+        : `3:${x.hold.kind}`,
     )
     .exhaustive()
 }

@@ -30,5 +30,7 @@ export interface PlanApplier<E> {
 
 /** Where the groups come from (a directory): resolved against Mattermost's users by the caller. */
 export interface GroupSource<E> {
-  loadGroups(users: readonly User[]): ResultAsync<Pick<SyncState, 'groups' | 'links'> & { readonly warnings: readonly unknown[] }, E>
+  loadGroups(
+    users: readonly User[],
+  ): ResultAsync<Pick<SyncState, 'groups' | 'links'> & { readonly warnings: readonly unknown[] }, E>
 }

@@ -4,9 +4,24 @@ import type { SyncPolicy } from './sync-policy.js'
 
 /** One change to Mattermost memberships. Adapters execute these; they never decide. */
 export type SyncCommand =
-  | { readonly kind: 'addTeamMember'; readonly teamId: string; readonly userId: string; readonly role: Role }
-  | { readonly kind: 'addChannelMember'; readonly channelId: string; readonly userId: string; readonly role: Role }
-  | { readonly kind: 'setTeamMemberAdmin'; readonly teamId: string; readonly userId: string; readonly schemeAdmin: boolean }
+  | {
+      readonly kind: 'addTeamMember'
+      readonly teamId: string
+      readonly userId: string
+      readonly role: Role
+    }
+  | {
+      readonly kind: 'addChannelMember'
+      readonly channelId: string
+      readonly userId: string
+      readonly role: Role
+    }
+  | {
+      readonly kind: 'setTeamMemberAdmin'
+      readonly teamId: string
+      readonly userId: string
+      readonly schemeAdmin: boolean
+    }
   | {
       readonly kind: 'setChannelMemberAdmin'
       readonly channelId: string
@@ -34,7 +49,13 @@ export type PlannedCommand = SyncCommand & { readonly reason: string }
 
 /** Why a command was held back instead of planned. */
 export type HoldReason =
-  | { readonly kind: 'maxRemovalFraction'; readonly syncable: SyncableRef; readonly removals: number; readonly activeMembers: number; readonly limit: number }
+  | {
+      readonly kind: 'maxRemovalFraction'
+      readonly syncable: SyncableRef
+      readonly removals: number
+      readonly activeMembers: number
+      readonly limit: number
+    }
   | { readonly kind: 'maxRemovals'; readonly removals: number; readonly limit: number }
 
 /** A command the safety limits kept out of `commands`; apply it only after review. */
@@ -42,10 +63,33 @@ export type HeldCommand = PlannedCommand & { readonly hold: HoldReason }
 
 /** Something a person should know about a plan; never an error, the plan is still valid. */
 export type SyncWarning =
-  | { readonly kind: 'unavailableGroup'; readonly groupId: string; readonly groupName: string; readonly syncables: readonly SyncableRef[]; readonly message: string }
-  | { readonly kind: 'channelAddSkipped'; readonly channelId: string; readonly userId: string; readonly cause: 'leftTeam' | 'notInTeamGroups'; readonly message: string }
-  | { readonly kind: 'unknownReference'; readonly entity: 'user' | 'group' | 'team' | 'channel'; readonly id: string; readonly where: string; readonly message: string }
-  | { readonly kind: 'removalsHeld'; readonly hold: HoldReason; readonly count: number; readonly message: string }
+  | {
+      readonly kind: 'unavailableGroup'
+      readonly groupId: string
+      readonly groupName: string
+      readonly syncables: readonly SyncableRef[]
+      readonly message: string
+    }
+  | {
+      readonly kind: 'channelAddSkipped'
+      readonly channelId: string
+      readonly userId: string
+      readonly cause: 'leftTeam' | 'notInTeamGroups'
+      readonly message: string
+    }
+  | {
+      readonly kind: 'unknownReference'
+      readonly entity: 'user' | 'group' | 'team' | 'channel'
+      readonly id: string
+      readonly where: string
+      readonly message: string
+    }
+  | {
+      readonly kind: 'removalsHeld'
+      readonly hold: HoldReason
+      readonly count: number
+      readonly message: string
+    }
 
 /** Counts that summarise a plan; all numbers, so they log and export as metrics directly. */
 export interface SyncStats {
@@ -78,7 +122,9 @@ export interface SyncPlan {
 
 /** The syncable a command acts on. */
 export function commandSyncable(command: SyncCommand): SyncableRef {
-  return 'teamId' in command ? { kind: 'team', id: command.teamId } : { kind: 'channel', id: command.channelId }
+  return 'teamId' in command
+    ? { kind: 'team', id: command.teamId }
+    : { kind: 'channel', id: command.channelId }
 }
 
 /** A stable text key of (kind, syncable, user), unique within a valid plan. */
@@ -90,11 +136,35 @@ export function commandKey(command: SyncCommand): string {
 /** Drops the extra fields `planSync` adds, leaving the pinned command shape. */
 export function toSyncCommand(command: SyncCommand): SyncCommand {
   return match<SyncCommand, SyncCommand>(command)
-    .with({ kind: 'addTeamMember' }, ({ kind, teamId, userId, role }) => ({ kind, teamId, userId, role }))
-    .with({ kind: 'addChannelMember' }, ({ kind, channelId, userId, role }) => ({ kind, channelId, userId, role }))
-    .with({ kind: 'setTeamMemberAdmin' }, ({ kind, teamId, userId, schemeAdmin }) => ({ kind, teamId, userId, schemeAdmin }))
-    .with({ kind: 'setChannelMemberAdmin' }, ({ kind, channelId, userId, schemeAdmin }) => ({ kind, channelId, userId, schemeAdmin }))
+    .with({ kind: 'addTeamMember' }, ({ kind, teamId, userId, role }) => ({
+      kind,
+      teamId,
+      userId,
+      role,
+    }))
+    .with({ kind: 'addChannelMember' }, ({ kind, channelId, userId, role }) => ({
+      kind,
+      channelId,
+      userId,
+      role,
+    }))
+    .with({ kind: 'setTeamMemberAdmin' }, ({ kind, teamId, userId, schemeAdmin }) => ({
+      kind,
+      teamId,
+      userId,
+      schemeAdmin,
+    }))
+    .with({ kind: 'setChannelMemberAdmin' }, ({ kind, channelId, userId, schemeAdmin }) => ({
+      kind,
+      channelId,
+      userId,
+      schemeAdmin,
+    }))
     .with({ kind: 'removeTeamMember' }, ({ kind, teamId, userId }) => ({ kind, teamId, userId }))
-    .with({ kind: 'removeChannelMember' }, ({ kind, channelId, userId }) => ({ kind, channelId, userId }))
+    .with({ kind: 'removeChannelMember' }, ({ kind, channelId, userId }) => ({
+      kind,
+      channelId,
+      userId,
+    }))
     .exhaustive()
 }

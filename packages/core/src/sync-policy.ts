@@ -48,12 +48,17 @@ export const defaultSyncPolicy: SyncPolicy = Object.freeze({
 /** Fills in defaults and checks values; a nonsensical policy is a programming error and throws. */
 export function resolvePolicy(input: SyncPolicyInput = {}): SyncPolicy {
   const limits = { ...defaultSyncPolicy.limits, ...input.limits }
-  if (!(limits.maxRemovals >= 0)) throw new RangeError(`limits.maxRemovals must be >= 0, got ${limits.maxRemovals}`)
+  if (!(limits.maxRemovals >= 0))
+    throw new RangeError(`limits.maxRemovals must be >= 0, got ${limits.maxRemovals}`)
   if (!(limits.maxRemovalFraction >= 0 && limits.maxRemovalFraction <= 1)) {
-    throw new RangeError(`limits.maxRemovalFraction must be in [0, 1], got ${limits.maxRemovalFraction}`)
+    throw new RangeError(
+      `limits.maxRemovalFraction must be in [0, 1], got ${limits.maxRemovalFraction}`,
+    )
   }
   if (!(limits.fractionMinRemovals >= 0)) {
-    throw new RangeError(`limits.fractionMinRemovals must be >= 0, got ${limits.fractionMinRemovals}`)
+    throw new RangeError(
+      `limits.fractionMinRemovals must be >= 0, got ${limits.fractionMinRemovals}`,
+    )
   }
   const policy: SyncPolicy = {
     sysadmins: input.sysadmins ?? defaultSyncPolicy.sysadmins,
@@ -61,11 +66,17 @@ export function resolvePolicy(input: SyncPolicyInput = {}): SyncPolicy {
     reAddRemovedMembers: input.reAddRemovedMembers ?? defaultSyncPolicy.reAddRemovedMembers,
     limits,
   }
-  if (policy.sysadmins !== 'bypass' && policy.sysadmins !== 'asUsers') {
-    throw new RangeError(`sysadmins must be 'bypass' or 'asUsers', got ${String(policy.sysadmins)}`)
-  }
-  if (policy.roleSync !== 'groupConstrained' && policy.roleSync !== 'allLinked') {
-    throw new RangeError(`roleSync must be 'groupConstrained' or 'allLinked', got ${String(policy.roleSync)}`)
-  }
+  // Policies come from config files too: check the values, not only the types.
+  const sysadmins: unknown = policy.sysadmins
+  const roleSync: unknown = policy.roleSync
+  if (sysadmins !== 'bypass' && sysadmins !== 'asUsers')
+    throw new RangeError(`sysadmins must be 'bypass' or 'asUsers', got ${String(sysadmins)}`)
+  if (roleSync !== 'groupConstrained' && roleSync !== 'allLinked')
+    throw new RangeError(
+      `roleSync must be 'groupConstrained' or 'allLinked', got ${String(roleSync)}`,
+    )
+  const reAdd: unknown = policy.reAddRemovedMembers
+  if (typeof reAdd !== 'boolean')
+    throw new RangeError(`reAddRemovedMembers must be a boolean, got ${String(reAdd)}`)
   return policy
 }

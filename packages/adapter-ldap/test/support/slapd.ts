@@ -9,7 +9,14 @@ export const slapdBinary = '/usr/sbin/slapd'
 
 /** Which server binaries are missing on this machine (empty = all there). */
 export function missingLdapTools(): string[] {
-  return [slapdBinary, '/usr/sbin/slapadd', '/usr/sbin/slaptest', '/usr/bin/openssl', '/usr/lib/ldap/back_mdb.so', '/usr/lib/ldap/dynlist.so'].filter((p) => !existsSync(p))
+  return [
+    slapdBinary,
+    '/usr/sbin/slapadd',
+    '/usr/sbin/slaptest',
+    '/usr/bin/openssl',
+    '/usr/lib/ldap/back_mdb.so',
+    '/usr/lib/ldap/dynlist.so',
+  ].filter((p) => !existsSync(p))
 }
 
 export function freePort(): Promise<number> {
@@ -19,7 +26,9 @@ export function freePort(): Promise<number> {
     s.listen(0, '127.0.0.1', () => {
       const addr = s.address()
       const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      s.close(() => resolve(port))
+      s.close(() => {
+        resolve(port)
+      })
     })
   })
 }
@@ -75,10 +84,27 @@ export interface Slapd {
 export function makeCertificate(dir: string, name = 'server'): { key: string; cert: string } {
   const key = join(dir, `${name}-key.pem`)
   const cert = join(dir, `${name}-cert.pem`)
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  )
   return { key, cert }
 }
 
@@ -119,20 +145,32 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
     'index member,memberManager eq',
     'access to attrs=userPassword by self write by anonymous auth by * none',
     'access to * by users read by anonymous auth',
-    ...(options.dynlist === false ? [] : ['overlay dynlist', 'dynlist-attrset groupOfURLs memberURL member+memberOf@groupOfNames*']),
+    ...(options.dynlist === false
+      ? []
+      : ['overlay dynlist', 'dynlist-attrset groupOfURLs memberURL member+memberOf@groupOfNames*']),
   ].join('\n')
   const confFile = join(dir, 'slapd.conf')
   writeFileSync(confFile, `${conf}\n`)
   execFileSync('/usr/sbin/slaptest', ['-Q', '-u', '-f', confFile], { stdio: 'pipe' })
-  execFileSync('/usr/sbin/slapadd', ['-q', '-f', confFile, '-l', options.ldifFile], { stdio: 'pipe' })
+  execFileSync('/usr/sbin/slapadd', ['-q', '-f', confFile, '-l', options.ldifFile], {
+    stdio: 'pipe',
+  })
   const port = await freePort()
   const tlsPort = await freePort()
   const url = `ldap://127.0.0.1:${port}`
   const ldapsUrl = `ldaps://127.0.0.1:${tlsPort}`
-  const child = spawn(slapdBinary, ['-d', '0', '-f', confFile, '-h', `${url}/ ${ldapsUrl}/`], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(slapdBinary, ['-d', '0', '-f', confFile, '-h', `${url}/ ${ldapsUrl}/`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve()
+    })
+  })
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM')
@@ -157,5 +195,13 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
       await c.unbind().catch(() => undefined)
     }
   }
-  return { url, ldapsUrl, caPem: readFileSync(tls.cert, 'utf8'), pid: child.pid ?? -1, dir, process: child, stop }
+  return {
+    url,
+    ldapsUrl,
+    caPem: readFileSync(tls.cert, 'utf8'),
+    pid: child.pid ?? -1,
+    dir,
+    process: child,
+    stop,
+  }
 }

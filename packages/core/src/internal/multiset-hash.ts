@@ -25,7 +25,9 @@ export class MultisetHash {
   }
 
   str(value: string | undefined): this {
-    return value === undefined ? this.mix(0x7fffffff, 0x7ffffffe) : this.mix(hashA(value), hashB(value))
+    return value === undefined
+      ? this.mix(0x7fffffff, 0x7ffffffe)
+      : this.mix(hashA(value), hashB(value))
   }
 
   flags(a?: boolean, b?: boolean, c?: boolean): this {

@@ -1,4 +1,12 @@
-import type { ChannelMember, Group, GroupLink, SyncableRef, SyncState, TeamMember, User } from '../model.js'
+import type {
+  ChannelMember,
+  Group,
+  GroupLink,
+  SyncableRef,
+  SyncState,
+  TeamMember,
+  User,
+} from '../model.js'
 import type { SyncWarning } from '../sync-command.js'
 import { hashA, hashB, HashTag, MultisetHash } from './multiset-hash.js'
 
@@ -38,7 +46,10 @@ export interface StateIndex {
   readonly groups: ReadonlyMap<string, Group>
   readonly syncables: readonly SyncableSlot[]
   readonly teamCount: number
-  readonly syncableSlot: { readonly team: ReadonlyMap<string, number>; readonly channel: ReadonlyMap<string, number> }
+  readonly syncableSlot: {
+    readonly team: ReadonlyMap<string, number>
+    readonly channel: ReadonlyMap<string, number>
+  }
   /** Live channel slots of each team slot. */
   readonly channelsOfTeam: readonly number[][]
   readonly warnings: readonly SyncWarning[]
@@ -75,32 +86,82 @@ export function indexState(state: SyncState): StateIndex {
   })
   for (const u of state.users) {
     const i = userSlot.get(u.id) as number
-    target.begin(HashTag.User).mix(userA[i] as number, userB[i] as number).str(u.username).str(u.email).str(u.authData).str(u.systemRole).flags(u.isBot, u.deactivated).end()
+    target
+      .begin(HashTag.User)
+      .mix(userA[i] as number, userB[i] as number)
+      .str(u.username)
+      .str(u.email)
+      .str(u.authData)
+      .str(u.systemRole)
+      .flags(u.isBot, u.deactivated)
+      .end()
   }
   const hashUser = (h: MultisetHash, slot: number, id: string): MultisetHash =>
     slot >= 0 ? h.mix(userA[slot] as number, userB[slot] as number) : h.str(id)
 
   const groups = byKey(state.groups, (g) => g.id)
-  for (const g of state.groups) rest.begin(HashTag.Group).str(g.id).str(g.name).str(g.status ?? 'complete').flags(g.deleted).end()
+  for (const g of state.groups)
+    rest
+      .begin(HashTag.Group)
+      .str(g.id)
+      .str(g.name)
+      .str(g.status ?? 'complete')
+      .flags(g.deleted)
+      .end()
   const teams = [...byKey(state.teams, (t) => t.id).values()]
-  for (const t of state.teams) target.begin(HashTag.Team).str(t.id).str(t.name).flags(t.groupConstrained, t.deleted).end()
+  for (const t of state.teams)
+    target.begin(HashTag.Team).str(t.id).str(t.name).flags(t.groupConstrained, t.deleted).end()
   const channels = [...byKey(state.channels, (c) => c.id).values()]
-  for (const c of state.channels) target.begin(HashTag.Channel).str(c.id).str(c.teamId).str(c.name).str(c.type).flags(c.groupConstrained, c.deleted).end()
+  for (const c of state.channels)
+    target
+      .begin(HashTag.Channel)
+      .str(c.id)
+      .str(c.teamId)
+      .str(c.name)
+      .str(c.type)
+      .flags(c.groupConstrained, c.deleted)
+      .end()
 
   const syncables: SyncableSlot[] = []
   const teamSlots = new Map<string, number>()
   const channelSlots = new Map<string, number>()
-  const slot = (ref: SyncableRef, name: string, groupConstrained: boolean, teamSlot: number, live: boolean) => {
-    syncables.push({ ref, name, groupConstrained, teamSlot, live, links: [], rows: [], rowUsers: [], history: [] })
+  const slot = (
+    ref: SyncableRef,
+    name: string,
+    groupConstrained: boolean,
+    teamSlot: number,
+    live: boolean,
+  ) => {
+    syncables.push({
+      ref,
+      name,
+      groupConstrained,
+      teamSlot,
+      live,
+      links: [],
+      rows: [],
+      rowUsers: [],
+      history: [],
+    })
   }
   for (const t of teams) {
     teamSlots.set(t.id, syncables.length)
-    slot({ kind: 'team', id: t.id }, t.name, t.groupConstrained, syncables.length, t.deleted !== true)
+    slot(
+      { kind: 'team', id: t.id },
+      t.name,
+      t.groupConstrained,
+      syncables.length,
+      t.deleted !== true,
+    )
   }
   const channelsOfTeam: number[][] = teams.map(() => [])
   for (const c of channels) {
     const ts = teamSlots.get(c.teamId) ?? -1
-    const live = c.deleted !== true && (c.type === 'O' || c.type === 'P') && ts >= 0 && (syncables[ts] as SyncableSlot).live
+    const live =
+      c.deleted !== true &&
+      (c.type === 'O' || c.type === 'P') &&
+      ts >= 0 &&
+      (syncables[ts] as SyncableSlot).live
     const s = syncables.length
     channelSlots.set(c.id, s)
     slot({ kind: 'channel', id: c.id }, c.name, c.groupConstrained, ts, live)
@@ -138,18 +199,34 @@ export function indexState(state: SyncState): StateIndex {
       if (seen[u] === stamp) continue
       seen[u] = stamp
       out.push(u)
-      rest.begin(HashTag.GroupMember).mix(ga, gb).mix(userA[u] as number, userB[u] as number).end()
+      rest
+        .begin(HashTag.GroupMember)
+        .mix(ga, gb)
+        .mix(userA[u] as number, userB[u] as number)
+        .end()
     }
     memberSlots.set(group.id, Int32Array.from(out))
   }
 
   let liveLinkCount = 0
-  for (const l of state.links) rest.begin(HashTag.Link).str(l.groupId).str(l.syncable.kind).str(l.syncable.id).flags(l.autoAdd, l.schemeAdmin, l.deleted).end()
-  for (const link of byKey(state.links, (l) => `${l.syncable.kind}:${l.syncable.id}:${l.groupId}`).values()) {
+  for (const l of state.links)
+    rest
+      .begin(HashTag.Link)
+      .str(l.groupId)
+      .str(l.syncable.kind)
+      .str(l.syncable.id)
+      .flags(l.autoAdd, l.schemeAdmin, l.deleted)
+      .end()
+  for (const link of byKey(
+    state.links,
+    (l) => `${l.syncable.kind}:${l.syncable.id}:${l.groupId}`,
+  ).values()) {
     if (link.deleted === true) continue
     const group = groups.get(link.groupId)
     if (group === undefined) {
-      warnings.push(unknown('group', link.groupId, `link to ${link.syncable.kind} ${link.syncable.id}`))
+      warnings.push(
+        unknown('group', link.groupId, `link to ${link.syncable.kind} ${link.syncable.id}`),
+      )
       continue
     }
     if (group.deleted === true) continue
@@ -167,7 +244,10 @@ export function indexState(state: SyncState): StateIndex {
   // Sorted so that reasons naming "the" group and the channel that pulls a user into its team do
   // not depend on input order (planSync is deterministic under permutation).
   for (const x of syncables) x.links.sort((a, b) => compareIds(a.group.id, b.group.id))
-  for (const list of channelsOfTeam) list.sort((a, b) => compareIds((syncables[a] as SyncableSlot).ref.id, (syncables[b] as SyncableSlot).ref.id))
+  for (const list of channelsOfTeam)
+    list.sort((a, b) =>
+      compareIds((syncables[a] as SyncableSlot).ref.id, (syncables[b] as SyncableSlot).ref.id),
+    )
 
   // Rows usually arrive grouped by syncable: remembering the last id saves most map look-ups.
   let lastId: string | undefined
@@ -188,14 +268,18 @@ export function indexState(state: SyncState): StateIndex {
   for (const m of state.teamMembers) {
     const s = lookup(teamSlots, m.teamId)
     const u = userSlot.get(m.userId) ?? -1
-    hashUser(hashSyncable(target.begin(HashTag.TeamMember), s, m.teamId), u, m.userId).flags(m.schemeAdmin, m.schemeGuest, m.deleted).end()
+    hashUser(hashSyncable(target.begin(HashTag.TeamMember), s, m.teamId), u, m.userId)
+      .flags(m.schemeAdmin, m.schemeGuest, m.deleted)
+      .end()
     place(s, m, u)
   }
   lastId = undefined
   for (const m of state.channelMembers) {
     const s = lookup(channelSlots, m.channelId)
     const u = userSlot.get(m.userId) ?? -1
-    hashUser(hashSyncable(target.begin(HashTag.ChannelMember), s, m.channelId), u, m.userId).flags(m.schemeAdmin, m.schemeGuest).end()
+    hashUser(hashSyncable(target.begin(HashTag.ChannelMember), s, m.channelId), u, m.userId)
+      .flags(m.schemeAdmin, m.schemeGuest)
+      .end()
     place(s, m, u)
   }
   mergeDuplicateRows(syncables, users.length)
@@ -221,7 +305,12 @@ export function indexState(state: SyncState): StateIndex {
     const unique = uniqueSlots(x.history, seen, s + groupNo)
     x.history.length = 0
     x.history.push(...unique)
-    for (const u of unique) target.begin(HashTag.History).mix(syncA[s] as number, syncB[s] as number).mix(userA[u] as number, userB[u] as number).end()
+    for (const u of unique)
+      target
+        .begin(HashTag.History)
+        .mix(syncA[s] as number, syncB[s] as number)
+        .mix(userA[u] as number, userB[u] as number)
+        .end()
   })
 
   return {
@@ -298,8 +387,18 @@ export function slotOf(index: StateIndex, ref: SyncableRef): SyncableSlot | unde
   return s === undefined ? undefined : index.syncables[s]
 }
 
-export function unknown(entity: 'user' | 'group' | 'team' | 'channel', id: string, where: string): SyncWarning {
-  return { kind: 'unknownReference', entity, id, where, message: `${where} names ${entity} ${id}, which is not in the state; ignored` }
+export function unknown(
+  entity: 'user' | 'group' | 'team' | 'channel',
+  id: string,
+  where: string,
+): SyncWarning {
+  return {
+    kind: 'unknownReference',
+    entity,
+    id,
+    where,
+    message: `${where} names ${entity} ${id}, which is not in the state; ignored`,
+  }
 }
 
 function byKey<T extends object>(items: readonly T[], key: (item: T) => string): Map<string, T> {
@@ -322,7 +421,8 @@ function pick<T extends object>(a: T, b: T): T {
 
 /** JSON with sorted keys: equal for equal records whatever their key order. */
 export function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined'
+  if (value === null || typeof value !== 'object')
+    return value === undefined ? 'undefined' : JSON.stringify(value)
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   const record = value as Record<string, unknown>
   const keys = Object.keys(record)

@@ -30,7 +30,13 @@ export interface StateSizes {
   readonly maxChannels?: number
 }
 
-export const systemRoleArb: fc.Arbitrary<SystemRole> = fc.constantFrom<SystemRole>('user', 'user', 'user', 'guest', 'admin')
+export const systemRoleArb: fc.Arbitrary<SystemRole> = fc.constantFrom<SystemRole>(
+  'user',
+  'user',
+  'user',
+  'guest',
+  'admin',
+)
 
 /** Optional `true` flag: absent or `false` most of the time, as in real data. */
 function flagArb(): fc.Arbitrary<boolean | undefined> {
@@ -70,8 +76,14 @@ export function userArb(id?: string): fc.Arbitrary<User> {
 
 export function teamArb(id?: string): fc.Arbitrary<Team> {
   return fc
-    .record({ id: id === undefined ? mattermostIdArb() : fc.constant(id), groupConstrained: fc.boolean(), deleted: flagArb() })
-    .map(({ id: tid, groupConstrained, deleted }) => withFlags<Team>({ id: tid, name: `team-${tid.slice(0, 10)}`, groupConstrained }, { deleted }))
+    .record({
+      id: id === undefined ? mattermostIdArb() : fc.constant(id),
+      groupConstrained: fc.boolean(),
+      deleted: flagArb(),
+    })
+    .map(({ id: tid, groupConstrained, deleted }) =>
+      withFlags<Team>({ id: tid, name: `team-${tid.slice(0, 10)}`, groupConstrained }, { deleted }),
+    )
 }
 
 export function channelArb(teamIds: readonly string[], id?: string): fc.Arbitrary<Channel> {
@@ -84,7 +96,10 @@ export function channelArb(teamIds: readonly string[], id?: string): fc.Arbitrar
       deleted: flagArb(),
     })
     .map(({ id: cid, teamId, type, groupConstrained, deleted }) =>
-      withFlags<Channel>({ id: cid, teamId, name: `chan-${cid.slice(0, 10)}`, type, groupConstrained }, { deleted }),
+      withFlags<Channel>(
+        { id: cid, teamId, name: `chan-${cid.slice(0, 10)}`, type, groupConstrained },
+        { deleted },
+      ),
     )
 }
 
@@ -97,24 +112,38 @@ export function groupArb(userIds: readonly string[], id?: string): fc.Arbitrary<
       unavailable: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))),
     })
     .map(({ id: gid, memberIds, deleted, unavailable }) =>
-      withFlags<Group>({ id: gid, name: `mm_grp_${gid.slice(0, 10)}`, memberIds, ...(unavailable ? { status: 'unavailable' as const } : {}) }, { deleted }),
+      withFlags<Group>(
+        {
+          id: gid,
+          name: `mm_grp_${gid.slice(0, 10)}`,
+          memberIds,
+          ...(unavailable ? { status: 'unavailable' as const } : {}),
+        },
+        { deleted },
+      ),
     )
 }
 
 export function groupLinkArb(groupId: string, syncable: SyncableRef): fc.Arbitrary<GroupLink> {
   return fc
     .record({ autoAdd: fc.boolean(), schemeAdmin: fc.boolean(), deleted: flagArb() })
-    .map(({ autoAdd, schemeAdmin, deleted }) => withFlags<GroupLink>({ groupId, syncable, autoAdd, schemeAdmin }, { deleted }))
+    .map(({ autoAdd, schemeAdmin, deleted }) =>
+      withFlags<GroupLink>({ groupId, syncable, autoAdd, schemeAdmin }, { deleted }),
+    )
 }
 
 export function teamMemberArb(teamId: string, userId: string): fc.Arbitrary<TeamMember> {
   return fc
     .record({ schemeAdmin: fc.boolean(), schemeGuest: fc.boolean(), deleted: flagArb() })
-    .map(({ schemeAdmin, schemeGuest, deleted }) => withFlags<TeamMember>({ teamId, userId, schemeAdmin, schemeGuest }, { deleted }))
+    .map(({ schemeAdmin, schemeGuest, deleted }) =>
+      withFlags<TeamMember>({ teamId, userId, schemeAdmin, schemeGuest }, { deleted }),
+    )
 }
 
 export function channelMemberArb(channelId: string, userId: string): fc.Arbitrary<ChannelMember> {
-  return fc.record({ schemeAdmin: fc.boolean(), schemeGuest: fc.boolean() }).map(({ schemeAdmin, schemeGuest }) => ({ channelId, userId, schemeAdmin, schemeGuest }))
+  return fc
+    .record({ schemeAdmin: fc.boolean(), schemeGuest: fc.boolean() })
+    .map(({ schemeAdmin, schemeGuest }) => ({ channelId, userId, schemeAdmin, schemeGuest }))
 }
 
 export function channelHistoryArb(channelId: string, userId: string): fc.Arbitrary<ChannelHistory> {
@@ -135,7 +164,11 @@ export function syncPolicyArb(): fc.Arbitrary<SyncPolicy> {
 }
 
 /** Pairs drawn from two id lists, at most once each. */
-function pairsArb(left: readonly string[], right: readonly string[], maxLength: number): fc.Arbitrary<[string, string][]> {
+function pairsArb(
+  left: readonly string[],
+  right: readonly string[],
+  maxLength: number,
+): fc.Arbitrary<[string, string][]> {
   if (left.length === 0 || right.length === 0) return fc.constant([])
   return fc.uniqueArray(fc.tuple(fc.constantFrom(...left), fc.constantFrom(...right)), {
     selector: ([a, b]) => `${a}\u0000${b}`,
@@ -155,66 +188,100 @@ function sequence<T>(arbs: readonly fc.Arbitrary<T>[]): fc.Arbitrary<T[]> {
  */
 export function syncStateArb(sizes: StateSizes = {}): fc.Arbitrary<SyncState> {
   const { maxUsers = 10, maxGroups = 4, maxTeams = 3, maxChannels = 5 } = sizes
-  return fc
-    .record({
-      userIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxUsers }),
-      groupIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxGroups }),
-      teamIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxTeams }),
-      channelIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxChannels }),
-    })
-    // A channel belongs to a team of the state: no teams, no channels.
-    .map((ids) => (ids.teamIds.length === 0 ? { ...ids, channelIds: [] } : ids))
-    .filter(({ userIds, groupIds, teamIds, channelIds }) => new Set([...userIds, ...groupIds, ...teamIds, ...channelIds]).size === userIds.length + groupIds.length + teamIds.length + channelIds.length)
-    .chain(({ userIds, groupIds, teamIds, channelIds }) =>
-      fc
-        .record({
-          users: sequence(userIds.map((id) => userArb(id))),
-          groups: sequence(groupIds.map((id) => groupArb(userIds, id))),
-          teams: sequence(teamIds.map((id) => teamArb(id))),
-          channels: sequence(channelIds.map((id) => channelArb(teamIds, id))),
-          linkPairs: pairsArb(groupIds, [...teamIds.map((id) => `team:${id}`), ...channelIds.map((id) => `channel:${id}`)], maxGroups * 4),
-        })
-        .chain(({ users, groups, teams, channels, linkPairs }) => {
-          // Most memberships come from the groups linked to the syncable, so "member and in a linked
-          // group" (promotions, demotions, keeps) is common; strays (removals) are drawn as well.
-          const membersOf = new Map(groups.map((g) => [g.id, g.memberIds]))
-          const candidates = (kind: 'team' | 'channel') => {
-            const pairs = new Map<string, [string, string]>()
-            for (const [g, s] of linkPairs) {
-              const ref = toRef(s)
-              if (ref.kind !== kind) continue
-              for (const u of membersOf.get(g) ?? []) pairs.set(`${ref.id}\u0000${u}`, [ref.id, u])
+  return (
+    fc
+      .record({
+        userIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxUsers }),
+        groupIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxGroups }),
+        teamIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxTeams }),
+        channelIds: fc.uniqueArray(mattermostIdArb(), { maxLength: maxChannels }),
+      })
+      // A channel belongs to a team of the state: no teams, no channels.
+      .map((ids) => (ids.teamIds.length === 0 ? { ...ids, channelIds: [] } : ids))
+      .filter(
+        ({ userIds, groupIds, teamIds, channelIds }) =>
+          new Set([...userIds, ...groupIds, ...teamIds, ...channelIds]).size ===
+          userIds.length + groupIds.length + teamIds.length + channelIds.length,
+      )
+      .chain(({ userIds, groupIds, teamIds, channelIds }) =>
+        fc
+          .record({
+            users: sequence(userIds.map((id) => userArb(id))),
+            groups: sequence(groupIds.map((id) => groupArb(userIds, id))),
+            teams: sequence(teamIds.map((id) => teamArb(id))),
+            channels: sequence(channelIds.map((id) => channelArb(teamIds, id))),
+            linkPairs: pairsArb(
+              groupIds,
+              [...teamIds.map((id) => `team:${id}`), ...channelIds.map((id) => `channel:${id}`)],
+              maxGroups * 4,
+            ),
+          })
+          .chain(({ users, groups, teams, channels, linkPairs }) => {
+            // Most memberships come from the groups linked to the syncable, so "member and in a linked
+            // group" (promotions, demotions, keeps) is common; strays (removals) are drawn as well.
+            const membersOf = new Map(groups.map((g) => [g.id, g.memberIds]))
+            const candidates = (kind: 'team' | 'channel') => {
+              const pairs = new Map<string, [string, string]>()
+              for (const [g, s] of linkPairs) {
+                const ref = toRef(s)
+                if (ref.kind !== kind) continue
+                for (const u of membersOf.get(g) ?? [])
+                  pairs.set(`${ref.id}\u0000${u}`, [ref.id, u])
+              }
+              return [...pairs.values()]
             }
-            return [...pairs.values()]
-          }
-          const fromGroups = (kind: 'team' | 'channel'): fc.Arbitrary<[string, string][]> => {
-            const list = candidates(kind)
-            return list.length === 0 ? fc.constant([]) : fc.subarray(list)
-          }
-          const merge = (a: [string, string][], b: [string, string][]) => [...new Map([...a, ...b].map((p) => [`${p[0]}\u0000${p[1]}`, p])).values()]
-          return fc
-            .record({
-              teamPairs: fc.tuple(fromGroups('team'), pairsArb(teamIds, userIds, maxTeams * maxUsers)).map(([a, b]) => merge(a, b)),
-              channelPairs: fc.tuple(fromGroups('channel'), pairsArb(channelIds, userIds, maxChannels * maxUsers)).map(([a, b]) => merge(a, b)),
-              historyPairs: pairsArb(channelIds, userIds, maxChannels * 2),
-            })
-            .chain(({ teamPairs, channelPairs, historyPairs }) =>
-              fc
-                .record({
-                  links: sequence(linkPairs.map(([g, s]) => groupLinkArb(g, toRef(s)))),
-                  teamMembers: sequence(teamPairs.map(([t, u]) => teamMemberArb(t, u))),
-                  channelMembers: sequence(channelPairs.map(([c, u]) => channelMemberArb(c, u))),
-                })
-                .map(({ links, teamMembers, channelMembers }): SyncState => {
-                  // Mattermost writes a history row on every channel join: current members have one.
-                  const history = new Map<string, ChannelHistory>()
-                  for (const m of channelMembers) history.set(`${m.channelId}\u0000${m.userId}`, { channelId: m.channelId, userId: m.userId })
-                  for (const [c, u] of historyPairs) history.set(`${c}\u0000${u}`, { channelId: c, userId: u })
-                  return { users, groups, teams, channels, links, teamMembers, channelMembers, channelHistory: [...history.values()] }
-                }),
-            )
-        }),
-    )
+            const fromGroups = (kind: 'team' | 'channel'): fc.Arbitrary<[string, string][]> => {
+              const list = candidates(kind)
+              return list.length === 0 ? fc.constant([]) : fc.subarray(list)
+            }
+            const merge = (a: [string, string][], b: [string, string][]) => [
+              ...new Map([...a, ...b].map((p) => [`${p[0]}\u0000${p[1]}`, p])).values(),
+            ]
+            return fc
+              .record({
+                teamPairs: fc
+                  .tuple(fromGroups('team'), pairsArb(teamIds, userIds, maxTeams * maxUsers))
+                  .map(([a, b]) => merge(a, b)),
+                channelPairs: fc
+                  .tuple(
+                    fromGroups('channel'),
+                    pairsArb(channelIds, userIds, maxChannels * maxUsers),
+                  )
+                  .map(([a, b]) => merge(a, b)),
+                historyPairs: pairsArb(channelIds, userIds, maxChannels * 2),
+              })
+              .chain(({ teamPairs, channelPairs, historyPairs }) =>
+                fc
+                  .record({
+                    links: sequence(linkPairs.map(([g, s]) => groupLinkArb(g, toRef(s)))),
+                    teamMembers: sequence(teamPairs.map(([t, u]) => teamMemberArb(t, u))),
+                    channelMembers: sequence(channelPairs.map(([c, u]) => channelMemberArb(c, u))),
+                  })
+                  .map(({ links, teamMembers, channelMembers }): SyncState => {
+                    // Mattermost writes a history row on every channel join: current members have one.
+                    const history = new Map<string, ChannelHistory>()
+                    for (const m of channelMembers)
+                      history.set(`${m.channelId}\u0000${m.userId}`, {
+                        channelId: m.channelId,
+                        userId: m.userId,
+                      })
+                    for (const [c, u] of historyPairs)
+                      history.set(`${c}\u0000${u}`, { channelId: c, userId: u })
+                    return {
+                      users,
+                      groups,
+                      teams,
+                      channels,
+                      links,
+                      teamMembers,
+                      channelMembers,
+                      channelHistory: [...history.values()],
+                    }
+                  }),
+              )
+          }),
+      )
+  )
 }
 
 function toRef(key: string): SyncableRef {
@@ -234,7 +301,12 @@ export function syncCommandArb(state: SyncState): fc.Arbitrary<SyncCommand> {
     const t = fc.constantFrom(...teamIds)
     options.push(
       fc.record({ kind: fc.constant('addTeamMember' as const), teamId: t, userId: u, role }),
-      fc.record({ kind: fc.constant('setTeamMemberAdmin' as const), teamId: t, userId: u, schemeAdmin: fc.boolean() }),
+      fc.record({
+        kind: fc.constant('setTeamMemberAdmin' as const),
+        teamId: t,
+        userId: u,
+        schemeAdmin: fc.boolean(),
+      }),
       fc.record({ kind: fc.constant('removeTeamMember' as const), teamId: t, userId: u }),
     )
   }
@@ -243,26 +315,36 @@ export function syncCommandArb(state: SyncState): fc.Arbitrary<SyncCommand> {
     const c = fc.constantFrom(...channelIds)
     options.push(
       fc.record({ kind: fc.constant('addChannelMember' as const), channelId: c, userId: u, role }),
-      fc.record({ kind: fc.constant('setChannelMemberAdmin' as const), channelId: c, userId: u, schemeAdmin: fc.boolean() }),
+      fc.record({
+        kind: fc.constant('setChannelMemberAdmin' as const),
+        channelId: c,
+        userId: u,
+        schemeAdmin: fc.boolean(),
+      }),
       fc.record({ kind: fc.constant('removeChannelMember' as const), channelId: c, userId: u }),
     )
   }
-  return options.length === 0 ? fc.constant<SyncCommand>({ kind: 'removeTeamMember', teamId: 'none', userId: 'none' }) : fc.oneof(...options)
+  return options.length === 0
+    ? fc.constant<SyncCommand>({ kind: 'removeTeamMember', teamId: 'none', userId: 'none' })
+    : fc.oneof(...options)
 }
 
 /** A state with the same content and every array shuffled (for determinism properties). */
 export function shuffledStateArb(state: SyncState): fc.Arbitrary<SyncState> {
   const shuffle = <T>(items: readonly T[]): fc.Arbitrary<T[]> =>
-    items.length < 2 ? fc.constant([...items]) : fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length })
-  return fc
-    .record({
-      users: shuffle(state.users),
-      groups: sequence(state.groups.map((g) => shuffle(g.memberIds).map((memberIds) => ({ ...g, memberIds })))).chain(shuffle),
-      teams: shuffle(state.teams),
-      channels: shuffle(state.channels),
-      links: shuffle(state.links),
-      teamMembers: shuffle(state.teamMembers),
-      channelMembers: shuffle(state.channelMembers),
-      channelHistory: shuffle(state.channelHistory),
-    })
+    items.length < 2
+      ? fc.constant([...items])
+      : fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length })
+  return fc.record({
+    users: shuffle(state.users),
+    groups: sequence(
+      state.groups.map((g) => shuffle(g.memberIds).map((memberIds) => ({ ...g, memberIds }))),
+    ).chain(shuffle),
+    teams: shuffle(state.teams),
+    channels: shuffle(state.channels),
+    links: shuffle(state.links),
+    teamMembers: shuffle(state.teamMembers),
+    channelMembers: shuffle(state.channelMembers),
+    channelHistory: shuffle(state.channelHistory),
+  })
 }
