@@ -249,10 +249,26 @@ export function createSnapshotBuilder(
     const nesting = new Set(nodes.filter((n) => n.subgroupIds.length > 0).map((n) => n.id))
     const flatById = new Map(flattenGroups(nodes, { roots: nesting }).map((f) => [f.id, f]))
     const usernameOf = (k: string): string => userByKey.get(k)?.username ?? k
+    // Rank users by username once; a group's members then sort as integers (a million memberships).
+    const byUsername = [...userByKey.entries()].sort(([, a], [, b]) =>
+      a.username < b.username ? -1 : a.username > b.username ? 1 : 0,
+    )
+    const rankOf = new Map<string, number>(byUsername.map(([k], i) => [k, i]))
+    const sortedUsernames = (keys: readonly string[]): string[] => {
+      const ranks = new Int32Array(keys.length)
+      for (let j = 0; j < keys.length; j++) ranks[j] = rankOf.get(keys[j] as string) ?? -1
+      ranks.sort()
+      const out: string[] = []
+      for (let j = 0; j < ranks.length; j++) {
+        const r = ranks[j] as number
+        if (r >= 0 && (j === 0 || ranks[j - 1] !== r)) out.push(byUsername[r]?.[1].username ?? '')
+      }
+      return out
+    }
     const groups: DirectoryGroup[] = nodes.map((node, i) => {
       const g = parsed[i] as ParsedGroup
       const f = flatById.get(node.id)
-      const memberKeys = f?.memberIds ?? [...new Set(node.memberIds)]
+      const memberKeys = f?.memberIds ?? node.memberIds
       const unavailable = f?.unavailable ?? node.unavailable === true
       const paths: Record<string, readonly string[]> = {}
       if (f !== undefined)
@@ -263,7 +279,7 @@ export function createSnapshotBuilder(
         dn: g.dn,
         id: g.id,
         name: g.name,
-        memberUsernames: memberKeys.map(usernameOf).sort(),
+        memberUsernames: sortedUsernames(memberKeys),
         status: unavailable ? 'unavailable' : 'complete',
         ...(Object.keys(paths).length > 0 ? { nesting: paths } : {}),
         ...(reason !== undefined ? { unavailableReason: reason } : {}),

@@ -108,12 +108,13 @@ async function readOnce(
       if (!cl.isBound) throw new ConnectionLostError('the connection dropped between two searches')
     }
     const builder = createSnapshotBuilder(c)
+    // Yields whole pages: an await per entry would cost more than the entry's own processing.
     const paged = async function* (
       cl: Client,
       base: string,
       filter: string,
       attributes: string[],
-    ): AsyncGenerator<DirectoryEntry> {
+    ): AsyncGenerator<readonly DirectoryEntry[]> {
       ensureBound(cl)
       const pages = cl.searchPaginated(base, {
         scope: 'sub',
@@ -123,25 +124,26 @@ async function readOnce(
         paged: { pageSize: c.pageSize },
       })
       for await (const page of pages) {
-        for (const e of page.searchEntries) yield toEntry(e)
+        yield page.searchEntries.map(toEntry)
         for (const ref of page.searchReferences) builder.warn({ kind: 'referralIgnored', url: ref })
       }
     }
     // Groups cut by AD's MaxValRange wait until the paged search is over, then get their slices.
     const ranged: DirectoryEntry[] = []
-    // Both searches run at once on the one connection (LDAP allows it): the server prepares one
-    // while this process parses the other. Either failing fails the read.
+    // Both searches run at once on their own connections: the server prepares one while this
+    // process parses the other. Either failing fails the read.
     await Promise.all([
       (async () => {
-        for await (const e of paged(client, c.usersDn, c.userFilter, lists.users))
-          builder.addUser(e)
+        for await (const page of paged(client, c.usersDn, c.userFilter, lists.users))
+          for (const e of page) builder.addUser(e)
       })(),
       (async () => {
-        for await (const e of paged(groupClient, c.groupsDn, c.groupFilter, lists.groups)) {
-          if (c.rangeRetrieval && c.attributes.member.some((m) => findRange(e, m) !== undefined))
-            ranged.push(e)
-          else builder.addGroup(e)
-        }
+        for await (const page of paged(groupClient, c.groupsDn, c.groupFilter, lists.groups))
+          for (const e of page) {
+            if (c.rangeRetrieval && c.attributes.member.some((m) => findRange(e, m) !== undefined))
+              ranged.push(e)
+            else builder.addGroup(e)
+          }
       })(),
     ])
     for (const entry of ranged) {

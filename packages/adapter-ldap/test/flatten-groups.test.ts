@@ -119,6 +119,22 @@ describe('flattenGroups', () => {
     )
   })
 
+  it('should always give the same result for a root whether or not others are flattened', () => {
+    fc.assert(
+      fc.property(
+        graphArb.chain((g) => fc.tuple(fc.constant(g), fc.subarray(g.map((x) => x.id)))),
+        ([groups, roots]) => {
+          const all = new Map(flattenGroups(groups).map((f) => [f.id, f]))
+          const some = flattenGroups(groups, { roots: new Set(roots) })
+          expect(some.map((f) => f.id)).toEqual(
+            groups.filter((g) => roots.includes(g.id)).map((g) => g.id),
+          )
+          for (const f of some) expect(f).toEqual(all.get(f.id))
+        },
+      ),
+    )
+  })
+
   it('should never depend on the order of the input', () => {
     fc.assert(
       fc.property(

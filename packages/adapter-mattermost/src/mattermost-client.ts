@@ -1,9 +1,9 @@
 import {
-  BulkheadPolicy,
   DelegateBackoff,
   bulkhead,
   handleWhenResult,
   retry,
+  type BulkheadPolicy,
   type RetryPolicy,
 } from 'cockatiel'
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
@@ -398,13 +398,13 @@ export class MattermostClient {
   // ---- plumbing ----------------------------------------------------------------------------
 
   // Pages until a short page; de-duplicates by key because the server's order is not stable.
-  #pages<T, I>(
+  #pages<T>(
     path: string,
     query: Query,
     parse: Parse<T[]>,
-    key: (item: T) => I,
+    key: (item: T) => string,
   ): ResultAsync<T[], MattermostError> {
-    const seen = new Map<I, T>()
+    const seen = new Map<string, T>()
     const next = (page: number): ResultAsync<T[], MattermostError> =>
       this.#request('GET', path, parse, { query: { ...query, page, per_page: perPage } }).andThen(
         (items) => {

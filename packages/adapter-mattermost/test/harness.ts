@@ -1,4 +1,10 @@
-import type { SyncableRef, SyncCommand, SyncState } from '@grouproles/core'
+import type {
+  ChannelMember,
+  SyncableRef,
+  SyncCommand,
+  SyncState,
+  TeamMember,
+} from '@grouproles/core'
 import {
   channelArb,
   channelMemberArb,
@@ -29,7 +35,7 @@ export function useFake(): { readonly fake: () => FakeMattermost } {
     const violations = [...fake.violations]
     fake.violations.length = 0
     fake.requests.length = 0
-    fake.faultRate = 0
+    fake.clearFaults()
     expect(violations).toEqual([])
   })
   afterAll(async () => {

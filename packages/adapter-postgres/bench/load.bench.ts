@@ -6,7 +6,12 @@ import { execFile, spawn } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import pg from 'pg'
-import { fingerprintTarget, planSync, type SyncCommand, type SyncCommandKind } from '@grouproles/core'
+import {
+  fingerprintTarget,
+  planSync,
+  type SyncCommand,
+  type SyncCommandKind,
+} from '@grouproles/core'
 import { generateState, stateSizes } from '@grouproles/core/testing'
 import { applyPlan, loadSyncState } from '../src/index.js'
 import { createMattermostSchema, writeSyncState } from '../src/testing/index.js'
@@ -31,22 +36,31 @@ const rawSelects = [
   `SELECT DISTINCT channelid, userid FROM channelmemberhistory`,
 ]
 
-// Mattermost-style set-difference SQL for the same rules as planSync's default policy
-// (system admins bypass, role sync on group-constrained syncables, no re-adds).
-const liveMember = (link: string, syncable: string) => `SELECT 1 FROM ${link} l JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0
-  JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 WHERE l.deleteat = 0`
-  + ` AND l.${syncable} = m.${syncable} AND gm.userid = m.userid`
+// Mattermost-style set-difference SQL for the same rules as planSync's default policy (system
+// admins bypass, role sync on group-constrained syncables, no re-adds): one query per command kind,
+// as Mattermost's TeamMembersToAdd / ...ToRemove / PermittedSyncableAdmins are. Verified to give the
+// same (syncable, user) sets as planSync: the run prints whether they agree.
+// Live group members of live links on live group-constrained syncables (removals and roles only look there).
+const live = (link: 'groupteams' | 'groupchannels', key: 'teamid' | 'channelid') =>
+  `SELECT l.${key} AS sid, gm.userid, bool_or(l.schemeadmin) AS admin FROM ${link} l
+    JOIN ${key === 'teamid' ? 'teams' : 'channels'} s ON s.id = l.${key} AND s.deleteat = 0 AND s.groupconstrained
+    JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0
+    JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0
+    WHERE l.deleteat = 0 GROUP BY 1, 2`
 const notExempt = `u.roles NOT LIKE '%system_admin%' AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.userid = m.userid)`
-// A channel row whose user the same sync removes from the channel's team: the team removal covers it.
-const leavesTeam = `EXISTS (SELECT 1 FROM teammembers tm JOIN teams t ON t.id = tm.teamid AND t.deleteat = 0 AND t.groupconstrained
-  WHERE tm.teamid = c.teamid AND tm.userid = m.userid AND tm.deleteat = 0 AND NOT EXISTS (SELECT 1 FROM groupteams l
-    JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0 JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0
-    WHERE l.deleteat = 0 AND l.teamid = tm.teamid AND gm.userid = tm.userid))`
+const teamRemovals = `SELECT m.teamid, m.userid FROM teammembers m
+    JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained JOIN users u ON u.id = m.userid
+    LEFT JOIN team_live x ON x.sid = m.teamid AND x.userid = m.userid
+    WHERE m.deleteat = 0 AND ${notExempt} AND x.userid IS NULL`
 export const baselineSql: Record<string, string> = {
-  teamRemovals: `SELECT m.teamid, m.userid FROM teammembers m JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained
-    JOIN users u ON u.id = m.userid WHERE m.deleteat = 0 AND ${notExempt} AND NOT EXISTS (${liveMember('groupteams', 'teamid')})`,
-  channelRemovals: `SELECT m.channelid, m.userid FROM channelmembers m JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained
-    JOIN users u ON u.id = m.userid WHERE ${notExempt} AND NOT EXISTS (${liveMember('groupchannels', 'channelid')}) AND NOT ${leavesTeam}`,
+  teamRemovals: `WITH team_live AS (${live('groupteams', 'teamid')}) ${teamRemovals}`,
+  channelRemovals: `WITH team_live AS (${live('groupteams', 'teamid')}), team_removals AS (${teamRemovals}),
+    channel_live AS (${live('groupchannels', 'channelid')})
+    SELECT m.channelid, m.userid FROM channelmembers m
+    JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained JOIN users u ON u.id = m.userid
+    LEFT JOIN channel_live x ON x.sid = m.channelid AND x.userid = m.userid
+    WHERE ${notExempt} AND x.userid IS NULL
+      AND NOT EXISTS (SELECT 1 FROM team_removals r WHERE r.teamid = c.teamid AND r.userid = m.userid)`,
   teamAdds: `SELECT DISTINCT l.teamid, gm.userid FROM groupteams l JOIN usergroups g ON g.id = l.groupid AND g.deleteat = 0
     JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 JOIN teams t ON t.id = l.teamid AND t.deleteat = 0
     JOIN users u ON u.id = gm.userid AND u.deleteat = 0
@@ -55,16 +69,20 @@ export const baselineSql: Record<string, string> = {
     JOIN groupmembers gm ON gm.groupid = l.groupid AND gm.deleteat = 0 JOIN channels c ON c.id = l.channelid AND c.deleteat = 0
     JOIN users u ON u.id = gm.userid AND u.deleteat = 0
     WHERE l.autoadd AND l.deleteat = 0 AND NOT EXISTS (SELECT 1 FROM channelmemberhistory h WHERE h.channelid = l.channelid AND h.userid = gm.userid)`,
-  teamRoles: `SELECT * FROM (SELECT m.teamid, m.userid, coalesce(m.schemeadmin, false) AS has,
-      u.roles NOT LIKE '%system_guest%' AND EXISTS (${liveMember('groupteams', 'teamid')} AND l.schemeadmin) AS want
-    FROM teammembers m JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained JOIN users u ON u.id = m.userid
+  teamRoles: `WITH team_live AS (${live('groupteams', 'teamid')})
+    SELECT m.teamid, m.userid FROM teammembers m
+    JOIN teams t ON t.id = m.teamid AND t.deleteat = 0 AND t.groupconstrained JOIN users u ON u.id = m.userid
+    JOIN team_live x ON x.sid = m.teamid AND x.userid = m.userid
     WHERE m.deleteat = 0 AND NOT coalesce(m.schemeguest, false) AND ${notExempt}
-      AND EXISTS (${liveMember('groupteams', 'teamid')})) x WHERE has <> want`,
-  channelRoles: `SELECT * FROM (SELECT m.channelid, m.userid, coalesce(m.schemeadmin, false) AS has,
-      u.roles NOT LIKE '%system_guest%' AND EXISTS (${liveMember('groupchannels', 'channelid')} AND l.schemeadmin) AS want
-    FROM channelmembers m JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained JOIN users u ON u.id = m.userid
+      AND coalesce(m.schemeadmin, false) <> (x.admin AND u.roles NOT LIKE '%system_guest%')`,
+  channelRoles: `WITH team_live AS (${live('groupteams', 'teamid')}), team_removals AS (${teamRemovals}),
+    channel_live AS (${live('groupchannels', 'channelid')})
+    SELECT m.channelid, m.userid FROM channelmembers m
+    JOIN channels c ON c.id = m.channelid AND c.deleteat = 0 AND c.groupconstrained JOIN users u ON u.id = m.userid
+    JOIN channel_live x ON x.sid = m.channelid AND x.userid = m.userid
     WHERE NOT coalesce(m.schemeguest, false) AND ${notExempt}
-      AND EXISTS (${liveMember('groupchannels', 'channelid')}) AND NOT ${leavesTeam}) x WHERE has <> want`,
+      AND coalesce(m.schemeadmin, false) <> (x.admin AND u.roles NOT LIKE '%system_guest%')
+      AND NOT EXISTS (SELECT 1 FROM team_removals r WHERE r.teamid = c.teamid AND r.userid = m.userid)`,
 }
 
 async function timed<T>(fn: () => PromiseLike<T>): Promise<[T, number]> {
@@ -83,7 +101,13 @@ async function loadChild(url: string): Promise<void> {
   const after = process.memoryUsage()
   const rows = state.teamMembers.length + state.channelMembers.length + state.channelHistory.length
   process.stdout.write(
-    JSON.stringify({ ms: t, rows, heapRetained: after.heapUsed - before.heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, baseRss: before.rss }),
+    JSON.stringify({
+      ms: t,
+      rows,
+      heapRetained: after.heapUsed - before.heapUsed,
+      maxRss: process.resourceUsage().maxRSS * 1024,
+      baseRss: before.rss,
+    }),
   )
   await pool.end()
 }
@@ -91,7 +115,8 @@ async function loadChild(url: string): Promise<void> {
 async function main(): Promise<void> {
   const size = (process.argv[2] ?? 'XL') as keyof typeof stateSizes
   const pgBin = findPgBin()
-  if (pgBin === undefined) throw new Error('PostgreSQL binaries not found (install the Debian package postgresql)')
+  if (pgBin === undefined)
+    throw new Error('PostgreSQL binaries not found (install the Debian package postgresql)')
   console.log(`# adapter-postgres load/apply benchmark, size ${size}, node ${process.version}`)
   const server = await startPostgres(pgBin)
   try {
@@ -102,7 +127,7 @@ async function main(): Promise<void> {
     const url = server.url('bench')
     const pool = new pg.Pool({ connectionString: url, max: 4 })
 
-    const [state, tGen] = await timed(async () => generateState(stateSizes[size], 1))
+    const [state, tGen] = await timed(() => Promise.resolve(generateState(stateSizes[size], 1)))
     const memberships = state.teamMembers.length + state.channelMembers.length
     const groupMemberships = state.groups.reduce((n, g) => n + g.memberIds.length, 0)
     console.log(
@@ -110,7 +135,10 @@ async function main(): Promise<void> {
         `${state.teamMembers.length} team + ${state.channelMembers.length} channel memberships (${memberships}), ${state.channelHistory.length} history rows (generated in ${ms(tGen)})`,
     )
     ;(await createMattermostSchema(pool))._unsafeUnwrap()
-    const [, tWrite] = await timed(async () => (await writeSyncState(pool, state, { now: 1_700_000_000_000 }))._unsafeUnwrap())
+    const [written, tWrite] = await timed(() =>
+      writeSyncState(pool, state, { now: 1_700_000_000_000 }),
+    )
+    written._unsafeUnwrap()
     await pool.query('VACUUM ANALYZE')
     console.log(`writeSyncState: ${ms(tWrite)}`)
 
@@ -120,7 +148,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) loads.push((await timed(() => loadSyncState(pool)))[1])
     const floors: number[] = []
     for (let i = 0; i < 3; i++) {
-      const args = ['-h', server.host, '-p', String(server.port), '-U', 'postgres', '-d', 'bench', '-q', '-X']
+      const args = [
+        '-h',
+        server.host,
+        '-p',
+        String(server.port),
+        '-U',
+        'postgres',
+        '-d',
+        'bench',
+        '-q',
+        '-X',
+      ]
       for (const sql of rawSelects) args.push('-c', `\\copy (${sql}) TO '/dev/null'`)
       floors.push((await timed(() => exec('psql', args)))[1])
     }
@@ -131,7 +170,8 @@ async function main(): Promise<void> {
           await timed(async () => {
             const client = await pool.connect()
             let rows = 0
-            for (const sql of rawSelects) rows += (await client.query({ text: sql, rowMode: 'array' })).rows.length
+            for (const sql of rawSelects)
+              rows += (await client.query({ text: sql, rowMode: 'array' })).rows.length
             client.release()
             return rows
           })
@@ -140,49 +180,94 @@ async function main(): Promise<void> {
     }
     const best = (xs: number[]): number => Math.min(...xs)
     console.log(`loadSyncState: best ${ms(best(loads))} (runs ${loads.map(ms).join(', ')})`)
-    console.log(`psql \\copy floor (same rows, one per membership, to /dev/null): best ${ms(best(floors))} (runs ${floors.map(ms).join(', ')})`)
+    console.log(
+      `psql \\copy floor (same rows, one per membership, to /dev/null): best ${ms(best(floors))} (runs ${floors.map(ms).join(', ')})`,
+    )
     console.log(`ratio loadSyncState / floor: ${(best(loads) / best(floors)).toFixed(2)}x`)
-    console.log(`naive pg rowMode:'array' SELECT of the same rows (no objects built): best ${ms(best(naive))}`)
+    console.log(
+      `naive pg rowMode:'array' SELECT of the same rows (no objects built): best ${ms(best(naive))}`,
+    )
 
     for (let i = 0; i < 2; i++) {
       const child = await new Promise<string>((resolve, reject) => {
-        const p = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--load-child', url], { stdio: ['ignore', 'pipe', 'inherit'] })
+        const p = spawn(
+          process.execPath,
+          [...process.execArgv, new URL(import.meta.url).pathname, '--load-child', url],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        )
         let out = ''
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()))
-        p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`))))
+        p.stdout.on('data', (d: Buffer) => {
+          out += d.toString()
+        })
+        p.on('exit', (code) => {
+          if (code === 0) resolve(out)
+          else reject(new Error(`child exited ${code}`))
+        })
       })
-      const m = JSON.parse(child) as { ms: number; rows: number; heapRetained: number; maxRss: number; baseRss: number }
-      console.log(`loadSyncState in a fresh process: ${ms(m.ms)}, ${m.rows} membership+history rows, state retained on heap ${mb(m.heapRetained)}, maxRSS ${mb(m.maxRss)} (RSS before ${mb(m.baseRss)})`)
+      const m = JSON.parse(child) as {
+        ms: number
+        rows: number
+        heapRetained: number
+        maxRss: number
+        baseRss: number
+      }
+      console.log(
+        `loadSyncState in a fresh process: ${ms(m.ms)}, ${m.rows} membership+history rows, state retained on heap ${mb(m.heapRetained)}, maxRSS ${mb(m.maxRss)} (RSS before ${mb(m.baseRss)})`,
+      )
     }
 
-    // Mattermost-style SQL baseline vs planSync.
+    // Mattermost-style set-difference SQL baseline vs planSync.
     const sqlRuns: number[] = []
-    let sqlCounts: Record<string, number> = {}
-    for (let i = 0; i < 3; i++) {
-      const [counts, t] = await timed(async () => {
-        const out: Record<string, number> = {}
-        for (const [name, sql] of Object.entries(baselineSql)) out[name] = (await pool.query({ text: sql, rowMode: 'array' })).rows.length
-        return out
+    const sqlKeys: Record<string, Set<string>> = {}
+    for (let i = 0; i < 2; i++) {
+      const [, t] = await timed(async () => {
+        for (const [name, sql] of Object.entries(baselineSql)) {
+          const rows = (await pool.query({ text: sql, rowMode: 'array' })).rows as string[][]
+          sqlKeys[name] = new Set(rows.map((r) => `${r[0]}:${r[1]}`))
+        }
       })
       sqlRuns.push(t)
-      sqlCounts = counts
     }
     const loaded = (await loadSyncState(pool))._unsafeUnwrap()
     const planRuns: number[] = []
     let plan = planSync(loaded)
     for (let i = 0; i < 3; i++) {
-      const [p, t] = await timed(async () => planSync(loaded))
+      const [p, t] = await timed(() => Promise.resolve(planSync(loaded)))
       planRuns.push(t)
       plan = p
     }
-    const planned: Record<string, number> = { ...plan.stats.commands }
-    for (const h of plan.held) planned[h.kind] = (planned[h.kind] ?? 0) + 1
-    console.log(`Mattermost-style set-difference SQL (6 queries, rows fetched): best ${ms(best(sqlRuns))}; counts ${JSON.stringify(sqlCounts)}`)
-    console.log(`planSync alone: best ${ms(best(planRuns))}; commands+held ${JSON.stringify(planned)}`)
-    console.log(`SQL / planSync: ${(best(sqlRuns) / best(planRuns)).toFixed(1)}x; SQL / (loadSyncState + planSync): ${(best(sqlRuns) / (best(loads) + best(planRuns))).toFixed(2)}x`)
+    const kindOf: Record<string, SyncCommandKind> = {
+      teamRemovals: 'removeTeamMember',
+      channelRemovals: 'removeChannelMember',
+      teamAdds: 'addTeamMember',
+      channelAdds: 'addChannelMember',
+      teamRoles: 'setTeamMemberAdmin',
+      channelRoles: 'setChannelMemberAdmin',
+    }
+    const agreement = Object.entries(sqlKeys).map(([name, keys]) => {
+      const core = new Set(
+        [...plan.commands, ...plan.held]
+          .filter((c) => c.kind === kindOf[name])
+          .map((c) => `${'teamId' in c ? c.teamId : c.channelId}:${c.userId}`),
+      )
+      const same = core.size === keys.size && [...keys].every((k) => core.has(k))
+      return `${name} ${keys.size}${same ? ' =' : ` vs planSync ${core.size} (DIFFERENT)`}`
+    })
+    console.log(
+      `Mattermost-style set-difference SQL (6 queries, rows fetched): best ${ms(best(sqlRuns))} (runs ${sqlRuns.map(ms).join(', ')})`,
+    )
+    console.log(
+      `  same (syncable, user) sets as planSync (commands + held): ${agreement.join('; ')}`,
+    )
+    console.log(`planSync alone: best ${ms(best(planRuns))} (runs ${planRuns.map(ms).join(', ')})`)
+    console.log(
+      `SQL / planSync: ${(best(sqlRuns) / best(planRuns)).toFixed(1)}x; SQL / (loadSyncState + planSync): ${(best(sqlRuns) / (best(loads) + best(planRuns))).toFixed(2)}x`,
+    )
 
     // Apply throughput: about 10k commands of every kind from a plan with limits off.
-    const full = planSync(loaded, { limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 } })
+    const full = planSync(loaded, {
+      limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 },
+    })
     const perKind = new Map<SyncCommandKind, number>()
     const kinds = new Set(full.commands.map((c) => c.kind))
     const quota = Math.ceil(10_000 / kinds.size)
@@ -195,7 +280,9 @@ async function main(): Promise<void> {
       }
     }
     const [report, tApply] = await timed(async () =>
-      (await applyPlan(pool, { commands, targetFingerprint: fingerprintTarget(loaded) }))._unsafeUnwrap(),
+      (
+        await applyPlan(pool, { commands, targetFingerprint: fingerprintTarget(loaded) })
+      )._unsafeUnwrap(),
     )
     console.log(
       `applyPlan: ${commands.length} commands ${JSON.stringify(Object.fromEntries(perKind))} in one transaction: ${ms(tApply)} total ` +

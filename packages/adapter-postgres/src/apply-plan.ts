@@ -15,7 +15,7 @@ import {
 import type { PostgresClient, PostgresQueryable } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
 import { inTransaction, run, runArrays } from './internal/session.js'
-import { readTarget } from './load-sync-state.js'
+import { connectionsFor, readTarget } from './load-sync-state.js'
 import * as q from './queries.js'
 
 /** The NotifyProps Mattermost gives a new channel member. */
@@ -40,6 +40,8 @@ export interface ApplyPlanOptions {
    * reported as `already`, as core's `applyPlan` model treats them.
    */
   readonly strict?: boolean
+  /** Connections for the stale check's re-read, as `LoadSyncStateOptions.connections`. */
+  readonly connections?: number
   /** A run (`startRun`) to journal each command and its outcome in, inside the same transaction. */
   readonly runId?: number
 }
@@ -68,8 +70,11 @@ export function applyPlan(
 ): ResultAsync<ApplyReport, PostgresError> {
   const now = options.now ?? Date.now()
   const teamIds = options.teamIds === undefined ? null : [...options.teamIds]
+  // The stale check reads in the write transaction (over its exported snapshot when parallel), so
+  // the writes apply to exactly the state that was fingerprinted.
+  const connections = connectionsFor(client, options.connections)
   return inTransaction(client, q.beginWrite, (conn) =>
-    readTarget(conn, teamIds)
+    readTarget(client, conn, connections, teamIds)
       .andThen((target) => {
         const actual = fingerprintTarget(target)
         return actual === plan.targetFingerprint

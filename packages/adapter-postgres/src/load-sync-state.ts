@@ -11,7 +11,12 @@ import type {
   TeamMember,
   User,
 } from '@grouproles/core'
-import { isPool, isSingleSession, type PostgresClient, type PostgresQueryable } from './postgres-client.js'
+import {
+  isPool,
+  isSingleSession,
+  type PostgresClient,
+  type PostgresQueryable,
+} from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
 import { inTransaction, run, runArrays } from './internal/session.js'
 import * as q from './queries.js'
@@ -47,29 +52,88 @@ export type TargetState = Pick<
  * Reads a `SyncState` from Mattermost's tables in one REPEATABLE READ, READ ONLY transaction, so
  * every part comes from the same snapshot. Optional flags are set only when true (`normalizeState`).
  */
-export function loadSyncState(client: PostgresClient, options: LoadSyncStateOptions = {}): ResultAsync<SyncState, PostgresError> {
-  const connections = connectionsFor(client, options.connections)
-  if (connections < 2) return inTransaction(client, q.beginSnapshot, (conn) => readState(conn, options))
+export function loadSyncState(
+  client: PostgresClient,
+  options: LoadSyncStateOptions = {},
+): ResultAsync<SyncState, PostgresError> {
   const sources = sourcesOf(options)
   const teamIds = teamIdsOf(options)
-  // The big membership reads go to other connections that import this transaction's snapshot.
+  const connections = connectionsFor(client, options.connections)
   return inTransaction(client, q.beginSnapshot, (main) =>
-    runArrays(main, 'exporting the snapshot', q.exportSnapshot).andThen((rows) => {
-      const snapshot = String(rows[0]?.[0])
-      const onSnapshot = <T>(fn: (conn: PostgresQueryable) => ResultAsync<T, PostgresError>): ResultAsync<T, PostgresError> =>
-        inTransaction(client, q.beginSnapshot, (conn) => run(conn, 'importing the snapshot', q.setSnapshot(snapshot)).andThen(() => fn(conn)))
-      const channelMembers = onSnapshot((conn) => readChannelMembers(conn, teamIds))
-      const rest = (conn: PostgresQueryable): ResultAsync<[TeamMember[], ChannelHistory[]], PostgresError> =>
-        readTeamMembers(conn, teamIds).andThen((tm) => readHistory(conn, teamIds).map((h): [TeamMember[], ChannelHistory[]] => [tm, h]))
-      const others = connections >= 3 ? onSnapshot(rest) : rest(main)
-      return ResultAsync.combine([readSmall(main, sources, teamIds), channelMembers, others] as const).map(
-        ([small, cm, [tm, history]]): SyncState => ({ ...small, teamMembers: tm, channelMembers: cm, channelHistory: history }),
-      )
-    }),
+    readWithMemberships(client, main, connections, teamIds, (conn) =>
+      readSmall(conn, sources, teamIds),
+    ),
   )
 }
 
-function connectionsFor(client: PostgresClient, wanted: number | undefined): number {
+/**
+ * Reads `first(main)` and the three membership tables inside the transaction `main` holds. With 2+
+ * connections the big membership reads go to other connections of the pool that import `main`'s
+ * snapshot (`pg_export_snapshot`), so they see exactly what `main` sees.
+ */
+export function readWithMemberships<T extends object>(
+  client: PostgresClient,
+  main: PostgresQueryable,
+  connections: number,
+  teamIds: string[] | null,
+  first: (conn: PostgresQueryable) => ResultAsync<T, PostgresError>,
+): ResultAsync<
+  T & Pick<SyncState, 'teamMembers' | 'channelMembers' | 'channelHistory'>,
+  PostgresError
+> {
+  type More = Pick<SyncState, 'teamMembers' | 'channelHistory'>
+  // Shared by the three parsers: JavaScript is single-threaded, so they never interleave.
+  const ids: Ids = new Map()
+  const rest = (conn: PostgresQueryable): ResultAsync<More, PostgresError> =>
+    readTeamMembers(conn, teamIds, ids).andThen((teamMembers) =>
+      readHistory(conn, teamIds, ids).map((channelHistory) => ({ teamMembers, channelHistory })),
+    )
+  if (connections < 2) {
+    return first(main).andThen((parts) =>
+      rest(main).andThen((more) =>
+        readChannelMembers(main, teamIds, ids).map((channelMembers) => ({
+          ...parts,
+          ...more,
+          channelMembers,
+        })),
+      ),
+    )
+  }
+  return runArrays(main, 'exporting the snapshot', q.exportSnapshot).andThen((rows) => {
+    const snapshot = String(rows[0]?.[0])
+    const onSnapshot = <R>(
+      fn: (conn: PostgresQueryable) => ResultAsync<R, PostgresError>,
+    ): ResultAsync<R, PostgresError> =>
+      inTransaction(client, q.beginSnapshot, (conn) =>
+        run(conn, 'importing the snapshot', q.setSnapshot(snapshot)).andThen(() => fn(conn)),
+      )
+    // A connection runs one query at a time, so each one gets a sequential chain.
+    const onMain =
+      connections >= 3
+        ? both(first(main), onSnapshot(rest)).map(([parts, more]) => ({ ...parts, ...more }))
+        : first(main).andThen((parts) => rest(main).map((more) => ({ ...parts, ...more })))
+    return both(
+      onMain,
+      onSnapshot((conn) => readChannelMembers(conn, teamIds, ids)),
+    ).map(([parts, channelMembers]) => ({
+      ...parts,
+      channelMembers,
+    }))
+  })
+}
+
+// Runs two chains at once; the first error wins (both are awaited, so no connection is left busy).
+function both<A, B>(
+  a: ResultAsync<A, PostgresError>,
+  b: ResultAsync<B, PostgresError>,
+): ResultAsync<[A, B], PostgresError> {
+  return new ResultAsync(
+    Promise.all([a, b]).then(([ra, rb]) => ra.andThen((x) => rb.map((y): [A, B] => [x, y]))),
+  )
+}
+
+/** How many connections a load may use: see `LoadSyncStateOptions.connections`. */
+export function connectionsFor(client: PostgresClient, wanted: number | undefined): number {
   if (!isPool(client) || isSingleSession(client)) return 1
   const max = (client as { options?: { max?: unknown } }).options?.max
   if (typeof max !== 'number') return wanted ?? 1
@@ -86,21 +150,30 @@ function teamIdsOf(options: { readonly teamIds?: readonly string[] }): string[] 
 
 type SmallParts = Pick<SyncState, 'users' | 'groups' | 'teams' | 'channels' | 'links'>
 
-function readSmall(conn: PostgresQueryable, sources: string[] | null, teamIds: string[] | null): ResultAsync<SmallParts, PostgresError> {
+function readSmall(
+  conn: PostgresQueryable,
+  sources: string[] | null,
+  teamIds: string[] | null,
+): ResultAsync<SmallParts, PostgresError> {
   return runArrays(conn, 'reading Users', q.selectUsers).andThen((users) =>
     runArrays(conn, 'reading Teams', q.selectTeams, [teamIds]).andThen((teams) =>
       runArrays(conn, 'reading Channels', q.selectChannels, [teamIds]).andThen((channels) =>
         runArrays(conn, 'reading UserGroups', q.selectGroups, [sources]).andThen((groups) =>
-          runArrays(conn, 'reading GroupTeams', q.selectTeamLinks, [sources, teamIds]).andThen((teamLinks) =>
-            runArrays(conn, 'reading GroupChannels', q.selectChannelLinks, [sources, teamIds]).map(
-              (channelLinks): SmallParts => ({
+          runArrays(conn, 'reading GroupTeams', q.selectTeamLinks, [sources, teamIds]).andThen(
+            (teamLinks) =>
+              runArrays(conn, 'reading GroupChannels', q.selectChannelLinks, [
+                sources,
+                teamIds,
+              ]).map((channelLinks): SmallParts => ({
                 users: users.map(toUser),
                 groups: groups.map(toGroup),
                 teams: teams.map(toTeam),
                 channels: channels.map(toChannel),
-                links: [...teamLinks.map((r) => toLink(r, 'team')), ...channelLinks.map((r) => toLink(r, 'channel'))],
-              }),
-            ),
+                links: [
+                  ...teamLinks.map((r) => toLink(r, 'team')),
+                  ...channelLinks.map((r) => toLink(r, 'channel')),
+                ],
+              })),
           ),
         ),
       ),
@@ -108,48 +181,38 @@ function readSmall(conn: PostgresQueryable, sources: string[] | null, teamIds: s
   )
 }
 
-function readTeamMembers(conn: PostgresQueryable, teamIds: string[] | null): ResultAsync<TeamMember[], PostgresError> {
-  return runArrays(conn, 'reading TeamMembers', q.selectTeamMembers, [teamIds]).map(toTeamMembers)
+function readTeamMembers(conn: PostgresQueryable, teamIds: string[] | null, ids: Ids): ResultAsync<TeamMember[], PostgresError> {
+  return runArrays(conn, 'reading TeamMembers', q.selectTeamMembers, [teamIds]).map((rows) => toTeamMembers(rows, ids))
 }
 
-function readChannelMembers(conn: PostgresQueryable, teamIds: string[] | null): ResultAsync<ChannelMember[], PostgresError> {
-  return runArrays(conn, 'reading ChannelMembers', q.selectChannelMembers, [teamIds]).map(toChannelMembers)
-}
-
-function readHistory(conn: PostgresQueryable, teamIds: string[] | null): ResultAsync<ChannelHistory[], PostgresError> {
-  return runArrays(conn, 'reading ChannelMemberHistory', q.selectHistory, [teamIds]).map(toHistory)
-}
-
-/** Reads the state on a connection whose transaction the caller holds. */
-export function readState(conn: PostgresQueryable, options: LoadSyncStateOptions): ResultAsync<SyncState, PostgresError> {
-  const teamIds = teamIdsOf(options)
-  return readSmall(conn, sourcesOf(options), teamIds).andThen((small) =>
-    readTeamMembers(conn, teamIds).andThen((teamMembers) =>
-      readChannelMembers(conn, teamIds).andThen((channelMembers) =>
-        readHistory(conn, teamIds).map((channelHistory): SyncState => ({ ...small, teamMembers, channelMembers, channelHistory })),
-      ),
-    ),
+function readChannelMembers(conn: PostgresQueryable, teamIds: string[] | null, ids: Ids): ResultAsync<ChannelMember[], PostgresError> {
+  return runArrays(conn, 'reading ChannelMembers', q.selectChannelMembers, [teamIds]).map(
+    toChannelMembers,
   )
 }
 
-/** Reads users, teams, channels, memberships and history (what a plan's target fingerprint covers). */
-export function readTarget(conn: PostgresQueryable, teamIds: string[] | null): ResultAsync<TargetState, PostgresError> {
-  // One query at a time: a connection runs them in order anyway, and pg 9 refuses overlapping ones.
-  return runArrays(conn, 'reading Users', q.selectUsers).andThen((users) =>
-    runArrays(conn, 'reading Teams', q.selectTeams, [teamIds]).andThen((teams) =>
-      runArrays(conn, 'reading Channels', q.selectChannels, [teamIds]).andThen((channels) =>
-        readTeamMembers(conn, teamIds).andThen((teamMembers) =>
-          readChannelMembers(conn, teamIds).andThen((channelMembers) =>
-            readHistory(conn, teamIds).map((channelHistory) => ({
-              users: users.map(toUser),
-              teams: teams.map(toTeam),
-              channels: channels.map(toChannel),
-              teamMembers,
-              channelMembers,
-              channelHistory,
-            })),
-          ),
-        ),
+function readHistory(conn: PostgresQueryable, teamIds: string[] | null, ids: Ids): ResultAsync<ChannelHistory[], PostgresError> {
+  return runArrays(conn, 'reading ChannelMemberHistory', q.selectHistory, [teamIds]).map((rows) => toHistory(rows, ids))
+}
+
+/**
+ * Reads the target part (what `fingerprintTarget` covers) inside the transaction `main` holds, over
+ * `connections` connections of `client` as `readWithMemberships` does.
+ */
+export function readTarget(
+  client: PostgresClient,
+  main: PostgresQueryable,
+  connections: number,
+  teamIds: string[] | null,
+): ResultAsync<TargetState, PostgresError> {
+  return readWithMemberships(client, main, connections, teamIds, (conn) =>
+    runArrays(conn, 'reading Users', q.selectUsers).andThen((users) =>
+      runArrays(conn, 'reading Teams', q.selectTeams, [teamIds]).andThen((teams) =>
+        runArrays(conn, 'reading Channels', q.selectChannels, [teamIds]).map((channels) => ({
+          users: users.map(toUser),
+          teams: teams.map(toTeam),
+          channels: channels.map(toChannel),
+        })),
       ),
     ),
   )
@@ -217,9 +280,23 @@ function toChannel(r: unknown[]): Channel {
   }
 }
 
-// Items are `<userid><flag digit>` joined by commas (queries.ts). Scanning with indexOf makes one
-// string per row (no intermediate split array); the syncable id string is shared by its rows.
-function toTeamMembers(rows: unknown[][]): TeamMember[] {
+// Items are `<userid><flag digit>` joined by commas (queries.ts). The same few users appear in
+// millions of rows: each id is kept once (`ids`), so a row costs one object and its slice of the
+// list dies young instead of being promoted, with the list, to the old generation.
+type Ids = Map<string, string>
+
+function idAt(ids: Ids, list: string, start: number, end: number): string {
+  const slice = list.slice(start, end)
+  let id = ids.get(slice)
+  if (id === undefined) {
+    // A flat copy, so the kept id does not hold the whole list alive.
+    id = Array.from(slice).join('')
+    ids.set(id, id)
+  }
+  return id
+}
+
+function toTeamMembers(rows: unknown[][], ids: Ids): TeamMember[] {
   const out: TeamMember[] = []
   for (const r of rows) {
     const teamId = String(r[0])
@@ -228,7 +305,7 @@ function toTeamMembers(rows: unknown[][]): TeamMember[] {
       let end = list.indexOf(',', start)
       if (end < 0) end = list.length
       const flags = list.charCodeAt(end - 1) - 48
-      const userId = list.slice(start, end - 1)
+      const userId = idAt(ids, list, start, end - 1)
       out.push(
         (flags & 4) !== 0
           ? { teamId, userId, schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0, deleted: true }
@@ -240,7 +317,7 @@ function toTeamMembers(rows: unknown[][]): TeamMember[] {
   return out
 }
 
-function toChannelMembers(rows: unknown[][]): ChannelMember[] {
+function toChannelMembers(rows: unknown[][], ids: Ids): ChannelMember[] {
   const out: ChannelMember[] = []
   for (const r of rows) {
     const channelId = String(r[0])
@@ -249,14 +326,15 @@ function toChannelMembers(rows: unknown[][]): ChannelMember[] {
       let end = list.indexOf(',', start)
       if (end < 0) end = list.length
       const flags = list.charCodeAt(end - 1) - 48
-      out.push({ channelId, userId: list.slice(start, end - 1), schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0 })
+      const userId = idAt(ids, list, start, end - 1)
+      out.push({ channelId, userId, schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0 })
       start = end + 1
     }
   }
   return out
 }
 
-function toHistory(rows: unknown[][]): ChannelHistory[] {
+function toHistory(rows: unknown[][], ids: Ids): ChannelHistory[] {
   const out: ChannelHistory[] = []
   for (const r of rows) {
     const channelId = String(r[0])
@@ -264,7 +342,7 @@ function toHistory(rows: unknown[][]): ChannelHistory[] {
     for (let start = 0; start < list.length; ) {
       let end = list.indexOf(',', start)
       if (end < 0) end = list.length
-      out.push({ channelId, userId: list.slice(start, end) })
+      out.push({ channelId, userId: idAt(ids, list, start, end) })
       start = end + 1
     }
   }

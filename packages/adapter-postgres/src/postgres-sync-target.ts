@@ -1,5 +1,11 @@
 import type { ResultAsync } from 'neverthrow'
-import type { ApplyReport, PlanApplier, SyncPlan, SyncState, SyncStateSource } from '@grouproles/core'
+import type {
+  ApplyReport,
+  PlanApplier,
+  SyncPlan,
+  SyncState,
+  SyncStateSource,
+} from '@grouproles/core'
 import type { PostgresClient } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
 import { applyPlan, type ApplyPlanOptions } from './apply-plan.js'
@@ -12,7 +18,9 @@ export type PostgresSyncTargetConfig = LoadSyncStateOptions & Pick<ApplyPlanOpti
  * Core's `SyncStateSource` and `PlanApplier` on Mattermost's database: `loadSyncState` and
  * `applyPlan` with one configuration, so the stale check always re-reads the scope it loaded.
  */
-export class PostgresSyncTarget implements SyncStateSource<PostgresError>, PlanApplier<PostgresError> {
+export class PostgresSyncTarget
+  implements SyncStateSource<PostgresError>, PlanApplier<PostgresError>
+{
   readonly #client: PostgresClient
   readonly #config: PostgresSyncTargetConfig
 
@@ -25,8 +33,15 @@ export class PostgresSyncTarget implements SyncStateSource<PostgresError>, PlanA
     return loadSyncState(this.#client, this.#config)
   }
 
-  applyPlan(plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>, options: Pick<ApplyPlanOptions, 'now' | 'runId'> = {}): ResultAsync<ApplyReport, PostgresError> {
+  applyPlan(
+    plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
+    options: Pick<ApplyPlanOptions, 'now' | 'runId'> = {},
+  ): ResultAsync<ApplyReport, PostgresError> {
     const { teamIds, strict } = this.#config
-    return applyPlan(this.#client, plan, { ...options, ...(teamIds !== undefined ? { teamIds } : {}), ...(strict !== undefined ? { strict } : {}) })
+    return applyPlan(this.#client, plan, {
+      ...options,
+      ...(teamIds !== undefined ? { teamIds } : {}),
+      ...(strict !== undefined ? { strict } : {}),
+    })
   }
 }

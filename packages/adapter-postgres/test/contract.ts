@@ -415,7 +415,9 @@ export function describeContract(driver: Driver): void {
         const plan = planSync(loaded)
         const report = await must(target.applyPlan(plan))
         expect(report.outcomes).toHaveLength(plan.commands.length)
-        expect(normalizeState(await must(target.loadSyncState()))).toEqual(storable(modelApplyPlan(loaded, plan)))
+        expect(normalizeState(await must(target.loadSyncState()))).toEqual(
+          storable(modelApplyPlan(loaded, plan)),
+        )
         expect(planSync(await must(target.loadSyncState())).commands).toEqual([])
       })
     })

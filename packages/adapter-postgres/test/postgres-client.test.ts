@@ -12,7 +12,11 @@ describe('isPool', () => {
   })
 
   it('should treat a checked-out connection as one connection', () => {
-    const poolClient = { query: () => Promise.resolve({ rows: [], rowCount: 0 }), connect: () => Promise.reject(new Error('x')), release: () => undefined }
+    const poolClient = {
+      query: () => Promise.resolve({ rows: [], rowCount: 0 }),
+      connect: () => Promise.reject(new Error('x')),
+      release: () => undefined,
+    }
     expect(isPool(poolClient)).toBe(false)
   })
 })

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { scrubSecrets, toPostgresError } from '../src/index.js'
 
-const withCode = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code })
+const withCode = (code: string, message = 'boom'): Error =>
+  Object.assign(new Error(message), { code })
 
 describe('toPostgresError', () => {
   it('should classify driver errors by SQLSTATE or errno', () => {
@@ -11,7 +12,10 @@ describe('toPostgresError', () => {
     expect(toPostgresError(withCode('28000'), 'connecting').kind).toBe('authFailed')
     expect(toPostgresError(withCode('40001'), 'applying').kind).toBe('serializationFailure')
     expect(toPostgresError(withCode('42P01'), 'reading Users').kind).toBe('notMattermostDatabase')
-    expect(toPostgresError(withCode('23505'), 'applying')).toMatchObject({ kind: 'queryFailed', code: '23505' })
+    expect(toPostgresError(withCode('23505'), 'applying')).toMatchObject({
+      kind: 'queryFailed',
+      code: '23505',
+    })
   })
 
   it('should find the errno inside an AggregateError of several connect attempts', () => {
@@ -31,10 +35,13 @@ describe('toPostgresError', () => {
   it('should never let a password of a connection string reach the error', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9!#$%^&*()_+-]{6,20}$/), (password) => {
-        const e = withCode('ENOTFOUND', `getaddrinfo ENOTFOUND postgres://mm:${password}@db.invalid:5432/mattermost`)
+        const e = withCode(
+          'ENOTFOUND',
+          `getaddrinfo ENOTFOUND postgres://mm:${password}@db.invalid:5432/mattermost`,
+        )
         const error = toPostgresError(e, 'connecting')
         expect(error.message).not.toContain(password)
-        expect(String((error as { cause: Error }).cause.message)).not.toContain(password)
+        expect((error as { cause: Error }).cause.message).not.toContain(password)
       }),
     )
   })
@@ -42,7 +49,9 @@ describe('toPostgresError', () => {
 
 describe('scrubSecrets', () => {
   it('should mask URL passwords and password= settings', () => {
-    expect(scrubSecrets('postgres://mm:hunter2@db/x and password=hunter3 user=mm')).toBe('postgres://mm:***@db/x and password=*** user=mm')
+    expect(scrubSecrets('postgres://mm:hunter2@db/x and password=hunter3 user=mm')).toBe(
+      'postgres://mm:***@db/x and password=*** user=mm',
+    )
   })
 
   it('should leave texts without secrets alone', () => {

@@ -1,10 +1,11 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { emptyState, fingerprintTarget } from '@grouproles/core'
+import { emptyState, fingerprintTarget, normalizeState } from '@grouproles/core'
+import { generateState, stateSizes } from '@grouproles/core/testing'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import { applyPlan, loadSyncState, withRunLock, type PostgresError } from '../src/index.js'
 import { createMattermostSchema, writeSyncState } from '../src/testing/index.js'
-import { describeContract } from './contract.js'
+import { describeContract, must, storable } from './contract.js'
 import { freePort, passwordRole } from './start-postgres.js'
 
 const url = inject('pgUrl')
@@ -37,6 +38,20 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
       await client.connect()
       return { client, close: () => client.end() }
     },
+  })
+
+  describe('loadSyncState', () => {
+    it('should read the same state over one, two and three connections of a snapshot', async () => {
+      const pool = new pg.Pool({ connectionString: await freshDatabase(), max: 4 })
+      pools.push(pool)
+      const state = generateState(stateSizes.S, 7)
+      await must(createMattermostSchema(pool))
+      await must(writeSyncState(pool, state))
+      const expected = storable(state)
+      for (const connections of [1, 2, 3]) {
+        expect(normalizeState(await must(loadSyncState(pool, { connections })))).toEqual(expected)
+      }
+    })
   })
 
   describe('withRunLock', () => {
@@ -124,7 +139,7 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
     it('should report a concurrent write as a serializationFailure', async () => {
       const pool = new pg.Pool({ connectionString: await freshDatabase(), max: 4 })
       pools.push(pool)
-      await createMattermostSchema(pool)
+      await must(createMattermostSchema(pool))
       const state = {
         ...emptyState,
         teams: [{ id: 't'.repeat(26), name: 't', groupConstrained: true }],
@@ -138,7 +153,7 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
           },
         ],
       }
-      await writeSyncState(pool, state)
+      await must(writeSyncState(pool, state))
       // Another session changes the row after applyPlan took its snapshot (the trigger stalls the read).
       const blocker = await pool.connect()
       await blocker.query('BEGIN')

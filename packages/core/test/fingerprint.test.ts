@@ -6,6 +6,7 @@ import {
   fingerprintTarget,
   normalizeState,
   planSync,
+  type Group,
   type SyncPolicy,
   type SyncState,
 } from '@grouproles/core'
@@ -69,6 +70,7 @@ describe('fingerprintState', () => {
     const variants: SyncState[] = [
       { ...s, users: [user('alice', { deactivated: true }), s.users[1]!] },
       { ...s, groups: [group('mm_rl_infra', ['alice']), s.groups[1]!] },
+      { ...s, groups: [s.groups[0]!, group('mm_rl_admins', ['bob'])] },
       {
         ...s,
         groups: [group('mm_rl_infra', ['alice', 'bob'], { status: 'unavailable' }), s.groups[1]!],
@@ -220,6 +222,14 @@ function mutationArb(x: SyncState): fc.Arbitrary<SyncState> {
       at(x.groups, (g) => ({
         ...g,
         memberIds: g.memberIds.length > 0 ? g.memberIds.slice(1) : ['someone-new'],
+      })).map((groups) => ({ ...x, groups })),
+    )
+    // Same number of members, one of them another user of the state where there is one.
+    const others = (g: Group) => x.users.map((u) => u.id).filter((id) => !g.memberIds.includes(id))
+    options.push(
+      at(x.groups, (g) => ({
+        ...g,
+        memberIds: [others(g)[0] ?? 'someone-new', ...g.memberIds.slice(1)],
       })).map((groups) => ({ ...x, groups })),
     )
   }

@@ -78,12 +78,15 @@ type Ctx = {
   body: unknown
 }
 
-class AppError {
+// Thrown inside handlers and turned into an AppError JSON answer.
+class AppError extends Error {
   constructor(
     readonly status: number,
     readonly id: string,
-    readonly message: string = id,
-  ) {}
+    message: string = id,
+  ) {
+    super(message)
+  }
 }
 
 const maxPerPage = 200
@@ -100,6 +103,9 @@ export class FakeMattermost {
   /** Spec violations of requests and responses; every test asserts this stays empty. */
   readonly violations: string[] = []
   url = ''
+  /** Most requests the fake was handling at once (for the concurrency limit test). */
+  maxInFlight = 0
+  #inFlight = 0
   /** Probability of a random fault per request (0 = off), drawn with `random`. */
   faultRate = 0
   faultKinds: readonly Fault[] = [
@@ -128,6 +134,9 @@ export class FakeMattermost {
   private constructor(api: OpenAPIBackend) {
     this.#api = api
     this.#server = createServer((req, res) => {
+      this.#inFlight++
+      this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight)
+      res.on('close', () => this.#inFlight--)
       this.#handle(req, res).catch((e: unknown) => {
         this.violations.push(`fake crashed: ${String(e)}`)
         if (!res.headersSent)
@@ -163,6 +172,12 @@ export class FakeMattermost {
     match: (method: string, path: string) => boolean = () => true,
   ): void {
     for (let i = 0; i < count; i++) this.#queued.push({ fault, match })
+  }
+
+  /** Drops queued faults and turns random faults off. */
+  clearFaults(): void {
+    this.#queued.length = 0
+    this.faultRate = 0
   }
 
   /** Replaces the whole model with a core state (groups get source `ldap`). */

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { buildSnapshot } from '../src/build-snapshot.js'
+import { toDirectoryEntry } from '../src/directory-entry.js'
+import { resolveLdapConfig } from '../src/ldap-directory-config.js'
+
+const schema = resolveLdapConfig({
+  url: 'ldap://x',
+  bindDn: 'cn=x,dc=x',
+  password: 'x',
+  preset: 'openldap',
+  baseDn: 'dc=x',
+})._unsafeUnwrap()
+const user = (uid: string) =>
+  toDirectoryEntry(`uid=${uid},ou=people,dc=x`, [
+    ['uid', uid],
+    ['entryUUID', `id-${uid}`],
+  ])
+const group = (cn: string, attrs: [string, string[]][]) => ({
+  entry: toDirectoryEntry(`cn=${cn},ou=groups,dc=x`, [
+    ['cn', cn],
+    ['entryUUID', `g-${cn}`],
+    ...attrs,
+  ]),
+})
+
+describe('buildSnapshot', () => {
+  it('should mark a group unavailable when a group nested in it is, and keep its known members', () => {
+    const s = buildSnapshot(
+      [user('a'), user('b')],
+      [
+        group('outer', [['member', ['uid=a,ou=people,dc=x', 'cn=inner,ou=groups,dc=x']]]),
+        {
+          ...group('inner', [['member', ['uid=b,ou=people,dc=x']]]),
+          unavailableReason: 'range failed',
+        },
+      ],
+      schema,
+    )
+    expect(s.groups.map((g) => [g.name, g.memberUsernames, g.status, g.unavailableReason])).toEqual(
+      [
+        ['outer', ['a', 'b'], 'unavailable', 'a nested group could not be read'],
+        ['inner', ['b'], 'unavailable', 'range failed'],
+      ],
+    )
+  })
+
+  it('should resolve uniqueMember with an optional uid and memberUid, without duplicates', () => {
+    const s = buildSnapshot(
+      [user('a'), user('b')],
+      [
+        group('g', [
+          ['uniqueMember', ["uid=a,ou=people,dc=x#'0101'B"]],
+          ['memberUid', ['A', 'b']],
+        ]),
+      ],
+      schema,
+    )
+    expect(s.groups[0]?.memberUsernames).toEqual(['a', 'b'])
+  })
+
+  it('should warn about members that are not users it read', () => {
+    const s = buildSnapshot(
+      [user('a')],
+      [group('g', [['member', ['uid=a,ou=people,dc=x', 'cn=host,ou=hosts,dc=x']]])],
+      schema,
+    )
+    expect(s.warnings).toContainEqual({
+      kind: 'unresolvedMembers',
+      group: 'g',
+      count: 1,
+      examples: ['cn=host,ou=hosts,dc=x'],
+    })
+    expect(s.groups[0]?.status).toBe('complete')
+  })
+})

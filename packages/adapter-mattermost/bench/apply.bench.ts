@@ -1,0 +1,106 @@
+// Applies 10k team adds, 1k role changes and 2 × 10k channel adds against the spec-validating
+// fake and reports HTTP calls per operation and changes per second.
+// Run: node --conditions=@grouproles/source --import tsx bench/apply.bench.ts
+import { cpus } from 'node:os'
+import { emptyState, type SyncCommand, type SyncState } from '@grouproles/core'
+import { applyPlan, createMattermostClient } from '../src/index.js'
+import { FakeMattermost } from '../test/fake-mattermost/fake-mattermost.js'
+
+const adds = 10_000
+const roleChanges = 1_000
+const channelCount = 2
+const id = (prefix: string, n: number): string => `${prefix}${String(n).padStart(25, '0')}`
+const team = id('t', 1)
+const channels = Array.from({ length: channelCount }, (_, i) => id('c', i))
+
+const users = Array.from({ length: adds + roleChanges }, (_, i) => ({
+  id: id('u', i),
+  username: `user${i}`,
+  systemRole: 'user' as const,
+}))
+const state: SyncState = {
+  ...emptyState,
+  users,
+  teams: [{ id: team, name: 'bench', groupConstrained: false }],
+  channels: channels.map((c, i) => ({
+    id: c,
+    teamId: team,
+    name: `c${i}`,
+    type: 'O',
+    groupConstrained: false,
+  })),
+  // The role-change users are already members; the others are new.
+  teamMembers: users
+    .slice(adds)
+    .map((u) => ({ teamId: team, userId: u.id, schemeAdmin: false, schemeGuest: false })),
+}
+const commands: SyncCommand[] = [
+  ...users.slice(adds).map((u): SyncCommand => ({
+    kind: 'setTeamMemberAdmin',
+    teamId: team,
+    userId: u.id,
+    schemeAdmin: true,
+  })),
+  ...users.slice(0, adds).map((u): SyncCommand => ({
+    kind: 'addTeamMember',
+    teamId: team,
+    userId: u.id,
+    role: 'member',
+  })),
+  ...channels.flatMap((c) =>
+    users.slice(0, adds).map((u): SyncCommand => ({
+      kind: 'addChannelMember',
+      channelId: c,
+      userId: u.id,
+      role: 'member',
+    })),
+  ),
+]
+
+const fake = await FakeMattermost.start()
+try {
+  fake.seed(state)
+  const client = createMattermostClient({ url: fake.url, token: fake.token })
+  const started = performance.now()
+  let last = started
+  const steps: string[] = []
+  const report = (
+    await applyPlan(
+      client,
+      { commands },
+      {
+        onProgress: (p) => {
+          const now = performance.now()
+          steps.push(
+            `  ${p.kind}: ${((now - last) / 1000).toFixed(2)} s (${p.completed}/${p.total})`,
+          )
+          last = now
+        },
+      },
+    )
+  )._unsafeUnwrap()
+  const seconds = (performance.now() - started) / 1000
+
+  const calls: Record<string, number> = {}
+  for (const r of fake.requests)
+    calls[r.operationId ?? '?'] = (calls[r.operationId ?? '?'] ?? 0) + 1
+  const changes = report.done + report.already
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`,
+  )
+  console.log(
+    `commands: ${commands.length} (${adds} team adds, ${roleChanges} role changes, ${channelCount} × ${adds} channel adds)`,
+  )
+  console.log(`outcomes: done ${report.done}, already ${report.already}, failed ${report.failed}`)
+  console.log(`time: ${seconds.toFixed(2)} s, ${Math.round(changes / seconds)} changes/s`)
+  console.log(steps.join('\n'))
+  console.log(`HTTP calls: ${fake.requests.length} total`)
+  for (const [op, n] of Object.entries(calls).sort()) console.log(`  ${op}: ${n}`)
+  console.log(
+    `goals: AddTeamMembers ≤ ${Math.ceil(adds / 256)}, AddChannelMember ≤ ${channelCount * Math.ceil(adds / 1000)}`,
+  )
+  if (fake.violations.length > 0)
+    console.log(`spec violations: ${fake.violations.length}`, fake.violations.slice(0, 3))
+} finally {
+  await fake.close()
+}

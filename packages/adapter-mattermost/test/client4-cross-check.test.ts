@@ -1,0 +1,149 @@
+import { Client4 } from '@mattermost/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ResultAsync } from 'neverthrow'
+import {
+  createMattermostClient,
+  type MattermostClient,
+  type MattermostError,
+} from '../src/index.js'
+import { RecordingServer, type Recorded } from './fake-mattermost/recording-server.js'
+
+const id = (prefix: string, n: number): string => `${prefix}${String(n).padStart(25, '0')}`
+const [g, t, c, u1, u2] = [id('g', 1), id('t', 1), id('c', 1), id('u', 1), id('u', 2)]
+const token = 'cross-check-token'
+
+type Call = [
+  name: string,
+  ours: (m: MattermostClient) => ResultAsync<unknown, MattermostError>,
+  official: (c: Client4) => Promise<unknown>,
+]
+
+// Each pair is one operation: our call and the Client4 call a webapp developer would make.
+const calls: Call[] = [
+  ['GET /users', (m) => m.listUsers(), (k) => k.getProfiles(0, 200)],
+  ['POST /users/ids', (m) => m.getUsersByIds([u1, u2]), (k) => k.getProfilesByIds([u1, u2])],
+  ['GET /teams', (m) => m.listTeams(), (k) => k.getTeams(0, 200)],
+  ['GET /teams/{id}/members', (m) => m.listTeamMembers(t), (k) => k.getTeamMembers(t, 0, 200)],
+  [
+    'POST /teams/{id}/members/ids',
+    (m) => m.getTeamMembersByIds(t, [u1]),
+    (k) => k.getTeamMembersByIds(t, [u1]),
+  ],
+  [
+    'POST /teams/{id}/members/batch',
+    (m) => m.addTeamMembers(t, [u1, u2]),
+    (k) => k.addUsersToTeamGracefully(t, [u1, u2]),
+  ],
+  [
+    'DELETE /teams/{id}/members/{user}',
+    (m) => m.removeTeamMember(t, u1),
+    (k) => k.removeFromTeam(t, u1),
+  ],
+  [
+    'PUT team schemeRoles',
+    (m) => m.updateTeamMemberSchemeAdmin(t, u1, true),
+    (k) => k.updateTeamMemberSchemeRoles(t, u1, true, true),
+  ],
+  ['GET /channels/{id}', (m) => m.getChannel(c), (k) => k.getChannel(c)],
+  ['GET /channels/{id}/stats', (m) => m.getChannelMemberCount(c), (k) => k.getChannelStats(c)],
+  [
+    'GET /channels/{id}/members',
+    (m) => m.listChannelMembers(c),
+    (k) => k.getChannelMembers(c, 0, 200),
+  ],
+  [
+    'POST /channels/{id}/members/ids',
+    (m) => m.getChannelMembersByIds(c, [u1]),
+    (k) => k.getChannelMembersByIds(c, [u1]),
+  ],
+  [
+    'DELETE /channels/{id}/members/{user}',
+    (m) => m.removeChannelMember(c, u1),
+    (k) => k.removeFromChannel(u1, c),
+  ],
+  [
+    'PUT channel schemeRoles',
+    (m) => m.updateChannelMemberSchemeAdmin(c, u1, false),
+    (k) => k.updateChannelMemberSchemeRoles(c, u1, true, false),
+  ],
+  ['GET /groups', (m) => m.listGroups(), (k) => k.getGroups({ page: 0, per_page: 200 } as never)],
+  [
+    'GET /groups/{id}/teams',
+    (m) => m.listGroupSyncables(g, 'team'),
+    (k) => k.getGroupSyncables(g, 'team' as never),
+  ],
+  [
+    'GET /groups/{id}/channels',
+    (m) => m.listGroupSyncables(g, 'channel'),
+    (k) => k.getGroupSyncables(g, 'channel' as never),
+  ],
+  [
+    'GET /teams/{id}/groups',
+    (m) => m.listSyncableGroups({ kind: 'team', id: t }),
+    (k) => k.getGroupsAssociatedToTeam(t, '', 0, 200),
+  ],
+  [
+    'GET /channels/{id}/groups',
+    (m) => m.listSyncableGroups({ kind: 'channel', id: c }),
+    (k) => k.getGroupsAssociatedToChannel(c, '', 0, 200),
+  ],
+  [
+    'POST link',
+    (m) =>
+      m.linkGroupSyncable(g, { kind: 'channel', id: c }, { autoAdd: true, schemeAdmin: false }),
+    (k) => k.linkGroupSyncable(g, c, 'channel' as never, { auto_add: true, scheme_admin: false }),
+  ],
+  [
+    'PUT patch',
+    (m) => m.patchGroupSyncable(g, { kind: 'team', id: t }, { autoAdd: false, schemeAdmin: true }),
+    (k) => k.patchGroupSyncable(g, t, 'team' as never, { auto_add: false, scheme_admin: true }),
+  ],
+  [
+    'DELETE link',
+    (m) => m.unlinkGroupSyncable(g, { kind: 'team', id: t }),
+    (k) => k.unlinkGroupSyncable(g, t, 'team' as never),
+  ],
+]
+
+describe('MattermostClient against Client4', () => {
+  let recorder: RecordingServer
+  let ours: MattermostClient
+  let official: Client4
+  beforeAll(async () => {
+    recorder = await RecordingServer.start()
+    ours = createMattermostClient({ url: recorder.url, token, maxAttempts: 1 })
+    official = new Client4()
+    official.setUrl(recorder.url)
+    official.setToken(token)
+  })
+  afterAll(async () => {
+    await recorder.close()
+  })
+
+  it.each(calls)('should send what Client4 sends for %s', async (_, callOurs, callOfficial) => {
+    await callOurs(ours)
+    const [mine] = recorder.take()
+    await callOfficial(official).catch(() => undefined)
+    const [theirs] = recorder.take()
+
+    expect(mine).toBeDefined()
+    expect(theirs).toBeDefined()
+    const a = mine as Recorded
+    const b = theirs as Recorded
+    expect([a.method, a.path]).toEqual([b.method, b.path])
+    expect(a.authorization.toLowerCase()).toBe(b.authorization.toLowerCase())
+    // Client4 adds parameters of its own (for_directory, q, include_member_count …): ours must be a subset.
+    expect(b.query).toMatchObject(a.query)
+    expect(b.body).toEqual(a.body)
+  })
+
+  it('should send the channel multi-add body Client4 sends, minus its default extras', async () => {
+    await ours.addChannelMembers(c, [u1, u2])
+    const [mine] = recorder.take()
+    await official.addToChannels([u1, u2], c).catch(() => undefined)
+    const [theirs] = recorder.take()
+
+    expect([mine?.method, mine?.path]).toEqual([theirs?.method, theirs?.path])
+    expect(theirs?.body).toEqual({ ...(mine?.body as object), channel_id: c, post_root_id: '' })
+  })
+})

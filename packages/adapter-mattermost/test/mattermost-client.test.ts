@@ -1,0 +1,206 @@
+import { emptyState, type SyncState } from '@grouproles/core'
+import { describe, expect, it } from 'vitest'
+import { createMattermostClient, isMattermostId, MattermostClient } from '../src/index.js'
+import { clientFor, useFake } from './harness.js'
+
+const id = (prefix: string, n: number): string => `${prefix}${String(n).padStart(25, '0')}`
+const channel = id('c', 1)
+
+function withUsers(n: number): SyncState {
+  return {
+    ...emptyState,
+    users: Array.from({ length: n }, (_, i) => ({
+      id: id('u', i),
+      username: `u${i}`,
+      systemRole: 'user' as const,
+    })),
+    teams: [{ id: id('t', 1), name: 'eng', groupConstrained: false }],
+    channels: [
+      { id: channel, teamId: id('t', 1), name: 'ops', type: 'O', groupConstrained: false },
+    ],
+  }
+}
+
+describe('MattermostClient', () => {
+  const { fake } = useFake()
+
+  it('should page with per_page=200 until a short page', async () => {
+    fake().seed(withUsers(450))
+
+    const users = await clientFor(fake()).listUsers()
+
+    expect(users._unsafeUnwrap()).toHaveLength(450)
+    expect(fake().requests.map((r) => [r.query['page'], r.query['per_page']])).toEqual([
+      ['0', '200'],
+      ['1', '200'],
+      ['2', '200'],
+    ])
+  })
+
+  it('should send the token as a bearer header and never put it in errors or JSON', async () => {
+    fake().seed(withUsers(1))
+    const wrong = createMattermostClient({
+      url: fake().url,
+      token: 'secret-token-123',
+      maxAttempts: 1,
+    })
+
+    const result = await wrong.listUsers()
+
+    expect(fake().requests[0]?.authorization).toBe('Bearer secret-token-123')
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      kind: 'http',
+      status: 401,
+      errorId: 'api.context.session_expired.app_error',
+    })
+    expect(JSON.stringify(result._unsafeUnwrapErr())).not.toContain('secret-token-123')
+    expect(JSON.stringify(wrong)).not.toContain('secret-token-123')
+  })
+
+  it('should map an AppError to status, error id, method and path', async () => {
+    fake().seed(withUsers(1))
+
+    const result = await clientFor(fake()).getChannel(id('c', 9))
+
+    expect(result._unsafeUnwrapErr()).toEqual({
+      kind: 'http',
+      status: 404,
+      errorId: 'app.channel.get.existing.app_error',
+      message: 'app.channel.get.existing.app_error',
+      method: 'GET',
+      path: `/channels/${id('c', 9)}`,
+    })
+  })
+
+  it('should refuse malformed ids and oversized batches before sending anything', async () => {
+    const client = clientFor(fake())
+
+    const results = await Promise.all([
+      client.getChannel('../../users/me'),
+      client.removeTeamMember(id('t', 1), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+      client.addTeamMembers(
+        id('t', 1),
+        Array.from({ length: 257 }, (_, i) => id('u', i)),
+      ),
+      client.addChannelMembers(channel, []),
+    ])
+
+    expect(results.map((r) => r._unsafeUnwrapErr().kind)).toEqual([
+      'invalidId',
+      'invalidId',
+      'invalidArgument',
+      'invalidArgument',
+    ])
+    expect(fake().requests).toEqual([])
+  })
+
+  it('should honour Retry-After on 429', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'rateLimit', retryAfterSeconds: 1 })
+    const started = Date.now()
+
+    const result = await clientFor(fake(), { maxDelayMs: 5_000 }).getChannel(channel)
+
+    expect(result.isOk()).toBe(true)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950)
+  })
+
+  it('should retry 5xx and connection resets, then succeed', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'serverError', status: 500 })
+    fake().failNext({ kind: 'reset' })
+    fake().failNext({ kind: 'serverError', status: 503 })
+
+    const result = await clientFor(fake()).getChannel(channel)
+
+    expect(result._unsafeUnwrap().id).toBe(channel)
+    expect(fake().requests).toHaveLength(4)
+  })
+
+  it('should give up after maxAttempts with the last error', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'rateLimit' }, 3)
+
+    const result = await clientFor(fake(), { maxAttempts: 3 }).getChannel(channel)
+
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      kind: 'http',
+      status: 429,
+      errorId: undefined,
+      message: 'limit exceeded',
+    })
+    expect(fake().requests).toHaveLength(3)
+  })
+
+  it('should stop retrying when the retry time budget is spent', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'serverError' }, 50)
+
+    const result = await clientFor(fake(), {
+      maxAttempts: 50,
+      baseDelayMs: 20,
+      maxDelayMs: 20,
+      maxRetryTimeMs: 100,
+    }).getChannel(channel)
+
+    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'http', status: 503 })
+    expect(fake().requests.length).toBeLessThan(12)
+  })
+
+  it('should time out a slow reply', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'slow', delayMs: 1_000 })
+
+    const result = await clientFor(fake(), { timeoutMs: 100, maxAttempts: 1 }).getChannel(channel)
+
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      kind: 'timeout',
+      timeoutMs: 100,
+      method: 'GET',
+    })
+  })
+
+  it('should report a refused connection as a network error', async () => {
+    const client = createMattermostClient({
+      url: 'http://127.0.0.1:9',
+      token: 't',
+      maxAttempts: 2,
+      baseDelayMs: 1,
+    })
+
+    const result = await client.getChannel(channel)
+
+    expect(result._unsafeUnwrapErr().kind).toBe('network')
+  })
+
+  it('should keep at most `concurrency` requests in flight', async () => {
+    fake().seed(withUsers(1))
+    fake().maxInFlight = 0
+    for (let i = 0; i < 12; i++) fake().failNext({ kind: 'slow', delayMs: 30 })
+    const client = clientFor(fake(), { concurrency: 3 })
+
+    await Promise.all(Array.from({ length: 12 }, () => client.getChannel(channel)))
+
+    expect(fake().maxInFlight).toBe(3)
+  })
+
+  it('should reject a non-JSON success body as invalidResponse', async () => {
+    const fetchStub: typeof fetch = () => Promise.resolve(new Response('<html>', { status: 200 }))
+    const client = new MattermostClient({ url: 'http://mm.test', token: 't', fetch: fetchStub })
+
+    const result = await client.getChannel(channel)
+
+    expect(result._unsafeUnwrapErr()).toMatchObject({
+      kind: 'invalidResponse',
+      path: `/channels/${channel}`,
+    })
+  })
+})
+
+describe('isMattermostId', () => {
+  it('should accept exactly 26 characters of [a-z0-9]', () => {
+    expect(
+      ['a'.repeat(26), 'a'.repeat(25), 'A'.repeat(26), `${'a'.repeat(25)}-`].map(isMattermostId),
+    ).toEqual([true, false, false, false])
+  })
+})
