@@ -53,7 +53,7 @@ const service = createSyncService({
             text: readFileSync(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8'),
             config: ldap,
           },
-    database: pool,
+    target: { kind: 'postgres', client: pool },
     matchBy,
     rules,
   }),

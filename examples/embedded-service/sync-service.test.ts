@@ -39,7 +39,7 @@ async function setup(apply: boolean) {
   const registry = new Registry()
   const ports = syncPorts({
     directory: { kind: 'ldif', text: ldif, config: config.ldap },
-    database: client,
+    target: { kind: 'postgres', client },
     matchBy: config.matchBy,
     rules: config.rules,
   })

@@ -23,8 +23,14 @@ import {
   type LinkRule,
   type MatchBy,
 } from '@grouproles/adapter-ldap'
-import { applyPlan, fromPglite, type PostgresClient } from '@grouproles/adapter-postgres'
-import { describeWarning, syncPorts, type DirectoryInput } from '../shared/sync-ports.js'
+import { fromPglite } from '@grouproles/adapter-postgres'
+import { createMattermostClient } from '@grouproles/adapter-mattermost'
+import {
+  describeWarning,
+  syncPorts,
+  type DirectoryInput,
+  type TargetInput,
+} from '../shared/sync-ports.js'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import { mattermostSeed, mmId } from './mattermost-seed.js'
 
@@ -124,37 +130,50 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
           config: ldap,
         }
 
-  const embedded = env['DATABASE_URL'] === undefined
-  let client: PostgresClient
-  let close: () => Promise<void>
-  if (embedded) {
+  const mattermostUrl = env['MATTERMOST_URL']
+  const mattermostToken = env['MATTERMOST_TOKEN']
+  const viaApi = mattermostUrl !== undefined && mattermostToken !== undefined
+  const embedded = !viaApi && env['DATABASE_URL'] === undefined
+  let target: TargetInput
+  let close: () => Promise<void> = () => Promise.resolve()
+  if (viaApi) {
+    target = {
+      kind: 'mattermost',
+      client: createMattermostClient({ url: mattermostUrl, token: mattermostToken }),
+    }
+  } else if (embedded) {
     const db = await PGlite.create()
-    client = fromPglite(db)
+    const client = fromPglite(db)
+    target = { kind: 'postgres', client }
     close = () => db.close()
     const seeded = await createMattermostSchema(client).andThen(() =>
       writeSyncState(client, mattermostSeed, { now: 1_764_000_000_000 }),
     )
-    if (seeded.isErr())
+    if (seeded.isErr()) {
+      await close()
       return err({
         kind: 'sync',
         message: 'could not seed the embedded Mattermost database',
         cause: seeded.error,
       })
+    }
   } else {
     const pool = new pg.Pool({ connectionString: env['DATABASE_URL'], max: 4 })
-    client = pool
+    target = { kind: 'postgres', client: pool }
     close = () => pool.end()
   }
   const wantApply = options.apply ?? embedded
   const sources = {
     directory: ldapUrl !== undefined ? `LDAP ${ldapUrl}` : 'examples/rocky-linux/directory.ldif',
-    mattermost: embedded
-      ? 'embedded PGlite seeded from examples/rocky-linux/mattermost-seed.ts'
-      : 'DATABASE_URL',
+    mattermost: viaApi
+      ? `REST API ${mattermostUrl}`
+      : embedded
+        ? 'embedded PGlite seeded from examples/rocky-linux/mattermost-seed.ts'
+        : 'DATABASE_URL',
   }
 
   try {
-    const ports = syncPorts({ directory, database: client, matchBy, rules })
+    const ports = syncPorts({ directory, target, matchBy, rules })
 
     log(`Directory: ${sources.directory}`)
     log(`Mattermost: ${sources.mattermost}`)
@@ -185,13 +204,15 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     if (wantApply) {
       const file = readPlanFile(readFileSync(planFile, 'utf8'))
       if (file.isErr()) return err({ kind: 'sync', message: file.error.message, cause: file.error })
-      const result = await applyPlan(client, file.value.plan)
-      if (result.isErr())
+      const result = await ports.apply(file.value.plan)
+      if (result.isErr()) {
+        const cause = result.error as { kind?: string; message?: string }
         return err({
-          kind: result.error.kind === 'stalePlan' ? 'stalePlan' : 'sync',
-          message: result.error.message,
-          cause: result.error,
+          kind: cause.kind === 'stalePlan' ? 'stalePlan' : 'sync',
+          message: cause.message ?? 'apply failed',
+          cause,
         })
+      }
       applied = result.value
       const done = Object.entries(applied.counts)
         .filter(([, n]) => n > 0)

@@ -1,5 +1,5 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
-import type { RunSyncPorts, SyncPlan, SyncState } from '@grouproles/core'
+import type { ApplyReport, RunSyncPorts, SyncPlan, SyncState } from '@grouproles/core'
 import {
   linksFromRules,
   readDirectory,
@@ -10,16 +10,22 @@ import {
   type LinkRule,
   type MatchBy,
 } from '@grouproles/adapter-ldap'
-import { applyPlan, loadSyncState, type PostgresClient } from '@grouproles/adapter-postgres'
+import * as postgres from '@grouproles/adapter-postgres'
+import * as mattermost from '@grouproles/adapter-mattermost'
 
 /** Where the directory comes from: a live LDAP server or an LDIF export. */
 export type DirectoryInput =
   | { readonly kind: 'ldap'; readonly config: LdapDirectoryConfig }
   | { readonly kind: 'ldif'; readonly text: string; readonly config: LdapDirectoryConfig }
 
+/** Where Mattermost is read and written: its database, or its REST API (a live server). */
+export type TargetInput =
+  | { readonly kind: 'postgres'; readonly client: postgres.PostgresClient }
+  | { readonly kind: 'mattermost'; readonly client: mattermost.MattermostClient }
+
 export interface SyncPortsConfig {
   readonly directory: DirectoryInput
-  readonly database: PostgresClient
+  readonly target: TargetInput
   readonly matchBy: MatchBy
   readonly rules: readonly LinkRule[]
 }
@@ -36,7 +42,10 @@ export function syncPorts(
       const snapshot = readLdif(d.text, d.config)
       return snapshot.isOk() ? okAsync(snapshot.value) : errAsync(snapshot.error)
     },
-    loadTarget: () => loadSyncState(config.database),
+    loadTarget: (): ResultAsync<SyncState, unknown> =>
+      config.target.kind === 'postgres'
+        ? postgres.loadSyncState(config.target.client)
+        : mattermost.loadSyncState(config.target.client),
     combine: (directory, target) => {
       const resolved = resolveGroups(directory, target.users, { matchBy: config.matchBy })
       const mapped = linksFromRules(config.rules, resolved.groups, target.teams, target.channels)
@@ -51,7 +60,10 @@ export function syncPorts(
         ],
       }
     },
-    apply: (plan: SyncPlan) => applyPlan(config.database, plan),
+    apply: (plan: SyncPlan): ResultAsync<ApplyReport, unknown> =>
+      config.target.kind === 'postgres'
+        ? postgres.applyPlan(config.target.client, plan)
+        : mattermost.applyPlan(config.target.client, plan),
     lastState: () => last,
   }
 }

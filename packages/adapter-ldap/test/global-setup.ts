@@ -36,7 +36,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = mkdtempSync(join(tmpdir(), 'grouproles-slapd-'))
   const ldifFile = join(dir, 'fixture.ldif')
   writeFileSync(ldifFile, writeLdif(freeipaFixture()))
-  const slapd = await startSlapd({ dir, ldifFile })
+  const slapd = await startSlapd({ dir, ldifFile }).catch((e: unknown) => {
+    rmSync(dir, { recursive: true, force: true })
+    throw e
+  })
   project.provide('ldap', {
     url: slapd.url,
     ldapsUrl: slapd.ldapsUrl,

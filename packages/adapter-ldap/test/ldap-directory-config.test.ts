@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -62,6 +62,7 @@ describe('parseLdapConfig', () => {
       passwordFile: join(dir, 'pw'),
     })._unsafeUnwrap()
     expect(config).toMatchObject({ url: 'ldap://a', urls: ['ldap://b'], password: 'from-file' })
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('should name every wrong field, and never echo the password', () => {

@@ -1,6 +1,7 @@
 import {
   fingerprintTarget,
   syncCommandKinds,
+  type ChannelHistory,
   type SyncCommand,
   type SyncCommandKind,
   type SyncState,
@@ -378,6 +379,18 @@ async function single(
     () => ({ kind: 'done', command: c }),
     (error) =>
       isRemoval(c) && isMissingMember(error) ? { kind: 'already', command: c } : failed(c, error),
+  )
+}
+
+/**
+ * The channel joins a report shows (added or already there), as history rows to keep and pass to
+ * the next `loadSyncState` via `channelHistory`: the API itself cannot tell who left a channel.
+ */
+export function channelHistoryOf(report: MattermostApplyReport): ChannelHistory[] {
+  return report.outcomes.flatMap((o) =>
+    o.kind !== 'failed' && o.command.kind === 'addChannelMember'
+      ? [{ channelId: o.command.channelId, userId: o.command.userId }]
+      : [],
   )
 }
 

@@ -3,7 +3,8 @@ export { maxChannelBatch, maxIdsPerRead, maxTeamBatch, perPage } from './matterm
 export { groupConstrainedErrorIds } from './mattermost-error.js'
 export { isMattermostId } from './is-mattermost-id.js'
 export { loadSyncState, toSystemRole } from './load-sync-state.js'
-export { applyPlan } from './apply-plan.js'
+export { applyPlan, channelHistoryOf } from './apply-plan.js'
+export { MattermostSyncTarget } from './mattermost-sync-target.js'
 export {
   linkGroup,
   listGroupLinks,
@@ -15,6 +16,7 @@ export {
 export type { LinkTarget, MattermostClientConfig } from './mattermost-client.js'
 export type { MattermostError } from './mattermost-error.js'
 export type { LoadSyncStateOptions } from './load-sync-state.js'
+export type { MattermostSyncTargetConfig } from './mattermost-sync-target.js'
 export type {
   ApplicablePlan,
   ApplyPlanOptions,

@@ -1,5 +1,6 @@
 import type {
   Channel,
+  ChannelHistory,
   ChannelMember,
   Group,
   GroupLink,
@@ -27,6 +28,12 @@ export interface LoadSyncStateOptions {
   readonly channelIds?: readonly string[]
   /** Which group sources count as synced. Default: `ldap` and `plugin_*` (what Mattermost can link). */
   readonly isSyncedSource?: (source: string) => boolean
+  /**
+   * Channel member history from elsewhere (the database's `ChannelMemberHistory`, or the channel
+   * adds of earlier runs, see `channelHistoryOf`). The API cannot read it; without it a user who
+   * left an auto-add channel is planned back in even with `reAddRemovedMembers: false`.
+   */
+  readonly channelHistory?: readonly ChannelHistory[]
 }
 
 const defaultSyncedSource = (source: string): boolean =>
@@ -132,7 +139,11 @@ export function loadSyncState(
             schemeAdmin: m.scheme_admin,
             schemeGuest: m.scheme_guest,
           })),
-          channelHistory: [],
+          // Current members have a history row too (Mattermost writes one on every join).
+          channelHistory: [
+            ...(options.channelHistory ?? []).filter((h) => channelSet.has(h.channelId)),
+            ...channelRows.flat().map((m) => ({ channelId: m.channel_id, userId: m.user_id })),
+          ],
         }
       })
     })

@@ -12,6 +12,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   applyPlan,
+  channelHistoryOf,
   loadSyncState,
   type MattermostClient,
   type MattermostCommandOutcome,
@@ -305,6 +306,21 @@ describe('applyPlan', () => {
       kind: 'stalePlan',
       expected: plan.targetFingerprint,
     })
+  })
+
+  it('should hand back the channel joins as history for the next load', async () => {
+    const [a, b] = users(2)
+    fake().seed(oneTeamState({ users: [a!, b!] }))
+    const commands: SyncCommand[] = [
+      { kind: 'addTeamMember', teamId: team, userId: a!.id, role: 'member' },
+      { kind: 'addChannelMember', channelId: channel, userId: a!.id, role: 'member' },
+      { kind: 'addChannelMember', channelId: channel, userId: b!.id, role: 'member' },
+    ]
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    // b is not in the team, so the server refused: only a's join is history.
+    expect(channelHistoryOf(report)).toEqual([{ channelId: channel, userId: a!.id }])
   })
 
   it('should report progress after each step', async () => {

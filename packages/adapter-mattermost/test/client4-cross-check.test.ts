@@ -66,16 +66,16 @@ const calls: Call[] = [
     (m) => m.updateChannelMemberSchemeAdmin(c, u1, false),
     (k) => k.updateChannelMemberSchemeRoles(c, u1, true, false),
   ],
-  ['GET /groups', (m) => m.listGroups(), (k) => k.getGroups({ page: 0, per_page: 200 } as never)],
+  ['GET /groups', (m) => m.listGroups(), (k) => k.getGroups({ page: 0, per_page: 200 })],
   [
     'GET /groups/{id}/teams',
     (m) => m.listGroupSyncables(g, 'team'),
-    (k) => k.getGroupSyncables(g, 'team' as never),
+    (k) => k.getGroupSyncables(g, 'team'),
   ],
   [
     'GET /groups/{id}/channels',
     (m) => m.listGroupSyncables(g, 'channel'),
-    (k) => k.getGroupSyncables(g, 'channel' as never),
+    (k) => k.getGroupSyncables(g, 'channel'),
   ],
   [
     'GET /teams/{id}/groups',
@@ -91,17 +91,17 @@ const calls: Call[] = [
     'POST link',
     (m) =>
       m.linkGroupSyncable(g, { kind: 'channel', id: c }, { autoAdd: true, schemeAdmin: false }),
-    (k) => k.linkGroupSyncable(g, c, 'channel' as never, { auto_add: true, scheme_admin: false }),
+    (k) => k.linkGroupSyncable(g, c, 'channel', { auto_add: true, scheme_admin: false }),
   ],
   [
     'PUT patch',
     (m) => m.patchGroupSyncable(g, { kind: 'team', id: t }, { autoAdd: false, schemeAdmin: true }),
-    (k) => k.patchGroupSyncable(g, t, 'team' as never, { auto_add: false, scheme_admin: true }),
+    (k) => k.patchGroupSyncable(g, t, 'team', { auto_add: false, scheme_admin: true }),
   ],
   [
     'DELETE link',
     (m) => m.unlinkGroupSyncable(g, { kind: 'team', id: t }),
-    (k) => k.unlinkGroupSyncable(g, t, 'team' as never),
+    (k) => k.unlinkGroupSyncable(g, t, 'team'),
   ],
 ]
 

@@ -1,10 +1,4 @@
-import type {
-  ChannelMember,
-  SyncableRef,
-  SyncCommand,
-  SyncState,
-  TeamMember,
-} from '@grouproles/core'
+import type { SyncableRef, SyncCommand, SyncState } from '@grouproles/core'
 import {
   channelArb,
   channelMemberArb,
@@ -66,8 +60,8 @@ export function clientFor(
 
 /**
  * The part of a core state the REST API can represent and show: live teams, open/private channels
- * of those teams, live groups (always complete) with live links, active team rows, no channel
- * history (the API cannot read it).
+ * of those teams, live groups (always complete) with live links, active team rows, and channel
+ * history only for current members (the API cannot read the rest).
  */
 export function toApiState(state: SyncState): SyncState {
   const teams = state.teams.filter((t) => t.deleted !== true)
@@ -93,7 +87,10 @@ export function toApiState(state: SyncState): SyncState {
     ),
     teamMembers: state.teamMembers.filter((m) => m.deleted !== true && teamIds.has(m.teamId)),
     channelMembers: state.channelMembers.filter((m) => channelIds.has(m.channelId)),
-    channelHistory: [],
+    // The loader can only infer history for current members (every join writes a row).
+    channelHistory: state.channelMembers
+      .filter((m) => channelIds.has(m.channelId))
+      .map((m) => ({ channelId: m.channelId, userId: m.userId })),
   }
 }
 
@@ -137,6 +134,10 @@ export function seededRandom(seed: number): () => number {
   }
 }
 
+function sequence<T>(arbs: readonly fc.Arbitrary<T>[]): fc.Arbitrary<T[]> {
+  return arbs.length === 0 ? fc.constant<T[]>([]) : fc.tuple(...arbs)
+}
+
 /**
  * A denser state than `syncStateArb` (which mostly yields states with nothing to sync), built from
  * the same core arbitraries and reduced to what the API can represent: several users, at least one
@@ -171,18 +172,10 @@ export function apiStateArb(): fc.Arbitrary<SyncState> {
           .chain((ls) => fc.tuple(...ls.map(([g, s]) => groupLinkArb(g, s)))),
         teamMembers: fc
           .subarray(pairs(teamIds, userIds))
-          .chain((ms) =>
-            ms.length === 0
-              ? fc.constant([])
-              : fc.tuple(...ms.map(([t, u]) => teamMemberArb(t, u))),
-          ),
+          .chain((ms) => sequence(ms.map(([t, u]) => teamMemberArb(t, u)))),
         channelMembers: fc
           .subarray(pairs(channelIds, userIds))
-          .chain((ms) =>
-            ms.length === 0
-              ? fc.constant([])
-              : fc.tuple(...ms.map(([c, u]) => channelMemberArb(c, u))),
-          ),
+          .chain((ms) => sequence(ms.map(([c, u]) => channelMemberArb(c, u)))),
       })
     })
     .map((s): SyncState => toApiState({ ...s, channelHistory: [] }))

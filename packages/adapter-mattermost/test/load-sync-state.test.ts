@@ -1,4 +1,4 @@
-import { emptyState, normalizeState, type SyncState } from '@grouproles/core'
+import { emptyState, normalizeState, planSync, type SyncState } from '@grouproles/core'
 import { syncStateArb } from '@grouproles/core/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -86,7 +86,8 @@ describe('loadSyncState', () => {
       channelMembers: [
         { channelId: id('c', 1), userId: id('u', 3), schemeAdmin: false, schemeGuest: true },
       ],
-      channelHistory: [],
+      // The loader infers a history row for each current channel member.
+      channelHistory: [{ channelId: id('c', 1), userId: id('u', 3) }],
     }
     fake().seed(state)
 
@@ -125,6 +126,29 @@ describe('loadSyncState', () => {
     expect(loaded.teams.map((t) => t.id)).toEqual([id('t', 2)])
     expect(loaded.channels).toEqual([])
     expect(loaded.teamMembers).toEqual([])
+  })
+
+  it('should take channel history from the caller, so a member who left is not planned back', async () => {
+    // Arrange: u1 is in an auto-add group of the channel but left it earlier.
+    const state = bigChannelState(2)
+    const leaver = state.users[1]!.id
+    fake().seed({
+      ...state,
+      channelMembers: state.channelMembers.filter((m) => m.userId !== leaver),
+    })
+    const history = [{ channelId: id('c', 1), userId: leaver }]
+
+    // Act
+    const blind = (await loadSyncState(clientFor(fake())))._unsafeUnwrap()
+    const told = (
+      await loadSyncState(clientFor(fake()), { channelHistory: history })
+    )._unsafeUnwrap()
+
+    // Assert
+    expect(planSync(blind).commands.map((c) => [c.kind, c.userId])).toEqual([
+      ['addChannelMember', leaver],
+    ])
+    expect(planSync(told).commands).toEqual([])
   })
 
   it('should refuse a malformed scope id without sending anything', async () => {

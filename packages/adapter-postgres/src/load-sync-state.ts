@@ -82,16 +82,14 @@ export function readWithMemberships<T extends object>(
   PostgresError
 > {
   type More = Pick<SyncState, 'teamMembers' | 'channelHistory'>
-  // Shared by the three parsers: JavaScript is single-threaded, so they never interleave.
-  const ids: Ids = new Map()
   const rest = (conn: PostgresQueryable): ResultAsync<More, PostgresError> =>
-    readTeamMembers(conn, teamIds, ids).andThen((teamMembers) =>
-      readHistory(conn, teamIds, ids).map((channelHistory) => ({ teamMembers, channelHistory })),
+    readTeamMembers(conn, teamIds).andThen((teamMembers) =>
+      readHistory(conn, teamIds).map((channelHistory) => ({ teamMembers, channelHistory })),
     )
   if (connections < 2) {
     return first(main).andThen((parts) =>
       rest(main).andThen((more) =>
-        readChannelMembers(main, teamIds, ids).map((channelMembers) => ({
+        readChannelMembers(main, teamIds).map((channelMembers) => ({
           ...parts,
           ...more,
           channelMembers,
@@ -114,7 +112,7 @@ export function readWithMemberships<T extends object>(
         : first(main).andThen((parts) => rest(main).map((more) => ({ ...parts, ...more })))
     return both(
       onMain,
-      onSnapshot((conn) => readChannelMembers(conn, teamIds, ids)),
+      onSnapshot((conn) => readChannelMembers(conn, teamIds)),
     ).map(([parts, channelMembers]) => ({
       ...parts,
       channelMembers,
@@ -181,18 +179,27 @@ function readSmall(
   )
 }
 
-function readTeamMembers(conn: PostgresQueryable, teamIds: string[] | null, ids: Ids): ResultAsync<TeamMember[], PostgresError> {
-  return runArrays(conn, 'reading TeamMembers', q.selectTeamMembers, [teamIds]).map((rows) => toTeamMembers(rows, ids))
+function readTeamMembers(
+  conn: PostgresQueryable,
+  teamIds: string[] | null,
+): ResultAsync<TeamMember[], PostgresError> {
+  return runArrays(conn, 'reading TeamMembers', q.selectTeamMembers, [teamIds]).map(toTeamMembers)
 }
 
-function readChannelMembers(conn: PostgresQueryable, teamIds: string[] | null, ids: Ids): ResultAsync<ChannelMember[], PostgresError> {
+function readChannelMembers(
+  conn: PostgresQueryable,
+  teamIds: string[] | null,
+): ResultAsync<ChannelMember[], PostgresError> {
   return runArrays(conn, 'reading ChannelMembers', q.selectChannelMembers, [teamIds]).map(
     toChannelMembers,
   )
 }
 
-function readHistory(conn: PostgresQueryable, teamIds: string[] | null, ids: Ids): ResultAsync<ChannelHistory[], PostgresError> {
-  return runArrays(conn, 'reading ChannelMemberHistory', q.selectHistory, [teamIds]).map((rows) => toHistory(rows, ids))
+function readHistory(
+  conn: PostgresQueryable,
+  teamIds: string[] | null,
+): ResultAsync<ChannelHistory[], PostgresError> {
+  return runArrays(conn, 'reading ChannelMemberHistory', q.selectHistory, [teamIds]).map(toHistory)
 }
 
 /**
@@ -280,35 +287,27 @@ function toChannel(r: unknown[]): Channel {
   }
 }
 
-// Items are `<userid><flag digit>` joined by commas (queries.ts). The same few users appear in
-// millions of rows: each id is kept once (`ids`), so a row costs one object and its slice of the
-// list dies young instead of being promoted, with the list, to the old generation.
-type Ids = Map<string, string>
-
-function idAt(ids: Ids, list: string, start: number, end: number): string {
-  const slice = list.slice(start, end)
-  let id = ids.get(slice)
-  if (id === undefined) {
-    // A flat copy, so the kept id does not hold the whole list alive.
-    id = Array.from(slice).join('')
-    ids.set(id, id)
-  }
-  return id
-}
-
-function toTeamMembers(rows: unknown[][], ids: Ids): TeamMember[] {
+// Items are `<userid><flag digit>` joined by commas (queries.ts). Scanning with indexOf makes one
+// string per row (no intermediate split array); the syncable id string is shared by its rows.
+function toTeamMembers(rows: unknown[][]): TeamMember[] {
   const out: TeamMember[] = []
   for (const r of rows) {
     const teamId = String(r[0])
     const list = String(r[1])
-    for (let start = 0; start < list.length; ) {
+    for (let start = 0; start < list.length;) {
       let end = list.indexOf(',', start)
       if (end < 0) end = list.length
       const flags = list.charCodeAt(end - 1) - 48
-      const userId = idAt(ids, list, start, end - 1)
+      const userId = list.slice(start, end - 1)
       out.push(
         (flags & 4) !== 0
-          ? { teamId, userId, schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0, deleted: true }
+          ? {
+              teamId,
+              userId,
+              schemeAdmin: (flags & 1) !== 0,
+              schemeGuest: (flags & 2) !== 0,
+              deleted: true,
+            }
           : { teamId, userId, schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0 },
       )
       start = end + 1
@@ -317,32 +316,37 @@ function toTeamMembers(rows: unknown[][], ids: Ids): TeamMember[] {
   return out
 }
 
-function toChannelMembers(rows: unknown[][], ids: Ids): ChannelMember[] {
+function toChannelMembers(rows: unknown[][]): ChannelMember[] {
   const out: ChannelMember[] = []
   for (const r of rows) {
     const channelId = String(r[0])
     const list = String(r[1])
-    for (let start = 0; start < list.length; ) {
+    for (let start = 0; start < list.length;) {
       let end = list.indexOf(',', start)
       if (end < 0) end = list.length
       const flags = list.charCodeAt(end - 1) - 48
-      const userId = idAt(ids, list, start, end - 1)
-      out.push({ channelId, userId, schemeAdmin: (flags & 1) !== 0, schemeGuest: (flags & 2) !== 0 })
+      const userId = list.slice(start, end - 1)
+      out.push({
+        channelId,
+        userId,
+        schemeAdmin: (flags & 1) !== 0,
+        schemeGuest: (flags & 2) !== 0,
+      })
       start = end + 1
     }
   }
   return out
 }
 
-function toHistory(rows: unknown[][], ids: Ids): ChannelHistory[] {
+function toHistory(rows: unknown[][]): ChannelHistory[] {
   const out: ChannelHistory[] = []
   for (const r of rows) {
     const channelId = String(r[0])
     const list = String(r[1])
-    for (let start = 0; start < list.length; ) {
+    for (let start = 0; start < list.length;) {
       let end = list.indexOf(',', start)
       if (end < 0) end = list.length
-      out.push({ channelId, userId: idAt(ids, list, start, end) })
+      out.push({ channelId, userId: list.slice(start, end) })
       start = end + 1
     }
   }

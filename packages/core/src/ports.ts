@@ -1,5 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
-import type { SyncState, User } from './model.js'
+import type { SyncState } from './model.js'
 import type { SyncCommand, SyncCommandKind, SyncPlan } from './sync-command.js'
 
 /**
@@ -28,9 +28,12 @@ export interface PlanApplier<E> {
   applyPlan(plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>): ResultAsync<ApplyReport, E>
 }
 
-/** Where the groups come from (a directory): resolved against Mattermost's users by the caller. */
+/**
+ * Where the groups come from (a directory): resolved against Mattermost's users and mapped to links
+ * on its teams and channels by the caller's rules.
+ */
 export interface GroupSource<E> {
   loadGroups(
-    users: readonly User[],
+    target: Pick<SyncState, 'users' | 'teams' | 'channels'>,
   ): ResultAsync<Pick<SyncState, 'groups' | 'links'> & { readonly warnings: readonly unknown[] }, E>
 }

@@ -162,7 +162,11 @@ export class FakeMattermost {
   /** Stops the server and drops open connections. */
   async close(): Promise<void> {
     for (const s of this.#sockets) s.destroy()
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => {
+        resolve()
+      })
+    })
   }
 
   /** Injects `fault` into the next `count` requests that match. */
@@ -414,10 +418,9 @@ export class FakeMattermost {
 
     const ctx: Ctx = {
       params: Object.fromEntries(
-        Object.entries(this.#api.router.parseRequest(request, operation).params).map(([k, v]) => [
-          k,
-          String(v),
-        ]),
+        Object.entries(
+          this.#api.router.parseRequest(request, operation).params as Record<string, unknown>,
+        ).map(([k, v]) => [k, String(v)]),
       ),
       query,
       body,
@@ -1054,7 +1057,7 @@ function byId(a: { id: string }, b: { id: string }): number {
 
 function mapOf<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
   let inner = outer.get(key)
-  if (inner === undefined) outer.set(key, (inner = new Map()))
+  if (inner === undefined) outer.set(key, (inner = new Map<string, V>()))
   return inner
 }
 

@@ -54,6 +54,10 @@ export class RecordingServer {
 
   /** Stops the server. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => {
+        resolve()
+      })
+    })
   }
 }
