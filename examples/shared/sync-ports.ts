@@ -21,7 +21,12 @@ export type DirectoryInput =
 /** Where Mattermost is read and written: its database, or its REST API (a live server). */
 export type TargetInput =
   | { readonly kind: 'postgres'; readonly client: postgres.PostgresClient }
-  | { readonly kind: 'mattermost'; readonly client: mattermost.MattermostClient }
+  | {
+      readonly kind: 'mattermost'
+      readonly client: mattermost.MattermostClient
+      /** Channels to load: the pinned API subset cannot list a team's channels, only reach them by id. */
+      readonly options?: mattermost.LoadSyncStateOptions
+    }
 
 export interface SyncPortsConfig {
   readonly directory: DirectoryInput
@@ -35,6 +40,7 @@ export function syncPorts(
   config: SyncPortsConfig,
 ): RunSyncPorts<DirectorySnapshot, unknown> & { readonly lastState: () => SyncState | undefined } {
   let last: SyncState | undefined
+  const target = config.target
   return {
     readDirectory: (): ResultAsync<DirectorySnapshot, unknown> => {
       const d = config.directory
@@ -43,13 +49,11 @@ export function syncPorts(
       return snapshot.isOk() ? okAsync(snapshot.value) : errAsync(snapshot.error)
     },
     loadTarget: (): ResultAsync<SyncState, unknown> =>
-      config.target.kind === 'postgres'
-        ? postgres.loadSyncState(config.target.client)
-        : mattermost.loadSyncState(config.target.client),
-    combine: (directory, target) => {
-      const resolved = resolveGroups(directory, target.users, { matchBy: config.matchBy })
-      const mapped = linksFromRules(config.rules, resolved.groups, target.teams, target.channels)
-      last = { ...target, groups: resolved.groups, links: mapped.links }
+      target.kind === 'postgres' ? postgres.loadSyncState(target.client) : mattermostTarget(target),
+    combine: (directory, loaded) => {
+      const resolved = resolveGroups(directory, loaded.users, { matchBy: config.matchBy })
+      const mapped = linksFromRules(config.rules, resolved.groups, loaded.teams, loaded.channels)
+      last = { ...loaded, groups: resolved.groups, links: mapped.links }
       return {
         state: last,
         warnings: [
@@ -61,9 +65,9 @@ export function syncPorts(
       }
     },
     apply: (plan: SyncPlan): ResultAsync<ApplyReport, unknown> =>
-      config.target.kind === 'postgres'
-        ? postgres.applyPlan(config.target.client, plan)
-        : mattermost.applyPlan(config.target.client, plan),
+      target.kind === 'postgres'
+        ? postgres.applyPlan(target.client, plan)
+        : mattermost.applyPlan(target.client, plan, { loadTarget: () => mattermostTarget(target) }),
     lastState: () => last,
   }
 }
@@ -75,4 +79,11 @@ export function describeWarning(w: unknown): string {
   return Object.entries(w)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ')
+}
+
+// The stale check must re-read exactly what the plan was made from (same channels).
+function mattermostTarget(
+  target: Extract<TargetInput, { kind: 'mattermost' }>,
+): ResultAsync<SyncState, mattermost.MattermostError> {
+  return mattermost.loadSyncState(target.client, target.options)
 }
