@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { runCli } from './cli.js'
+
+const example = (file: string) => fileURLToPath(new URL(`../rocky-linux/${file}`, import.meta.url))
+const capture = () => {
+  const out: string[] = []
+  const err: string[] = []
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err }
+}
+
+describe('runCli', () => {
+  it('should plan from an LDIF export, write the plan file, and apply it as written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
+    const planFile = join(dir, 'plan.json')
+    const plan = capture()
+    expect(
+      await runCli(
+        [
+          'plan',
+          '--config',
+          example('config.json'),
+          '--ldif',
+          example('directory.ldif'),
+          '--out',
+          planFile,
+          '--demo-db',
+        ],
+        {},
+        plan.io,
+      ),
+    ).toBe(0)
+    expect(plan.out.join('\n')).toMatch(/\+ add as admin\s+bob/)
+    expect(plan.out.join('\n')).toContain(`grouproles apply ${planFile}`)
+    const apply = capture()
+    expect(await runCli(['apply', planFile, '--demo-db'], {}, apply.io)).toBe(0)
+    expect(apply.out[0]).toBe('applied: 10 done or already, 0 failed')
+  })
+
+  it('should refuse a stale plan with a clear message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
+    const planFile = join(dir, 'plan.json')
+    await runCli(
+      [
+        'plan',
+        '--config',
+        example('config.json'),
+        '--ldif',
+        example('directory.ldif'),
+        '--out',
+        planFile,
+        '--demo-db',
+      ],
+      {},
+      capture().io,
+    )
+    writeFileSync(
+      planFile,
+      readFileSync(planFile, 'utf8').replace(
+        /"targetFingerprint": "[0-9a-f]{16}"/,
+        '"targetFingerprint": "0123456789abcdef"',
+      ),
+    )
+    const apply = capture()
+    expect(await runCli(['apply', planFile, '--demo-db'], {}, apply.io)).toBe(1)
+    expect(apply.err[0]).toMatch(/^refused: .*plan again and review/)
+  })
+
+  it('should explain an admin role with the nesting path', async () => {
+    const r = capture()
+    expect(
+      await runCli(
+        [
+          'explain',
+          '--config',
+          example('config.json'),
+          '--ldif',
+          example('directory.ldif'),
+          '--user',
+          'bob',
+          '--team',
+          'rl',
+          '--channel',
+          'infrastructure',
+          '--demo-db',
+        ],
+        {},
+        r.io,
+      ),
+    ).toBe(0)
+    expect(r.out.join('\n')).toContain('member via mm_rl_infrastructure_admins > rl_infra_leads')
+  })
+
+  it('should answer usage and config errors with exit code 2', async () => {
+    expect(await runCli([], {}, capture().io)).toBe(2)
+    const noTarget = capture()
+    expect(await runCli(['plan', '--config', example('config.json')], {}, noTarget.io)).toBe(2)
+    expect(noTarget.err[0]).toMatch(/set DATABASE_URL/)
+    const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
+    writeFileSync(
+      join(dir, 'bad.json'),
+      JSON.stringify({
+        matchBy: 'username',
+        rules: [{ kind: 'pattern', pattern: 'mm_{team}', adminSuffix: 7 }],
+        ldap: {},
+      }),
+    )
+    const bad = capture()
+    expect(await runCli(['plan', '--config', join(dir, 'bad.json'), '--demo-db'], {}, bad.io)).toBe(
+      2,
+    )
+    expect(bad.err[0]).toMatch(/config.rules/)
+    expect(await runCli(['plan', '--bogus'], {}, capture().io)).toBe(2)
+  })
+})

@@ -1,0 +1,236 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import {
+  explain,
+  formatPlan,
+  readPlanFile,
+  runSync,
+  writePlanFile,
+  type SyncableRef,
+} from '@grouproles/core'
+import { fromPglite } from '@grouproles/adapter-postgres'
+import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
+import { createMattermostClient } from '@grouproles/adapter-mattermost'
+import { parseDemoConfig } from '../rocky-linux/demo.js'
+import { mattermostSeed } from '../rocky-linux/mattermost-seed.js'
+import {
+  describeWarning,
+  syncPorts,
+  type DirectoryInput,
+  type TargetInput,
+} from '../shared/sync-ports.js'
+
+/** Where the CLI writes; injected so tests read what a person would see. */
+export interface Io {
+  readonly out: (line: string) => void
+  readonly err: (line: string) => void
+}
+
+export const usage = `grouproles <command> [options]
+
+  plan     --config FILE [--ldif FILE] [--out plan.json]   plan a sync and write it for review
+  apply    PLAN.json                                       apply a reviewed plan exactly as written
+  explain  --config FILE [--ldif FILE] --user NAME (--team NAME | --team NAME --channel NAME)
+
+  The directory is the LDIF export given with --ldif, else the LDAP server of the config
+  (LDAP_PASSWORD overrides its password). Mattermost is DATABASE_URL (its Postgres database) or
+  MATTERMOST_URL + MATTERMOST_TOKEN (REST API; MATTERMOST_CHANNEL_IDS lists the channels to load),
+  or --demo-db: an in-memory copy of the Rocky Linux example's Mattermost.`
+
+/** Runs one CLI command; returns the process exit code (0 ok, 1 failure, 2 usage or config). */
+export async function runCli(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: Io,
+): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        ldif: { type: 'string' },
+        out: { type: 'string' },
+        user: { type: 'string' },
+        team: { type: 'string' },
+        channel: { type: 'string' },
+        'demo-db': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (e) {
+    io.err(`${e instanceof Error ? e.message : String(e)}\n\n${usage}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  const command = positionals[0]
+  if (values.help === true || command === undefined) {
+    io.out(usage)
+    return command === undefined && values.help !== true ? 2 : 0
+  }
+
+  const target = await openTarget(env, values['demo-db'] === true)
+  if (typeof target === 'string') {
+    io.err(target)
+    return 2
+  }
+  try {
+    if (command === 'apply') {
+      const file = positionals[1]
+      if (file === undefined) {
+        io.err(`apply needs the plan file\n\n${usage}`)
+        return 2
+      }
+      const read = readPlanFile(readFileSync(file, 'utf8'))
+      if (read.isErr()) {
+        io.err(`${file}: ${read.error.message}`)
+        return 2
+      }
+      const ports = syncPorts({
+        directory: {
+          kind: 'ldif',
+          text: '',
+          config: { preset: 'freeipa', url: 'ldap://unused', bindDn: '', password: '', baseDn: '' },
+        },
+        target: target.input,
+        matchBy: 'username',
+        rules: [],
+      })
+      const applied = await ports.apply(read.value.plan)
+      if (applied.isErr()) {
+        const e = applied.error as { kind?: string; message?: string }
+        io.err(
+          e.kind === 'stalePlan'
+            ? `refused: ${e.message ?? 'stale plan'} (Mattermost changed since the plan was made; plan again and review)`
+            : `apply failed: ${e.message ?? JSON.stringify(e)}`,
+        )
+        return 1
+      }
+      const failed = applied.value.outcomes.filter((o) => o.kind === 'failed')
+      io.out(
+        `applied: ${applied.value.outcomes.length - failed.length} done or already, ${failed.length} failed`,
+      )
+      for (const f of failed)
+        io.err(
+          `  failed: ${f.command.kind} ${f.command.userId}: ${describeWarning(f.kind === 'failed' ? f.error : undefined)}`,
+        )
+      return failed.length > 0 ? 1 : 0
+    }
+
+    if (values.config === undefined) {
+      io.err(`${command} needs --config\n\n${usage}`)
+      return 2
+    }
+    const config = parseDemoConfig(JSON.parse(readFileSync(values.config, 'utf8')) as unknown)
+    if (config.isErr()) {
+      io.err(`${values.config}: ${config.error.message}`)
+      return 2
+    }
+    const ldap = {
+      ...config.value.ldap,
+      ...(env['LDAP_PASSWORD'] !== undefined ? { password: env['LDAP_PASSWORD'] } : {}),
+    }
+    const directory: DirectoryInput =
+      values.ldif !== undefined
+        ? { kind: 'ldif', text: readFileSync(values.ldif, 'utf8'), config: ldap }
+        : { kind: 'ldap', config: ldap }
+    const ports = syncPorts({
+      directory,
+      target: target.input,
+      matchBy: config.value.matchBy,
+      rules: config.value.rules,
+    })
+    const run = await runSync(ports, config.value.policy)
+    if (run.isErr()) {
+      io.err(`${run.error.message}: ${describeWarning(run.error.cause)}`)
+      return 1
+    }
+    const state = ports.lastState()
+    if (state === undefined) throw new Error('runSync planned without combining a state')
+
+    if (command === 'plan') {
+      const names = Object.fromEntries<string>([
+        ...state.users.map((u): [string, string] => [u.id, u.username]),
+        ...state.teams.map((t): [string, string] => [t.id, t.name]),
+        ...state.channels.map((c): [string, string] => [c.id, c.name]),
+      ])
+      io.out(formatPlan(run.value.plan, names).trimEnd())
+      for (const w of run.value.warnings.filter(
+        (w) => !run.value.plan.warnings.includes(w as never),
+      ))
+        io.out(`  - ${describeWarning(w)}`)
+      if (values.out !== undefined) {
+        writeFileSync(
+          values.out,
+          writePlanFile(run.value.plan, { state, createdAt: new Date().toISOString() }),
+        )
+        io.out(`\nplan written to ${values.out}; review it, then: grouproles apply ${values.out}`)
+      }
+      return 0
+    }
+    if (command === 'explain') {
+      const user = state.users.find((u) => u.username.toLowerCase() === values.user?.toLowerCase())
+      const team = state.teams.find((t) => t.name === values.team)
+      const channel =
+        team === undefined
+          ? undefined
+          : state.channels.find((c) => c.teamId === team.id && c.name === values.channel)
+      if (
+        user === undefined ||
+        team === undefined ||
+        (values.channel !== undefined && channel === undefined)
+      ) {
+        io.err(
+          `unknown ${user === undefined ? `user ${String(values.user)}` : team === undefined ? `team ${String(values.team)}` : `channel ${String(values.channel)}`}`,
+        )
+        return 2
+      }
+      const syncable: SyncableRef =
+        channel !== undefined ? { kind: 'channel', id: channel.id } : { kind: 'team', id: team.id }
+      for (const line of explain(state, { userId: user.id, syncable }, config.value.policy).lines)
+        io.out(line)
+      return 0
+    }
+    io.err(`unknown command ${command}\n\n${usage}`)
+    return 2
+  } finally {
+    await target.close()
+  }
+}
+
+async function openTarget(
+  env: Readonly<Record<string, string | undefined>>,
+  demo: boolean,
+): Promise<{ input: TargetInput; close: () => Promise<void> } | string> {
+  if (demo) {
+    const db = await PGlite.create()
+    const client = fromPglite(db)
+    const seeded = await createMattermostSchema(client).andThen(() =>
+      writeSyncState(client, mattermostSeed, { now: 1_764_000_000_000 }),
+    )
+    if (seeded.isErr()) return `could not create the demo database: ${seeded.error.message}`
+    return { input: { kind: 'postgres', client }, close: () => db.close() }
+  }
+  const url = env['MATTERMOST_URL']
+  const token = env['MATTERMOST_TOKEN']
+  if (url !== undefined && token !== undefined) {
+    const channelIds = (env['MATTERMOST_CHANNEL_IDS'] ?? '').split(',').filter((id) => id !== '')
+    return {
+      input: {
+        kind: 'mattermost',
+        client: createMattermostClient({ url, token }),
+        options: { channelIds },
+      },
+      close: () => Promise.resolve(),
+    }
+  }
+  const databaseUrl = env['DATABASE_URL']
+  if (databaseUrl !== undefined) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
+    return { input: { kind: 'postgres', client: pool }, close: () => pool.end() }
+  }
+  return `no Mattermost to sync: set DATABASE_URL, or MATTERMOST_URL and MATTERMOST_TOKEN, or pass --demo-db\n\n${usage}`
+}
