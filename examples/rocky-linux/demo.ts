@@ -18,6 +18,7 @@ import {
   type SyncState,
 } from '@grouproles/core'
 import {
+  parseLdapConfig,
   parseLinkRules,
   type LdapDirectoryConfig,
   type LinkRule,
@@ -69,9 +70,9 @@ export function parseDemoConfig(raw: unknown): Result<DemoConfig, DemoError> {
   } catch (e) {
     return bad(`config.policy: ${e instanceof Error ? e.message : String(e)}`)
   }
-  const ldap = c['ldap']
-  if (typeof ldap !== 'object' || ldap === null) return bad('config.ldap: expected an object')
-  return ok({ ldap: ldap as LdapDirectoryConfig, matchBy, rules: rules.value, policy })
+  const ldap = parseLdapConfig(c['ldap'])
+  if (ldap.isErr()) return bad(`config.ldap: ${ldap.error.message}`)
+  return ok({ ldap: ldap.value, matchBy, rules: rules.value, policy })
 }
 
 /** What the demo did, for its test and for callers that print their own report. */
