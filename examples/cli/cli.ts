@@ -115,7 +115,7 @@ export async function runCli(
       )
       for (const f of failed)
         io.err(
-          `  failed: ${f.command.kind} ${f.command.userId}: ${describeWarning(f.kind === 'failed' ? f.error : undefined)}`,
+          `  failed: ${f.command.kind} ${f.command.userId}: ${describeWarning(f.error)}`,
         )
       return failed.length > 0 ? 1 : 0
     }
