@@ -114,9 +114,7 @@ export async function runCli(
         `applied: ${applied.value.outcomes.length - failed.length} done or already, ${failed.length} failed`,
       )
       for (const f of failed)
-        io.err(
-          `  failed: ${f.command.kind} ${f.command.userId}: ${describeWarning(f.error)}`,
-        )
+        io.err(`  failed: ${f.command.kind} ${f.command.userId}: ${describeWarning(f.error)}`)
       return failed.length > 0 ? 1 : 0
     }
 
