@@ -5,12 +5,17 @@ const project = (name: string, extra: Record<string, unknown> = {}) => ({
   test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'], ...extra },
 })
 
+// CI asks for a JSON report beside the console one (to print a pass/fail line) without changing
+// the README's test command.
+const jsonReport = process.env['GROUPROLES_VITEST_JSON']
+
 export default defineConfig({
   ssr: { resolve: { conditions: ['@grouproles/source'] } },
   test: {
     setupFiles: [new URL('./vitest.setup.ts', import.meta.url).pathname],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    ...(jsonReport ? { reporters: ['default', 'json'], outputFile: { json: jsonReport } } : {}),
     projects: [
       project('core'),
       project('adapter-ldap', { globalSetup: ['test/global-setup.ts'] }),

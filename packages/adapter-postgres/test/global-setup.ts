@@ -16,8 +16,8 @@ export async function setup(project: TestProject): Promise<void> {
   if (pgBin === undefined) {
     const notice =
       'PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin or $PGBIN): install the Debian package `postgresql`'
-    if (process.env['GROUPROLES_REQUIRE_SERVERS'] === '1')
-      throw new Error(`${notice} (GROUPROLES_REQUIRE_SERVERS=1)`)
+    if (process.env['GROUPROLES_ALLOW_MISSING_SERVERS'] !== '1')
+      throw new Error(`${notice} (set GROUPROLES_ALLOW_MISSING_SERVERS=1 to skip instead)`)
     console.warn(
       `\n!!! adapter-postgres: ${notice}. Real-server integration tests are SKIPPED. !!!\n`,
     )

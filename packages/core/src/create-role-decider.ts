@@ -7,6 +7,12 @@ import { indexState, slotOf, type LiveLink } from './internal/state-index.js'
 export interface RoleDecider {
   /** The decision, or `undefined` when the user or the (live) syncable is not in the state. */
   decide(userId: string, syncable: SyncableRef): RoleDecision | undefined
+  /**
+   * One syncable's decisions, precomputed for the members of its linked groups: the fast path of
+   * an add hook that adds users to one team or channel (one map look-up per decision).
+   * `undefined` when the syncable is not live.
+   */
+  forSyncable(syncable: SyncableRef): ((userId: string) => RoleDecision | undefined) | undefined
 }
 
 const guest: RoleDecision = Object.freeze({
@@ -37,7 +43,31 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
   // Most users are in no or one linked group: those decisions are the same object every time.
   const none = new Map<object, RoleDecision>()
   const single = new Map<LiveLink, RoleDecision>()
-  return {
+  const decider: RoleDecider = {
+    forSyncable(syncable) {
+      const target = slotOf(index, syncable)
+      if (target === undefined || !target.live) return undefined
+      const byUser = new Map<string, RoleDecision>()
+      for (const l of target.links) {
+        for (const u of l.members) {
+          const user = index.users[u]
+          if (user === undefined || byUser.has(user.id)) continue
+          const decision = decider.decide(user.id, syncable)
+          if (decision !== undefined) byUser.set(user.id, decision)
+        }
+      }
+      const outside = roleFromGroups([], [], syncable)
+      return (userId) => {
+        const known = byUser.get(userId)
+        if (known !== undefined) return known
+        const u = index.userSlot.get(userId)
+        const user = u === undefined ? undefined : index.users[u]
+        if (user === undefined) return undefined
+        if (user.systemRole === 'guest') return guest
+        if (user.systemRole === 'admin' && policy.sysadmins === 'bypass') return bypass
+        return outside
+      }
+    },
     decide(userId, syncable) {
       const u = index.userSlot.get(userId)
       const target = slotOf(index, syncable)
@@ -76,4 +106,5 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
       return roleFromGroups(admin, member, syncable)
     },
   }
+  return decider
 }

@@ -87,4 +87,24 @@ describe('createRoleDecider', () => {
       }),
     )
   })
+
+  it('should always give the same decisions through forSyncable as through decide', () => {
+    fc.assert(
+      fc.property(stateArb(), syncPolicyArb(), (st, policy) => {
+        const decider = createRoleDecider(st, policy)
+        const refs: SyncableRef[] = [
+          ...st.teams.map((t) => teamRef(t.id)),
+          ...st.channels.map((c) => channelRef(c.id)),
+        ]
+        for (const ref of refs) {
+          const view = decider.forSyncable(ref)
+          expect(view === undefined).toBe(!isLive(st, ref))
+          if (view === undefined) continue
+          for (const id of [...st.users.map((u) => u.id), 'not-a-user']) {
+            expect(view(id)).toEqual(decider.decide(id, ref))
+          }
+        }
+      }),
+    )
+  })
 })
