@@ -1,11 +1,15 @@
 // Reads 100k users + 5k groups (1M memberships) from a throwaway slapd with readDirectory and with
-// the ldapsearch CLI (same bases, filters, attributes, page size). Run:
+// the ldapsearch CLI (same bases, filters, attributes, page size), in the same run. Run:
 //   node --expose-gc --conditions=@grouproles/source --import tsx bench/read.bench.ts [users] [groups] [membersPerGroup]
-import { spawnSync } from 'node:child_process'
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+// Every measured read runs in a fresh process, so each peak RSS (getrusage maxRSS, which also sees
+// synchronous peaks a timer would miss) belongs to that read alone. BENCH_ROUNDS (default 3) sets the
+// rounds; BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the measured Node reads.
+import { spawn, spawnSync } from 'node:child_process'
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
 import { Client } from 'ldapts'
 import { readDirectory, resolveLdapConfig, type LdapDirectoryConfig } from '../src/index.js'
 import {
@@ -23,13 +27,148 @@ import {
 import { missingLdapTools, startSlapd } from '../test/support/slapd.js'
 import { writeLdif } from '../test/support/write-ldif.js'
 
-const userCount = Number(process.argv[2] ?? 100_000)
-const groupCount = Number(process.argv[3] ?? 5_000)
-const perGroup = Number(process.argv[4] ?? 200)
 const pageSize = 1_000
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3)
 
-async function writeFixture(file: string): Promise<void> {
+function configFor(url: string): LdapDirectoryConfig {
+  return {
+    url,
+    bindDn,
+    password: bindPassword,
+    preset: 'freeipa',
+    baseDn: suffix,
+    pageSize,
+    timeoutMs: 300_000,
+  }
+}
+
+/** The two searches readDirectory makes, with the attribute lists it asks for. */
+function searches(url: string): readonly { base: string; filter: string; attributes: string[] }[] {
+  const c = resolveLdapConfig(configFor(url))._unsafeUnwrap()
+  const a = c.attributes
+  return [
+    {
+      base: c.usersDn,
+      filter: c.userFilter,
+      attributes: [a.username, a.userId, a.email, 'nsAccountLock'],
+    },
+    {
+      base: c.groupsDn,
+      filter: c.groupFilter,
+      attributes: [a.groupName, a.groupId, ...a.member, 'ipaExternalMember'],
+    },
+  ]
+}
+
+interface ChildResult {
+  readonly ms: number
+  readonly maxRssKb: number
+  readonly users?: number
+  readonly groups?: number
+  readonly memberships?: number
+  readonly entries?: number
+}
+
+/** One measured read inside a fresh process; prints its result as JSON. */
+async function child(kind: string, url: string): Promise<void> {
+  if (kind === 'readDirectory') {
+    const start = performance.now()
+    const r = await readDirectory(configFor(url))
+    const ms = performance.now() - start
+    if (r.isErr()) throw new Error(`${r.error.kind}: ${r.error.message}`)
+    const s = r.value
+    const result: ChildResult = {
+      ms,
+      maxRssKb: process.resourceUsage().maxRSS,
+      users: s.users.length,
+      groups: s.groups.length,
+      memberships: s.groups.reduce((n, g) => n + g.memberUsernames.length, 0),
+    }
+    console.log(JSON.stringify(result))
+    return
+  }
+  // The floor: ldapts alone, the same two paged searches on two connections at once, entries dropped.
+  const start = performance.now()
+  let entries = 0
+  await Promise.all(
+    searches(url).map(async (s) => {
+      const client = new Client({ url })
+      try {
+        await client.bind(bindDn, bindPassword)
+        for await (const page of client.searchPaginated(s.base, {
+          filter: s.filter,
+          attributes: s.attributes,
+          paged: { pageSize },
+        }))
+          entries += page.searchEntries.length
+      } finally {
+        await client.unbind()
+      }
+    }),
+  )
+  const ms = performance.now() - start
+  if (entries === 0) throw new Error('raw ldapts read nothing')
+  console.log(JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, entries }))
+}
+
+function runNodeChild(kind: string, url: string): ChildResult {
+  const extra = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '')
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...extra, fileURLToPath(import.meta.url), '--child', kind, url],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  )
+  if (r.status !== 0) throw new Error(`${kind} child failed: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as ChildResult
+}
+
+/** One `ldapsearch` process under `/usr/bin/time`: resolves with its wall time and max RSS. */
+function ldapsearch(
+  url: string,
+  s: { base: string; filter: string; attributes: string[] },
+): Promise<{ ms: number; maxRssKb: number }> {
+  const start = performance.now()
+  const p = spawn(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M',
+      'ldapsearch',
+      '-x',
+      '-LLL',
+      '-H',
+      url,
+      '-D',
+      bindDn,
+      '-w',
+      bindPassword,
+      '-b',
+      s.base,
+      '-E',
+      `pr=${pageSize}/noprompt`,
+      s.filter,
+      ...s.attributes,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve, reject) => {
+    p.once('error', reject)
+    p.once('close', (code) => {
+      const ms = performance.now() - start
+      if (code !== 0) reject(new Error(`ldapsearch failed (${code}): ${stderr}`))
+      else resolve({ ms, maxRssKb: Number(stderr.trim().split('\n').pop()) })
+    })
+  })
+}
+
+async function writeFixture(
+  file: string,
+  userCount: number,
+  groupCount: number,
+  perGroup: number,
+): Promise<void> {
   const out = createWriteStream(file)
   const write = async (text: string): Promise<void> => {
     if (!out.write(text)) await once(out, 'drain')
@@ -57,176 +196,78 @@ async function writeFixture(file: string): Promise<void> {
   await once(out, 'finish')
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MB`
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] ?? 0
-}
+const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+const list = (xs: readonly number[]): string =>
+  `median ${median(xs).toFixed(0)} ms [${xs.map((x) => x.toFixed(0)).join(', ')}]`
 
 async function main(): Promise<void> {
-  const missing = missingLdapTools()
+  const userCount = Number(process.argv[2] ?? 100_000)
+  const groupCount = Number(process.argv[3] ?? 5_000)
+  const perGroup = Number(process.argv[4] ?? 200)
+  // Checked before the minutes of fixture generation, not after.
+  const missing = [
+    ...missingLdapTools(),
+    ...['/usr/bin/time'].filter((p) => !existsSync(p)),
+    ...(spawnSync('ldapsearch', ['-VV']).error !== undefined ? ['ldapsearch (ldap-utils)'] : []),
+  ]
   if (missing.length > 0) throw new Error(`missing: ${missing.join(', ')}`)
   const dir = mkdtempSync(join(tmpdir(), 'grouproles-bench-'))
   const ldif = join(dir, 'bench.ldif')
   let t = performance.now()
-  await writeFixture(ldif)
+  await writeFixture(ldif, userCount, groupCount, perGroup)
   console.log(
-    `fixture: ${userCount} users, ${groupCount} groups, ~${userCount && groupCount * perGroup} memberships, generated in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    `fixture: ${userCount} users, ${groupCount} groups, ~${groupCount * perGroup} memberships, generated in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   )
   t = performance.now()
   const slapd = await startSlapd({ dir: join(dir, 'slapd'), ldifFile: ldif, dynlist: false })
   console.log(`slapadd + start: ${((performance.now() - t) / 1000).toFixed(1)} s`)
   try {
-    const config: LdapDirectoryConfig = {
-      url: slapd.url,
-      bindDn,
-      password: bindPassword,
-      preset: 'freeipa',
-      baseDn: suffix,
-      pageSize,
-      timeoutMs: 120_000,
-    }
-    const c = resolveLdapConfig(config)._unsafeUnwrap()
-    const userAttrs = [
-      c.attributes.username,
-      c.attributes.userId,
-      c.attributes.email,
-      'nsAccountLock',
+    const [userSearch, groupSearch] = searches(slapd.url) as [
+      ReturnType<typeof searches>[0],
+      ReturnType<typeof searches>[0],
     ]
-    const groupAttrs = [
-      c.attributes.groupName,
-      c.attributes.groupId,
-      ...c.attributes.member,
-      'ipaExternalMember',
-    ]
-    const ldapsearch = (): { ms: number; maxRssKb: number } => {
-      let ms = 0
-      let maxRssKb = 0
-      for (const [base, filter, attrs] of [
-        [c.usersDn, c.userFilter, userAttrs],
-        [c.groupsDn, c.groupFilter, groupAttrs],
-      ] as const) {
-        const start = performance.now()
-        const r = spawnSync(
-          '/usr/bin/time',
-          [
-            '-f',
-            '%M',
-            'ldapsearch',
-            '-x',
-            '-LLL',
-            '-H',
-            slapd.url,
-            '-D',
-            bindDn,
-            '-w',
-            bindPassword,
-            '-b',
-            base,
-            '-E',
-            `pr=${pageSize}/noprompt`,
-            filter,
-            ...attrs,
-          ],
-          {
-            stdio: ['ignore', 'ignore', 'pipe'],
-            maxBuffer: 1 << 26,
-          },
-        )
-        ms += performance.now() - start
-        if (r.status !== 0) throw new Error(`ldapsearch failed: ${r.stderr.toString()}`)
-        maxRssKb = Math.max(maxRssKb, Number(r.stderr.toString().trim().split('\n').pop()))
-      }
-      return { ms, maxRssKb }
-    }
-    // The floor: ldapts alone, same two paged searches, entries counted and dropped.
-    const rawLdapts = async (): Promise<number> => {
-      const client = new Client({ url: slapd.url })
-      const start = performance.now()
-      let n = 0
-      try {
-        await client.bind(bindDn, bindPassword)
-        for (const [base, filter, attributes] of [
-          [c.usersDn, c.userFilter, userAttrs],
-          [c.groupsDn, c.groupFilter, groupAttrs],
-        ] as const)
-          for await (const page of client.searchPaginated(base, {
-            filter,
-            attributes: [...attributes],
-            paged: { pageSize },
-          }))
-            n += page.searchEntries.length
-      } finally {
-        await client.unbind()
-      }
-      if (n === 0) throw new Error('raw ldapts read nothing')
-      return performance.now() - start
-    }
-    const ours = async (): Promise<{
-      ms: number
-      peakRss: number
-      heapAfter: number
-      users: number
-      groups: number
-      memberships: number
-    }> => {
-      globalThis.gc?.()
-      let peakRss = process.memoryUsage().rss
-      const sampler = setInterval(
-        () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
-        20,
-      )
-      const start = performance.now()
-      const r = await readDirectory(config)
-      const ms = performance.now() - start
-      clearInterval(sampler)
-      peakRss = Math.max(peakRss, process.memoryUsage().rss)
-      if (r.isErr()) throw new Error(`${r.error.kind}: ${r.error.message}`)
-      const s = r.value
-      globalThis.gc?.()
-      const heapAfter = process.memoryUsage().heapUsed
-      return {
-        ms,
-        peakRss,
-        heapAfter,
-        users: s.users.length,
-        groups: s.groups.length,
-        memberships: s.groups.reduce((n, g) => n + g.memberUsernames.length, 0),
-      }
-    }
-    ldapsearch() // warm slapd's caches for both contenders
-    const cli: number[] = []
-    const js: number[] = []
-    let cliRss = 0
-    let jsRss = 0
+    // Warms slapd's caches for every contender.
+    await ldapsearch(slapd.url, userSearch)
+    await ldapsearch(slapd.url, groupSearch)
+    const serial: number[] = []
+    const concurrent: number[] = []
     const raw: number[] = []
-    let last: Awaited<ReturnType<typeof ours>> | undefined
+    const ours: number[] = []
+    let cliRss = 0
+    let rawRss = 0
+    let oursRss = 0
+    let last: ChildResult | undefined
     for (let i = 0; i < rounds; i++) {
-      const a = ldapsearch()
-      cli.push(a.ms)
-      cliRss = Math.max(cliRss, a.maxRssKb * 1024)
-      raw.push(await rawLdapts())
-      last = await ours()
-      js.push(last.ms)
-      jsRss = Math.max(jsRss, last.peakRss)
+      const a = await ldapsearch(slapd.url, userSearch)
+      const b = await ldapsearch(slapd.url, groupSearch)
+      serial.push(a.ms + b.ms)
+      const start = performance.now()
+      const both = await Promise.all([
+        ldapsearch(slapd.url, userSearch),
+        ldapsearch(slapd.url, groupSearch),
+      ])
+      concurrent.push(performance.now() - start)
+      cliRss = Math.max(cliRss, a.maxRssKb, b.maxRssKb, ...both.map((x) => x.maxRssKb))
+      const r = runNodeChild('ldapts', slapd.url)
+      raw.push(r.ms)
+      rawRss = Math.max(rawRss, r.maxRssKb)
+      last = runNodeChild('readDirectory', slapd.url)
+      ours.push(last.ms)
+      oursRss = Math.max(oursRss, last.maxRssKb)
     }
     console.log(
-      `read: ${last?.users} users, ${last?.groups} groups, ${last?.memberships} transitive memberships, page size ${pageSize}`,
+      `read: ${last?.users} users, ${last?.groups} groups, ${last?.memberships} transitive memberships, page size ${pageSize}, ${rounds} rounds`,
     )
     console.log(
-      `ldapsearch (2 searches, -LLL > /dev/null): median ${median(cli).toFixed(0)} ms [${cli.map((x) => x.toFixed(0)).join(', ')}], max RSS ${mb(cliRss)}`,
+      `ldapsearch, 2 searches one after another:  ${list(serial)}, max RSS ${mb(cliRss)} per process`,
     )
+    console.log(`ldapsearch, 2 processes at once:           ${list(concurrent)}`)
+    console.log(`ldapts alone, 2 connections, no processing: ${list(raw)}, max RSS ${mb(rawRss)}`)
+    console.log(`readDirectory (2 connections):             ${list(ours)}, max RSS ${mb(oursRss)}`)
     console.log(
-      `readDirectory:                            median ${median(js).toFixed(0)} ms [${js.map((x) => x.toFixed(0)).join(', ')}], peak RSS ${mb(jsRss)}, heap after gc ${mb(last?.heapAfter ?? 0)}`,
-    )
-    console.log(
-      `ldapts alone (same 2 searches, no processing): median ${median(raw).toFixed(0)} ms [${raw.map((x) => x.toFixed(0)).join(', ')}]`,
-    )
-    console.log(
-      `ratio readDirectory / ldapsearch: ${(median(js) / median(cli)).toFixed(2)}x (goal <= 2x)`,
+      `ratio readDirectory / ldapsearch at once: ${(median(ours) / median(concurrent)).toFixed(2)}x (goal <= 2x); / one after another: ${(median(ours) / median(serial)).toFixed(2)}x; ldapts alone / at once: ${(median(raw) / median(concurrent)).toFixed(2)}x`,
     )
   } finally {
     await slapd.stop()
@@ -234,4 +275,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main()
+if (process.argv[2] === '--child') await child(process.argv[3] ?? '', process.argv[4] ?? '')
+else await main()
