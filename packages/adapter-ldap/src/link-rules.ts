@@ -16,8 +16,10 @@ export type LinkRule =
     }
   /**
    * Group names following a convention, e.g. `mm_{team}_{channel}` (Rocky Linux). `{team}` is
-   * required, `{channel}` optional. With `adminSuffix` (e.g. `_admins`), `mm_rl_admins` makes team
-   * admins of `rl` and `mm_rl_infra_admins` channel admins of `rl/infra` (plain members of `rl`).
+   * required, `{channel}` optional; `{name}` is an alias of `{channel}` (`mm_{team}_{name}`). With
+   * `adminSuffix` (e.g. `_admins`), `mm_rl_infra_admins` makes channel admins of `rl/infra` (plain
+   * members of `rl`), and `mm_rl_admins` makes team admins of `rl`: an admin group may leave out the
+   * channel part together with the text in front of it (`mm_{team}`).
    */
   | {
       readonly kind: 'pattern'
@@ -86,7 +88,7 @@ function tokenize(pattern: string): Token[] | string {
       seenTeam = true
       tokens.push({ kind: 'team' })
     } else {
-      if (seenChannel) return '{channel} appears twice'
+      if (seenChannel) return '{channel} (or its alias {name}) appears twice'
       seenChannel = true
       tokens.push({ kind: 'channel' })
     }
@@ -95,8 +97,24 @@ function tokenize(pattern: string): Token[] | string {
   if (last < pattern.length)
     tokens.push({ kind: 'literal', text: pattern.slice(last).toLowerCase() })
   if (!seenTeam) return 'must contain {team}'
-  if (/[{}]/.test(pattern.replace(re, ''))) return 'unknown placeholder (use {team} and {channel})'
+  if (/[{}]/.test(pattern.replace(re, '')))
+    return 'unknown placeholder (use {team} and {channel}, or its alias {name})'
   return tokens
+}
+
+/**
+ * The team-only form of a pattern for admin groups: without the channel placeholder and the literal
+ * that separates it (`mm_{team}_{channel}` → `mm_{team}`), so `mm_rl_admins` reads as team `rl`.
+ * Undefined when the pattern has no channel placeholder (the pattern is team-only already).
+ */
+function teamOnly(tokens: readonly Token[]): Token[] | undefined {
+  const at = tokens.findIndex((t) => t.kind === 'channel')
+  if (at < 0) return undefined
+  // The separator is the literal before the channel, or after it when the channel comes first.
+  const before = tokens[at - 1]?.kind === 'literal'
+  const from = before ? at - 1 : at
+  const to = !before && tokens[at + 1]?.kind === 'literal' ? at + 2 : at + 1
+  return [...tokens.slice(0, from), ...tokens.slice(to)]
 }
 
 /** Every way `name` fits the tokens: a list of { team, channel? } (backtracking; names are short). */
@@ -292,6 +310,7 @@ export function linksFromRules(
     }
     const tokens = tokenize(rule.pattern)
     if (typeof tokens === 'string') continue // parseLinkRules rejects these; a hand-built rule just matches nothing.
+    const adminTokens = teamOnly(tokens)
     const autoAdd = rule.autoAdd ?? true
     const suffix = rule.adminSuffix?.toLowerCase()
     for (const g of liveGroups) {
@@ -299,7 +318,12 @@ export function linksFromRules(
       // The admin marker wins over a channel of the same name (e.g. a channel called "admins").
       const isAdmin = suffix !== undefined && name.endsWith(suffix) && name.length > suffix.length
       const base = isAdmin ? name.slice(0, -suffix.length) : name
-      const fits = matchAll(tokens, base)
+      // An admin group may name the team alone; both readings count, so a name that fits both
+      // (team `rl_infra` next to channel `rl/infra`) is ambiguous rather than guessed.
+      const fits = [
+        ...matchAll(tokens, base),
+        ...(isAdmin && adminTokens !== undefined ? matchAll(adminTokens, base) : []),
+      ]
       if (fits.length === 0) continue
       const resolved = fits.flatMap((f): { team: Team; channel: Channel | undefined }[] => {
         const team = team1(f.team)
@@ -348,11 +372,9 @@ export function linksFromRules(
       }
     }
   }
-  const linkedNames = new Set(
-    liveGroups
-      .filter((g) => [...links.values()].some((l) => l.groupId === g.id))
-      .map((g) => g.name),
-  )
+  const linkedIds = new Set<string>()
+  for (const l of links.values()) linkedIds.add(l.groupId)
+  const linkedNames = new Set(liveGroups.filter((g) => linkedIds.has(g.id)).map((g) => g.name))
   for (const w of patternWarnings)
     if (w.kind === 'ambiguousMatch' || !linkedNames.has(w.group)) warnings.push(w)
   const sortedLinks = [...links.values()].sort(

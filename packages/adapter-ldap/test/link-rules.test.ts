@@ -66,6 +66,76 @@ describe('linksFromRules', () => {
     })
   })
 
+  it('should read an admin group without a channel part as the team admin group of a single pattern', () => {
+    const r = linksFromRules([pattern], groups, teams, channels)
+    expect(r.links).toContainEqual({
+      groupId: 'G2',
+      syncable: { kind: 'team', id: 'T1' },
+      autoAdd: true,
+      schemeAdmin: true,
+    })
+    expect(r.links.filter((l) => l.groupId === 'G2')).toHaveLength(1)
+    // Not an admin group: a bare team name still does not fit mm_{team}_{channel}.
+    expect(r.links.some((l) => l.groupId === 'G8')).toBe(false)
+  })
+
+  it('should warn about an admin group of an unknown team instead of dropping it', () => {
+    const r = linksFromRules([pattern], [group('G1', 'mm_nope_admins')], teams, channels)
+    expect(r.links).toEqual([])
+    expect(r.warnings).toEqual([
+      { kind: 'unknownTeam', rule: 0, group: 'mm_nope_admins', team: 'nope' },
+    ])
+  })
+
+  it('should call an admin group ambiguous when it names a team and a team channel alike', () => {
+    const r = linksFromRules(
+      [pattern],
+      [group('G1', 'mm_rl_infrastructure_admins')],
+      [...teams, team('T3', 'rl_infrastructure')],
+      channels,
+    )
+    expect(r.links).toEqual([])
+    expect(r.warnings).toEqual([
+      {
+        kind: 'ambiguousMatch',
+        rule: 0,
+        group: 'mm_rl_infrastructure_admins',
+        candidates: ['rl/infrastructure', 'rl_infrastructure'],
+      },
+    ])
+  })
+
+  it('should drop the separator after the channel when the channel comes first', () => {
+    const r = linksFromRules(
+      [{ kind: 'pattern', pattern: '{channel}.{team}-mm', adminSuffix: '-admins' }],
+      [group('G1', 'rl-mm-admins'), group('G2', 'general.rl-mm')],
+      teams,
+      channels,
+    )
+    expect(r.links).toEqual([
+      { groupId: 'G1', syncable: { kind: 'team', id: 'T1' }, autoAdd: true, schemeAdmin: true },
+      { groupId: 'G2', syncable: { kind: 'channel', id: 'C2' }, autoAdd: true, schemeAdmin: false },
+      { groupId: 'G2', syncable: { kind: 'team', id: 'T1' }, autoAdd: true, schemeAdmin: false },
+    ])
+  })
+
+  it('should accept {name} as an alias of {channel}', () => {
+    const withName: LinkRule = {
+      kind: 'pattern',
+      pattern: 'mm_{team}_{name}',
+      adminSuffix: '_admins',
+    }
+    expect(linksFromRules([withName], groups, teams, channels)).toEqual(
+      linksFromRules([pattern], groups, teams, channels),
+    )
+    expect(linksFromRules([withName], groups, teams, channels).links).toContainEqual({
+      groupId: 'G1',
+      syncable: { kind: 'channel', id: 'C1' },
+      autoAdd: true,
+      schemeAdmin: false,
+    })
+  })
+
   it('should apply explicit rules and warn about unknown names', () => {
     const rules: LinkRule[] = [
       {
@@ -148,5 +218,20 @@ describe('parseLinkRules', () => {
       ])._unsafeUnwrapErr(),
     ).toMatchObject({ field: 'autoAdd' })
     expect(parseLinkRules([{ kind: 'other' }])._unsafeUnwrapErr()).toMatchObject({ field: 'kind' })
+  })
+
+  it('should accept {name} like {channel} and name the alias in its errors', () => {
+    expect(
+      parseLinkRules([{ kind: 'pattern', pattern: 'mm_{team}_{name}' }])._unsafeUnwrap(),
+    ).toEqual([{ kind: 'pattern', pattern: 'mm_{team}_{name}' }])
+    expect(
+      parseLinkRules([
+        { kind: 'pattern', pattern: 'mm_{team}_{channel}_{name}' },
+      ])._unsafeUnwrapErr().message,
+    ).toBe('{channel} (or its alias {name}) appears twice')
+    expect(
+      parseLinkRules([{ kind: 'pattern', pattern: 'mm_{team}_{group}' }])._unsafeUnwrapErr()
+        .message,
+    ).toBe('unknown placeholder (use {team} and {channel}, or its alias {name})')
   })
 })
