@@ -27,7 +27,7 @@ export type {
 } from './model.js'
 export type { RoleDecision, RoleInput } from './decide-role.js'
 export type { RoleDecider } from './create-role-decider.js'
-export type { SyncPolicy, SyncPolicyInput } from './sync-policy.js'
+export type { ResolvedSyncPolicy, SyncPolicy, SyncPolicyInput } from './sync-policy.js'
 export type {
   HeldCommand,
   HoldReason,

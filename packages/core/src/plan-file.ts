@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow'
 import { match } from 'ts-pattern'
 import type { Role, SyncState } from './model.js'
-import { resolvePolicy, type SyncPolicy } from './sync-policy.js'
+import { resolvePolicy, type ResolvedSyncPolicy } from './sync-policy.js'
 import {
   commandSyncable,
   syncCommandKinds,
@@ -81,7 +81,7 @@ export function readPlanFile(text: string): Result<PlanFile, PlanFileError> {
       if (problem !== undefined) return invalid(`plan.${name}[${i}]`, problem)
     }
   }
-  let policy: SyncPolicy
+  let policy: ResolvedSyncPolicy
   try {
     policy = resolvePolicy(isRecord(plan['policy']) ? plan['policy'] : {})
   } catch (e) {

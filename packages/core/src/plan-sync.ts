@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern'
 import type { ChannelMember, Role, SyncableRef, SyncState, TeamMember, User } from './model.js'
-import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './sync-policy.js'
+import { resolvePolicy, type ResolvedSyncPolicy, type SyncPolicyInput } from './sync-policy.js'
 import {
   syncCommandKinds,
   type HeldCommand,
@@ -116,7 +116,7 @@ class Planner {
   readonly channelRemovals: ChannelRemoval[] = []
   readonly warnings: SyncWarning[]
   readonly #index: StateIndex
-  readonly #policy: SyncPolicy
+  readonly #policy: ResolvedSyncPolicy
   readonly #frozen: boolean[]
   readonly #unknownSeen = new Set<string>()
   // Team-level stamps stay valid while the team's channels are planned right after it.
@@ -132,7 +132,7 @@ class Planner {
   readonly #cHistory: Int32Array
   readonly #cSeen: Int32Array
 
-  constructor(index: StateIndex, policy: SyncPolicy) {
+  constructor(index: StateIndex, policy: ResolvedSyncPolicy) {
     this.#index = index
     this.#policy = policy
     this.warnings = [...index.warnings]
@@ -459,7 +459,7 @@ function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): boolean[] 
 function applyLimits(
   removals: readonly Removal[],
   index: StateIndex,
-  policy: SyncPolicy,
+  policy: ResolvedSyncPolicy,
   warnings: SyncWarning[],
 ) {
   const { maxRemovalFraction, maxRemovals, fractionMinRemovals } = policy.limits

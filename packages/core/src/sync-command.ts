@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern'
 import type { Role, SyncableRef } from './model.js'
-import type { SyncPolicy } from './sync-policy.js'
+import type { ResolvedSyncPolicy } from './sync-policy.js'
 
 /** One change to Mattermost memberships. Adapters execute these; they never decide. */
 export type SyncCommand =
@@ -117,7 +117,7 @@ export interface SyncPlan {
    * re-reads before applying, to refuse a plan made from a state that has changed since.
    */
   readonly targetFingerprint: string
-  readonly policy: SyncPolicy
+  readonly policy: ResolvedSyncPolicy
 }
 
 /** The syncable a command acts on. */

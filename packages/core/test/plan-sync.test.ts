@@ -620,10 +620,20 @@ describe('planSync', () => {
       expect(commandsOf(planSync(strays(6, 3)))).toHaveLength(3)
     })
 
-    it('should apply the fraction only from fractionMinRemovals removals on', () => {
-      // Removing the one stale member of a two-person channel is routine, not a mass removal.
-      expect(heldOf(planSync(strays(2, 2)))).toEqual([])
-      expect(commandsOf(planSync(strays(2, 2)))).toHaveLength(2)
+    it('should hold by default even when a small syncable loses only one or two members', () => {
+      // The issue gates every syncable: emptying a one- or two-person team is held too.
+      expect(heldOf(planSync(strays(1, 1)))).toHaveLength(1)
+      expect(heldOf(planSync(strays(2, 2)))).toHaveLength(2)
+      expect(commandsOf(planSync(strays(2, 2)))).toEqual([])
+      expect(commandsOf(planSync(strays(2, 1)))).toHaveLength(1)
+    })
+
+    it('should apply the fraction only from fractionMinRemovals removals on, when asked to', () => {
+      const lenient = { limits: { fractionMinRemovals: 3 } }
+
+      expect(heldOf(planSync(strays(2, 2), lenient))).toEqual([])
+      expect(commandsOf(planSync(strays(2, 2), lenient))).toHaveLength(2)
+      expect(heldOf(planSync(strays(4, 3), lenient))).toHaveLength(3)
       expect(heldOf(planSync(strays(2, 2), { limits: { fractionMinRemovals: 2 } }))).toHaveLength(2)
     })
 
@@ -701,12 +711,15 @@ describe('planSync', () => {
         channelMember('infrastructure', 'mallory'),
         channelMember('infrastructure', 'carol'),
         channelMember('alerts', 'alice'),
+        // bob keeps alerts at 2 members, so alice's removal stays under maxRemovalFraction.
+        channelMember('alerts', 'bob'),
       ],
       channelHistory: [
         { channelId: 'infrastructure', userId: 'alice' },
         { channelId: 'infrastructure', userId: 'mallory' },
         { channelId: 'infrastructure', userId: 'carol' },
         { channelId: 'alerts', userId: 'alice' },
+        { channelId: 'alerts', userId: 'bob' },
       ],
     })
     const expected: SyncCommand[] = [
@@ -720,7 +733,6 @@ describe('planSync', () => {
       },
       { kind: 'addTeamMember', teamId: 'rl', userId: 'bob', role: 'member' },
       { kind: 'addTeamMember', teamId: 'rl', userId: 'zed', role: 'member' },
-      { kind: 'addChannelMember', channelId: 'alerts', userId: 'bob', role: 'member' },
       { kind: 'addChannelMember', channelId: 'infrastructure', userId: 'bob', role: 'member' },
       { kind: 'addChannelMember', channelId: 'infrastructure', userId: 'zed', role: 'member' },
       { kind: 'removeChannelMember', channelId: 'alerts', userId: 'alice' },

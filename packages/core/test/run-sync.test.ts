@@ -59,6 +59,7 @@ const target: SyncState = {
   users: [
     { id: 'alice', username: 'alice', systemRole: 'user' },
     { id: 'bob', username: 'bob', systemRole: 'user' },
+    { id: 'carol', username: 'carol', systemRole: 'user' },
   ],
   groups: [],
   links: [],
@@ -66,12 +67,16 @@ const target: SyncState = {
   channels: [
     { id: 'infra', teamId: 'rl', name: 'infrastructure', type: 'P', groupConstrained: true },
   ],
-  teamMembers: [{ teamId: 'rl', userId: 'bob', schemeAdmin: false, schemeGuest: false }],
-  channelMembers: [],
-  channelHistory: [],
+  // carol is already where the groups want her, so bob is 1 of 2 members: under the fraction limit.
+  teamMembers: [
+    { teamId: 'rl', userId: 'bob', schemeAdmin: false, schemeGuest: false },
+    { teamId: 'rl', userId: 'carol', schemeAdmin: false, schemeGuest: false },
+  ],
+  channelMembers: [{ channelId: 'infra', userId: 'carol', schemeAdmin: true, schemeGuest: false }],
+  channelHistory: [{ channelId: 'infra', userId: 'carol' }],
 }
 const directory = {
-  groups: [{ id: 'g1', name: 'mm_rl_infrastructure', memberIds: ['alice'] }],
+  groups: [{ id: 'g1', name: 'mm_rl_infrastructure', memberIds: ['alice', 'carol'] }],
   links: [
     {
       groupId: 'g1',

@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { defaultSyncPolicy, resolvePolicy, type SyncPolicyInput } from '@grouproles/core'
+import {
+  defaultSyncPolicy,
+  resolvePolicy,
+  type SyncPolicy,
+  type SyncPolicyInput,
+} from '@grouproles/core'
 import { syncPolicyArb } from '@grouproles/core/testing'
 
 describe('defaultSyncPolicy', () => {
@@ -9,7 +14,7 @@ describe('defaultSyncPolicy', () => {
       sysadmins: 'bypass',
       roleSync: 'groupConstrained',
       reAddRemovedMembers: false,
-      limits: { maxRemovals: 100, maxRemovalFraction: 0.5, fractionMinRemovals: 3 },
+      limits: { maxRemovals: 100, maxRemovalFraction: 0.5, fractionMinRemovals: 1 },
     })
   })
 })
@@ -31,6 +36,20 @@ describe('resolvePolicy', () => {
     })
   })
 
+  it('should fill in fractionMinRemovals for limits written to the pinned shape', () => {
+    const pinned: SyncPolicy = {
+      sysadmins: 'asUsers',
+      roleSync: 'allLinked',
+      reAddRemovedMembers: true,
+      limits: { maxRemovals: 5, maxRemovalFraction: 0.25 },
+    }
+
+    expect(resolvePolicy(pinned)).toEqual({
+      ...pinned,
+      limits: { maxRemovals: 5, maxRemovalFraction: 0.25, fractionMinRemovals: 1 },
+    })
+  })
+
   it('should accept Infinity and 1, which disable the limits', () => {
     expect(
       resolvePolicy({ limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 } })
@@ -38,7 +57,7 @@ describe('resolvePolicy', () => {
     ).toEqual({
       maxRemovals: Number.POSITIVE_INFINITY,
       maxRemovalFraction: 1,
-      fractionMinRemovals: 3,
+      fractionMinRemovals: 1,
     })
   })
 

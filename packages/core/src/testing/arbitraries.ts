@@ -13,7 +13,7 @@ import type {
   User,
 } from '../model.js'
 import type { SyncCommand } from '../sync-command.js'
-import type { SyncPolicy } from '../sync-policy.js'
+import type { ResolvedSyncPolicy, SyncPolicy } from '../sync-policy.js'
 
 const idChars = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('')
 
@@ -154,7 +154,7 @@ export function channelHistoryArb(channelId: string, userId: string): fc.Arbitra
   return fc.constant({ channelId, userId })
 }
 
-export function syncPolicyArb(): fc.Arbitrary<SyncPolicy> {
+export function syncPolicyArb(): fc.Arbitrary<ResolvedSyncPolicy> {
   return fc.record({
     sysadmins: fc.constantFrom<SyncPolicy['sysadmins']>('bypass', 'asUsers'),
     roleSync: fc.constantFrom<SyncPolicy['roleSync']>('groupConstrained', 'allLinked'),
