@@ -31,7 +31,11 @@ import {
   type ApiUser,
 } from './api-types.js'
 import { checkIds } from './is-mattermost-id.js'
-import { groupConstrainedErrorIds, type MattermostError } from './mattermost-error.js'
+import {
+  groupConstrainedErrorIds,
+  isTransientError,
+  type MattermostError,
+} from './mattermost-error.js'
 
 /** How to reach Mattermost and how hard to try. Only `url` and `token` are required. */
 export interface MattermostClientConfig {
@@ -45,11 +49,17 @@ export interface MattermostClientConfig {
   readonly timeoutMs?: number
   /** Attempts per request, first one included. Default 5. */
   readonly maxAttempts?: number
-  /** No retry starts after this many ms since the first attempt. Default 60 000. */
+  /**
+   * No retry starts after this many ms since the request's first attempt (time spent queued behind
+   * the concurrency limit does not count). Default 60 000.
+   */
   readonly maxRetryTimeMs?: number
   /** First backoff step in ms (exponential with full jitter). Default 200. */
   readonly baseDelayMs?: number
-  /** Largest single wait in ms, `Retry-After` included. Default 10 000. */
+  /**
+   * Largest backoff step in ms. A 429's `Retry-After` / `X-RateLimit-Reset` is not capped: it is
+   * honoured in full, or the request fails as `rateLimited` when it outlasts the budget. Default 10 000.
+   */
   readonly maxDelayMs?: number
   /** Requests in flight at once. Default 8. */
   readonly concurrency?: number
@@ -73,7 +83,6 @@ type Attempt =
       readonly kind: 'fail'
       readonly error: MattermostError
       readonly retryable: boolean
-      readonly retryAfterMs: number | undefined
       readonly deadline: number
     }
 
@@ -83,7 +92,8 @@ export type LinkTarget = { readonly kind: 'team' | 'channel'; readonly id: strin
 /**
  * A thin typed client for exactly the Mattermost REST v4 calls grouproles makes. Every call has a
  * timeout, retries 429/5xx/connection errors with backoff and jitter, and shares one concurrency
- * limit. Ids are checked before any request; the token never leaves the `Authorization` header.
+ * limit. A 429 pauses every request of the client until the server's reset. Ids are checked before
+ * any request; the token never leaves the `Authorization` header (and is scrubbed from echoed bodies).
  */
 export class MattermostClient {
   readonly #base: string
@@ -91,8 +101,12 @@ export class MattermostClient {
   readonly #fetch: typeof globalThis.fetch
   readonly #timeoutMs: number
   readonly #maxRetryTimeMs: number
+  readonly #baseDelayMs: number
+  readonly #maxDelayMs: number
   readonly #retry: RetryPolicy
   readonly #bulkhead: BulkheadPolicy
+  // Set by a 429: no request of this client is sent before this time (ms since the epoch).
+  #pausedUntil = 0
 
   constructor(config: MattermostClientConfig) {
     if (config.token === '') throw new TypeError('MattermostClient: token must not be empty')
@@ -102,8 +116,8 @@ export class MattermostClient {
     this.#fetch = config.fetch ?? globalThis.fetch.bind(globalThis)
     this.#timeoutMs = config.timeoutMs ?? 30_000
     this.#maxRetryTimeMs = config.maxRetryTimeMs ?? 60_000
-    const baseDelay = config.baseDelayMs ?? 200
-    const maxDelay = config.maxDelayMs ?? 10_000
+    this.#baseDelayMs = config.baseDelayMs ?? 200
+    this.#maxDelayMs = config.maxDelayMs ?? 10_000
     this.#retry = retry(
       handleWhenResult((r) => {
         const a = r as Attempt
@@ -112,14 +126,11 @@ export class MattermostClient {
       {
         maxAttempts: Math.max(0, (config.maxAttempts ?? 5) - 1),
         backoff: new DelegateBackoff<{ attempt: number; result: unknown }>((context) => {
-          const result = context.result as { value?: Attempt }
-          const a = result.value
-          const left = a?.kind === 'fail' ? Math.max(0, a.deadline - Date.now()) : maxDelay
-          const hinted = a?.kind === 'fail' ? a.retryAfterMs : undefined
-          // Full jitter: spreads retries of many clients hit by the same 5xx/429 burst.
-          const exp = Math.min(maxDelay, baseDelay * 2 ** (context.attempt - 1))
-          const wait = hinted ?? Math.random() * exp
-          return Math.min(wait, maxDelay, left)
+          const a = (context.result as { value?: Attempt }).value
+          if (a?.kind !== 'fail') return 0
+          // A 429 already paused the client for its wait, which fits the budget (else no retry).
+          if (a.error.kind === 'rateLimited') return Math.max(0, this.#pausedUntil - Date.now())
+          return Math.min(this.#jitter(context.attempt), Math.max(0, a.deadline - Date.now()))
         }),
       },
     )
@@ -453,7 +464,10 @@ export class MattermostClient {
   ): Promise<Attempt> {
     const url = new URL(this.#base + path)
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v))
-    const deadline = Date.now() + this.#maxRetryTimeMs
+    // The budget starts at the first attempt, not on enqueueing: the late requests of a big apply
+    // wait behind the concurrency limit and would otherwise get no retries at all.
+    let deadline: number | undefined
+    let attempts = 0
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.#token}`,
       Accept: 'application/json',
@@ -461,6 +475,13 @@ export class MattermostClient {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     const once = async (): Promise<Attempt> => {
+      deadline ??= Date.now() + this.#maxRetryTimeMs
+      attempts++
+      const blocked = await this.#awaitPause(deadline)
+      if (blocked !== undefined) {
+        const error = rateLimited(method, path, blocked, deadline - Date.now())
+        return { kind: 'fail', error, retryable: false, deadline }
+      }
       const signal = AbortSignal.timeout(this.#timeoutMs)
       try {
         const response = await this.#fetch(url, {
@@ -471,9 +492,12 @@ export class MattermostClient {
         })
         const text = await response.text()
         if (response.ok) return { kind: 'ok', status: response.status, text }
-        return httpFailure(method, path, response, text, deadline)
+        if (response.status === 429)
+          return this.#onRateLimit(method, path, response, attempts, deadline)
+        return httpFailure(method, path, response, this.#scrub(text), deadline)
       } catch (e) {
         const timedOut = signal.aborted
+        const cause = describeCause(e)
         const error: MattermostError = timedOut
           ? {
               kind: 'timeout',
@@ -486,13 +510,56 @@ export class MattermostClient {
               kind: 'network',
               method,
               path,
-              cause: describeCause(e),
-              message: `${method} ${path} failed: ${describeCause(e).message}`,
+              cause: { name: cause.name, message: this.#scrub(cause.message) },
+              message: `${method} ${path} failed: ${this.#scrub(cause.message)}`,
             }
-        return { kind: 'fail', error, retryable: true, retryAfterMs: undefined, deadline }
+        return { kind: 'fail', error, retryable: true, deadline }
       }
     }
     return this.#retry.execute(() => this.#bulkhead.execute(once))
+  }
+
+  // Pauses the whole client until the server's reset (or, without one, a backoff step): the limit
+  // is per token or IP, so every other request would get a 429 too. A wait past the request's
+  // budget fails it now rather than sleeping on a retry that cannot happen.
+  #onRateLimit(
+    method: string,
+    path: string,
+    response: Response,
+    attempt: number,
+    deadline: number,
+  ): Attempt {
+    const hinted = retryAfter(response.headers, Date.now())
+    const wait = hinted ?? this.#jitter(attempt)
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait)
+    const left = deadline - Date.now()
+    return {
+      kind: 'fail',
+      error: rateLimited(method, path, hinted, left),
+      retryable: wait <= left,
+      deadline,
+    }
+  }
+
+  // Waits out a pause another request's 429 started; returns the wait instead when it would end
+  // after `deadline`.
+  async #awaitPause(deadline: number): Promise<number | undefined> {
+    for (;;) {
+      const wait = this.#pausedUntil - Date.now()
+      if (wait <= 0) return undefined
+      if (this.#pausedUntil > deadline) return wait
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
+
+  // Full jitter: spreads the retries of many clients hit by the same 5xx/429 burst.
+  #jitter(attempt: number): number {
+    return Math.random() * Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1))
+  }
+
+  // A proxy or the server may echo request headers in an error body.
+  #scrub(text: string): string {
+    return text.split(this.#token).join('[redacted]')
   }
 }
 
@@ -524,23 +591,49 @@ function httpFailure(
     errorId !== undefined && groupConstrainedErrorIds.has(errorId)
       ? { kind: 'groupConstrained', status, errorId, message, method, path }
       : { kind: 'http', status, errorId, message, method, path }
-  // 501 is "no license": retrying cannot help.
-  const retryable = status === 429 || (status >= 500 && status !== 501)
-  return { kind: 'fail', error, retryable, retryAfterMs: retryAfter(response.headers), deadline }
+  return { kind: 'fail', error, retryable: isTransientError(error), deadline }
 }
 
-// Retry-After is seconds or an HTTP date; Mattermost's limiter sends X-RateLimit-Reset in seconds.
-function retryAfter(headers: Headers): number | undefined {
-  const after = headers.get('retry-after')
-  if (after !== null) {
+function rateLimited(
+  method: string,
+  path: string,
+  retryAfterMs: number | undefined,
+  leftMs: number,
+): MattermostError {
+  const asked =
+    retryAfterMs === undefined ? '' : `; the server asks to wait ${Math.ceil(retryAfterMs)} ms`
+  const over =
+    retryAfterMs !== undefined && retryAfterMs > leftMs
+      ? `, more than the ${Math.max(0, Math.floor(leftMs))} ms left of the retry budget`
+      : ''
+  return {
+    kind: 'rateLimited',
+    status: 429,
+    retryAfterMs,
+    method,
+    path,
+    message: `${method} ${path} was rate limited${asked}${over}`,
+  }
+}
+
+/**
+ * The wait a 429 asks for, in ms: `Retry-After` (seconds or an HTTP date), else
+ * `X-RateLimit-Reset` (Mattermost's limiter: seconds until the reset; a value that can only be a
+ * Unix time is read as one).
+ */
+function retryAfter(headers: Headers, now: number): number | undefined {
+  const after = headers.get('retry-after')?.trim()
+  if (after !== undefined && after !== '') {
     const seconds = Number(after)
     if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
     const date = Date.parse(after)
-    if (Number.isFinite(date)) return Math.max(0, date - Date.now())
+    if (Number.isFinite(date)) return Math.max(0, date - now)
   }
-  const reset = headers.get('x-ratelimit-reset')
-  if (reset !== null && Number.isFinite(Number(reset))) return Math.max(0, Number(reset) * 1000)
-  return undefined
+  const reset = headers.get('x-ratelimit-reset')?.trim()
+  if (reset === undefined || reset === '') return undefined
+  const value = Number(reset)
+  if (!Number.isFinite(value)) return undefined
+  return Math.max(0, value > 1_000_000_000 ? value * 1000 - now : value * 1000)
 }
 
 function describeCause(e: unknown): { readonly name: string; readonly message: string } {

@@ -1,4 +1,5 @@
 import type { SyncableRef } from '@grouproles/core'
+import { match } from 'ts-pattern'
 
 /**
  * Everything that can go wrong talking to Mattermost, as plain data. The bearer token never appears
@@ -19,6 +20,18 @@ export type MattermostError =
       readonly kind: 'groupConstrained'
       readonly status: number
       readonly errorId: string
+      readonly message: string
+      readonly method: string
+      readonly path: string
+    }
+  /**
+   * The server rate-limited the request (429): either the attempts ran out, or the wait it asked
+   * for (`retryAfterMs`, from `Retry-After` or `X-RateLimit-Reset`) outlasts the retry budget.
+   */
+  | {
+      readonly kind: 'rateLimited'
+      readonly status: 429
+      readonly retryAfterMs: number | undefined
       readonly message: string
       readonly method: string
       readonly path: string
@@ -79,3 +92,27 @@ export const groupConstrainedErrorIds: ReadonlySet<string> = new Set([
   'api.channel.remove_member.group_constrained.app_error',
   'api.channel.remove_members.denied',
 ])
+
+/**
+ * Whether a failure may go away on its own (rate limit, 5xx, connection error, timeout), so the
+ * same call is worth making again later; refusals about the request itself are not.
+ */
+export function isTransientError(error: MattermostError): boolean {
+  return (
+    match(error)
+      .with({ kind: 'rateLimited' }, { kind: 'network' }, { kind: 'timeout' }, () => true)
+      // 501 is "no license": it does not go away.
+      .with({ kind: 'http' }, (e) => e.status === 429 || (e.status >= 500 && e.status !== 501))
+      .with(
+        { kind: 'groupConstrained' },
+        { kind: 'invalidResponse' },
+        { kind: 'invalidId' },
+        { kind: 'invalidArgument' },
+        { kind: 'skipped' },
+        { kind: 'stalePlan' },
+        { kind: 'linkNotFound' },
+        () => false,
+      )
+      .exhaustive()
+  )
+}

@@ -117,19 +117,90 @@ describe('MattermostClient', () => {
     expect(fake().requests).toHaveLength(4)
   })
 
-  it('should give up after maxAttempts with the last error', async () => {
+  it('should give up after maxAttempts with a typed rateLimited error', async () => {
     fake().seed(withUsers(1))
     fake().failNext({ kind: 'rateLimit' }, 3)
 
     const result = await clientFor(fake(), { maxAttempts: 3 }).getChannel(channel)
 
     expect(result._unsafeUnwrapErr()).toMatchObject({
-      kind: 'http',
+      kind: 'rateLimited',
       status: 429,
-      errorId: undefined,
-      message: 'limit exceeded',
+      retryAfterMs: 0,
+      method: 'GET',
+      path: `/channels/${channel}`,
     })
     expect(fake().requests).toHaveLength(3)
+  })
+
+  it('should start the retry budget at the first attempt, not while the request is queued', async () => {
+    // Arrange: one request at a time; the last of 10 waits ~540 ms in the queue, longer than the
+    // whole budget, and then meets a 429.
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'slow', delayMs: 60 }, 9)
+    fake().failNext({ kind: 'rateLimit' })
+    const client = clientFor(fake(), { concurrency: 1, maxRetryTimeMs: 300 })
+
+    // Act
+    const results = await Promise.all(Array.from({ length: 10 }, () => client.getChannel(channel)))
+
+    // Assert
+    expect(results.map((r) => r.isOk())).toEqual(Array.from({ length: 10 }, () => true))
+    expect(fake().requests).toHaveLength(11)
+  })
+
+  it('should pause every queued request of the client until the reset after a 429', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'rateLimit', retryAfterSeconds: 1 })
+    const client = clientFor(fake(), { concurrency: 1, maxDelayMs: 20 })
+
+    const results = await Promise.all(Array.from({ length: 4 }, () => client.getChannel(channel)))
+
+    expect(results.every((r) => r.isOk())).toBe(true)
+    const [limited, ...rest] = fake().requests
+    expect(rest).toHaveLength(4)
+    // Without the pause the second request goes out as soon as the first one's slot is free.
+    expect(rest.map((r) => r.at - (limited?.at ?? 0) >= 950)).toEqual([true, true, true, true])
+  })
+
+  it('should honour an X-RateLimit-Reset without Retry-After', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'rateLimit', retryAfterSeconds: 1, headers: 'resetOnly' })
+    const started = Date.now()
+
+    const result = await clientFor(fake()).getChannel(channel)
+
+    expect(result.isOk()).toBe(true)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950)
+  })
+
+  it('should honour a Retry-After given as an HTTP date', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'rateLimit', retryAfterSeconds: 2, headers: 'httpDate' })
+    const started = Date.now()
+
+    const result = await clientFor(fake()).getChannel(channel)
+
+    expect(result.isOk()).toBe(true)
+    // The date has whole seconds, so "in 2 s" means 1 to 2 s from now.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+  })
+
+  it('should fail as rateLimited, without waiting, when the reset is past the retry budget', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'rateLimit', retryAfterSeconds: 30 })
+    const client = clientFor(fake(), { concurrency: 1, maxRetryTimeMs: 1_000 })
+    const started = Date.now()
+
+    const results = await Promise.all([client.getChannel(channel), client.getChannel(channel)])
+
+    expect(Date.now() - started).toBeLessThan(900)
+    expect(results.map((r) => r._unsafeUnwrapErr())).toMatchObject([
+      { kind: 'rateLimited', status: 429, retryAfterMs: 30_000 },
+      { kind: 'rateLimited', status: 429 },
+    ])
+    // The queued request is not sent into a limit it knows about.
+    expect(fake().requests).toHaveLength(1)
   })
 
   it('should stop retrying when the retry time budget is spent', async () => {
@@ -182,6 +253,40 @@ describe('MattermostClient', () => {
     await Promise.all(Array.from({ length: 12 }, () => client.getChannel(channel)))
 
     expect(fake().maxInFlight).toBe(3)
+  })
+
+  it('should scrub the token from error bodies and causes that echo it', async () => {
+    const token = 'echoed-secret-77'
+    const replies: (() => Promise<Response>)[] = [
+      () =>
+        Promise.resolve(
+          new Response(JSON.stringify({ id: 'x.bad', message: `bad header: Bearer ${token}` }), {
+            status: 400,
+            headers: { 'Content-Type': 'application/json' },
+          }),
+        ),
+      () =>
+        Promise.resolve(new Response(`proxy saw Authorization: Bearer ${token}`, { status: 403 })),
+      () => Promise.reject(new Error(`socket closed while sending Bearer ${token}`)),
+    ]
+    const fetchStub: typeof fetch = () => (replies.shift() ?? replies[0]!)()
+    const client = new MattermostClient({
+      url: 'http://mm.test',
+      token,
+      fetch: fetchStub,
+      maxAttempts: 1,
+    })
+
+    const errors = [
+      (await client.getChannel(channel))._unsafeUnwrapErr(),
+      (await client.getChannel(channel))._unsafeUnwrapErr(),
+      (await client.getChannel(channel))._unsafeUnwrapErr(),
+    ]
+
+    expect(errors.map((e) => e.kind)).toEqual(['http', 'http', 'network'])
+    const text = JSON.stringify(errors)
+    expect(text).not.toContain(token)
+    expect(text.match(/\[redacted\]/g)).toHaveLength(4)
   })
 
   it('should reject a non-JSON success body as invalidResponse', async () => {

@@ -6,7 +6,16 @@ import { loadSpec } from './spec.js'
 
 /** A fault the fake injects instead of (or after) handling a request. */
 export type Fault =
-  | { readonly kind: 'rateLimit'; readonly retryAfterSeconds?: number }
+  /**
+   * A 429 asking to wait `retryAfterSeconds` (default 0), announced as Mattermost's limiter does
+   * (`X-RateLimit-*` with `Retry-After` in seconds, the default), with `X-RateLimit-Reset` only, or
+   * with only an HTTP-date `Retry-After` (as proxies send it).
+   */
+  | {
+      readonly kind: 'rateLimit'
+      readonly retryAfterSeconds?: number
+      readonly headers?: 'both' | 'resetOnly' | 'httpDate'
+    }
   | { readonly kind: 'serverError'; readonly status?: number }
   | { readonly kind: 'reset' }
   /** Handle the request (state changes) and then drop the connection before answering. */
@@ -21,6 +30,8 @@ export interface RecordedRequest {
   readonly body: unknown
   readonly authorization: string | undefined
   readonly operationId: string | undefined
+  /** When the fake received it (ms since the epoch). */
+  readonly at: number
 }
 
 interface FakeUser {
@@ -370,6 +381,7 @@ export class FakeMattermost {
       body,
       authorization: req.headers.authorization,
       operationId: operation?.operationId,
+      at: Date.now(),
     })
     if (operation?.operationId === undefined) {
       this.violations.push(`${method} ${url.pathname}: no such operation in the spec`)
@@ -400,13 +412,19 @@ export class FakeMattermost {
         return
       }
       if (fault.kind === 'rateLimit') {
-        const after = String(fault.retryAfterSeconds ?? 0)
-        res.writeHead(429, {
-          'Content-Type': 'text/plain',
+        const seconds = fault.retryAfterSeconds ?? 0
+        const limit = {
           'X-RateLimit-Limit': '10',
           'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset': after,
-          'Retry-After': after,
+          'X-RateLimit-Reset': String(seconds),
+        }
+        res.writeHead(429, {
+          'Content-Type': 'text/plain',
+          ...(fault.headers === 'httpDate'
+            ? { 'Retry-After': new Date(Date.now() + seconds * 1000).toUTCString() }
+            : fault.headers === 'resetOnly'
+              ? limit
+              : { ...limit, 'Retry-After': String(seconds) }),
         })
         res.end('limit exceeded')
         return
