@@ -1,4 +1,4 @@
-import { ResultAsync } from 'neverthrow'
+import { errAsync, ResultAsync } from 'neverthrow'
 import type {
   Channel,
   ChannelHistory,
@@ -18,7 +18,14 @@ import {
   type PostgresQueryable,
 } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
-import { inTransaction, run, runArrays } from './internal/session.js'
+import {
+  inTransaction,
+  inTransactionOn,
+  run,
+  runArrays,
+  takeFree,
+  type Held,
+} from './internal/session.js'
 import * as q from './queries.js'
 
 /** Options of `loadSyncState`. */
@@ -37,7 +44,9 @@ export interface LoadSyncStateOptions {
   /**
    * Connections to read over in parallel from a pool, all on one exported snapshot (still one
    * consistent state). Default 3, capped by a `pg.Pool`'s `max`; 1 for a single connection, PGlite,
-   * and pools whose size cannot be read (a smaller pool than this would wait forever).
+   * and pools whose size cannot be read. The extra readers only take connections that are free
+   * when the read starts (`idleCount`, room below `max`): a load never waits for its own readers,
+   * so a busy pool or `withRunLock` holding one connection just means fewer parallel reads.
    */
   readonly connections?: number
 }
@@ -86,8 +95,9 @@ export function readWithMemberships<T extends object>(
     readTeamMembers(conn, teamIds).andThen((teamMembers) =>
       readHistory(conn, teamIds).map((channelHistory) => ({ teamMembers, channelHistory })),
     )
-  if (connections < 2) {
-    return first(main).andThen((parts) =>
+  type All = T & More & Pick<SyncState, 'channelMembers'>
+  const sequential = (): ResultAsync<All, PostgresError> =>
+    first(main).andThen((parts) =>
       rest(main).andThen((more) =>
         readChannelMembers(main, teamIds).map((channelMembers) => ({
           ...parts,
@@ -96,23 +106,40 @@ export function readWithMemberships<T extends object>(
         })),
       ),
     )
-  }
-  return runArrays(main, 'exporting the snapshot', q.exportSnapshot).andThen((rows) => {
+  // Only connections free right now: waiting for one while `main` is held can deadlock the pool.
+  const extra = connections < 2 ? [] : takeFree(client, connections - 1)
+  const [membersConn, restConn] = extra
+  if (membersConn === undefined) return sequential()
+  const exported = runArrays(main, 'exporting the snapshot', q.exportSnapshot).orElse((e) => {
+    // The taken connections go back unused.
+    for (const conn of extra)
+      conn
+        .then((h) => {
+          h.release()
+        })
+        .catch(() => undefined)
+    return errAsync<unknown[][], PostgresError>(e)
+  })
+  return exported.andThen((rows): ResultAsync<All, PostgresError> => {
     const snapshot = String(rows[0]?.[0])
     const onSnapshot = <R>(
+      conn: Promise<Held>,
       fn: (conn: PostgresQueryable) => ResultAsync<R, PostgresError>,
     ): ResultAsync<R, PostgresError> =>
-      inTransaction(client, q.beginSnapshot, (conn) =>
-        run(conn, 'importing the snapshot', q.setSnapshot(snapshot)).andThen(() => fn(conn)),
+      inTransactionOn(conn, q.beginSnapshot, (c) =>
+        run(c, 'importing the snapshot', q.setSnapshot(snapshot)).andThen(() => fn(c)),
       )
     // A connection runs one query at a time, so each one gets a sequential chain.
     const onMain =
-      connections >= 3
-        ? both(first(main), onSnapshot(rest)).map(([parts, more]) => ({ ...parts, ...more }))
+      restConn !== undefined
+        ? both(first(main), onSnapshot(restConn, rest)).map(([parts, more]) => ({
+            ...parts,
+            ...more,
+          }))
         : first(main).andThen((parts) => rest(main).map((more) => ({ ...parts, ...more })))
     return both(
       onMain,
-      onSnapshot((conn) => readChannelMembers(conn, teamIds)),
+      onSnapshot(membersConn, (conn) => readChannelMembers(conn, teamIds)),
     ).map(([parts, channelMembers]) => ({
       ...parts,
       channelMembers,

@@ -100,6 +100,40 @@ export function isPool(client: PostgresClient): client is PostgresPool {
   return !('release' in client) && !('connectionParameters' in client)
 }
 
+/** The counters `pg.Pool` exposes; a pool without them is of unknown size. */
+interface PoolCounts {
+  readonly options: { readonly max: number }
+  readonly totalCount: number
+  readonly idleCount: number
+  readonly waitingCount: number
+}
+
+function countsOf(client: PostgresClient): PoolCounts | undefined {
+  const c = client as Partial<PoolCounts>
+  return typeof c.options?.max === 'number' &&
+    typeof c.totalCount === 'number' &&
+    typeof c.idleCount === 'number' &&
+    typeof c.waitingCount === 'number'
+    ? (c as PoolCounts)
+    : undefined
+}
+
+/** A pool's `max` (`pg.Pool`'s `options.max`), or undefined when the pool does not tell. */
+export function poolMax(client: PostgresClient): number | undefined {
+  const max = (client as { options?: { max?: unknown } }).options?.max
+  return typeof max === 'number' ? max : undefined
+}
+
+/**
+ * How many connections `connect()` would hand out right now without queueing: idle ones plus room
+ * below `max`, less those already waited for. Undefined when the pool does not expose its counts.
+ */
+export function freeConnections(client: PostgresClient): number | undefined {
+  const c = countsOf(client)
+  if (c === undefined) return undefined
+  return Math.max(0, c.idleCount + Math.max(0, c.options.max - c.totalCount) - c.waitingCount)
+}
+
 /** True when the client has one session only (PGlite), so session locks cannot contend. */
 export function isSingleSession(client: PostgresClient): boolean {
   return singleSession.has(client) || !isPool(client)

@@ -18,6 +18,11 @@ export type PostgresError =
     }
   /** A command met a row in another state than the plan expects; the transaction was rolled back. */
   | { readonly kind: 'unexpectedRow'; readonly message: string; readonly command: SyncCommand }
+  /**
+   * The pool cannot give a call a connection, ever: `withRunLock` holds all `max` of them. A pool
+   * used under the lock needs `max` ≥ 2 (or take the lock on a client of its own).
+   */
+  | { readonly kind: 'poolTooSmall'; readonly message: string; readonly max: number }
   /** Another runner holds the run lock. */
   | { readonly kind: 'alreadyRunning'; readonly message: string; readonly key: string }
   | {

@@ -54,6 +54,55 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
     })
   })
 
+  describe('loadSyncState inside withRunLock', () => {
+    // A hang fails the test fast instead of waiting for vitest's timeout.
+    const within = <T>(promise: PromiseLike<T>, ms = 5_000): Promise<T | 'hung'> =>
+      Promise.race([
+        Promise.resolve(promise),
+        new Promise<'hung'>((resolve) =>
+          setTimeout(() => {
+            resolve('hung')
+          }, ms).unref(),
+        ),
+      ])
+    const seeded = async (max: number): Promise<pg.Pool> => {
+      const pool = new pg.Pool({ connectionString: await freshDatabase(), max })
+      pools.push(pool)
+      const other = new pg.Pool({ connectionString: pool.options.connectionString, max: 1 })
+      await must(createMattermostSchema(other))
+      await must(writeSyncState(other, generateState(stateSizes.S, 3)))
+      await other.end()
+      return pool
+    }
+
+    it('should load on a pool of max 2 while the lock holds one of its connections', async () => {
+      const pool = await seeded(2)
+      const result = await within(withRunLock(pool, 'sync', () => loadSyncState(pool)))
+      expect(result).not.toBe('hung')
+      expect(result !== 'hung' && result.isOk()).toBe(true)
+    })
+
+    it('should refuse with poolTooSmall, not wait, when the lock holds the only connection', async () => {
+      const pool = await seeded(1)
+      const result = await within(withRunLock(pool, 'sync', () => loadSyncState(pool)))
+      expect(result).not.toBe('hung')
+      if (result === 'hung') return
+      expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'poolTooSmall', max: 1 })
+      // The lock and the pool are usable afterwards.
+      expect((await within(withRunLock(pool, 'sync', () => okAsync(1)))) !== 'hung').toBe(true)
+    })
+
+    it('should never wait on its own parallel readers when concurrent loads fill the pool', async () => {
+      const pool = await seeded(3)
+      const loads = await within(
+        Promise.all([1, 2, 3].map(() => loadSyncState(pool, { connections: 3 }))),
+      )
+      expect(loads).not.toBe('hung')
+      if (loads === 'hung') return
+      expect(loads.every((r) => r.isOk())).toBe(true)
+    })
+  })
+
   describe('withRunLock', () => {
     let pool: pg.Pool
     beforeAll(async () => {

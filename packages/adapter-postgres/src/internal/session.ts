@@ -1,5 +1,12 @@
 import { err, ok, ResultAsync, type Result } from 'neverthrow'
-import { isPool, type PostgresClient, type PostgresQueryable } from '../postgres-client.js'
+import {
+  freeConnections,
+  isPool,
+  poolMax,
+  type PostgresClient,
+  type PostgresPool,
+  type PostgresQueryable,
+} from '../postgres-client.js'
 import { toPostgresError, type PostgresError } from '../postgres-error.js'
 
 /** One held connection and how to give it back (`destroy` after a bug left it in an unknown state). */
@@ -10,13 +17,52 @@ export interface Held {
 
 export async function hold(client: PostgresClient): Promise<Held> {
   if (!isPool(client)) return { conn: client, release: () => undefined }
-  const conn = await client.connect()
+  return heldOf(await client.connect())
+}
+
+function heldOf(conn: Awaited<ReturnType<PostgresPool['connect']>>): Held {
   return {
     conn,
     release: (destroy) => {
       conn.release(destroy === true ? true : undefined)
     },
   }
+}
+
+// Connections of each pool that `withRunLock` holds for the length of its runner.
+const lockHolds = new WeakMap<object, number>()
+
+/** Counts a connection `withRunLock` holds (`+1`) or gave back (`-1`). */
+export function noteLockHold(client: PostgresClient, delta: 1 | -1): void {
+  lockHolds.set(client, (lockHolds.get(client) ?? 0) + delta)
+}
+
+/**
+ * `poolTooSmall` when `client` is a pool whose every connection the run lock holds: a `connect()`
+ * would wait forever (pg's `connectionTimeoutMillis` defaults to none), so refuse instead.
+ */
+export function lockedOut(client: PostgresClient): PostgresError | undefined {
+  const max = isPool(client) ? poolMax(client) : undefined
+  const held = lockHolds.get(client) ?? 0
+  if (max === undefined || held < max) return undefined
+  return {
+    kind: 'poolTooSmall',
+    message: `withRunLock holds ${held} of the pool's max ${max} connection(s), so this call can never get one; use a pool of max >= ${held + 1} or lock on a client of its own`,
+    max,
+  }
+}
+
+/**
+ * Takes up to `n` more connections of `client` that are free right now, never queueing for one
+ * (queueing while holding a connection is how two callers deadlock a full pool). A pool that does
+ * not expose its counts gets `n` plain `connect()` calls: its caller asked for them explicitly.
+ */
+export function takeFree(client: PostgresClient, n: number): Promise<Held>[] {
+  if (!isPool(client) || n < 1) return []
+  const free = freeConnections(client)
+  const count = Math.min(n, free ?? n)
+  // Each connect() reserves its connection (or its place before later callers) synchronously.
+  return Array.from({ length: count }, () => client.connect().then(heldOf))
 }
 
 /** Runs one statement; `doing` names it in the error. */
@@ -56,11 +102,22 @@ export function inTransaction<T>(
   begin: string,
   fn: (conn: PostgresQueryable) => ResultAsync<T, PostgresError>,
 ): ResultAsync<T, PostgresError> {
+  const refused = lockedOut(client)
+  if (refused !== undefined) return new ResultAsync(Promise.resolve(err(refused)))
+  return inTransactionOn(hold(client), begin, fn)
+}
+
+/** `inTransaction` on a connection already asked for (`hold`, `takeFree`). */
+export function inTransactionOn<T>(
+  connection: Promise<Held>,
+  begin: string,
+  fn: (conn: PostgresQueryable) => ResultAsync<T, PostgresError>,
+): ResultAsync<T, PostgresError> {
   return new ResultAsync(
     (async (): Promise<Result<T, PostgresError>> => {
       let held: Held
       try {
-        held = await hold(client)
+        held = await connection
       } catch (e) {
         return err(toPostgresError(e, 'connecting'))
       }
