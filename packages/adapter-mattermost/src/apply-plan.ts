@@ -11,15 +11,28 @@ import { match } from 'ts-pattern'
 import type { ApiChannelMember, ApiTeamMember } from './api-types.js'
 import { loadSyncState } from './load-sync-state.js'
 import { maxChannelBatch, maxTeamBatch, type MattermostClient } from './mattermost-client.js'
-import { groupConstrainedErrorIds, type MattermostError } from './mattermost-error.js'
+import {
+  groupConstrainedErrorIds,
+  isTransientError,
+  type MattermostError,
+} from './mattermost-error.js'
 
 /** What became of one command: its effect was made (`done`), already held, or could not be made. */
 export type MattermostCommandOutcome =
   | { readonly kind: 'done'; readonly command: SyncCommand }
   | { readonly kind: 'already'; readonly command: SyncCommand }
-  | { readonly kind: 'failed'; readonly command: SyncCommand; readonly error: MattermostError }
+  | {
+      readonly kind: 'failed'
+      readonly command: SyncCommand
+      readonly error: MattermostError
+      /** The failure may go away on its own (429, 5xx, network, timeout): a later run can retry. */
+      readonly retryable: boolean
+    }
 
-/** Sent after each finished step of a long plan. */
+/**
+ * Sent after each finished batch (a team add batch, a channel add chunk), every `progressEvery`
+ * single calls, and at the end of each step. `completed` counts commands with an outcome so far.
+ */
 export interface ApplyProgress {
   readonly completed: number
   readonly total: number
@@ -40,6 +53,8 @@ export interface MattermostApplyReport {
 /** Options of `applyPlan`. */
 export interface ApplyPlanOptions {
   readonly onProgress?: (progress: ApplyProgress) => void
+  /** Single calls (role changes, removals, one-by-one adds) per progress event. Default 100. */
+  readonly progressEvery?: number
   /**
    * Re-read the target first and refuse the plan (`stalePlan`) if `fingerprintTarget` differs from
    * `plan.targetFingerprint`. Default: true when the plan carries a fingerprint.
@@ -69,7 +84,9 @@ export function applyPlan(
   const expected = plan.targetFingerprint
   const verify = options.verifyFingerprint ?? expected !== undefined
   const run = (): ResultAsync<MattermostApplyReport, MattermostError> =>
-    ResultAsync.fromSafePromise(execute(client, plan.commands, options.onProgress))
+    ResultAsync.fromSafePromise(
+      execute(client, plan.commands, new Progress(plan.commands.length, options)),
+    )
   if (!verify) return run()
   if (expected === undefined) {
     return errAsync({
@@ -93,16 +110,58 @@ export function applyPlan(
 }
 
 type Indexed<C extends SyncCommand> = { readonly index: number; readonly command: C }
-type Outcomes = (MattermostCommandOutcome | undefined)[]
+
+// Collects the outcomes and sends progress events; an event only when something new finished.
+class Progress {
+  readonly outcomes: (MattermostCommandOutcome | undefined)[]
+  kind: SyncCommandKind = 'addTeamMember'
+  readonly #onProgress: ((progress: ApplyProgress) => void) | undefined
+  readonly #every: number
+  #completed = 0
+  #failed = 0
+  #reported = 0
+
+  constructor(total: number, options: ApplyPlanOptions) {
+    this.outcomes = new Array<MattermostCommandOutcome | undefined>(total)
+    this.#onProgress = options.onProgress
+    this.#every = Math.max(1, options.progressEvery ?? 100)
+  }
+
+  set(index: number, outcome: MattermostCommandOutcome): void {
+    if (this.outcomes[index] === undefined) {
+      this.#completed++
+      if (outcome.kind === 'failed') this.#failed++
+    }
+    this.outcomes[index] = outcome
+  }
+
+  /** After a batch: one event for whatever finished since the last one. */
+  batchDone(): void {
+    this.#report(1)
+  }
+
+  /** After a single call: an event once `progressEvery` commands finished since the last one. */
+  singleDone(): void {
+    this.#report(this.#every)
+  }
+
+  #report(atLeast: number): void {
+    if (this.#onProgress === undefined || this.#completed - this.#reported < atLeast) return
+    this.#reported = this.#completed
+    this.#onProgress({
+      completed: this.#completed,
+      total: this.outcomes.length,
+      failed: this.#failed,
+      kind: this.kind,
+    })
+  }
+}
 
 async function execute(
   client: MattermostClient,
   commands: readonly SyncCommand[],
-  onProgress: ((progress: ApplyProgress) => void) | undefined,
+  progress: Progress,
 ): Promise<MattermostApplyReport> {
-  const outcomes: Outcomes = new Array<MattermostCommandOutcome | undefined>(commands.length)
-  let completed = 0
-  let failed = 0
   // Consecutive commands of one kind form a step; steps run in plan order, so a plan's channel
   // adds start only after its team adds have finished.
   for (let start = 0; start < commands.length;) {
@@ -111,28 +170,27 @@ async function execute(
     let end = start
     while (end < commands.length && commands[end]?.kind === first.kind) end++
     const step = commands.slice(start, end).map((command, i) => ({ index: start + i, command }))
-    await runStep(client, first.kind, step, outcomes)
-    for (let i = start; i < end; i++) if (outcomes[i]?.kind === 'failed') failed++
-    completed = end
-    onProgress?.({ completed, total: commands.length, failed, kind: first.kind })
+    progress.kind = first.kind
+    await runStep(client, first.kind, step, progress)
+    progress.batchDone()
     start = end
   }
-  return report(outcomes)
+  return report(progress.outcomes)
 }
 
 function runStep(
   client: MattermostClient,
   kind: SyncCommandKind,
   step: readonly Indexed<SyncCommand>[],
-  outcomes: Outcomes,
+  progress: Progress,
 ): Promise<void> {
   return match(kind)
     .with('addTeamMember', () =>
-      inRounds(step, (round) => addTeamMembers(client, narrow(round, 'addTeamMember'), outcomes)),
+      inRounds(step, (round) => addTeamMembers(client, narrow(round, 'addTeamMember'), progress)),
     )
     .with('addChannelMember', () =>
       inRounds(step, (round) =>
-        addChannelMembers(client, narrow(round, 'addChannelMember'), outcomes),
+        addChannelMembers(client, narrow(round, 'addChannelMember'), progress),
       ),
     )
     .with(
@@ -142,7 +200,9 @@ function runStep(
       'removeChannelMember',
       () =>
         inRounds(step, (round) =>
-          Promise.all(round.map((c) => single(client, c, outcomes))).then(() => undefined),
+          Promise.all(
+            round.map((c) => single(client, c, progress).then(() => progress.singleDone())),
+          ).then(() => undefined),
         ),
     )
     .exhaustive()
@@ -207,7 +267,7 @@ type ChannelAdd = Indexed<Extract<SyncCommand, { kind: 'addChannelMember' }>>
 async function addTeamMembers(
   client: MattermostClient,
   items: readonly TeamAdd[],
-  outcomes: Outcomes,
+  progress: Progress,
 ): Promise<void> {
   await Promise.all(
     [...groupBy(items, (i) => i.command.teamId)].map(async ([teamId, list]) => {
@@ -218,17 +278,20 @@ async function addTeamMembers(
         list.map((i) => i.command.userId),
       )
       if (existing.isErr()) {
-        for (const i of list) outcomes[i.index] = failed(i.command, existing.error)
+        for (const i of list) progress.set(i.index, failed(i.command, existing.error))
         return
       }
       const active = new Set(existing.value.filter((m) => m.delete_at === 0).map((m) => m.user_id))
       const todo = list.filter((i) => {
         if (!active.has(i.command.userId)) return true
-        outcomes[i.index] = { kind: 'already', command: i.command }
+        progress.set(i.index, { kind: 'already', command: i.command })
         return false
       })
       await Promise.all(
-        chunks(todo, maxTeamBatch).map((b) => addTeamBatch(client, teamId, b, outcomes)),
+        chunks(todo, maxTeamBatch).map(async (b) => {
+          await addTeamBatch(client, teamId, b, progress)
+          progress.batchDone()
+        }),
       )
     }),
   )
@@ -238,7 +301,7 @@ async function addTeamBatch(
   client: MattermostClient,
   teamId: string,
   batch: readonly TeamAdd[],
-  outcomes: Outcomes,
+  progress: Progress,
 ): Promise<void> {
   const result = await client.addTeamMembers(
     teamId,
@@ -248,10 +311,15 @@ async function addTeamBatch(
     // A group-constrained team refuses the whole batch if one user is not in its groups: retry
     // one by one so the others still get in and only the refused ones fail.
     if (result.error.kind === 'groupConstrained' && batch.length > 1) {
-      await Promise.all(batch.map((i) => addTeamBatch(client, teamId, [i], outcomes)))
+      await Promise.all(
+        batch.map(async (i) => {
+          await addTeamBatch(client, teamId, [i], progress)
+          progress.singleDone()
+        }),
+      )
       return
     }
-    for (const i of batch) outcomes[i.index] = failed(i.command, result.error)
+    for (const i of batch) progress.set(i.index, failed(i.command, result.error))
     return
   }
   const byUser = new Map(result.value.map((r) => [r.user_id, r]))
@@ -259,14 +327,14 @@ async function addTeamBatch(
     batch.map(async (i) => {
       const entry = byUser.get(i.command.userId)
       if (entry?.member !== undefined && entry.error === undefined) {
-        outcomes[i.index] = await fixRole(i.command, entry.member, (admin) =>
+        const outcome = await fixRole(i.command, entry.member, (admin) =>
           client.updateTeamMemberSchemeAdmin(teamId, i.command.userId, admin),
         )
+        progress.set(i.index, outcome)
         return
       }
       const e = entry?.error
-      outcomes[i.index] = failed(
-        i.command,
+      const error =
         e === undefined
           ? skipped(i.command.userId, `team ${teamId}`)
           : memberError(
@@ -275,8 +343,8 @@ async function addTeamBatch(
               e.message,
               'POST',
               `/teams/${teamId}/members/batch`,
-            ),
-      )
+            )
+      progress.set(i.index, failed(i.command, error))
     }),
   )
 }
@@ -284,7 +352,7 @@ async function addTeamBatch(
 async function addChannelMembers(
   client: MattermostClient,
   items: readonly ChannelAdd[],
-  outcomes: Outcomes,
+  progress: Progress,
 ): Promise<void> {
   await Promise.all(
     [...groupBy(items, (i) => i.command.channelId)].map(async ([channelId, list]) => {
@@ -293,17 +361,20 @@ async function addChannelMembers(
         list.map((i) => i.command.userId),
       )
       if (existing.isErr()) {
-        for (const i of list) outcomes[i.index] = failed(i.command, existing.error)
+        for (const i of list) progress.set(i.index, failed(i.command, existing.error))
         return
       }
       const present = new Set(existing.value.map((m) => m.user_id))
       const todo = list.filter((i) => {
         if (!present.has(i.command.userId)) return true
-        outcomes[i.index] = { kind: 'already', command: i.command }
+        progress.set(i.index, { kind: 'already', command: i.command })
         return false
       })
       await Promise.all(
-        chunks(todo, maxChannelBatch).map((b) => addChannelBatch(client, channelId, b, outcomes)),
+        chunks(todo, maxChannelBatch).map(async (b) => {
+          await addChannelBatch(client, channelId, b, progress)
+          progress.batchDone()
+        }),
       )
     }),
   )
@@ -313,34 +384,71 @@ async function addChannelBatch(
   client: MattermostClient,
   channelId: string,
   batch: readonly ChannelAdd[],
-  outcomes: Outcomes,
+  progress: Progress,
 ): Promise<void> {
   const result = await client.addChannelMembers(
     channelId,
     batch.map((i) => i.command.userId),
   )
   if (result.isErr()) {
-    // The server fails a multi-add only when the group check refuses the list or no user got in;
-    // one by one tells each user's own reason.
-    if (batch.length > 1 && result.error.kind !== 'invalidId') {
-      await Promise.all(batch.map((i) => addChannelBatch(client, channelId, [i], outcomes)))
+    // The server fails a multi-add when the group check refuses the list or no user got in; one
+    // by one then tells each user's own reason. A transient failure (already retried by the
+    // client) says nothing about the users, and up to 1000 single adds would only load a
+    // struggling server: the whole batch fails, for the next run to retry.
+    if (batch.length > 1 && refusesUsers(result.error)) {
+      await Promise.all(
+        batch.map(async (i) => {
+          await addChannelBatch(client, channelId, [i], progress)
+          progress.singleDone()
+        }),
+      )
       return
     }
-    for (const i of batch) outcomes[i.index] = failed(i.command, result.error)
+    for (const i of batch) progress.set(i.index, failed(i.command, result.error))
     return
   }
   const byUser = new Map<string, ApiChannelMember>(result.value.map((m) => [m.user_id, m]))
   await Promise.all(
     batch.map(async (i) => {
       const member = byUser.get(i.command.userId)
-      outcomes[i.index] =
+      const outcome =
         member === undefined
           ? failed(i.command, skipped(i.command.userId, `channel ${channelId}`))
           : await fixRole(i.command, member, (admin) =>
               client.updateChannelMemberSchemeAdmin(channelId, i.command.userId, admin),
             )
+      progress.set(i.index, outcome)
     }),
   )
+}
+
+// A 4xx about the list's users (group check, "none of them could be added"); not a refusal of
+// the caller (401, missing permission) or of the request as a whole.
+function refusesUsers(error: MattermostError): boolean {
+  return match(error)
+    .with({ kind: 'groupConstrained' }, () => true)
+    .with(
+      { kind: 'http' },
+      (e) =>
+        e.status >= 400 &&
+        e.status < 500 &&
+        e.status !== 401 &&
+        e.status !== 429 &&
+        e.errorId !== 'api.context.permissions.app_error',
+    )
+    .with(
+      { kind: 'rateLimited' },
+      { kind: 'network' },
+      { kind: 'timeout' },
+      { kind: 'invalidResponse' },
+      { kind: 'invalidId' },
+      { kind: 'invalidArgument' },
+      { kind: 'skipped' },
+      { kind: 'stalePlan' },
+      { kind: 'linkNotFound' },
+      () => false,
+    )
+    .exhaustive()
 }
 
 // The server derives a new member's SchemeAdmin from its own group rules; the plan's role wins.
@@ -358,7 +466,7 @@ async function fixRole(
 async function single(
   client: MattermostClient,
   item: Indexed<SyncCommand>,
-  outcomes: Outcomes,
+  progress: Progress,
 ): Promise<void> {
   const c = item.command
   const call = match(c)
@@ -375,10 +483,13 @@ async function single(
     })
     .exhaustive()
   const r = await call
-  outcomes[item.index] = r.match<MattermostCommandOutcome>(
-    () => ({ kind: 'done', command: c }),
-    (error) =>
-      isRemoval(c) && isMissingMember(error) ? { kind: 'already', command: c } : failed(c, error),
+  progress.set(
+    item.index,
+    r.match<MattermostCommandOutcome>(
+      () => ({ kind: 'done', command: c }),
+      (error) =>
+        isRemoval(c) && isMissingMember(error) ? { kind: 'already', command: c } : failed(c, error),
+    ),
   )
 }
 
@@ -409,7 +520,7 @@ function isMissingMember(error: MattermostError): boolean {
 }
 
 function failed(command: SyncCommand, error: MattermostError): MattermostCommandOutcome {
-  return { kind: 'failed', command, error }
+  return { kind: 'failed', command, error, retryable: isTransientError(error) }
 }
 
 function skipped(userId: string, where: string): MattermostError {
@@ -428,7 +539,7 @@ function memberError(
     : { kind: 'http', status, errorId, message, method, path }
 }
 
-function report(list: Outcomes): MattermostApplyReport {
+function report(list: readonly (MattermostCommandOutcome | undefined)[]): MattermostApplyReport {
   const counts = Object.fromEntries(syncCommandKinds.map((k) => [k, 0])) as Record<
     SyncCommandKind,
     number

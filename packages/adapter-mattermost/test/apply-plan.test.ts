@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest'
 import {
   applyPlan,
   channelHistoryOf,
+  type ApplyProgress,
   loadSyncState,
   type MattermostClient,
   type MattermostCommandOutcome,
@@ -321,6 +322,166 @@ describe('applyPlan', () => {
 
     // b is not in the team, so the server refused: only a's join is history.
     expect(channelHistoryOf(report)).toEqual([{ channelId: channel, userId: a!.id }])
+  })
+
+  it('should add 1500 channel members in 2 calls of at most 1000', async () => {
+    const people = users(1500)
+    fake().seed(
+      oneTeamState({
+        users: people,
+        teamMembers: people.map((u) => ({
+          teamId: team,
+          userId: u.id,
+          schemeAdmin: false,
+          schemeGuest: false,
+        })),
+      }),
+    )
+    const commands = people.map((u): SyncCommand => ({
+      kind: 'addChannelMember',
+      channelId: channel,
+      userId: u.id,
+      role: 'member',
+    }))
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    expect([report.done, report.failed]).toEqual([1500, 0])
+    const sizes = fake()
+      .requests.filter((r) => r.operationId === 'AddChannelMember')
+      .map((r) => (r.body as { user_ids: string[] }).user_ids.length)
+    expect(sizes.sort((a, b) => a - b)).toEqual([500, 1000])
+    expect(fake().channelMembers.get(channel)?.size).toBe(1500)
+  })
+
+  it.each([
+    ['a 503', { kind: 'serverError' } as const, { kind: 'http', status: 503 }],
+    ['a connection reset', { kind: 'reset' } as const, { kind: 'network' }],
+    ['a 429', { kind: 'rateLimit' } as const, { kind: 'rateLimited', status: 429 }],
+  ])(
+    'should fail a channel batch hit by %s as retryable, without splitting it into single adds',
+    async (_, fault, error) => {
+      // Arrange: every attempt of the multi-add fails; the user reads and a single add would not.
+      const people = users(3)
+      fake().seed(
+        oneTeamState({
+          users: people,
+          teamMembers: people.map((u) => ({
+            teamId: team,
+            userId: u.id,
+            schemeAdmin: false,
+            schemeGuest: false,
+          })),
+        }),
+      )
+      fake().failNext(
+        fault,
+        2,
+        (m, p) => m === 'POST' && p.endsWith(`/channels/${channel}/members`),
+      )
+      const commands = people.map((u): SyncCommand => ({
+        kind: 'addChannelMember',
+        channelId: channel,
+        userId: u.id,
+        role: 'member',
+      }))
+
+      // Act
+      const report = (
+        await applyPlan(clientFor(fake(), { maxAttempts: 2 }), { commands })
+      )._unsafeUnwrap()
+
+      // Assert
+      expect(report.outcomes).toMatchObject(
+        commands.map((command) => ({ kind: 'failed', command, error, retryable: true })),
+      )
+      expect(fake().count('AddChannelMember')).toBe(2)
+      expect(fake().channelMembers.get(channel)?.size ?? 0).toBe(0)
+    },
+  )
+
+  it('should split a channel batch the group check refuses so the group members still get in', async () => {
+    const people = users(3)
+    fake().seed({
+      ...oneTeamState({ users: people }),
+      channels: [{ id: channel, teamId: team, name: 'ops', type: 'O', groupConstrained: true }],
+      groups: [{ id: id('g', 1), name: 'devs', memberIds: [people[0]!.id, people[1]!.id] }],
+      links: [
+        {
+          groupId: id('g', 1),
+          syncable: { kind: 'channel', id: channel },
+          autoAdd: true,
+          schemeAdmin: false,
+        },
+      ],
+      teamMembers: people.map((u) => ({
+        teamId: team,
+        userId: u.id,
+        schemeAdmin: false,
+        schemeGuest: false,
+      })),
+    })
+    const commands = people.map((u): SyncCommand => ({
+      kind: 'addChannelMember',
+      channelId: channel,
+      userId: u.id,
+      role: 'member',
+    }))
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed'])
+    expect(report.outcomes[2]).toMatchObject({
+      error: { kind: 'groupConstrained', errorId: 'api.channel.add_members.user_denied' },
+      retryable: false,
+    })
+    expect(fake().count('AddChannelMember')).toBe(1 + 3)
+  })
+
+  it('should report progress per finished batch and every progressEvery single calls', async () => {
+    // Arrange: 2 team batches, 1 channel chunk, 5 removals reported every 2.
+    const people = users(300)
+    fake().seed(oneTeamState({ users: people }))
+    const events: ApplyProgress[] = []
+    const commands: SyncCommand[] = [
+      ...people.map((u): SyncCommand => ({
+        kind: 'addTeamMember',
+        teamId: team,
+        userId: u.id,
+        role: 'member',
+      })),
+      ...people.map((u): SyncCommand => ({
+        kind: 'addChannelMember',
+        channelId: channel,
+        userId: u.id,
+        role: 'member',
+      })),
+      ...people.slice(0, 5).map((u): SyncCommand => ({
+        kind: 'removeChannelMember',
+        channelId: channel,
+        userId: u.id,
+      })),
+    ]
+
+    // Act
+    await applyPlan(
+      clientFor(fake()),
+      { commands },
+      { onProgress: (p) => events.push(p), progressEvery: 2 },
+    )
+
+    // Assert: the two team batches run at once, so either may finish first.
+    expect(events.map((e) => e.kind)).toEqual([
+      'addTeamMember',
+      'addTeamMember',
+      'addChannelMember',
+      'removeChannelMember',
+      'removeChannelMember',
+      'removeChannelMember',
+    ])
+    expect([44, 256]).toContain(events[0]?.completed)
+    expect(events.slice(1).map((e) => e.completed)).toEqual([300, 600, 602, 604, 605])
+    expect(events.every((e) => e.total === 605 && e.failed === 0)).toBe(true)
   })
 
   it('should report progress after each step', async () => {
