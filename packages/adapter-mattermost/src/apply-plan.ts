@@ -201,7 +201,10 @@ function runStep(
       () =>
         inRounds(step, (round) =>
           Promise.all(
-            round.map((c) => single(client, c, progress).then(() => progress.singleDone())),
+            round.map(async (c) => {
+              await single(client, c, progress)
+              progress.singleDone()
+            }),
           ).then(() => undefined),
         ),
     )
