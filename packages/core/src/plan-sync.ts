@@ -131,6 +131,8 @@ class Planner {
   readonly #cAdmin: Int32Array
   readonly #cHistory: Int32Array
   readonly #cSeen: Int32Array
+  readonly #teamAdminNames: AdminGroupNames
+  readonly #channelAdminNames: AdminGroupNames
 
   constructor(index: StateIndex, policy: ResolvedSyncPolicy) {
     this.#index = index
@@ -150,6 +152,8 @@ class Planner {
     this.#cAdmin = stamp()
     this.#cHistory = stamp()
     this.#cSeen = stamp()
+    this.#teamAdminNames = new AdminGroupNames(n)
+    this.#channelAdminNames = new AdminGroupNames(n)
   }
 
   planTeam(t: number): void {
@@ -194,9 +198,7 @@ class Planner {
         })
         continue
       }
-      const change = roleSynced
-        ? this.#roleChange(user, r, admin[u] === t, t, team.links)
-        : undefined
+      const change = roleSynced ? this.#roleChange(user, u, r, admin[u] === t, t) : undefined
       if (change !== undefined)
         this.teamRoles.push({
           kind: 'setTeamMemberAdmin',
@@ -219,7 +221,7 @@ class Planner {
         added[u] = t
         const how = member[u] === t ? 're-add (left or was removed)' : 'auto-add'
         this.teamAdds.push(
-          this.#add('team', team, user, admin[u] === t, `${how} via ${l.group.name}`),
+          this.#add('team', t, u, user, admin[u] === t, `${how} via ${l.group.name}`),
         )
       }
     }
@@ -264,9 +266,7 @@ class Planner {
         })
         continue
       }
-      const change = roleSynced
-        ? this.#roleChange(user, r, admin[u] === c, c, channel.links)
-        : undefined
+      const change = roleSynced ? this.#roleChange(user, u, r, admin[u] === c, c) : undefined
       if (change !== undefined)
         this.channelRoles.push({
           kind: 'setChannelMemberAdmin',
@@ -287,7 +287,7 @@ class Planner {
         if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
         const how = history[u] === c ? 're-add' : 'auto-add'
         this.channelAdds.push(
-          this.#add('channel', channel, user, admin[u] === c, `${how} via ${l.group.name}`),
+          this.#add('channel', c, u, user, admin[u] === c, `${how} via ${l.group.name}`),
         )
       }
     }
@@ -330,7 +330,8 @@ class Planner {
     this.teamAdds.push(
       this.#add(
         'team',
-        team,
+        t,
+        u,
         user,
         this.#tAdmin[u] === t,
         `joins team for channel ${channel.name} (auto-add via ${via.group.name})`,
@@ -341,18 +342,17 @@ class Planner {
 
   #add(
     kind: 'team' | 'channel',
-    target: SyncableSlot,
+    s: number,
+    u: number,
     user: User,
     inAdminGroup: boolean,
     how: string,
   ): PlannedCommand {
+    const target = this.#index.syncables[s] as SyncableSlot
     const role = this.#role(user, inAdminGroup)
     const reason = `${how}; ${match(role)
       .with('guest', () => 'guest account, added as guest')
-      .with(
-        'admin',
-        () => `admin via ${adminGroupNames(target.links, this.#index.userSlot.get(user.id) ?? -1)}`,
-      )
+      .with('admin', () => `admin via ${this.#adminNames(kind).of(s, target.links, u)}`)
       .with('member', () =>
         this.#bypassed(user)
           ? 'system admin (bypass), added as member'
@@ -373,22 +373,28 @@ class Planner {
 
   #roleChange(
     user: User,
+    u: number,
     row: TeamMember | ChannelMember,
     inAdminGroup: boolean,
     s: number,
-    links: readonly LiveLink[],
   ): { schemeAdmin: boolean; reason: string } | undefined {
     // Bots keep their flags (divergence: Mattermost rewrites them too, mattermost/mattermost#34559).
     if (row.schemeGuest || user.isBot === true || this.#bypassed(user)) return undefined
     const want = this.#role(user, inAdminGroup) === 'admin'
     if (want === row.schemeAdmin || (!want && this.#frozen[s] === true)) return undefined
-    const slot = this.#index.userSlot.get(user.id) ?? -1
+    const kind = s < this.#index.teamCount ? 'team' : 'channel'
+    const links = (this.#index.syncables[s] as SyncableSlot).links
     return {
       schemeAdmin: want,
       reason: want
-        ? `promote: admin via ${adminGroupNames(links, slot)}`
+        ? `promote: admin via ${this.#adminNames(kind).of(s, links, u)}`
         : 'demote: in no scheme-admin group linked here',
     }
+  }
+
+  /** Team names stay valid while the team's channels pull users into it, hence one per kind. */
+  #adminNames(kind: 'team' | 'channel'): AdminGroupNames {
+    return kind === 'team' ? this.#teamAdminNames : this.#channelAdminNames
   }
 
   #bypassed(user: User): boolean {
@@ -421,10 +427,54 @@ function stampLinks(
   }
 }
 
-function adminGroupNames(links: readonly LiveLink[], u: number): string {
-  const names: string[] = []
-  for (const l of links) if (l.link.schemeAdmin && l.members.includes(u)) names.push(l.group.name)
-  return names.sort().join(', ')
+/**
+ * The scheme-admin groups a user is in on one syncable, for reasons. Indexed on first use per
+ * syncable, in one pass over its admin links (which stampLinks walks anyway), so that naming the
+ * groups costs O(1) per command instead of a scan of every admin group's members.
+ */
+class AdminGroupNames {
+  #syncable = -1
+  /** Per user slot: the syncable the entries below belong to. */
+  readonly #stamp: Int32Array
+  /** Per user slot: the first admin link (index into the syncable's links) containing the user. */
+  readonly #first: Int32Array
+  /** Users in two or more admin links of the syncable: rare, so kept out of the typed arrays. */
+  readonly #more = new Map<number, string[]>()
+
+  constructor(userCount: number) {
+    this.#stamp = new Int32Array(userCount).fill(-1)
+    this.#first = new Int32Array(userCount)
+  }
+
+  of(s: number, links: readonly LiveLink[], u: number): string {
+    if (this.#syncable !== s) this.#build(s, links)
+    if (this.#stamp[u] !== s) return ''
+    const more = this.#more.get(u)
+    if (more !== undefined) return more.sort().join(', ')
+    return (links[this.#first[u] as number] as LiveLink).group.name
+  }
+
+  #build(s: number, links: readonly LiveLink[]): void {
+    this.#syncable = s
+    this.#more.clear()
+    const stamp = this.#stamp
+    const first = this.#first
+    for (let i = 0; i < links.length; i++) {
+      const l = links[i] as LiveLink
+      if (!l.link.schemeAdmin) continue
+      for (const u of l.members) {
+        if (stamp[u] !== s) {
+          stamp[u] = s
+          first[u] = i
+          continue
+        }
+        const more = this.#more.get(u)
+        if (more === undefined)
+          this.#more.set(u, [(links[first[u] as number] as LiveLink).group.name, l.group.name])
+        else more.push(l.group.name)
+      }
+    }
+  }
 }
 
 /** Syncables linked to an unavailable group: their membership truth is unknown this run. */

@@ -792,6 +792,87 @@ describe('planSync', () => {
     })
   })
 
+  describe('reasons', () => {
+    it('should name every scheme-admin group behind an admin add or a promotion, sorted by name', () => {
+      // Group ids sort the other way round from their names; ops is joined for its channel alerts
+      // while the channel's admin groups are being named, so both kinds of syncable interleave.
+      const s = state({
+        users: [user('alice'), user('bob'), user('carol')],
+        groups: [
+          group('g1', ['alice', 'bob'], { name: 'mm_z_admins' }),
+          group('g2', ['alice'], { name: 'mm_a_admins' }),
+          group('g3', ['alice', 'bob', 'carol'], { name: 'mm_users' }),
+        ],
+        teams: [team('rl', { groupConstrained: true }), team('ops')],
+        channels: [channel('infra', 'rl'), channel('alerts', 'ops')],
+        links: [
+          link('g1', rl, { autoAdd: false, schemeAdmin: true }),
+          link('g2', rl, { autoAdd: false, schemeAdmin: true }),
+          link('g3', rl),
+          link('g1', channelRef('infra'), { autoAdd: false, schemeAdmin: true }),
+          link('g3', channelRef('infra')),
+          link('g2', teamRef('ops'), { autoAdd: false, schemeAdmin: true }),
+          link('g1', channelRef('alerts'), { autoAdd: false, schemeAdmin: true }),
+          link('g3', channelRef('alerts')),
+        ],
+        teamMembers: [teamMember('rl', 'bob')],
+        channelMembers: [channelMember('infra', 'bob')],
+        channelHistory: [{ channelId: 'infra', userId: 'bob' }],
+      })
+
+      const reasons = planSync(s).commands.map((c) => [
+        c.kind,
+        'teamId' in c ? c.teamId : c.channelId,
+        c.userId,
+        c.reason,
+      ])
+
+      expect(reasons).toEqual([
+        ['setTeamMemberAdmin', 'rl', 'bob', 'promote: admin via mm_z_admins'],
+        [
+          'addTeamMember',
+          'ops',
+          'alice',
+          'joins team for channel alerts (auto-add via mm_users); admin via mm_a_admins',
+        ],
+        [
+          'addTeamMember',
+          'ops',
+          'bob',
+          'joins team for channel alerts (auto-add via mm_users); member (no scheme-admin group)',
+        ],
+        [
+          'addTeamMember',
+          'ops',
+          'carol',
+          'joins team for channel alerts (auto-add via mm_users); member (no scheme-admin group)',
+        ],
+        [
+          'addTeamMember',
+          'rl',
+          'alice',
+          'auto-add via mm_users; admin via mm_a_admins, mm_z_admins',
+        ],
+        ['addTeamMember', 'rl', 'carol', 'auto-add via mm_users; member (no scheme-admin group)'],
+        ['addChannelMember', 'alerts', 'alice', 'auto-add via mm_users; admin via mm_z_admins'],
+        ['addChannelMember', 'alerts', 'bob', 'auto-add via mm_users; admin via mm_z_admins'],
+        [
+          'addChannelMember',
+          'alerts',
+          'carol',
+          'auto-add via mm_users; member (no scheme-admin group)',
+        ],
+        ['addChannelMember', 'infra', 'alice', 'auto-add via mm_users; admin via mm_z_admins'],
+        [
+          'addChannelMember',
+          'infra',
+          'carol',
+          'auto-add via mm_users; member (no scheme-admin group)',
+        ],
+      ])
+    })
+  })
+
   // ---------------------------------------------------------------------------------------------
   // Properties. Each checks planSync's output directly against the raw state (support/oracle.ts).
 
