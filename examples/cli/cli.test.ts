@@ -12,7 +12,8 @@ const capture = () => {
   return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err }
 }
 
-describe('runCli', () => {
+// PGlite starts in seconds on a loaded machine; each test creates one.
+describe('runCli', { timeout: 120_000 }, () => {
   it('should plan from an LDIF export, write the plan file, and apply it as written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
     const planFile = join(dir, 'plan.json')
@@ -37,7 +38,46 @@ describe('runCli', () => {
     expect(plan.out.join('\n')).toContain(`grouproles apply ${planFile}`)
     const apply = capture()
     expect(await runCli(['apply', planFile, '--demo-db'], {}, apply.io)).toBe(0)
-    expect(apply.out[0]).toBe('applied: 10 done or already, 0 failed')
+    // The reviewed table comes first, then what was applied.
+    expect(apply.out[0]).toMatch(/^Plan [0-9a-f]{16} /)
+    expect(apply.out.join('\n')).toMatch(/team rl\n.*\n.*\n.*- remove\s+carol\s+in no group linked/)
+    expect(apply.out.at(-1)).toBe('applied: 10 done or already, 0 failed')
+  })
+
+  it('should show a saved plan per team/channel with names and reasons, without a Mattermost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
+    const planFile = join(dir, 'plan.json')
+    await runCli(
+      [
+        'plan',
+        '--config',
+        example('config.json'),
+        '--ldif',
+        example('directory.ldif'),
+        '--out',
+        planFile,
+        '--demo-db',
+      ],
+      {},
+      capture().io,
+    )
+    const show = capture()
+    expect(await runCli(['show', planFile], {}, show.io)).toBe(0)
+    const text = show.out.join('\n')
+    expect(text).toMatch(/^Plan [0-9a-f]{16} \(Mattermost state [0-9a-f]{16}\)\n10 commands/)
+    expect(text).toMatch(
+      /channel infrastructure\n {2}v demote to member alice +demote: in no scheme-admin group linked here\n {2}\+ add as admin +bob +auto-add via mm_rl_infrastructure; admin via mm_rl_infrastructure_admins/,
+    )
+    expect(text).toMatch(/team resf\n {2}\+ add as member +alice/)
+    expect(show.err).toEqual([])
+
+    const missing = capture()
+    expect(await runCli(['show'], {}, missing.io)).toBe(2)
+    expect(missing.err[0]).toMatch(/plan file is missing/)
+    writeFileSync(join(dir, 'junk.json'), '{"format": "other"}')
+    const junk = capture()
+    expect(await runCli(['show', join(dir, 'junk.json')], {}, junk.io)).toBe(2)
+    expect(junk.err[0]).toMatch(/not a grouproles plan file/)
   })
 
   it('should refuse a stale plan with a clear message', async () => {
@@ -113,6 +153,15 @@ describe('runCli', () => {
       2,
     )
     expect(bad.err[0]).toMatch(/config.rules/)
+    writeFileSync(
+      join(dir, 'typo.json'),
+      readFileSync(example('config.json'), 'utf8').replace('"policy"', '"polcy"'),
+    )
+    const typo = capture()
+    expect(
+      await runCli(['plan', '--config', join(dir, 'typo.json'), '--demo-db'], {}, typo.io),
+    ).toBe(2)
+    expect(typo.err[0]).toMatch(/config.polcy: unknown key/)
     expect(await runCli(['plan', '--bogus'], {}, capture().io)).toBe(2)
   })
 })

@@ -1,26 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
 import {
   explain,
   formatPlan,
   readPlanFile,
   runSync,
   writePlanFile,
+  type PlanFile,
   type SyncableRef,
 } from '@grouproles/core'
-import { fromPglite } from '@grouproles/adapter-postgres'
-import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
-import { createMattermostClient } from '@grouproles/adapter-mattermost'
-import { parseDemoConfig } from '../rocky-linux/demo.js'
-import { mattermostSeed } from '../rocky-linux/mattermost-seed.js'
-import {
-  describeWarning,
-  syncPorts,
-  type DirectoryInput,
-  type TargetInput,
-} from '../shared/sync-ports.js'
+import { describeWarning, syncPorts, type DirectoryInput } from '../shared/sync-ports.js'
+import { readConfigFile } from '../shared/parse-config.js'
+import { openTarget } from '../shared/open-target.js'
 
 /** Where the CLI writes; injected so tests read what a person would see. */
 export interface Io {
@@ -31,7 +22,8 @@ export interface Io {
 export const usage = `grouproles <command> [options]
 
   plan     --config FILE [--ldif FILE] [--out plan.json]   plan a sync and write it for review
-  apply    PLAN.json                                       apply a reviewed plan exactly as written
+  show     PLAN.json                                       print a saved plan: per team/channel, with reasons
+  apply    PLAN.json                                       print, then apply a reviewed plan exactly as written
   explain  --config FILE [--ldif FILE] --user NAME (--team NAME | --team NAME --channel NAME)
 
   The directory is the LDIF export given with --ldif, else the LDAP server of the config
@@ -72,23 +64,26 @@ export async function runCli(
     return command === undefined && values.help !== true ? 2 : 0
   }
 
-  const target = await openTarget(env, values['demo-db'] === true)
-  if (typeof target === 'string') {
-    io.err(target)
+  if (command === 'show') {
+    const read = readPlan(positionals[1], io)
+    if (read === undefined) return 2
+    io.out(formatPlan(read.plan, read.names ?? {}).trimEnd())
+    return 0
+  }
+
+  const opened = await openTarget(env, values['demo-db'] === true ? 'always' : 'never')
+  if (opened.isErr()) {
+    io.err(`${opened.error.message}\n\n${usage}`)
     return 2
   }
+  const target = opened.value
   try {
     if (command === 'apply') {
-      const file = positionals[1]
-      if (file === undefined) {
-        io.err(`apply needs the plan file\n\n${usage}`)
-        return 2
-      }
-      const read = readPlanFile(readFileSync(file, 'utf8'))
-      if (read.isErr()) {
-        io.err(`${file}: ${read.error.message}`)
-        return 2
-      }
+      const read = readPlan(positionals[1], io)
+      if (read === undefined) return 2
+      // What is about to be applied, as it was reviewed.
+      io.out(formatPlan(read.plan, read.names ?? {}).trimEnd())
+      io.out('')
       const ports = syncPorts({
         directory: {
           kind: 'ldif',
@@ -99,7 +94,7 @@ export async function runCli(
         matchBy: 'username',
         rules: [],
       })
-      const applied = await ports.apply(read.value.plan)
+      const applied = await ports.apply(read.plan)
       if (applied.isErr()) {
         const e = applied.error as { kind?: string; message?: string }
         io.err(
@@ -122,7 +117,7 @@ export async function runCli(
       io.err(`${command} needs --config\n\n${usage}`)
       return 2
     }
-    const config = parseDemoConfig(JSON.parse(readFileSync(values.config, 'utf8')) as unknown)
+    const config = readConfigFile(values.config)
     if (config.isErr()) {
       io.err(`${values.config}: ${config.error.message}`)
       return 2
@@ -199,36 +194,23 @@ export async function runCli(
   }
 }
 
-async function openTarget(
-  env: Readonly<Record<string, string | undefined>>,
-  demo: boolean,
-): Promise<{ input: TargetInput; close: () => Promise<void> } | string> {
-  if (demo) {
-    const db = await PGlite.create()
-    const client = fromPglite(db)
-    const seeded = await createMattermostSchema(client).andThen(() =>
-      writeSyncState(client, mattermostSeed, { now: 1_764_000_000_000 }),
-    )
-    if (seeded.isErr()) return `could not create the demo database: ${seeded.error.message}`
-    return { input: { kind: 'postgres', client }, close: () => db.close() }
+/** Reads a plan file named on the command line; reports and returns undefined when it cannot. */
+function readPlan(file: string | undefined, io: Io): PlanFile | undefined {
+  if (file === undefined) {
+    io.err(`the plan file is missing\n\n${usage}`)
+    return undefined
   }
-  const url = env['MATTERMOST_URL']
-  const token = env['MATTERMOST_TOKEN']
-  if (url !== undefined && token !== undefined) {
-    const channelIds = (env['MATTERMOST_CHANNEL_IDS'] ?? '').split(',').filter((id) => id !== '')
-    return {
-      input: {
-        kind: 'mattermost',
-        client: createMattermostClient({ url, token }),
-        options: { channelIds },
-      },
-      close: () => Promise.resolve(),
-    }
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    io.err(`${file}: ${e instanceof Error ? e.message : String(e)}`)
+    return undefined
   }
-  const databaseUrl = env['DATABASE_URL']
-  if (databaseUrl !== undefined) {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
-    return { input: { kind: 'postgres', client: pool }, close: () => pool.end() }
+  const read = readPlanFile(text)
+  if (read.isErr()) {
+    io.err(`${file}: ${read.error.message}`)
+    return undefined
   }
-  return `no Mattermost to sync: set DATABASE_URL, or MATTERMOST_URL and MATTERMOST_TOKEN, or pass --demo-db\n\n${usage}`
+  return read.value
 }

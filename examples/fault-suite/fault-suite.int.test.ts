@@ -45,17 +45,15 @@ import {
   type RunningPostgres,
 } from '../../packages/adapter-postgres/test/start-postgres.js'
 import { FakeMattermost } from '../../packages/adapter-mattermost/test/fake-mattermost/fake-mattermost.js'
-import { parseDemoConfig } from '../rocky-linux/demo.js'
+import { parseConfig, parseConfigText } from '../shared/parse-config.js'
 import { mattermostSeed, mmId } from '../rocky-linux/mattermost-seed.js'
 import { syncPorts, type TargetInput } from '../shared/sync-ports.js'
 
 const suffix = 'dc=ipa,dc=test'
 const bindDn = `uid=mattermost,cn=sysaccounts,cn=etc,${suffix}`
 const bindPassword = 'fault-suite-secret'
-const config = parseDemoConfig(
-  JSON.parse(
-    await readFile(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
-  ) as unknown,
+const config = parseConfigText(
+  await readFile(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
 )._unsafeUnwrap()
 // OpenLDAP needs a structural class on the user-private group (389 does not): add nsContainer.
 const rockyLdif = (
@@ -456,9 +454,9 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
 
   it('malformed config and LDIF: typed errors before anything runs', async () => {
     const pool = await freshDatabase()
-    const badConfig = parseDemoConfig({ ...config, matchBy: 'nickname' })
+    const badConfig = parseConfig({ ...config, matchBy: 'nickname' })
     expect(badConfig._unsafeUnwrapErr().kind).toBe('config')
-    const badRules = parseDemoConfig({
+    const badRules = parseConfig({
       ...config,
       ldap: config.ldap,
       rules: [{ kind: 'pattern', pattern: 'mm_{nope}' }],

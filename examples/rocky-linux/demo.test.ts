@@ -1,11 +1,16 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { toSyncCommand } from '@grouproles/core'
-import { mmId, parseDemoConfig, runDemo } from './demo.js'
+import { FakeMattermost } from '../../packages/adapter-mattermost/test/fake-mattermost/fake-mattermost.js'
+import { mmId, runDemo } from './demo.js'
+import { mattermostSeed } from './mattermost-seed.js'
 
 const quiet = { env: {}, log: () => undefined }
 
-describe('runDemo', () => {
+// PGlite starts in seconds on a loaded machine; each test creates one.
+describe('runDemo', { timeout: 120_000 }, () => {
   it('should plan the Rocky Linux example, apply it from the plan file, converge and explain', async () => {
     const lines: string[] = []
     const summary = (await runDemo({ env: {}, log: (l) => lines.push(l) }))._unsafeUnwrap()
@@ -95,6 +100,13 @@ describe('runDemo', () => {
       'config',
       expect.stringMatching(/maxRemovalFraction/) as unknown,
     ])
+    const typo = (
+      await runDemo({ ...quiet, configText: config.replace('"limits"', '"limit"') })
+    )._unsafeUnwrapErr()
+    expect([typo.kind, typo.message]).toEqual([
+      'config',
+      expect.stringMatching(/config\.policy\.limit: unknown key/) as unknown,
+    ])
     const broken = await runDemo({
       ...quiet,
       ldifText: 'dn: uid=x,cn=users,cn=accounts,dc=rockylinux,dc=org\nuid:: not base64 !!!\n',
@@ -102,7 +114,103 @@ describe('runDemo', () => {
     expect(broken._unsafeUnwrapErr()).toMatchObject({ kind: 'sync' })
   })
 
-  it('should refuse a config that is not an object', () => {
-    expect(parseDemoConfig([])._unsafeUnwrapErr().message).toMatch(/JSON object/)
+  it('should read the config from --config or GROUPROLES_CONFIG instead of the example', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grouproles-demo-'))
+    const config = JSON.parse(
+      readFileSync(new URL('./config.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>
+    // Only the team-level rule: no channel commands at all.
+    const teamsOnly = join(dir, 'teams-only.json')
+    writeFileSync(
+      teamsOnly,
+      JSON.stringify({
+        ...config,
+        rules: [{ kind: 'pattern', pattern: 'mm_{team}', adminSuffix: '_admins' }],
+      }),
+    )
+    const channelKinds = (s: { plan: { commands: readonly { kind: string }[] } }) =>
+      s.plan.commands.filter((c) => c.kind === 'addChannelMember').length
+    const byOption = (
+      await runDemo({ ...quiet, apply: false, configPath: teamsOnly })
+    )._unsafeUnwrap()
+    expect(channelKinds(byOption)).toBe(0)
+    const byEnv = (
+      await runDemo({ env: { GROUPROLES_CONFIG: teamsOnly }, log: () => undefined, apply: false })
+    )._unsafeUnwrap()
+    expect(channelKinds(byEnv)).toBe(0)
+    const missing = (
+      await runDemo({ ...quiet, configPath: join(dir, 'nope.json') })
+    )._unsafeUnwrapErr()
+    expect([missing.kind, missing.message]).toEqual([
+      'config',
+      expect.stringMatching(/cannot read the config file/) as unknown,
+    ])
+  })
+
+  it('should plan through the REST API (dry run) and load exactly the MATTERMOST_CHANNEL_IDS', async () => {
+    const fake = await FakeMattermost.start()
+    try {
+      fake.seed(mattermostSeed)
+      const rest = { MATTERMOST_URL: fake.url, MATTERMOST_TOKEN: fake.token }
+      const lines: string[] = []
+      const withChannel = (
+        await runDemo({
+          env: { ...rest, MATTERMOST_CHANNEL_IDS: ` ${mmId('rlinfrastructure')} ,` },
+          log: (l) => lines.push(l),
+        })
+      )._unsafeUnwrap()
+      expect(withChannel.sources.mattermost).toBe(
+        `REST API ${fake.url} (1 channels from MATTERMOST_CHANNEL_IDS)`,
+      )
+      expect(withChannel.applied).toBeUndefined()
+      const channels = new Set(
+        withChannel.plan.commands.flatMap((c) => ('channelId' in c ? [c.channelId] : [])),
+      )
+      expect([...channels]).toEqual([mmId('rlinfrastructure')])
+      expect(lines.join('\n')).toMatch(/Dry run: nothing applied/)
+      // No channel ids: the API subset reaches no channel, so only team commands are planned.
+      const without = (await runDemo({ env: rest, log: () => undefined }))._unsafeUnwrap()
+      expect(without.plan.commands.filter((c) => 'channelId' in c)).toEqual([])
+      expect(without.plan.commands.map((c) => c.kind)).toContain('setTeamMemberAdmin')
+      expect(fake.violations).toEqual([])
+    } finally {
+      await fake.close()
+    }
+  })
+
+  it('should apply through the REST API when asked, from the plan file', async () => {
+    const fake = await FakeMattermost.start()
+    try {
+      fake.seed(mattermostSeed)
+      const summary = (
+        await runDemo({
+          env: {
+            MATTERMOST_URL: fake.url,
+            MATTERMOST_TOKEN: fake.token,
+            MATTERMOST_CHANNEL_IDS: mmId('resfboard'),
+          },
+          log: () => undefined,
+          apply: true,
+        })
+      )._unsafeUnwrap()
+      const outcome = (kind: string, user: string) =>
+        summary.applied?.outcomes.find(
+          (o) => o.command.kind === kind && o.command.userId === mmId(user),
+        )?.kind
+      expect(outcome('addChannelMember', 'alice')).toBe('done')
+      expect(outcome('addTeamMember', 'dave')).toBe('done')
+      // Mattermost itself refuses removals from a group-synced team through the API.
+      expect(outcome('removeTeamMember', 'carol')).toBe('failed')
+      const after = fake.snapshot()
+      expect(
+        after.channelMembers
+          .filter((m) => m.channelId === mmId('resfboard'))
+          .map((m) => m.userId)
+          .sort(),
+      ).toEqual([mmId('alice'), mmId('dave'), mmId('erin')])
+      expect(fake.violations).toEqual([])
+    } finally {
+      await fake.close()
+    }
   })
 })

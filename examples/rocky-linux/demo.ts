@@ -2,78 +2,32 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
 import { err, ok, type Result } from 'neverthrow'
 import {
   explain,
   formatPlan,
   readPlanFile,
-  resolvePolicy,
   runSync,
   writePlanFile,
   type ApplyReport,
   type SyncPlan,
-  type SyncPolicyInput,
   type SyncState,
 } from '@grouproles/core'
-import {
-  parseLdapConfig,
-  parseLinkRules,
-  type LdapDirectoryConfig,
-  type LinkRule,
-  type MatchBy,
-} from '@grouproles/adapter-ldap'
-import { fromPglite } from '@grouproles/adapter-postgres'
-import { createMattermostClient } from '@grouproles/adapter-mattermost'
-import {
-  describeWarning,
-  syncPorts,
-  type DirectoryInput,
-  type TargetInput,
-} from '../shared/sync-ports.js'
-import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
-import { mattermostSeed, mmId } from './mattermost-seed.js'
+import { describeWarning, syncPorts } from '../shared/sync-ports.js'
+import { openDirectory } from '../shared/open-directory.js'
+import { parseConfigText, readConfigFile } from '../shared/parse-config.js'
+import { openTarget } from '../shared/open-target.js'
+import { mmId } from './mattermost-seed.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-
-/** The example's config file: directory, matching, link rules and policy. */
-export interface DemoConfig {
-  readonly ldap: LdapDirectoryConfig
-  readonly matchBy: MatchBy
-  readonly rules: readonly LinkRule[]
-  readonly policy: SyncPolicyInput
-}
+/** The example's config file and LDIF export, the defaults of the demo and the service. */
+export const exampleConfigPath: string = join(here, 'config.json')
+export const exampleLdifPath: string = join(here, 'directory.ldif')
 
 export type DemoError =
   | { readonly kind: 'config'; readonly message: string }
   | { readonly kind: 'sync'; readonly message: string; readonly cause: unknown }
   | { readonly kind: 'stalePlan'; readonly message: string; readonly cause: unknown }
-
-/** Checks the config file; every problem is a typed error naming the field. */
-export function parseDemoConfig(raw: unknown): Result<DemoConfig, DemoError> {
-  const bad = (message: string) => err<DemoConfig, DemoError>({ kind: 'config', message })
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    return bad('config: expected a JSON object')
-  const c = raw as Record<string, unknown>
-  const matchBy = c['matchBy']
-  if (matchBy !== 'username' && matchBy !== 'email' && matchBy !== 'authData') {
-    return bad(
-      `config.matchBy: expected "username", "email" or "authData", got ${JSON.stringify(matchBy)}`,
-    )
-  }
-  const rules = parseLinkRules(c['rules'])
-  if (rules.isErr()) return bad(`config.rules: ${rules.error.message}`)
-  let policy: SyncPolicyInput
-  try {
-    policy = resolvePolicy(c['policy'] ?? {})
-  } catch (e) {
-    return bad(`config.policy: ${e instanceof Error ? e.message : String(e)}`)
-  }
-  const ldap = parseLdapConfig(c['ldap'])
-  if (ldap.isErr()) return bad(`config.ldap: ${ldap.error.message}`)
-  return ok({ ldap: ldap.value, matchBy, rules: rules.value, policy })
-}
 
 /** What the demo did, for its test and for callers that print their own report. */
 export interface DemoSummary {
@@ -90,91 +44,56 @@ export interface DemoOptions {
   readonly log: (line: string) => void
   /** Apply the plan. Default: true on the embedded database, false on a real one (dry run). */
   readonly apply?: boolean
+  /** A config file (`--config`); else `GROUPROLES_CONFIG`; else the example's `config.json`. */
+  readonly configPath?: string
+  /** An LDIF export (`--ldif`) used when LDAP_URL is not set; else the example's `directory.ldif`. */
+  readonly ldifPath?: string
   readonly configText?: string
   readonly ldifText?: string
 }
 
 /**
  * The Rocky Linux example end to end: directory (LDIF, or LDAP when LDAP_URL is set) and Mattermost
- * (an in-process PGlite seeded with `mattermostSeed`, or DATABASE_URL) are read in parallel, planned,
- * written to a plan file, applied from that file, re-planned, and one admin role is explained.
+ * (an in-process PGlite seeded with `mattermostSeed`, or DATABASE_URL, or the REST API) are read in
+ * parallel, planned, written to a plan file, applied from that file, re-planned, and one admin role
+ * is explained.
  */
 export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary, DemoError>> {
   const { env, log } = options
-  const config = parseDemoConfig(
-    JSON.parse(options.configText ?? readFileSync(join(here, 'config.json'), 'utf8')) as unknown,
-  )
-  if (config.isErr()) return err(config.error)
+  const configPath = options.configPath ?? env['GROUPROLES_CONFIG']
+  const config =
+    options.configText !== undefined
+      ? parseConfigText(options.configText)
+      : readConfigFile(configPath ?? exampleConfigPath)
+  if (config.isErr()) return err({ kind: 'config', message: config.error.message })
   const { matchBy, rules, policy } = config.value
 
-  const ldapUrl = env['LDAP_URL']
-  const ldap: LdapDirectoryConfig = {
-    ...config.value.ldap,
-    ...(ldapUrl !== undefined
-      ? {
-          url: ldapUrl,
-          bindDn: env['LDAP_BIND_DN'] ?? config.value.ldap.bindDn,
-          password: env['LDAP_PASSWORD'] ?? '',
-        }
-      : {}),
-    ...(env['LDAP_BASE_DN'] !== undefined ? { baseDn: env['LDAP_BASE_DN'] } : {}),
-    ...(env['LDAP_CA_FILE'] !== undefined
-      ? { tls: { ca: readFileSync(env['LDAP_CA_FILE'], 'utf8') } }
-      : {}),
-  }
-  const directory: DirectoryInput =
-    ldapUrl !== undefined
-      ? { kind: 'ldap', config: ldap }
-      : {
-          kind: 'ldif',
-          text: options.ldifText ?? readFileSync(join(here, 'directory.ldif'), 'utf8'),
-          config: ldap,
-        }
+  const directory = openDirectory(
+    config.value.ldap,
+    env,
+    options.ldifText !== undefined
+      ? { text: options.ldifText, name: 'LDIF text' }
+      : { path: options.ldifPath ?? exampleLdifPath },
+  )
+  if (directory.isErr()) return err({ kind: 'config', message: directory.error.message })
 
-  const mattermostUrl = env['MATTERMOST_URL']
-  const mattermostToken = env['MATTERMOST_TOKEN']
-  const viaApi = mattermostUrl !== undefined && mattermostToken !== undefined
-  const embedded = !viaApi && env['DATABASE_URL'] === undefined
-  let target: TargetInput
-  let close: () => Promise<void> = () => Promise.resolve()
-  if (viaApi) {
-    target = {
-      kind: 'mattermost',
-      client: createMattermostClient({ url: mattermostUrl, token: mattermostToken }),
-    }
-  } else if (embedded) {
-    const db = await PGlite.create()
-    const client = fromPglite(db)
-    target = { kind: 'postgres', client }
-    close = () => db.close()
-    const seeded = await createMattermostSchema(client).andThen(() =>
-      writeSyncState(client, mattermostSeed, { now: 1_764_000_000_000 }),
-    )
-    if (seeded.isErr()) {
-      await close()
-      return err({
-        kind: 'sync',
-        message: 'could not seed the embedded Mattermost database',
-        cause: seeded.error,
-      })
-    }
-  } else {
-    const pool = new pg.Pool({ connectionString: env['DATABASE_URL'], max: 4 })
-    target = { kind: 'postgres', client: pool }
-    close = () => pool.end()
-  }
-  const wantApply = options.apply ?? embedded
+  const opened = await openTarget(env, 'fallback')
+  if (opened.isErr())
+    return err({ kind: 'sync', message: opened.error.message, cause: opened.error })
+  const target = opened.value
+  const wantApply = options.apply ?? target.embedded
   const sources = {
-    directory: ldapUrl !== undefined ? `LDAP ${ldapUrl}` : 'examples/rocky-linux/directory.ldif',
-    mattermost: viaApi
-      ? `REST API ${mattermostUrl}`
-      : embedded
-        ? 'embedded PGlite seeded from examples/rocky-linux/mattermost-seed.ts'
-        : 'DATABASE_URL',
+    directory: directory.value.description,
+    mattermost: target.description,
   }
 
   try {
-    const ports = syncPorts({ directory, target, matchBy, rules })
+    const ports = syncPorts({
+      directory: directory.value.input,
+      target: target.input,
+      matchBy,
+      rules,
+    })
 
     log(`Directory: ${sources.directory}`)
     log(`Mattermost: ${sources.mattermost}`)
@@ -250,7 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
       explanation,
     })
   } finally {
-    await close()
+    await target.close()
   }
 }
 

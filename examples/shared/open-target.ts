@@ -1,0 +1,87 @@
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import { err, ok, type Result } from 'neverthrow'
+import { fromPglite } from '@grouproles/adapter-postgres'
+import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
+import { createMattermostClient } from '@grouproles/adapter-mattermost'
+import { mattermostSeed } from '../rocky-linux/mattermost-seed.js'
+import type { TargetInput } from './sync-ports.js'
+
+/** An opened Mattermost target: what the ports need, a line saying what it is, and how to close it. */
+export interface OpenedTarget {
+  readonly input: TargetInput
+  readonly description: string
+  /** The in-process PGlite seeded with the Rocky Linux example (nothing real is touched). */
+  readonly embedded: boolean
+  close(): Promise<void>
+}
+
+export type OpenTargetError =
+  | { readonly kind: 'noTarget'; readonly message: string }
+  | { readonly kind: 'seedFailed'; readonly message: string; readonly cause: unknown }
+
+/**
+ * Opens the Mattermost side from the environment, the same way for the CLI, the demo and the
+ * service: `MATTERMOST_URL` + `MATTERMOST_TOKEN` (REST API; `MATTERMOST_CHANNEL_IDS`, comma-separated,
+ * lists the channels to load, as the API subset cannot list a team's channels), else `DATABASE_URL`
+ * (Mattermost's Postgres). `embedded`: `always` uses the example's in-memory database whatever is
+ * set, `fallback` only when neither is set, `never` makes that a `noTarget` error.
+ */
+export async function openTarget(
+  env: Readonly<Record<string, string | undefined>>,
+  embedded: 'always' | 'fallback' | 'never',
+): Promise<Result<OpenedTarget, OpenTargetError>> {
+  const url = env['MATTERMOST_URL']
+  const token = env['MATTERMOST_TOKEN']
+  const databaseUrl = env['DATABASE_URL']
+  if (embedded !== 'always' && url !== undefined && token !== undefined) {
+    const channelIds = (env['MATTERMOST_CHANNEL_IDS'] ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '')
+    return ok({
+      input: {
+        kind: 'mattermost',
+        client: createMattermostClient({ url, token }),
+        options: { channelIds },
+      },
+      description: `REST API ${url} (${channelIds.length} channels from MATTERMOST_CHANNEL_IDS)`,
+      embedded: false,
+      close: () => Promise.resolve(),
+    })
+  }
+  if (embedded !== 'always' && databaseUrl !== undefined) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
+    return ok({
+      input: { kind: 'postgres', client: pool },
+      description: 'DATABASE_URL',
+      embedded: false,
+      close: () => pool.end(),
+    })
+  }
+  if (embedded === 'never')
+    return err({
+      kind: 'noTarget',
+      message:
+        'no Mattermost to sync: set DATABASE_URL, or MATTERMOST_URL and MATTERMOST_TOKEN, or pass --demo-db',
+    })
+  const db = await PGlite.create()
+  const client = fromPglite(db)
+  const seeded = await createMattermostSchema(client).andThen(() =>
+    writeSyncState(client, mattermostSeed, { now: 1_764_000_000_000 }),
+  )
+  if (seeded.isErr()) {
+    await db.close()
+    return err({
+      kind: 'seedFailed',
+      message: `could not seed the embedded Mattermost database: ${seeded.error.message}`,
+      cause: seeded.error,
+    })
+  }
+  return ok({
+    input: { kind: 'postgres', client },
+    description: 'embedded PGlite seeded from examples/rocky-linux/mattermost-seed.ts',
+    embedded: true,
+    close: () => db.close(),
+  })
+}
