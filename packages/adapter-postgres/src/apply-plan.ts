@@ -52,6 +52,26 @@ export interface ApplicablePlan {
   readonly targetFingerprint: string
 }
 
+/**
+ * Milliseconds per phase of one `applyPlan` call, for the run journal (`finishRun`'s `timings`).
+ * A type alias, not an interface, so it is assignable to `Record<string, number>`.
+ */
+export type ApplyTimings = {
+  /** Re-reading the target scope and comparing its fingerprint with the plan's. */
+  readonly staleCheckMs: number
+  /** The commands' statements. */
+  readonly writeMs: number
+  /** Journaling the commands (`runId`); 0 without a run. */
+  readonly journalMs: number
+  /** The whole call: connecting, BEGIN and COMMIT included. */
+  readonly totalMs: number
+}
+
+/** What `applyPlan` returns: core's `ApplyReport` and the phases' timings. */
+export interface ApplyPlanReport extends ApplyReport {
+  readonly timings: ApplyTimings
+}
+
 interface Batch {
   readonly kind: SyncCommandKind
   readonly commands: SyncCommand[]
@@ -67,30 +87,51 @@ export function applyPlan(
   client: PostgresClient,
   plan: ApplicablePlan,
   options: ApplyPlanOptions = {},
-): ResultAsync<ApplyReport, PostgresError> {
+): ResultAsync<ApplyPlanReport, PostgresError> {
   const now = options.now ?? Date.now()
   const teamIds = options.teamIds === undefined ? null : [...options.teamIds]
   // The stale check reads in the write transaction (over its exported snapshot when parallel), so
   // the writes apply to exactly the state that was fingerprinted.
   const connections = connectionsFor(client, options.connections)
-  return inTransaction(client, q.beginWrite, (conn) =>
-    readTarget(client, conn, connections, teamIds)
+  const started = performance.now()
+  const phases = { staleCheckMs: 0, writeMs: 0, journalMs: 0 }
+  // Adds the time since `since` to a phase and passes the value on.
+  const lap =
+    <V>(phase: keyof typeof phases, since: number) =>
+    (value: V): V => {
+      phases[phase] = performance.now() - since
+      return value
+    }
+  return inTransaction(client, q.beginWrite, (conn) => {
+    const checking = performance.now()
+    return readTarget(client, conn, connections, teamIds)
       .andThen((target) => {
         const actual = fingerprintTarget(target)
+        lap('staleCheckMs', checking)(undefined)
         return actual === plan.targetFingerprint
-          ? okAsync(undefined)
-          : errAsync<undefined, PostgresError>({
+          ? okAsync(performance.now())
+          : errAsync<number, PostgresError>({
               kind: 'stalePlan',
               message: 'the Mattermost state changed since the plan was made; make a new plan',
               expected: plan.targetFingerprint,
               actual,
             })
       })
-      .andThen(() => applyBatches(conn, toBatches(plan.commands), now, options.strict ?? true))
-      .andThen((outcomes) =>
-        journal(conn, options.runId, plan.commands, outcomes).map(() => toReport(outcomes)),
-      ),
-  )
+      .andThen((writing) =>
+        applyBatches(conn, toBatches(plan.commands), now, options.strict ?? true).map(
+          lap('writeMs', writing),
+        ),
+      )
+      .andThen((outcomes) => {
+        const journaling = performance.now()
+        return journal(conn, options.runId, plan.commands, outcomes)
+          .map(lap('journalMs', journaling))
+          .map(() => outcomes)
+      })
+  }).map((outcomes): ApplyPlanReport => ({
+    ...toReport(outcomes),
+    timings: { ...phases, totalMs: performance.now() - started },
+  }))
 }
 
 // Consecutive commands of one kind on distinct rows commute, so each such run is one statement.

@@ -2,7 +2,14 @@ export { fromPglite, isPool } from './postgres-client.js'
 export { loadSyncState } from './load-sync-state.js'
 export { applyPlan, defaultNotifyProps } from './apply-plan.js'
 export { migrate } from './migrate.js'
-export { finishRun, listRunCommands, listRuns, recordCommands, startRun } from './run-journal.js'
+export {
+  finishRun,
+  listRunCommands,
+  listRuns,
+  recordCommands,
+  runOutcomeOf,
+  startRun,
+} from './run-journal.js'
 export { withRunLock } from './with-run-lock.js'
 export { PostgresSyncTarget } from './postgres-sync-target.js'
 export { scrubSecrets, toPostgresError } from './postgres-error.js'
@@ -17,7 +24,12 @@ export type {
   PostgresQueryResult,
 } from './postgres-client.js'
 export type { LoadSyncStateOptions, TargetState } from './load-sync-state.js'
-export type { ApplicablePlan, ApplyPlanOptions } from './apply-plan.js'
+export type {
+  ApplicablePlan,
+  ApplyPlanOptions,
+  ApplyPlanReport,
+  ApplyTimings,
+} from './apply-plan.js'
 export type { RunCommand, RunOutcome, RunRecord, RunStart } from './run-journal.js'
 export type { PostgresError } from './postgres-error.js'
 export type { PostgresSyncTargetConfig } from './postgres-sync-target.js'

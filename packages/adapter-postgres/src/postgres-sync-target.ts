@@ -1,14 +1,8 @@
 import type { ResultAsync } from 'neverthrow'
-import type {
-  ApplyReport,
-  PlanApplier,
-  SyncPlan,
-  SyncState,
-  SyncStateSource,
-} from '@grouproles/core'
+import type { PlanApplier, SyncPlan, SyncState, SyncStateSource } from '@grouproles/core'
 import type { PostgresClient } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
-import { applyPlan, type ApplyPlanOptions } from './apply-plan.js'
+import { applyPlan, type ApplyPlanOptions, type ApplyPlanReport } from './apply-plan.js'
 import { loadSyncState, type LoadSyncStateOptions } from './load-sync-state.js'
 
 /** Configuration of `PostgresSyncTarget`: the load options, and the apply options that hold for every plan. */
@@ -36,7 +30,7 @@ export class PostgresSyncTarget
   applyPlan(
     plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
     options: Pick<ApplyPlanOptions, 'now' | 'runId'> = {},
-  ): ResultAsync<ApplyReport, PostgresError> {
+  ): ResultAsync<ApplyPlanReport, PostgresError> {
     const { teamIds, strict } = this.#config
     return applyPlan(this.#client, plan, {
       ...options,

@@ -6,7 +6,8 @@ import {
   type SyncPlan,
 } from '@grouproles/core'
 import type { PostgresClient } from './postgres-client.js'
-import type { PostgresError } from './postgres-error.js'
+import { match } from 'ts-pattern'
+import { scrubSecrets, type PostgresError } from './postgres-error.js'
 import { run, runArrays } from './internal/session.js'
 import * as q from './queries.js'
 
@@ -69,7 +70,31 @@ export function recordCommands(
   ]).map(() => undefined)
 }
 
-/** Closes a run with its outcome, timings (ms per phase) and, when it failed, the error. */
+/**
+ * How a run whose apply returned `error` ended: `refused` when the plan no longer fit the database
+ * (`stalePlan`, `unexpectedRow`, `alreadyRunning`: nothing was written, make a new plan), else
+ * `failed` (rolled back).
+ */
+export function runOutcomeOf(error: PostgresError): RunOutcome {
+  return match(error.kind)
+    .with('stalePlan', 'unexpectedRow', 'alreadyRunning', (): RunOutcome => 'refused')
+    .with(
+      'connectionRefused',
+      'authFailed',
+      'serializationFailure',
+      'notMattermostDatabase',
+      'poolTooSmall',
+      'queryFailed',
+      (): RunOutcome => 'failed',
+    )
+    .exhaustive()
+}
+
+/**
+ * Closes a run with its outcome, timings (ms per phase, e.g. `ApplyPlanReport.timings`) and, when
+ * it was refused or failed, the error. The error is stored as JSON with every string scrubbed of
+ * passwords (`scrubSecrets`) and caught driver errors reduced to name, message and code.
+ */
 export function finishRun(
   client: PostgresClient,
   runId: number,
@@ -136,7 +161,11 @@ function toRunRecord(r: unknown[]): RunRecord {
   }
 }
 
-// Errors carry `cause` objects (driver errors) that JSON.stringify would drop or choke on.
+// Errors carry `cause` objects (driver errors) that JSON.stringify would drop or choke on; any
+// string may hold a connection string.
 function errorReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Error ? { name: value.name, message: value.message } : value
+  if (typeof value === 'string') return scrubSecrets(value)
+  if (!(value instanceof Error)) return value
+  const code = 'code' in value && typeof value.code === 'string' ? { code: value.code } : {}
+  return { name: value.name, message: value.message, ...code }
 }

@@ -19,6 +19,7 @@ import {
   loadSyncState,
   migrate,
   PostgresSyncTarget,
+  runOutcomeOf,
   startRun,
   type PostgresClient,
   type PostgresError,
@@ -419,6 +420,94 @@ export function describeContract(driver: Driver): void {
           storable(modelApplyPlan(loaded, plan)),
         )
         expect(planSync(await must(target.loadSyncState())).commands).toEqual([])
+      })
+    })
+
+    describe('run journal', () => {
+      const guestTrigger = async (message: string): Promise<void> => {
+        await client.query({
+          text: `CREATE OR REPLACE FUNCTION refuse_guest() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.userid = '${id('u', 3)}' THEN RAISE EXCEPTION '${message}'; END IF; RETURN NEW; END $$`,
+        })
+        await client.query({
+          text: 'CREATE TRIGGER refuse_guest BEFORE INSERT ON channelmembers FOR EACH ROW EXECUTE FUNCTION refuse_guest()',
+        })
+      }
+
+      it('should return per-phase timings that finishRun journals with the outcome', async () => {
+        await must(migrate(client))
+        const state = scenarioState()
+        await write(state)
+        const plan = planSync(state)
+        const runId = await must(startRun(client, plan))
+        const report = await must(applyPlan(client, plan, { runId }))
+        const { staleCheckMs, writeMs, journalMs, totalMs } = report.timings
+        for (const t of [staleCheckMs, writeMs, journalMs]) expect(t).toBeGreaterThan(0)
+        expect(totalMs).toBeGreaterThanOrEqual(staleCheckMs + writeMs + journalMs)
+        await must(finishRun(client, runId, { outcome: 'applied', timings: report.timings }))
+        const [run] = await must(listRuns(client, { limit: 1 }))
+        expect(run).toMatchObject({ id: runId, outcome: 'applied', timings: report.timings })
+        expect(run?.finishedAt).toBeDefined()
+      })
+
+      it('should journal a refused stale plan with its error and no commands', async () => {
+        await must(migrate(client))
+        const state = scenarioState()
+        await write(state)
+        const plan = planSync(state)
+        const runId = await must(startRun(client, plan))
+        await client.query({ text: `UPDATE teams SET name = 'renamed'` })
+        const error = await errorOf(applyPlan(client, plan, { runId }))
+        expect(runOutcomeOf(error)).toBe('refused')
+        await must(finishRun(client, runId, { outcome: runOutcomeOf(error), error }))
+        const [run] = await must(listRuns(client, { limit: 1 }))
+        expect(run).toMatchObject({
+          id: runId,
+          outcome: 'refused',
+          commandCount: 0,
+          error: { kind: 'stalePlan', expected: plan.targetFingerprint },
+        })
+      })
+
+      it('should journal a failed apply with its scrubbed error and no commands', async () => {
+        await must(migrate(client))
+        const state = scenarioState()
+        await write(state)
+        await guestTrigger('no guests here')
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: id('t', 1), userId: id('u', 3), role: 'guest' },
+          { kind: 'addChannelMember', channelId: id('c', 1), userId: id('u', 3), role: 'guest' },
+        ]
+        const plan = { commands, targetFingerprint: fingerprintTarget(state) }
+        const runId = await must(
+          startRun(client, { ...planSync(state), targetFingerprint: plan.targetFingerprint }),
+        )
+        const error = await errorOf(applyPlan(client, plan, { runId }))
+        await client.query({ text: 'DROP TRIGGER refuse_guest ON channelmembers' })
+        expect(runOutcomeOf(error)).toBe('failed')
+        // A driver error whose text holds a connection string, as some drivers put in causes.
+        const leaky = { ...error, cause: { config: 'postgres://mm:hunter2@db:5432/mattermost' } }
+        await must(finishRun(client, runId, { outcome: runOutcomeOf(error), error: leaky }))
+        const [run] = await must(listRuns(client, { limit: 1 }))
+        expect(run).toMatchObject({ id: runId, outcome: 'failed', commandCount: 0 })
+        expect(run?.error).toMatchObject({ kind: 'queryFailed' })
+        expect(JSON.stringify(run?.error)).toContain('no guests here')
+        expect(JSON.stringify(run?.error)).not.toContain('hunter2')
+        expect(JSON.stringify(run?.error)).toContain('postgres://mm:***@db')
+      })
+
+      it('should classify every refusal as refused and the rest as failed', () => {
+        const refused = ['stalePlan', 'unexpectedRow', 'alreadyRunning']
+        for (const kind of [
+          'stalePlan',
+          'unexpectedRow',
+          'alreadyRunning',
+          'queryFailed',
+          'poolTooSmall',
+        ])
+          expect(runOutcomeOf({ kind } as PostgresError)).toBe(
+            refused.includes(kind) ? 'refused' : 'failed',
+          )
       })
     })
 
