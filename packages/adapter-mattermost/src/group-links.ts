@@ -25,6 +25,12 @@ export interface LinkGroupResult {
   readonly link: GroupLink
   /** The team link as restored after a channel link reset it; absent when nothing needed repair. */
   readonly restoredTeamLink?: GroupLink
+  /**
+   * The team link the server created (or revived) for a channel link when the group had no live
+   * link to the channel's team. Undo with `unlinkGroup` on the team, which also drops the group's
+   * channel links (this one included).
+   */
+  readonly createdTeamLink?: GroupLink
 }
 
 /** What `unlinkGroup` did. */
@@ -71,8 +77,9 @@ export function listSyncableGroupLinks(
 
 /**
  * Links a group to a team or channel (an upsert) with both flags. A channel link on a team that is
- * not group-constrained makes the server overwrite the team link's `auto_add` and reset its
- * `scheme_admin`; the previous team link is read first and patched back afterwards.
+ * not group-constrained makes the server upsert the team link too: an existing one gets the
+ * channel's `auto_add` and `scheme_admin: false`, so it is read first and patched back
+ * (`restoredTeamLink`); a missing one is created and reported (`createdTeamLink`).
  */
 export function linkGroup(
   client: MattermostClient,
@@ -91,11 +98,17 @@ export function linkGroup(
     return findLink(client, input.groupId, team).andThen((before) =>
       client
         .linkGroupSyncable(input.groupId, channel, flags)
-        .andThen(() => restoreTeamLink(client, before))
-        .andThen((restoredTeamLink) =>
-          mustFind(client, input.groupId, channel).map((link): LinkGroupResult =>
-            restoredTeamLink === undefined ? { link } : { link, restoredTeamLink },
-          ),
+        .andThen(() =>
+          before === undefined
+            ? findLink(client, input.groupId, team).map((created) => ({ created }))
+            : restoreTeamLink(client, before).map((restored) => ({ restored })),
+        )
+        .andThen((team: { created?: GroupLink | undefined; restored?: GroupLink | undefined }) =>
+          mustFind(client, input.groupId, channel).map((link): LinkGroupResult => ({
+            link,
+            ...(team.restored !== undefined ? { restoredTeamLink: team.restored } : {}),
+            ...(team.created !== undefined ? { createdTeamLink: team.created } : {}),
+          })),
         ),
     )
   })

@@ -81,6 +81,26 @@ describe('patchGroupLink', () => {
     expect(linkOf(fake(), 'team', team1)).toMatchObject({ autoAdd: false, schemeAdmin: true })
   })
 
+  it('should patch a channel link with both flags and leave its team link alone', async () => {
+    const links: GroupLink[] = [
+      { groupId: group, syncable: teamRef(team1), autoAdd: false, schemeAdmin: true },
+      { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: true },
+    ]
+    fake().seed(state(links))
+
+    const link = await patchGroupLink(clientFor(fake()), {
+      groupId: group,
+      syncable: chanRef(chan1),
+      autoAdd: false,
+    })
+
+    expect(link._unsafeUnwrap()).toEqual({ ...links[1], autoAdd: false })
+    expect(
+      fake().requests.find((r) => r.operationId === 'PatchGroupSyncableForChannel')?.body,
+    ).toEqual({ auto_add: false, scheme_admin: true })
+    expect(linkOf(fake(), 'team', team1)).toEqual(links[0])
+  })
+
   it('should fail with linkNotFound when there is no live link to patch', async () => {
     fake().seed(state([]))
 
@@ -165,7 +185,7 @@ describe('linkGroup', () => {
     expect(linkOf(fake(), 'team', team1)).toMatchObject({ autoAdd: false, schemeAdmin: true })
   })
 
-  it('should leave the team link the server creates when there was none', async () => {
+  it('should report the team link the server creates when there was none', async () => {
     fake().seed(state([]))
 
     const result = await linkGroup(clientFor(fake()), {
@@ -175,10 +195,55 @@ describe('linkGroup', () => {
       schemeAdmin: true,
     })
 
+    const created: GroupLink = {
+      groupId: group,
+      syncable: teamRef(team1),
+      autoAdd: true,
+      schemeAdmin: false,
+    }
     expect(result._unsafeUnwrap()).toEqual({
       link: { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: true },
+      createdTeamLink: created,
     })
-    expect(linkOf(fake(), 'team', team1)).toMatchObject({ autoAdd: true, schemeAdmin: false })
+    expect(linkOf(fake(), 'team', team1)).toEqual(created)
+  })
+
+  it('should report a revived team link as created, and let the caller undo it', async () => {
+    // Arrange: the group was unlinked from the team earlier (a soft-deleted row).
+    fake().seed(state([{ ...teamLink, deleted: true }]))
+    const client = clientFor(fake())
+
+    // Act
+    const result = (
+      await linkGroup(client, {
+        groupId: group,
+        syncable: chanRef(chan1),
+        autoAdd: false,
+        schemeAdmin: false,
+      })
+    )._unsafeUnwrap()
+    const undo = await unlinkGroup(client, group, result.createdTeamLink!.syncable)
+
+    // Assert
+    expect(result.createdTeamLink).toEqual({ ...teamLink, autoAdd: false, schemeAdmin: false })
+    expect(result.restoredTeamLink).toBeUndefined()
+    expect(undo._unsafeUnwrap().droppedChannelLinks).toEqual([result.link])
+    expect((await listGroupLinks(client, group))._unsafeUnwrap()).toEqual([])
+  })
+
+  it('should report no created team link when the group was already linked to the team', async () => {
+    fake().seed(state([{ ...teamLink, autoAdd: true, schemeAdmin: false }]))
+
+    const result = await linkGroup(clientFor(fake()), {
+      groupId: group,
+      syncable: chanRef(chan1),
+      autoAdd: true,
+      schemeAdmin: false,
+    })
+
+    expect(result._unsafeUnwrap()).toEqual({
+      link: { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: false },
+    })
   })
 
   it('should send both flags when re-linking a team (an upsert would otherwise reset scheme_admin)', async () => {
