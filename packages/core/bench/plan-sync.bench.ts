@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: planSync time and peak memory per size (S, M, L, XL), each size in its own child
- * process so peak RSS belongs to that size alone, plus decideRole throughput from a prebuilt index.
- * Seeded data (generateState), so runs on two machines plan the same state.
+ * process so peak RSS belongs to that size alone, plus decideRole throughput from a prebuilt index,
+ * then pass/fail against the issue's goals. Seeded data (generateState), so runs on two machines
+ * plan the same state. `BENCH_SIZES=S,M` picks sizes, `BENCH_RUNS=3` the timed runs per size.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -13,11 +14,15 @@ type Size = keyof typeof stateSizes
 const sizes = (process.env['BENCH_SIZES'] ?? 'S,M,L,XL').split(',') as Size[]
 const runs = Number(process.env['BENCH_RUNS'] ?? 5)
 
+/** The issue's goals: XL plan ≤ 1.5 s and ≤ 1 GB on a 2-core machine; decideRole ≥ 1 M/s. */
+const goals = { xlPlanMs: 1_500, xlPeakRssMb: 1_024, decisionsPerSecond: 1_000_000 }
+
 interface Row {
   size: Size
   users: number
   groupMemberships: number
-  memberships: number
+  teamMemberships: number
+  channelMemberships: number
   commands: number
   held: number
   planMs: { min: number; median: number; max: number }
@@ -43,7 +48,8 @@ function measure(size: Size): Row {
     size,
     users: state.users.length,
     groupMemberships: state.groups.reduce((n, g) => n + g.memberIds.length, 0),
-    memberships: state.teamMembers.length + state.channelMembers.length,
+    teamMemberships: state.teamMembers.length,
+    channelMemberships: state.channelMembers.length,
     commands: plan.commands.length,
     held: plan.held.length,
     planMs: {
@@ -107,9 +113,10 @@ if (process.argv[2] === '--child') {
 } else {
   const self = fileURLToPath(import.meta.url)
   const results: unknown[] = []
+  const rows: Row[] = []
   console.log(`planSync benchmark (node ${process.version}, ${runs} runs per size, seed 42)`)
   console.log(
-    'size | users | group memberships | memberships | commands | held | plan min / median / max ms | peak RSS MB',
+    'size | users | group memberships | team + channel memberships | commands | held | plan min / median / max ms | peak RSS MB',
   )
   for (const size of sizes) {
     const child = spawnSync(
@@ -129,8 +136,10 @@ if (process.argv[2] === '--child') {
     if (child.status !== 0) throw new Error(`size ${size} failed: ${child.stderr}`)
     const r = JSON.parse(child.stdout) as Row
     results.push(r)
+    rows.push(r)
+    const memberships = `${r.teamMemberships} + ${r.channelMemberships} = ${r.teamMemberships + r.channelMemberships}`
     console.log(
-      `${r.size} | ${r.users} | ${r.groupMemberships} | ${r.memberships} | ${r.commands} | ${r.held} | ${r.planMs.min.toFixed(0)} / ${r.planMs.median.toFixed(0)} / ${r.planMs.max.toFixed(0)} | ${r.peakRssMb.toFixed(0)}`,
+      `${r.size} | ${r.users} | ${r.groupMemberships} | ${memberships} | ${r.commands} | ${r.held} | ${r.planMs.min.toFixed(0)} / ${r.planMs.median.toFixed(0)} / ${r.planMs.max.toFixed(0)} | ${r.peakRssMb.toFixed(0)}`,
     )
   }
   const child = spawnSync(
@@ -144,6 +153,39 @@ if (process.argv[2] === '--child') {
   console.log(
     `decideRole: ${(d.indexed / 1e6).toFixed(2)} M decisions/s from createRoleDecider (prebuilt index); ${(d.plain / 1e6).toFixed(2)} M/s through decideRole(input)`,
   )
+  const verdicts = checkGoals(rows, d.indexed)
+  for (const v of verdicts) console.log(v.line)
+  results.push({ goals: verdicts.map((v) => v.line) })
   mkdirSync('bench-results', { recursive: true })
   writeFileSync('bench-results/plan-sync.json', JSON.stringify(results, null, 2))
+  if (verdicts.some((v) => v.pass === false)) process.exitCode = 1
+}
+
+/** One line per goal: PASS, FAIL, or not checked when XL was not among the sizes run. */
+function checkGoals(rows: readonly Row[], decisions: number): { line: string; pass?: boolean }[] {
+  const verdict = (pass: boolean, text: string) => ({
+    line: `${pass ? 'PASS' : 'FAIL'} ${text}`,
+    pass,
+  })
+  const xl = rows.find((r) => r.size === 'XL')
+  const out =
+    xl === undefined
+      ? [{ line: 'n/a  XL plan goals (≤ 1.5 s, ≤ 1 GB): XL not run (BENCH_SIZES)' }]
+      : [
+          verdict(
+            xl.planMs.median <= goals.xlPlanMs,
+            `XL plan median ${xl.planMs.median.toFixed(0)} ms ≤ ${goals.xlPlanMs} ms`,
+          ),
+          verdict(
+            xl.peakRssMb <= goals.xlPeakRssMb,
+            `XL peak RSS ${xl.peakRssMb.toFixed(0)} MB ≤ ${goals.xlPeakRssMb} MB`,
+          ),
+        ]
+  out.push(
+    verdict(
+      decisions >= goals.decisionsPerSecond,
+      `decideRole ${(decisions / 1e6).toFixed(2)} M/s ≥ ${goals.decisionsPerSecond / 1e6} M/s (prebuilt index)`,
+    ),
+  )
+  return out
 }

@@ -60,6 +60,32 @@ describe('generateState', () => {
     expect(stateSizes.XL.teams * stateSizes.XL.channelsPerTeam).toBe(20_000)
   })
 
+  it('should scale team + channel memberships with the sizes, to about 2 M at XL', () => {
+    // XL is S scaled by 100 in every count; generating XL takes seconds, so check S, a 3× S and the
+    // scaling rule instead: memberships grow linearly, so XL ≈ 100 × S.
+    const scaled = (k: number): GeneratedSizes => ({
+      ...stateSizes.S,
+      users: stateSizes.S.users * k,
+      groups: stateSizes.S.groups * k,
+      groupMemberships: stateSizes.S.groupMemberships * k,
+      teams: stateSizes.S.teams * k,
+    })
+    const memberships = (sizes: GeneratedSizes) => {
+      const s = generateState(sizes, 42)
+      return s.teamMembers.length + s.channelMembers.length
+    }
+    const xlFactor = stateSizes.XL.users / stateSizes.S.users
+
+    expect(scaled(xlFactor)).toEqual(stateSizes.XL)
+    const small = memberships(stateSizes.S)
+    const triple = memberships(scaled(3))
+    expect(triple / small).toBeGreaterThan(2.7)
+    expect(triple / small).toBeLessThan(3.3)
+    // Measured by `pnpm bench`: XL has 2.26 M (0.77 M team + 1.49 M channel memberships).
+    expect((small * xlFactor) / 1e6).toBeGreaterThan(1.6)
+    expect((small * xlFactor) / 1e6).toBeLessThan(2.5)
+  })
+
   it('should drift enough that an S plan has every kind of command, and converge', () => {
     const s: SyncState = generateState(stateSizes.S, 1)
     const plan = planSync(s, { limits: unlimited })
