@@ -459,6 +459,12 @@ export class FakeMattermost {
         `${operation.operationId}: invalid ${reply.status} response: ${JSON.stringify(check.errors)}`,
       )
     }
+    // Rows are unique per (syncable, user) in Mattermost: a list naming someone twice means the
+    // fake's model, or a request the adapter sent, holds a duplicate.
+    const twice = listedTwice(reply.body)
+    if (twice !== undefined) {
+      this.violations.push(`${operation.operationId}: the answer lists ${twice} twice`)
+    }
     if (fault?.kind === 'resetAfterApply') {
       req.socket.destroy()
       return
@@ -601,7 +607,7 @@ export class FakeMattermost {
   }
 
   #getUsersByIds(ctx: Ctx): Reply {
-    const ids = ctx.body as string[]
+    const ids = unique(ctx.body as string[])
     if (ids.length === 0) throw new AppError(400, 'api.context.invalid_body_param.app_error')
     return ok(
       ids.flatMap((id) => {
@@ -626,7 +632,7 @@ export class FakeMattermost {
     const team = this.#team(ctx.params['team_id'])
     const rows = this.teamMembers.get(team.id)
     return ok(
-      (ctx.body as string[]).flatMap((userId) => {
+      unique(ctx.body as string[]).flatMap((userId) => {
         const m = rows?.get(userId)
         return m === undefined ? [] : [teamMemberJson(team.id, userId, m)]
       }),
@@ -790,7 +796,7 @@ export class FakeMattermost {
     const channel = this.#channel(ctx.params['channel_id'])
     const rows = this.channelMembers.get(channel.id)
     return ok(
-      (ctx.body as string[]).flatMap((userId) => {
+      unique(ctx.body as string[]).flatMap((userId) => {
         const m = rows?.get(userId)
         return m === undefined ? [] : [channelMemberJson(channel.id, userId, m)]
       }),
@@ -1036,6 +1042,28 @@ export class FakeMattermost {
       })
     return ok({ groups: page(rows, ctx), total_group_count: rows.length })
   }
+}
+
+// `WHERE id IN (…)`: a repeated id matches its row once.
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)]
+}
+
+// The first key (`user_id` of member rows, else `id`) that a list answer repeats.
+function listedTwice(body: unknown): string | undefined {
+  const rows: unknown =
+    typeof body === 'object' && body !== null && 'members' in body ? body.members : body
+  if (!Array.isArray(rows)) return undefined
+  const seen = new Set<string>()
+  for (const row of rows as unknown[]) {
+    if (typeof row !== 'object' || row === null) continue
+    const r = row as Record<string, unknown>
+    const key = typeof r['user_id'] === 'string' ? r['user_id'] : r['id']
+    if (typeof key !== 'string') continue
+    if (seen.has(key)) return key
+    seen.add(key)
+  }
+  return undefined
 }
 
 function ok(body: unknown): Reply {
