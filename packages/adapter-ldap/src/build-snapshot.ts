@@ -1,5 +1,11 @@
 import type { ResolvedLdapConfig } from './ldap-directory-config.js'
-import { firstText, idValue, textValues, type DirectoryEntry } from './directory-entry.js'
+import {
+  firstText,
+  idValue,
+  textValues,
+  valueText,
+  type DirectoryEntry,
+} from './directory-entry.js'
 import type {
   DirectoryGroup,
   DirectorySnapshot,
@@ -92,7 +98,9 @@ interface ParsedGroup {
   readonly key: string
   readonly id: string
   readonly name: string
-  readonly memberDnKeys: readonly string[]
+  /** Where this group's member slots sit in the shared slot pool. */
+  readonly from: number
+  readonly to: number
   readonly memberUids: readonly string[]
   readonly unavailableReason?: string
 }
@@ -111,16 +119,37 @@ export function createSnapshotBuilder(
   const userByKey = new Map<string, DirectoryUser>()
   const a = schema.attributes
   const memberAttributes = a.member.map((m) => m.toLowerCase())
-  // Member DNs repeat across groups (a million values for 100k users): normalise each text once,
-  // and share the key string between all groups naming it.
-  const keyCache = new Map<string, string | null>()
-  const keyOf = (raw: string): string | null => {
-    let k = keyCache.get(raw)
-    if (k === undefined) {
-      k = dnKey(raw).unwrapOr(null)
-      keyCache.set(raw, k)
+  // A million member values name ~100k distinct DNs: each distinct DN key gets an integer slot, and a
+  // group keeps slot numbers in one shared Int32Array (no per-member strings for the GC to trace).
+  const slotByRaw = new Map<string, number>()
+  const slotByKey = new Map<string, number>()
+  const slotKeys: string[] = []
+  const slotOf = (raw: string): number => {
+    let slot = slotByRaw.get(raw)
+    if (slot === undefined) {
+      const k = dnKey(raw).unwrapOr(null)
+      if (k === null) slot = -1
+      else {
+        slot = slotByKey.get(k)
+        if (slot === undefined) {
+          slot = slotKeys.length
+          slotKeys.push(k)
+          slotByKey.set(k, slot)
+        }
+      }
+      slotByRaw.set(raw, slot)
     }
-    return k
+    return slot
+  }
+  let pool = new Int32Array(1 << 16)
+  let poolLength = 0
+  const pushSlot = (slot: number): void => {
+    if (poolLength === pool.length) {
+      const bigger = new Int32Array(pool.length * 2)
+      bigger.set(pool)
+      pool = bigger
+    }
+    pool[poolLength++] = slot
   }
   const parsed: ParsedGroup[] = []
   const groupKeys = new Set<string>()
@@ -153,17 +182,22 @@ export function createSnapshotBuilder(
       warnings.push({ kind: 'idFromDn', dn: dn.value, attribute: a.groupId })
       id = key
     }
-    const memberDnKeys: string[] = []
+    const from = poolLength
     let badDns = 0
     const open = a.member.map((m) => openRange(entry, m)).find((r) => r !== undefined)
     // The members of a truncated slice are still members: an unavailable group keeps what is known.
-    for (const attr of open !== undefined ? [...memberAttributes, open] : memberAttributes)
-      for (const raw of textValues(entry, attr)) {
-        // groupOfUniqueNames may append "#'0101'B" (an optional uid) to the DN.
-        const k = keyOf(attr === 'uniquemember' ? raw.replace(/#'[01]*'B$/, '') : raw)
-        if (k === null) badDns++
-        else memberDnKeys.push(k)
+    for (const attr of open !== undefined ? [...memberAttributes, open] : memberAttributes) {
+      const values = entry.attributes.get(attr)
+      if (values === undefined) continue
+      // groupOfUniqueNames may append "#'0101'B" (an optional uid) to the DN.
+      const unique = attr === 'uniquemember'
+      for (const v of values) {
+        const raw = valueText(v)
+        const slot = slotOf(unique ? raw.replace(/#'[01]*'B$/, '') : raw)
+        if (slot < 0) badDns++
+        else pushSlot(slot)
       }
+    }
     // Trusted-domain SIDs (FreeIPA external groups) are members we cannot resolve: not "no members".
     const external = textValues(entry, 'ipaExternalMember').length
     const reason =
@@ -180,7 +214,8 @@ export function createSnapshotBuilder(
       key,
       id,
       name,
-      memberDnKeys,
+      from,
+      to: poolLength,
       memberUids: a.memberUid === '' ? [] : textValues(entry, a.memberUid),
       ...(reason !== undefined ? { unavailableReason: reason } : {}),
     })
@@ -202,30 +237,68 @@ export function createSnapshotBuilder(
           dns: same.map((u) => u.dn),
         })
 
-    const nodes: GroupNode[] = parsed.map((g) => {
-      const memberIds: string[] = []
+    // Rank users by username once (stable: equal names keep read order); members are then integers.
+    const byUsername = [...userByKey.entries()].sort(([, x], [, y]) =>
+      x.username < y.username ? -1 : x.username > y.username ? 1 : 0,
+    )
+    const rankOf = new Map<string, number>(byUsername.map(([k], i) => [k, i]))
+    const usernameOf = (k: string): string => userByKey.get(k)?.username ?? k
+    // What each slot names, resolved once per distinct DN instead of once per membership.
+    const user = -1
+    const subgroup = -2
+    const unresolvedSlot = -3
+    const slotRank = new Int32Array(slotKeys.length)
+    for (let s = 0; s < slotKeys.length; s++) {
+      const k = slotKeys[s] as string
+      // Keys are lowercased normalised DNs, the same strings userByKey is keyed by.
+      slotRank[s] = rankOf.get(k) ?? (groupKeys.has(k) ? subgroup : unresolvedSlot)
+    }
+
+    interface Direct {
+      readonly ranks: Int32Array
+      readonly subgroupIds: readonly string[]
+      readonly unavailable: boolean
+    }
+    const direct: Direct[] = parsed.map((g) => {
+      // Sized for every member; trimmed below to the ones that are users.
+      let ranks = new Int32Array(g.to - g.from + g.memberUids.length)
+      let n = 0
       const subgroupIds: string[] = []
-      const unresolved: string[] = []
-      for (const k of g.memberDnKeys) {
-        // Keys are lowercased normalised DNs, the same strings userByKey is keyed by.
-        if (userByKey.has(k)) memberIds.push(k)
-        else if (groupKeys.has(k)) subgroupIds.push(k)
-        // A group DN we did not read (a user-private group, a filtered-out group) or a non-user member
-        // (services, hosts, staged users) is not a Mattermost user: report, do not fail.
-        else unresolved.push(k)
+      let unresolvedCount = 0
+      const unresolvedExamples: string[] = []
+      for (let j = g.from; j < g.to; j++) {
+        const slot = pool[j] as number
+        const r = slotRank[slot] as number
+        if (r > user) ranks[n++] = r
+        else if (r === subgroup) subgroupIds.push(slotKeys[slot] as string)
+        else {
+          // A group DN we did not read (a user-private group, a filtered-out group) or a non-user
+          // member (services, hosts, staged users) is not a Mattermost user: report, do not fail.
+          unresolvedCount++
+          if (unresolvedExamples.length < 3) unresolvedExamples.push(slotKeys[slot] as string)
+        }
       }
-      if (unresolved.length > 0)
+      if (unresolvedCount > 0)
         warnings.push({
           kind: 'unresolvedMembers',
           group: g.name,
-          count: unresolved.length,
-          examples: unresolved.slice(0, 3),
+          count: unresolvedCount,
+          examples: unresolvedExamples,
         })
       const unknownUids: string[] = []
       for (const uid of g.memberUids) {
         const matches = usersByName.get(uid.toLowerCase())
         if (matches === undefined) unknownUids.push(uid)
-        else for (const u of matches) memberIds.push(u.dn.toLowerCase())
+        else
+          for (const u of matches) {
+            if (n === ranks.length) {
+              // Several users share this uid (a duplicate username): make room.
+              const bigger = new Int32Array(ranks.length * 2 + 1)
+              bigger.set(ranks)
+              ranks = bigger
+            }
+            ranks[n++] = rankOf.get(u.dn.toLowerCase()) ?? -1
+          }
       }
       if (unknownUids.length > 0)
         warnings.push({
@@ -237,26 +310,37 @@ export function createSnapshotBuilder(
       if (g.unavailableReason !== undefined)
         warnings.push({ kind: 'groupUnavailable', group: g.name, reason: g.unavailableReason })
       return {
-        id: g.key,
-        name: g.name,
-        memberIds,
+        ranks: ranks.subarray(0, n),
         subgroupIds,
-        ...(g.unavailableReason !== undefined ? { unavailable: true } : {}),
+        unavailable: g.unavailableReason !== undefined,
       }
     })
 
-    // Only groups that nest others need the traversal; the rest are their direct members.
-    const nesting = new Set(nodes.filter((n) => n.subgroupIds.length > 0).map((n) => n.id))
+    // Only groups that nest others need the traversal, over them and the groups they nest; the rest
+    // are their direct members.
+    const nesting = new Set<string>()
+    const involved = new Set<string>()
+    parsed.forEach((g, i) => {
+      const d = direct[i] as Direct
+      if (d.subgroupIds.length === 0) return
+      nesting.add(g.key)
+      involved.add(g.key)
+      for (const k of d.subgroupIds) involved.add(k)
+    })
+    const nodes: GroupNode[] = []
+    parsed.forEach((g, i) => {
+      if (!involved.has(g.key)) return
+      const d = direct[i] as Direct
+      nodes.push({
+        id: g.key,
+        name: g.name,
+        memberIds: Array.from(d.ranks, (r) => byUsername[r]?.[0] ?? ''),
+        subgroupIds: d.subgroupIds,
+        ...(d.unavailable ? { unavailable: true } : {}),
+      })
+    })
     const flatById = new Map(flattenGroups(nodes, { roots: nesting }).map((f) => [f.id, f]))
-    const usernameOf = (k: string): string => userByKey.get(k)?.username ?? k
-    // Rank users by username once; a group's members then sort as integers (a million memberships).
-    const byUsername = [...userByKey.entries()].sort(([, a], [, b]) =>
-      a.username < b.username ? -1 : a.username > b.username ? 1 : 0,
-    )
-    const rankOf = new Map<string, number>(byUsername.map(([k], i) => [k, i]))
-    const sortedUsernames = (keys: readonly string[]): string[] => {
-      const ranks = new Int32Array(keys.length)
-      for (let j = 0; j < keys.length; j++) ranks[j] = rankOf.get(keys[j] as string) ?? -1
+    const sortedUsernames = (ranks: Int32Array): string[] => {
       ranks.sort()
       const out: string[] = []
       for (let j = 0; j < ranks.length; j++) {
@@ -265,11 +349,12 @@ export function createSnapshotBuilder(
       }
       return out
     }
-    const groups: DirectoryGroup[] = nodes.map((node, i) => {
-      const g = parsed[i] as ParsedGroup
-      const f = flatById.get(node.id)
-      const memberKeys = f?.memberIds ?? node.memberIds
-      const unavailable = f?.unavailable ?? node.unavailable === true
+    const groups: DirectoryGroup[] = parsed.map((g, i) => {
+      const d = direct[i] as Direct
+      const f = flatById.get(g.key)
+      const ranks =
+        f === undefined ? d.ranks : Int32Array.from(f.memberIds, (k) => rankOf.get(k) ?? -1)
+      const unavailable = f?.unavailable ?? d.unavailable
       const paths: Record<string, readonly string[]> = {}
       if (f !== undefined)
         for (const [k, path] of Object.entries(f.nesting)) paths[usernameOf(k)] = path
@@ -279,7 +364,7 @@ export function createSnapshotBuilder(
         dn: g.dn,
         id: g.id,
         name: g.name,
-        memberUsernames: sortedUsernames(memberKeys),
+        memberUsernames: sortedUsernames(ranks),
         status: unavailable ? 'unavailable' : 'complete',
         ...(Object.keys(paths).length > 0 ? { nesting: paths } : {}),
         ...(reason !== undefined ? { unavailableReason: reason } : {}),

@@ -36,6 +36,12 @@ function isValue(v: unknown): v is AttributeValue {
   return typeof v === 'string' || v instanceof Uint8Array
 }
 
+function allValues(list: readonly unknown[]): list is AttributeValue[] {
+  // A plain loop: `every` with a callback costs a call per value (a million member values).
+  for (let i = 0; i < list.length; i++) if (!isValue(list[i])) return false
+  return true
+}
+
 function addValues(attributes: Map<string, AttributeValue[]>, name: string, raw: unknown): void {
   const key = name.toLowerCase()
   const existing = attributes.get(key)
@@ -43,7 +49,7 @@ function addValues(attributes: Map<string, AttributeValue[]>, name: string, raw:
     const list = raw as unknown[]
     if (list.length === 0) return
     // ldapts hands out fresh arrays: keep them instead of copying a million member values.
-    if (existing === undefined && list.every(isValue)) attributes.set(key, list)
+    if (existing === undefined && allValues(list)) attributes.set(key, list)
     else {
       const target = existing ?? []
       for (const v of list) if (isValue(v)) target.push(v)
@@ -55,12 +61,17 @@ function addValues(attributes: Map<string, AttributeValue[]>, name: string, raw:
   }
 }
 
+/** One value as text (bytes decoded as UTF-8). */
+export function valueText(v: AttributeValue): string {
+  return typeof v === 'string' ? v : utf8.decode(v)
+}
+
 /** All values of an attribute as text (bytes decoded as UTF-8). */
 export function textValues(entry: DirectoryEntry, attribute: string): readonly string[] {
   const values = entry.attributes.get(attribute.toLowerCase())
   if (values === undefined) return []
-  if (values.every((v): v is string => typeof v === 'string')) return values
-  return values.map((v) => (typeof v === 'string' ? v : utf8.decode(v)))
+  for (const v of values) if (typeof v !== 'string') return values.map(valueText)
+  return values as readonly string[]
 }
 
 /** The first value of an attribute as text, or undefined when absent or blank. */
