@@ -6,7 +6,7 @@ import {
   type SyncPolicy,
   type SyncPolicyInput,
 } from '@grouproles/core'
-import { syncPolicyArb } from '@grouproles/core/testing'
+import { syncPolicyArb, syncPolicyInputArb } from '@grouproles/core/testing'
 
 describe('defaultSyncPolicy', () => {
   it('should document the defaults of the issue', () => {
@@ -82,26 +82,8 @@ describe('resolvePolicy', () => {
   })
 
   it('should always be idempotent on partial policies', () => {
-    const partialArb: fc.Arbitrary<SyncPolicyInput> = syncPolicyArb().chain((p) =>
-      fc.record(
-        {
-          sysadmins: fc.constant(p.sysadmins),
-          roleSync: fc.constant(p.roleSync),
-          reAddRemovedMembers: fc.constant(p.reAddRemovedMembers),
-          limits: fc.record(
-            {
-              maxRemovals: fc.constant(p.limits.maxRemovals),
-              maxRemovalFraction: fc.constant(p.limits.maxRemovalFraction),
-              fractionMinRemovals: fc.constant(p.limits.fractionMinRemovals),
-            },
-            { requiredKeys: [] },
-          ),
-        },
-        { requiredKeys: [] },
-      ),
-    )
     fc.assert(
-      fc.property(partialArb, (input) => {
+      fc.property(syncPolicyInputArb(), (input) => {
         const resolved = resolvePolicy(input)
 
         expect(resolvePolicy(resolved)).toEqual(resolved)

@@ -5,6 +5,7 @@ import type {
   ChannelMember,
   Group,
   GroupLink,
+  Role,
   SyncableRef,
   SyncState,
   SystemRole,
@@ -13,7 +14,7 @@ import type {
   User,
 } from '../model.js'
 import type { SyncCommand } from '../sync-command.js'
-import type { ResolvedSyncPolicy, SyncPolicy } from '../sync-policy.js'
+import type { ResolvedSyncPolicy, SyncPolicy, SyncPolicyInput } from '../sync-policy.js'
 
 const idChars = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('')
 
@@ -37,6 +38,30 @@ export const systemRoleArb: fc.Arbitrary<SystemRole> = fc.constantFrom<SystemRol
   'guest',
   'admin',
 )
+
+/** A membership role: what `decideRole` decides and add commands carry. */
+export const roleArb: fc.Arbitrary<Role> = fc.constantFrom<Role>('guest', 'member', 'admin')
+
+/**
+ * A team or channel reference. Without ids: either kind with a fresh Mattermost id. With id lists:
+ * an id from them, of the kind the list is for; a kind whose list is empty is never drawn.
+ */
+export function syncableRefArb(
+  teamIds?: readonly string[],
+  channelIds?: readonly string[],
+): fc.Arbitrary<SyncableRef> {
+  const ref = (kind: SyncableRef['kind'], ids: readonly string[] | undefined) =>
+    (ids === undefined ? mattermostIdArb() : fc.constantFrom(...ids)).map((id): SyncableRef => ({
+      kind,
+      id,
+    }))
+  const options: fc.Arbitrary<SyncableRef>[] = []
+  if (teamIds === undefined || teamIds.length > 0) options.push(ref('team', teamIds))
+  if (channelIds === undefined || channelIds.length > 0) options.push(ref('channel', channelIds))
+  if (options.length === 0)
+    throw new RangeError('syncableRefArb: no team and no channel ids to draw from')
+  return fc.oneof(...options)
+}
 
 /** Optional `true` flag: absent or `false` most of the time, as in real data. */
 function flagArb(): fc.Arbitrary<boolean | undefined> {
@@ -165,6 +190,31 @@ export function syncPolicyArb(): fc.Arbitrary<ResolvedSyncPolicy> {
       fractionMinRemovals: fc.integer({ min: 0, max: 5 }),
     }),
   })
+}
+
+/**
+ * A policy as callers pass it: any subset of the fields and of `limits` (absent keys resolve to the
+ * defaults), values in range.
+ */
+export function syncPolicyInputArb(): fc.Arbitrary<SyncPolicyInput> {
+  return syncPolicyArb().chain((p) =>
+    fc.record(
+      {
+        sysadmins: fc.constant(p.sysadmins),
+        roleSync: fc.constant(p.roleSync),
+        reAddRemovedMembers: fc.constant(p.reAddRemovedMembers),
+        limits: fc.record(
+          {
+            maxRemovals: fc.constant(p.limits.maxRemovals),
+            maxRemovalFraction: fc.constant(p.limits.maxRemovalFraction),
+            fractionMinRemovals: fc.constant(p.limits.fractionMinRemovals),
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  )
 }
 
 /** Pairs drawn from two id lists, at most once each. */
@@ -298,7 +348,7 @@ export function syncCommandArb(state: SyncState): fc.Arbitrary<SyncCommand> {
   const userIds = state.users.map((u) => u.id)
   const teamIds = state.teams.map((t) => t.id)
   const channelIds = state.channels.filter((c) => c.type === 'O' || c.type === 'P').map((c) => c.id)
-  const role = fc.constantFrom<'guest' | 'member' | 'admin'>('guest', 'member', 'admin')
+  const role = roleArb
   const options: fc.Arbitrary<SyncCommand>[] = []
   if (userIds.length > 0 && teamIds.length > 0) {
     const u = fc.constantFrom(...userIds)

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { normalizeState, planSync } from '@grouproles/core'
+import { defaultSyncPolicy, normalizeState, planSync, resolvePolicy } from '@grouproles/core'
 import {
   channelArb,
   channelHistoryArb,
@@ -8,9 +8,12 @@ import {
   groupArb,
   groupLinkArb,
   mattermostIdArb,
+  roleArb,
   shuffledStateArb,
+  syncableRefArb,
   syncCommandArb,
   syncPolicyArb,
+  syncPolicyInputArb,
   syncStateArb,
   teamArb,
   teamMemberArb,
@@ -123,6 +126,71 @@ describe('entity arbitraries', () => {
         },
       ),
     )
+  })
+})
+
+describe('roleArb', () => {
+  it('should make exactly the three roles', () => {
+    expect(new Set(fc.sample(roleArb, 200))).toEqual(new Set(['guest', 'member', 'admin']))
+  })
+})
+
+describe('syncableRefArb', () => {
+  it('should make both kinds with fresh ids when given no ids', () => {
+    const refs = fc.sample(syncableRefArb(), 200)
+
+    expect(new Set(refs.map((r) => r.kind))).toEqual(new Set(['team', 'channel']))
+    for (const r of refs) expect(r.id).toMatch(/^[a-z0-9]{26}$/)
+  })
+
+  it('should always name an id of the list of its kind', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(mattermostIdArb(), { maxLength: 3 }),
+        fc.uniqueArray(mattermostIdArb(), { maxLength: 3 }),
+        fc.nat(),
+        (teamIds, channelIds, seed) => {
+          fc.pre(teamIds.length + channelIds.length > 0)
+          const [ref] = fc.sample(syncableRefArb(teamIds, channelIds), { seed, numRuns: 1 })
+
+          expect(ref?.kind === 'team' ? teamIds : channelIds).toContain(ref?.id)
+        },
+      ),
+    )
+  })
+
+  it('should draw both kinds when both lists have ids, and refuse two empty lists', () => {
+    const kinds = fc.sample(syncableRefArb(['rl'], ['infrastructure']), 100).map((r) => r.kind)
+
+    expect(new Set(kinds)).toEqual(new Set(['team', 'channel']))
+    expect(() => syncableRefArb([], [])).toThrow(RangeError)
+  })
+})
+
+describe('syncPolicyInputArb', () => {
+  it('should always resolve, with the defaults for the keys it leaves out', () => {
+    fc.assert(
+      fc.property(syncPolicyInputArb(), (input) => {
+        const p = resolvePolicy(input)
+
+        expect(p.roleSync).toBe(input.roleSync ?? defaultSyncPolicy.roleSync)
+        expect(p.limits.fractionMinRemovals).toBe(
+          input.limits?.fractionMinRemovals ?? defaultSyncPolicy.limits.fractionMinRemovals,
+        )
+      }),
+    )
+  })
+
+  it('should leave out keys and limits sometimes and give them sometimes', () => {
+    const inputs = fc.sample(syncPolicyInputArb(), 300)
+
+    expect(inputs.some((p) => p.sysadmins === undefined)).toBe(true)
+    expect(inputs.some((p) => p.sysadmins !== undefined)).toBe(true)
+    expect(inputs.some((p) => p.limits === undefined)).toBe(true)
+    expect(inputs.some((p) => p.limits !== undefined && p.limits.maxRemovals === undefined)).toBe(
+      true,
+    )
+    expect(inputs.some((p) => p.limits?.fractionMinRemovals !== undefined)).toBe(true)
   })
 })
 
