@@ -158,7 +158,9 @@ export function describeContract(driver: Driver): void {
             ...state,
             sql: [
               'UPDATE teams SET groupconstrained = NULL',
+              'UPDATE channels SET groupconstrained = NULL',
               'UPDATE groupteams SET autoadd = NULL, schemeadmin = NULL',
+              'UPDATE groupchannels SET autoadd = NULL, schemeadmin = NULL',
               'UPDATE channelmembers SET schemeadmin = NULL, schemeguest = NULL',
               `UPDATE users SET roles = 'custom_role system_admin' WHERE username = 'alice'`,
               `INSERT INTO usergroups (id, name, displayname, source, remoteid, createat, updateat, deleteat) VALUES ('${id('g', 9)}', NULL, 'Custom', 'custom', 'x', 0, 0, 0)`,
@@ -168,10 +170,12 @@ export function describeContract(driver: Driver): void {
         )
         const loaded = normalizeState(await must(loadSyncState(client)))
         expect(loaded.teams[0]?.groupConstrained).toBe(false)
-        expect(loaded.links.find((l) => l.syncable.kind === 'team')).toMatchObject({
-          autoAdd: false,
-          schemeAdmin: false,
-        })
+        expect(loaded.channels.map((c) => c.groupConstrained)).toEqual([false, false])
+        for (const kind of ['team', 'channel'])
+          expect(loaded.links.find((l) => l.syncable.kind === kind)).toMatchObject({
+            autoAdd: false,
+            schemeAdmin: false,
+          })
         expect(loaded.channelMembers.every((m) => !m.schemeAdmin && !m.schemeGuest)).toBe(true)
         expect(loaded.users.find((u) => u.username === 'alice')?.systemRole).toBe('admin')
         expect(loaded.groups.map((g) => g.id)).toEqual([id('g', 1)])
@@ -315,6 +319,41 @@ export function describeContract(driver: Driver): void {
           [chan, alice, '1800000000000'],
           [chan, guest, null],
           [id('c', 2), alice, null],
+        ])
+      })
+
+      it('should delete a removed channel member and close only its history row', async () => {
+        const state = scenarioState()
+        await write(state)
+        const [alice, bot] = [id('u', 1), id('u', 4)]
+        const chan = id('c', 1)
+        const commands: SyncCommand[] = [
+          { kind: 'removeChannelMember', channelId: chan, userId: alice },
+        ]
+        const report = await must(
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(state) },
+            { now: 1_800_000_000_000 },
+          ),
+        )
+        expect(report.counts.removeChannelMember).toBe(1)
+        const members = await client.query({
+          text: 'SELECT userid FROM channelmembers WHERE channelid = $1 ORDER BY 1',
+          values: [chan],
+          rowMode: 'array',
+        })
+        expect(members.rows).toEqual([[bot]])
+        const history = await client.query({
+          text: 'SELECT userid, leavetime::text FROM channelmemberhistory WHERE channelid = $1 ORDER BY 1',
+          values: [chan],
+          rowMode: 'array',
+        })
+        expect(history.rows).toEqual([
+          [alice, '1800000000000'],
+          // Bob left before (written closed); the bot stays a member.
+          [id('u', 2), '1700000000000'],
+          [bot, null],
         ])
       })
 

@@ -3,7 +3,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { emptyState, fingerprintTarget, normalizeState } from '@grouproles/core'
 import { generateState, stateSizes } from '@grouproles/core/testing'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
-import { applyPlan, loadSyncState, withRunLock, type PostgresError } from '../src/index.js'
+import {
+  applyPlan,
+  loadSyncState,
+  migrate,
+  withRunLock,
+  type PostgresError,
+  type PostgresPool,
+  type PostgresQuery,
+  type PostgresQueryable,
+} from '../src/index.js'
+import * as q from '../src/queries.js'
 import { createMattermostSchema, writeSyncState } from '../src/testing/index.js'
 import { describeContract, must, storable } from './contract.js'
 import { freePort, passwordRole } from './start-postgres.js'
@@ -51,6 +61,132 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
       for (const connections of [1, 2, 3]) {
         expect(normalizeState(await must(loadSyncState(pool, { connections })))).toEqual(expected)
       }
+    })
+  })
+
+  describe('loadSyncState snapshot', () => {
+    // Counts connections handed out and runs `hook` once, right after the first query of the load's
+    // transaction (where REPEATABLE READ takes its snapshot), before any other read runs.
+    const hooked = (
+      pool: pg.Pool,
+      hook: () => Promise<void>,
+    ): { readonly client: PostgresPool; readonly connects: () => number } => {
+      let connects = 0
+      let fired = false
+      const wrap = (conn: PostgresQueryable): PostgresQueryable => ({
+        query: async (query) => {
+          const result = await conn.query(query)
+          if (!fired && (query.text === q.exportSnapshot || query.text === q.selectUsers)) {
+            fired = true
+            await hook()
+          }
+          return result
+        },
+      })
+      const client = {
+        options: pool.options,
+        get totalCount() {
+          return pool.totalCount
+        },
+        get idleCount() {
+          return pool.idleCount
+        },
+        get waitingCount() {
+          return pool.waitingCount
+        },
+        query: (query: PostgresQuery) => pool.query(query),
+        connect: async () => {
+          connects++
+          const conn = await pool.connect()
+          return {
+            ...wrap(conn),
+            release: (destroy?: boolean | Error) => {
+              conn.release(destroy)
+            },
+          }
+        },
+      }
+      return { client, connects: () => connects }
+    }
+
+    it('should not see a write committed while it reads, over one, two and three connections', async () => {
+      const url = await freshDatabase()
+      const pool = new pg.Pool({ connectionString: url, max: 4 })
+      const writer = new pg.Client({ connectionString: url })
+      await writer.connect()
+      pools.push(pool)
+      const state = generateState(stateSizes.S, 11)
+      const team = state.teams[0]?.id ?? ''
+      const channel = state.channels.find((c) => c.teamId === team)?.id ?? ''
+      const gone = state.channelMembers[0]
+      const late = 'l'.repeat(26)
+      for (const connections of [1, 2, 3]) {
+        await must(createMattermostSchema(pool))
+        await pool.query(`TRUNCATE users, bots, usergroups, groupmembers, groupteams, groupchannels,
+          teams, channels, teammembers, channelmembers, channelmemberhistory`)
+        await must(writeSyncState(pool, state))
+        const { client, connects } = hooked(pool, async () => {
+          await writer.query('BEGIN')
+          await writer.query(
+            `INSERT INTO users (id, username, roles, deleteat, createat, updateat) VALUES ($1, 'late', 'system_user', 0, 0, 0)`,
+            [late],
+          )
+          await writer.query(
+            `INSERT INTO teammembers (teamid, userid, roles, deleteat, schemeuser, schemeadmin, schemeguest) VALUES ($1, $2, '', 0, true, false, false)`,
+            [team, late],
+          )
+          await writer.query(
+            `INSERT INTO channelmembers (channelid, userid, roles, lastviewedat, msgcount, mentioncount, notifyprops, lastupdateat, schemeuser, schemeadmin, schemeguest)
+             VALUES ($1, $2, '', 0, 0, 0, '{}', 0, true, false, false)`,
+            [channel, late],
+          )
+          await writer.query(
+            `INSERT INTO channelmemberhistory (channelid, userid, jointime) VALUES ($1, $2, 1)`,
+            [channel, late],
+          )
+          await writer.query('DELETE FROM channelmembers WHERE channelid = $1 AND userid = $2', [
+            gone?.channelId,
+            gone?.userId,
+          ])
+          await writer.query('COMMIT')
+        })
+        const loaded = normalizeState(await must(loadSyncState(client, { connections })))
+        expect(loaded).toEqual(storable(state))
+        expect(connects()).toBe(connections)
+        // The write did commit: a new load sees it.
+        const after = normalizeState(await must(loadSyncState(pool, { connections })))
+        expect(after.users.some((u) => u.id === late)).toBe(true)
+        expect(after.channelMembers).toHaveLength(state.channelMembers.length)
+        expect(after.teamMembers).toHaveLength(state.teamMembers.length + 1)
+      }
+      await writer.end()
+    })
+  })
+
+  describe('migrate', () => {
+    it('should let concurrent migrations all succeed and leave one schema', async () => {
+      const url = await freshDatabase()
+      const clients = [
+        new pg.Client({ connectionString: url }),
+        new pg.Client({ connectionString: url }),
+      ]
+      await Promise.all(clients.map((c) => c.connect()))
+      const pool = new pg.Pool({ connectionString: url, max: 4 })
+      pools.push(pool)
+      const results = await Promise.all([
+        ...clients.map((c) => migrate(c)),
+        migrate(pool),
+        migrate(pool),
+      ])
+      await Promise.all(clients.map((c) => c.end()))
+      const applied = results.map((r) => r._unsafeUnwrap())
+      expect(applied.filter((a) => a.length > 0)).toEqual([q.migrations.map((m) => m.version)])
+      const schemas = await pool.query(
+        `SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'grouproles'`,
+      )
+      expect(schemas.rows).toEqual([{ n: 1 }])
+      const versions = await pool.query('SELECT version FROM grouproles.schema_migrations')
+      expect(versions.rows).toEqual(q.migrations.map((m) => ({ version: m.version })))
     })
   })
 
