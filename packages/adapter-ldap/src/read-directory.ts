@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls'
 import { isIP } from 'node:net'
 import { Client, type Entry } from 'ldapts'
 import { err, errAsync, ResultAsync } from 'neverthrow'
+import { match } from 'ts-pattern'
 import { createSnapshotBuilder } from './build-snapshot.js'
 import { fromLdapEntry, toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
 import type { DirectorySnapshot } from './directory-snapshot.js'
@@ -10,7 +11,8 @@ import {
   type LdapDirectoryConfig,
   type ResolvedLdapConfig,
 } from './ldap-directory-config.js'
-import { findRange, readRangedValues } from './read-ranged-values.js'
+import { findRange } from './read-ranged-values.js'
+import { completeRangedGroup } from './complete-ranged-group.js'
 import {
   ConnectionLostError,
   EmptyDirectoryError,
@@ -147,39 +149,25 @@ async function readOnce(
       })(),
     ])
     for (const entry of ranged) {
-      const attributes = new Map(entry.attributes)
-      let failure: string | undefined
-      for (const m of c.attributes.member.filter((m) => findRange(entry, m) !== undefined)) {
-        const result = await readRangedValues(entry, m, async (spec) => {
-          ensureBound(client)
-          const r = await client.search(entry.dn, {
-            scope: 'base',
-            filter: '(objectClass=*)',
-            attributes: [spec],
-          })
-          const first = r.searchEntries[0]
-          return first === undefined ? toDirectoryEntry(entry.dn, []) : toEntry(first)
-        }).catch((e: unknown) => {
-          const mapped = toLdapError(e, 'read', url)
-          // Only a failure of this one group makes it unavailable; a dead connection fails the read.
-          if (
-            mapped.kind === 'connectionLost' ||
-            mapped.kind === 'timeout' ||
-            mapped.kind === 'unreachable'
-          )
-            throw e
-          return { kind: 'rangeIncomplete' as const, message: mapped.message }
+      const fetch = async (spec: string): Promise<DirectoryEntry> => {
+        ensureBound(client)
+        const r = await client.search(entry.dn, {
+          scope: 'base',
+          filter: '(objectClass=*)',
+          attributes: [spec],
         })
-        if ('kind' in result) {
-          failure = result.message
-          break
-        }
-        for (const key of [...attributes.keys()])
-          if (key.startsWith(`${m.toLowerCase()};range=`)) attributes.delete(key)
-        attributes.set(m.toLowerCase(), result.values)
+        const first = r.searchEntries[0]
+        return first === undefined ? toDirectoryEntry(entry.dn, []) : toEntry(first)
       }
-      if (failure !== undefined) builder.addGroup(entry, failure)
-      else builder.addGroup({ dn: entry.dn, attributes })
+      const group = await completeRangedGroup(entry, c.attributes.member, fetch, url)
+      match(group)
+        .with({ kind: 'complete' }, (g) => {
+          builder.addGroup(g.entry)
+        })
+        .with({ kind: 'unavailable' }, (g) => {
+          builder.addGroup(g.entry, g.reason)
+        })
+        .exhaustive()
     }
     const snapshot = builder.finish()
     if (!c.allowEmpty) {
