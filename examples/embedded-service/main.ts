@@ -1,77 +1,83 @@
 /**
- * The embeddable service, standalone: syncs on an interval under the Postgres run lock, logs with
- * pino, serves Prometheus metrics and the add-user role hook on http://127.0.0.1:9464.
- * Env: DATABASE_URL (Mattermost's database; required), LDAP_URL/LDAP_BIND_DN/LDAP_PASSWORD (else
- * the example LDIF), SYNC_INTERVAL_SECONDS (default 300), SYNC_APPLY=1 to apply (default: plan only).
+ * The embeddable service, standalone (`pnpm service`): syncs on an interval under the Postgres run
+ * lock, logs with pino, serves Prometheus metrics and the add-user role hook on http://HOST:PORT.
+ * Env (see parseServiceEnv): DATABASE_URL (required: the run lock, and the target unless
+ * MATTERMOST_URL + MATTERMOST_TOKEN are set), SYNC_INTERVAL_SECONDS (300), SYNC_APPLY=1 to apply
+ * (default: plan only), PORT (9464), HOST, LOG_LEVEL, GROUPROLES_CONFIG, GROUPROLES_LDIF,
+ * LDAP_URL/LDAP_BIND_DN/LDAP_PASSWORD/LDAP_BASE_DN/LDAP_CA_FILE (else the LDIF export).
  */
-import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { pino } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { parseDemoConfig } from '../rocky-linux/demo.js'
+import { exampleConfigPath, exampleLdifPath } from '../rocky-linux/demo.js'
+import { readConfigFile } from '../shared/parse-config.js'
+import { openDirectory } from '../shared/open-directory.js'
+import { openTarget } from '../shared/open-target.js'
 import { syncPorts } from '../shared/sync-ports.js'
+import { parseServiceEnv } from './parse-service-env.js'
 import { createSyncService } from './sync-service.js'
 
-const logger = pino({
-  level: process.env['LOG_LEVEL'] ?? 'info',
-  redact: ['*.password', '*.token', '*.bindPassword'],
-})
-const databaseUrl = process.env['DATABASE_URL']
-if (databaseUrl === undefined) {
-  logger.fatal('DATABASE_URL is required (the Mattermost database; it also holds the run lock)')
+const settings = parseServiceEnv(process.env)
+if (settings.isErr()) {
+  console.error(`grouproles service: ${settings.error.message}`)
   process.exit(2)
 }
-const config = parseDemoConfig(
-  JSON.parse(
-    readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
-  ) as unknown,
-)
+const env = settings.value
+const logger = pino({
+  level: env.logLevel,
+  redact: ['*.password', '*.token', '*.bindPassword'],
+})
+const config = readConfigFile(env.configPath ?? exampleConfigPath)
 if (config.isErr()) {
   logger.fatal({ err: config.error }, 'invalid config')
   process.exit(2)
 }
-const { ldap, matchBy, rules, policy } = config.value
-const ldapUrl = process.env['LDAP_URL']
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
+const { ldap, matchBy, rules, policy, gates } = config.value
+const directory = openDirectory(ldap, process.env, { path: env.ldifPath ?? exampleLdifPath })
+if (directory.isErr()) {
+  logger.fatal({ err: directory.error }, 'cannot set up the directory')
+  process.exit(2)
+}
+const target = await openTarget(process.env, 'never')
+if (target.isErr()) {
+  logger.fatal({ err: { kind: target.error.kind, message: target.error.message } }, 'no target')
+  process.exit(2)
+}
+const lockPool = new pg.Pool({ connectionString: env.databaseUrl, max: 2 })
 const registry = new Registry()
 collectDefaultMetrics({ register: registry })
 const service = createSyncService({
   ports: syncPorts({
-    directory:
-      ldapUrl !== undefined
-        ? {
-            kind: 'ldap',
-            config: {
-              ...ldap,
-              url: ldapUrl,
-              bindDn: process.env['LDAP_BIND_DN'] ?? ldap.bindDn,
-              password: process.env['LDAP_PASSWORD'] ?? '',
-            },
-          }
-        : {
-            kind: 'ldif',
-            text: readFileSync(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8'),
-            config: ldap,
-          },
-    target: { kind: 'postgres', client: pool },
+    directory: directory.value.input,
+    target: target.value.input,
     matchBy,
     rules,
   }),
-  lockClient: pool,
+  lockClient: lockPool,
   policy,
-  apply: process.env['SYNC_APPLY'] === '1',
-  intervalMs: Number(process.env['SYNC_INTERVAL_SECONDS'] ?? 300) * 1000,
+  gates,
+  apply: env.apply,
+  intervalMs: env.intervalMs,
   logger,
   registry,
 })
-await service.listen(Number(process.env['PORT'] ?? 9464))
+logger.info(
+  {
+    directory: directory.value.description,
+    mattermost: target.value.description,
+    apply: env.apply,
+    intervalMs: env.intervalMs,
+  },
+  'grouproles service starting',
+)
+await service.listen(env.port, env.host)
 service.start()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'stopping')
     void service
       .stop()
-      .then(() => pool.end())
+      .then(() => Promise.all([lockPool.end(), target.value.close()]))
       .then(() => process.exit(0))
   })
 }

@@ -7,14 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { fromPglite, loadSyncState } from '@grouproles/adapter-postgres'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import { mattermostSeed, mmId } from '../rocky-linux/mattermost-seed.js'
-import { parseDemoConfig } from '../rocky-linux/demo.js'
+import { parseConfigText } from '../shared/parse-config.js'
 import { syncPorts } from '../shared/sync-ports.js'
-import { createSyncService } from './sync-service.js'
+import { createSyncService, type SyncServiceOptions } from './sync-service.js'
 
-const config = parseDemoConfig(
-  JSON.parse(
-    readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
-  ) as unknown,
+const config = parseConfigText(
+  readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
 )._unsafeUnwrap()
 const ldif = readFileSync(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8')
 const closers: (() => Promise<void>)[] = []
@@ -22,7 +20,12 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close()
 })
 
-async function setup(apply: boolean) {
+async function setup(
+  apply: boolean,
+  extra: Partial<
+    Pick<SyncServiceOptions<unknown, unknown>, 'policy' | 'gates' | 'clock' | 'intervalMs'>
+  > = {},
+) {
   const db = await PGlite.create()
   closers.push(() => db.close())
   const client = fromPglite(db)
@@ -51,14 +54,16 @@ async function setup(apply: boolean) {
     intervalMs: 60_000,
     logger,
     registry,
+    ...extra,
   })
   closers.push(() => service.stop())
   return { client, service, registry, logs, ports }
 }
 
-describe('createSyncService', () => {
+// PGlite starts in seconds on a loaded machine; each test creates one.
+describe('createSyncService', { timeout: 120_000 }, () => {
   it('should apply a run under the lock, count changes in metrics and converge', async () => {
-    const { client, service, registry } = await setup(true)
+    const { client, service, registry, logs } = await setup(true)
     const outcome = await service.runOnce()
     expect(outcome.kind).toBe('synced')
     if (outcome.kind !== 'synced') return
@@ -68,8 +73,137 @@ describe('createSyncService', () => {
     expect(metrics).toMatch(/grouproles_sync_changes_total\{kind="addTeamMember"\} 3/)
     expect(metrics).toMatch(/grouproles_sync_changes_total\{kind="removeTeamMember"\} 2/)
     expect(metrics).toMatch(/grouproles_sync_last_success_timestamp_seconds \d+/)
+    expect(metrics).toMatch(/grouproles_sync_failed_commands_total\{kind="removeTeamMember"\} 0/)
     const after = (await loadSyncState(client))._unsafeUnwrap()
     expect(after.teamMembers.find((m) => m.userId === mmId('frank'))?.deleted).toBe(true)
+    // pino writes one JSON line per record to the injected stream.
+    expect(logs.filter((l) => l.level === 30).map((l) => l.msg)).toContain(
+      'sync applied 10 commands',
+    )
+    expect(logs.some((l) => l.msg === 'sync verified' && l.level === 20)).toBe(true)
+  })
+
+  it('should report held, warnings and durations in metrics', async () => {
+    let now = 0
+    const { service, registry } = await setup(true, {
+      policy: { ...config.policy, limits: { maxRemovals: 1 } },
+      clock: () => (now += 250),
+    })
+    const outcome = await service.runOnce()
+    if (outcome.kind !== 'synced') throw new Error(`expected synced, got ${outcome.kind}`)
+    expect(outcome.result.plan.held).toHaveLength(2)
+    const metrics = await registry.metrics()
+    expect(metrics).toMatch(/^grouproles_sync_held_commands 2$/m)
+    expect(metrics).toMatch(
+      new RegExp(`^grouproles_sync_warnings ${outcome.result.warnings.length}$`, 'm'),
+    )
+    expect(outcome.result.warnings.length).toBeGreaterThan(0)
+    expect(metrics).toMatch(/^grouproles_sync_duration_seconds_count 1$/m)
+    const sum = Number(/^grouproles_sync_duration_seconds_sum (\S+)$/m.exec(metrics)?.[1])
+    // Every clock read advances 250 ms: the run spans several reads.
+    expect(sum).toBeGreaterThanOrEqual(0.5)
+    expect(metrics).toMatch(/^grouproles_sync_stage_seconds\{stage="plan"\} 0\.25$/m)
+  })
+
+  it('should count a gated run as gated, log it as a warning, and not as a success', async () => {
+    const { service, registry, logs } = await setup(true, { gates: { minGroups: 1000 } })
+    const server = await service.listen(0)
+    closers.push(
+      () =>
+        new Promise((r) =>
+          server.close(() => {
+            r()
+          }),
+        ),
+    )
+    const outcome = await service.runOnce()
+    if (outcome.kind !== 'synced') throw new Error(`expected synced, got ${outcome.kind}`)
+    expect(outcome.result.gateReasons[0]).toMatch(/gates.minGroups \(1000\)/)
+    expect(outcome.result.applied).toBeUndefined()
+    const metrics = await registry.metrics()
+    expect(metrics).toMatch(/grouproles_sync_runs_total\{outcome="gated"\} 1/)
+    expect(metrics).toMatch(/^grouproles_sync_last_success_timestamp_seconds 0$/m)
+    const port = (server.address() as { port: number }).port
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(503)
+    expect(logs.find((l) => l.level === 40)?.msg).toMatch(/^sync gated: nothing applied/)
+  })
+
+  it('should count failed commands per kind, and not call a run with failures a success', async () => {
+    const { ports, client } = await setup(true)
+    const registry = new Registry()
+    const service = createSyncService({
+      // Removals fail as the REST API fails them on group-synced teams; the rest is applied.
+      ports: {
+        ...ports,
+        apply: (plan) => {
+          const removals = plan.commands.filter((c) => c.kind === 'removeTeamMember')
+          return ports
+            .apply({
+              ...plan,
+              commands: plan.commands.filter((c) => c.kind !== 'removeTeamMember'),
+            })
+            .map((report) => ({
+              ...report,
+              outcomes: [
+                ...report.outcomes,
+                ...removals.map((command) => ({
+                  kind: 'failed' as const,
+                  command,
+                  error: { kind: 'groupConstrained' },
+                })),
+              ],
+            }))
+        },
+      },
+      lockClient: client,
+      policy: config.policy,
+      apply: true,
+      intervalMs: 60_000,
+      logger: pino({ level: 'silent' }),
+      registry,
+    })
+    closers.push(() => service.stop())
+    const outcome = await service.runOnce()
+    if (outcome.kind !== 'synced') throw new Error(`expected synced, got ${outcome.kind}`)
+    expect(outcome.result.verification?.converged).toBe(false)
+    const metrics = await registry.metrics()
+    expect(metrics).toMatch(/grouproles_sync_failed_commands_total\{kind="removeTeamMember"\} 2/)
+    expect(metrics).toMatch(/grouproles_sync_failed_commands_total\{kind="addTeamMember"\} 0/)
+    expect(metrics).toMatch(/grouproles_sync_runs_total\{outcome="incomplete"\} 1/)
+    expect(metrics).toMatch(/^grouproles_sync_last_success_timestamp_seconds 0$/m)
+  })
+
+  it('should run on the interval until stopped', async () => {
+    const { service, registry } = await setup(false, { intervalMs: 5 })
+    const runs = async () =>
+      Number(
+        /grouproles_sync_runs_total\{outcome="planned"\} (\d+)/.exec(
+          await registry.metrics(),
+        )?.[1] ?? 0,
+      )
+    service.start()
+    const deadline = Date.now() + 90_000
+    while ((await runs()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    await service.stop()
+    const stoppedAt = await runs()
+    expect(stoppedAt).toBeGreaterThanOrEqual(2)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(await runs()).toBe(stoppedAt)
+  })
+
+  it('should refuse an interval that is not a number > 0 (no busy loop)', async () => {
+    const { ports, client } = await setup(false)
+    for (const intervalMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() =>
+        createSyncService({
+          ports,
+          lockClient: client,
+          policy: {},
+          intervalMs,
+          logger: pino({ level: 'silent' }),
+          registry: new Registry(),
+        }),
+      ).toThrow(/intervalMs must be a number > 0/)
   })
 
   it('should answer the add-user hook from the last run (decideRole over a prebuilt index)', async () => {

@@ -7,6 +7,7 @@ import {
   syncCommandKinds,
   type RoleDecider,
   type RoleDecision,
+  type RunSyncOptions,
   type RunSyncPorts,
   type RunSyncResult,
   type SyncableRef,
@@ -20,8 +21,11 @@ export interface SyncServiceOptions<D, E> {
   readonly lockClient: PostgresClient
   readonly lockKey?: string
   readonly policy: SyncPolicyInput
+  /** Gates checked before applying (the config file's `gates`). */
+  readonly gates?: RunSyncOptions['gates']
   /** Apply plans (default false: the service only plans and reports). */
   readonly apply?: boolean
+  /** Pause between the end of one run and the start of the next; a number > 0. */
   readonly intervalMs: number
   readonly logger: Logger
   readonly registry: Registry
@@ -48,9 +52,16 @@ export interface SyncService {
   listen(port: number, host?: string): Promise<Server>
 }
 
-/** A long-running sync for an embedding service: interval loop, run lock, logs, metrics, add hook. */
+/**
+ * A long-running sync for an embedding service: interval loop, run lock, logs, metrics, add hook.
+ * A run counts as a success (`last_success`, `/healthz`) when it did all it was asked: a dry run
+ * that planned, or an applied run with no closed gate, no failed command and a converged re-plan.
+ */
 export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): SyncService {
   const { logger, registry } = options
+  // A zero, negative or NaN interval would turn the loop into a busy loop: a caller's bug.
+  if (!(Number.isFinite(options.intervalMs) && options.intervalMs > 0))
+    throw new RangeError(`intervalMs must be a number > 0, got ${options.intervalMs}`)
   const clock = options.clock ?? (() => performance.now())
   const lockKey = options.lockKey ?? 'grouproles-sync'
   const runs = new Counter({
@@ -62,6 +73,12 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
   const changes = new Counter({
     name: 'grouproles_sync_changes_total',
     help: 'Applied changes by command kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  })
+  const failedCommands = new Counter({
+    name: 'grouproles_sync_failed_commands_total',
+    help: 'Commands whose apply outcome was failed, by command kind',
     labelNames: ['kind'],
     registers: [registry],
   })
@@ -95,10 +112,13 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
   })
   const lastSuccess = new Gauge({
     name: 'grouproles_sync_last_success_timestamp_seconds',
-    help: 'Unix time of the last successful run',
+    help: 'Unix time of the last run that did all it was asked (not gated, nothing failed, converged)',
     registers: [registry],
   })
-  for (const kind of syncCommandKinds) changes.inc({ kind }, 0)
+  for (const kind of syncCommandKinds) {
+    changes.inc({ kind }, 0)
+    failedCommands.inc({ kind }, 0)
+  }
 
   let decider: RoleDecider | undefined
   // The add hook's decider follows the state each run combined (built once per run).
@@ -120,6 +140,7 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
     const result = await withRunLock(options.lockClient, lockKey, () =>
       runSync(ports, options.policy, {
         apply: options.apply === true,
+        ...(options.gates !== undefined ? { gates: options.gates } : {}),
         clock,
         onProgress: (e) => {
           logger.debug({ event: e }, `sync ${e.kind}`)
@@ -142,11 +163,16 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
       return { kind: 'failed', error: { kind: error.kind, message: error.message } }
     }
     const r = result.value
-    runs.inc({ outcome: r.gateReasons.length > 0 ? 'gated' : r.dryRun ? 'planned' : 'applied' })
+    const failed = r.applied?.outcomes.filter((o) => o.kind === 'failed') ?? []
+    const gated = r.gateReasons.length > 0
+    const complete = !gated && failed.length === 0 && r.verification?.converged !== false
+    runs.inc({
+      outcome: gated ? 'gated' : r.dryRun ? 'planned' : complete ? 'applied' : 'incomplete',
+    })
     for (const kind of syncCommandKinds) planned.set({ kind }, r.plan.stats.commands[kind])
-    if (r.applied !== undefined)
-      for (const o of r.applied.outcomes)
-        if (o.kind === 'done') changes.inc({ kind: o.command.kind })
+    for (const o of r.applied?.outcomes ?? [])
+      if (o.kind === 'done') changes.inc({ kind: o.command.kind })
+    for (const o of failed) failedCommands.inc({ kind: o.command.kind })
     held.set(r.plan.held.length)
     warnings.set(r.warnings.length)
     stage.set({ stage: 'load' }, r.timings.loadMs / 1000)
@@ -154,19 +180,31 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
     stage.set({ stage: 'apply' }, r.timings.applyMs / 1000)
     stage.set({ stage: 'verify' }, r.timings.verifyMs / 1000)
     duration.observe((clock() - started) / 1000)
-    lastSuccessAt = Date.now()
-    lastSuccess.set(lastSuccessAt / 1000)
-    logger.info(
-      {
-        commands: r.plan.stats.commands,
-        held: r.plan.held.length,
-        warnings: r.warnings.length,
-        dryRun: r.dryRun,
-        converged: r.verification?.converged,
-        gateReasons: r.gateReasons,
-      },
-      `sync ${r.dryRun ? 'planned' : 'applied'} ${r.plan.commands.length} commands`,
-    )
+    // A gated or unfinished run is not a success: health and alerts must see it go stale.
+    if (complete) {
+      lastSuccessAt = Date.now()
+      lastSuccess.set(lastSuccessAt / 1000)
+    }
+    const fields = {
+      commands: r.plan.stats.commands,
+      held: r.plan.held.length,
+      warnings: r.warnings.length,
+      dryRun: r.dryRun,
+      failed: failed.length,
+      converged: r.verification?.converged,
+      gateReasons: r.gateReasons,
+    }
+    if (gated) logger.warn(fields, `sync gated: nothing applied (${r.gateReasons.join('; ')})`)
+    else if (!complete)
+      logger.warn(
+        fields,
+        `sync incomplete: ${failed.length} commands failed, converged: ${String(r.verification?.converged)}`,
+      )
+    else
+      logger.info(
+        fields,
+        `sync ${r.dryRun ? 'planned' : 'applied'} ${r.plan.commands.length} commands`,
+      )
     return { kind: 'synced', result: r }
   }
 
