@@ -1,6 +1,6 @@
 export { createMattermostClient, MattermostClient } from './mattermost-client.js'
 export { maxChannelBatch, maxIdsPerRead, maxTeamBatch, perPage } from './mattermost-client.js'
-export { groupConstrainedErrorIds } from './mattermost-error.js'
+export { groupConstrainedErrorIds, isTransientError } from './mattermost-error.js'
 export { isMattermostId } from './is-mattermost-id.js'
 export { loadSyncState, toSystemRole } from './load-sync-state.js'
 export { applyPlan, channelHistoryOf } from './apply-plan.js'
