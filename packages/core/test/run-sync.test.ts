@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
+import { errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
 import {
   applyPlan,
   runSync,
@@ -130,6 +130,65 @@ describe('runSync', () => {
       'verified',
     ])
     expect(r.timings.planMs).toBeGreaterThan(0)
+  })
+
+  it('should start both loads before either resolves (directory and Mattermost in parallel)', async () => {
+    const { ports: base } = memoryPorts(target, directory)
+    const started: string[] = []
+    const release: Record<string, () => void> = {}
+    // A port whose read only resolves when the test says so.
+    const deferred = <T>(name: string, value: T): ResultAsync<T, Failure> => {
+      started.push(name)
+      return new ResultAsync(
+        new Promise<Result<T, Failure>>((resolve) => {
+          release[name] = () => {
+            resolve(ok(value))
+          }
+        }),
+      )
+    }
+    const ports: RunSyncPorts<typeof directory, Failure> = {
+      ...base,
+      readDirectory: () => deferred('directory', directory),
+      loadTarget: () => deferred('target', target),
+    }
+    const run = runSync(ports)
+    expect(started).toEqual(['directory', 'target'])
+    // Resolving the second first must not deadlock: neither waits for the other to start.
+    release['target']?.()
+    release['directory']?.()
+    const r = (await run)._unsafeUnwrap()
+    expect(r.plan.commands).toHaveLength(3)
+  })
+
+  it('should report gateClosed with the reasons, then stop before applying', async () => {
+    const { ports, world } = memoryPorts(target, directory)
+    const events: RunSyncEvent[] = []
+    const r = (
+      await runSync(
+        ports,
+        {},
+        { apply: true, gates: { minGroups: 5, maxCommands: 1 }, onProgress: (e) => events.push(e) },
+      )
+    )._unsafeUnwrap()
+    expect(events.map((e) => e.kind)).toEqual(['loading', 'loaded', 'planned', 'gateClosed'])
+    const closed = events.find((e) => e.kind === 'gateClosed')
+    expect(closed).toEqual({ kind: 'gateClosed', reasons: r.gateReasons })
+    expect(r.gateReasons).toEqual([
+      expect.stringMatching(/gave 1 groups, fewer than gates.minGroups \(5\)/) as unknown,
+      expect.stringMatching(/has 3 commands, more than gates.maxCommands \(1\)/) as unknown,
+    ])
+    expect(world.applied).toEqual([])
+  })
+
+  it('should not close a gate on a dry run', async () => {
+    const { ports } = memoryPorts(target, directory)
+    const events: RunSyncEvent['kind'][] = []
+    const r = (
+      await runSync(ports, {}, { gates: { minGroups: 5 }, onProgress: (e) => events.push(e.kind) })
+    )._unsafeUnwrap()
+    expect(events).not.toContain('gateClosed')
+    expect(r.gateReasons).toEqual([])
   })
 
   it('should refuse to apply when the directory gives no groups (gate), and apply nothing', async () => {
