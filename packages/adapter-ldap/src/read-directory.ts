@@ -39,7 +39,9 @@ function attributeLists(c: ResolvedLdapConfig): {
       a.groupId,
       ...a.member,
       ...(a.memberUid === '' ? [] : [a.memberUid]),
-      ...(c.preset === 'freeipa' ? ['ipaExternalMember'] : []),
+      // Asked for with every preset: the snapshot builder counts external members wherever they
+      // show up (as readLdif does on a full export), and servers ignore unknown attribute names.
+      'ipaExternalMember',
     ]),
   ]
   // ldapts matches explicit buffer attributes by the server's spelling; list the usual ones.

@@ -14,6 +14,8 @@ export function missingLdapTools(): string[] {
     '/usr/sbin/slapadd',
     '/usr/sbin/slaptest',
     '/usr/bin/openssl',
+    // The LDIF round trip runs the real CLI (ldap-utils).
+    '/usr/bin/ldapsearch',
     '/usr/lib/ldap/back_mdb.so',
     '/usr/lib/ldap/dynlist.so',
   ].filter((p) => !existsSync(p))
