@@ -1,7 +1,8 @@
-// Benchmark: XL state in a throwaway Postgres. Run with
-//   node --expose-gc --conditions=@grouproles/source --import tsx bench/load.bench.ts [XL|L|M|S]
-// It starts and stops its own cluster. A child process (`--load-child`) measures loadSyncState's
-// memory alone, so the generated state held by the parent does not blur maxRSS.
+// Benchmark: a generated state in a throwaway Postgres. Run with
+//   pnpm --filter @grouproles/adapter-postgres bench [XL|L|M|S]
+// It starts and stops its own cluster. Child processes (`--load-child`) measure loadSyncState's
+// memory alone (maxRSS), so the generated state held by the parent does not blur it. The exit code
+// is 1 when the SQL baseline's sets differ from planSync's or fewer than 10k commands can be applied.
 import { execFile, spawn } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
@@ -22,19 +23,26 @@ const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`
 const ms = (t: number): string => `${t.toFixed(0)} ms`
 
-// The rows loadSyncState reads, one per membership (the \copy floor exports exactly these).
-const rawSelects = [
-  `SELECT u.id, u.username, u.email, u.authdata, u.roles, u.deleteat, b.userid FROM users u LEFT JOIN bots b ON b.userid = u.id`,
-  `SELECT id, name, deleteat FROM usergroups WHERE source = 'ldap'`,
-  `SELECT gm.groupid, gm.userid FROM groupmembers gm JOIN usergroups g ON g.id = gm.groupid WHERE gm.deleteat = 0 AND g.source = 'ldap'`,
-  `SELECT groupid, teamid, autoadd, schemeadmin, deleteat FROM groupteams`,
-  `SELECT groupid, channelid, autoadd, schemeadmin, deleteat FROM groupchannels`,
-  `SELECT id, name, groupconstrained, deleteat FROM teams`,
-  `SELECT id, teamid, name, type, groupconstrained, deleteat FROM channels`,
-  `SELECT teamid, userid, schemeadmin, schemeguest, deleteat FROM teammembers`,
-  `SELECT channelid, userid, schemeadmin, schemeguest FROM channelmembers`,
-  `SELECT DISTINCT channelid, userid FROM channelmemberhistory`,
+// The rows loadSyncState reads, one per membership (the \copy floor exports exactly these), in
+// three groups as the parallel load splits them over its connections: the small tables, team
+// members + history, channel members.
+const rawGroups: readonly (readonly string[])[] = [
+  [
+    `SELECT u.id, u.username, u.email, u.authdata, u.roles, u.deleteat, b.userid FROM users u LEFT JOIN bots b ON b.userid = u.id`,
+    `SELECT id, name, deleteat FROM usergroups WHERE source = 'ldap'`,
+    `SELECT gm.groupid, gm.userid FROM groupmembers gm JOIN usergroups g ON g.id = gm.groupid WHERE gm.deleteat = 0 AND g.source = 'ldap'`,
+    `SELECT groupid, teamid, autoadd, schemeadmin, deleteat FROM groupteams`,
+    `SELECT groupid, channelid, autoadd, schemeadmin, deleteat FROM groupchannels`,
+    `SELECT id, name, groupconstrained, deleteat FROM teams`,
+    `SELECT id, teamid, name, type, groupconstrained, deleteat FROM channels`,
+  ],
+  [
+    `SELECT teamid, userid, schemeadmin, schemeguest, deleteat FROM teammembers`,
+    `SELECT DISTINCT channelid, userid FROM channelmemberhistory`,
+  ],
+  [`SELECT channelid, userid, schemeadmin, schemeguest FROM channelmembers`],
 ]
+const rawSelects = rawGroups.flat()
 
 // Mattermost-style set-difference SQL for the same rules as planSync's default policy (system
 // admins bypass, role sync on group-constrained syncables, no re-adds): one query per command kind,
@@ -91,11 +99,22 @@ async function timed<T>(fn: () => PromiseLike<T>): Promise<[T, number]> {
   return [value, performance.now() - start]
 }
 
-async function loadChild(url: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 })
+// Pool size of every timed load, in this process and in the memory children.
+const poolMax = 4
+
+/** Load configurations timed and measured: the default parallel readers, and one connection. */
+const configs: readonly { readonly name: string; readonly connections?: number }[] = [
+  { name: 'parallel readers (default)' },
+  { name: 'one connection', connections: 1 },
+]
+
+async function loadChild(url: string, connections: number | undefined): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax })
   gc()
   const before = process.memoryUsage()
-  const [result, t] = await timed(() => loadSyncState(pool))
+  const [result, t] = await timed(() =>
+    loadSyncState(pool, connections === undefined ? {} : { connections }),
+  )
   const state = result._unsafeUnwrap()
   gc()
   const after = process.memoryUsage()
@@ -110,6 +129,62 @@ async function loadChild(url: string): Promise<void> {
     }),
   )
   await pool.end()
+}
+
+function spawnChild(url: string, connections: number | undefined): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        new URL(import.meta.url).pathname,
+        '--load-child',
+        url,
+        String(connections ?? 0),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    let out = ''
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    p.on('exit', (code) => {
+      if (code === 0) resolve(out)
+      else reject(new Error(`child exited ${code}`))
+    })
+  })
+}
+
+/**
+ * Picks exactly `total` commands, in plan order, spreading the budget evenly over the kinds: a
+ * kind with fewer commands than its share leaves the rest to the others. Undefined when the plan
+ * has fewer than `total` commands.
+ */
+export function pickCommands(
+  commands: readonly SyncCommand[],
+  total: number,
+): { commands: SyncCommand[]; perKind: Map<SyncCommandKind, number> } | undefined {
+  if (commands.length < total) return undefined
+  const available = new Map<SyncCommandKind, number>()
+  for (const c of commands) available.set(c.kind, (available.get(c.kind) ?? 0) + 1)
+  const budget = new Map<SyncCommandKind, number>()
+  let left = total
+  const kinds = [...available.entries()].sort((a, b) => a[1] - b[1])
+  kinds.forEach(([kind, n], i) => {
+    const share = Math.min(n, Math.ceil(left / (kinds.length - i)))
+    budget.set(kind, share)
+    left -= share
+  })
+  const perKind = new Map<SyncCommandKind, number>()
+  const picked: SyncCommand[] = []
+  for (const c of commands) {
+    const n = perKind.get(c.kind) ?? 0
+    if (n < (budget.get(c.kind) ?? 0)) {
+      perKind.set(c.kind, n + 1)
+      picked.push(c)
+    }
+  }
+  return { commands: picked, perKind }
 }
 
 async function seed(pool: pg.Pool, size: keyof typeof stateSizes): Promise<void> {
@@ -129,12 +204,17 @@ async function seed(pool: pg.Pool, size: keyof typeof stateSizes): Promise<void>
   console.log(`writeSyncState: ${ms(tWrite)}`)
 }
 
+const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL')
+
 async function main(): Promise<void> {
   const size = (process.argv[2] ?? 'XL') as keyof typeof stateSizes
   const pgBin = findPgBin()
   if (pgBin === undefined)
     throw new Error('PostgreSQL binaries not found (install the Debian package postgresql)')
-  console.log(`# adapter-postgres load/apply benchmark, size ${size}, node ${process.version}`)
+  console.log(
+    `# adapter-postgres load/apply benchmark, size ${size}, node ${process.version}, pool max ${poolMax}`,
+  )
+  const benchStart = performance.now()
   const server = await startPostgres(pgBin)
   try {
     const admin = new pg.Client({ connectionString: server.url() })
@@ -142,33 +222,53 @@ async function main(): Promise<void> {
     await admin.query('CREATE DATABASE bench')
     await admin.end()
     const url = server.url('bench')
-    const pool = new pg.Pool({ connectionString: url, max: 4 })
+    const pool = new pg.Pool({ connectionString: url, max: poolMax })
 
     await seed(pool, size)
     // The generated state is garbage now: measurements run with a small heap, as a real caller's.
     gc()
+    const best = (xs: number[]): number => Math.min(...xs)
+    const runs = (xs: number[]): string => `best ${ms(best(xs))} (runs ${xs.map(ms).join(', ')})`
 
-    // Warm the cache once, then measure.
+    // Warm the cache once, then time each configuration.
     ;(await loadSyncState(pool))._unsafeUnwrap()
-    const loads: number[] = []
-    for (let i = 0; i < 3; i++) loads.push((await timed(() => loadSyncState(pool)))[1])
-    const floors: number[] = []
-    for (let i = 0; i < 3; i++) {
-      const args = [
-        '-h',
-        server.host,
-        '-p',
-        String(server.port),
-        '-U',
-        'postgres',
-        '-d',
-        'bench',
-        '-q',
-        '-X',
-      ]
-      for (const sql of rawSelects) args.push('-c', `\\copy (${sql}) TO '/dev/null'`)
-      floors.push((await timed(() => exec('psql', args)))[1])
+    const loads = new Map<string, number[]>()
+    for (const config of configs) {
+      const times: number[] = []
+      for (let i = 0; i < 3; i++)
+        times.push(
+          (
+            await timed(async () =>
+              (
+                await loadSyncState(pool, config.connections === undefined ? {} : config)
+              )._unsafeUnwrap(),
+            )
+          )[1],
+        )
+      loads.set(config.name, times)
+      console.log(`loadSyncState, ${config.name}: ${runs(times)}`)
     }
+
+    // The floor: psql \copy of the same rows to /dev/null, serially in one process, and split over
+    // as many concurrent processes as the parallel load uses connections.
+    const psql = (selects: readonly string[]): Promise<unknown> => {
+      const args = ['-h', server.host, '-p', String(server.port), '-U', 'postgres', '-d', 'bench']
+      args.push('-q', '-X')
+      for (const sql of selects) args.push('-c', `\\copy (${sql}) TO '/dev/null'`)
+      return exec('psql', args)
+    }
+    const serialFloor: number[] = []
+    const parallelFloor: number[] = []
+    for (let i = 0; i < 3; i++) {
+      serialFloor.push((await timed(() => psql(rawSelects)))[1])
+      parallelFloor.push((await timed(() => Promise.all(rawGroups.map(psql))))[1])
+    }
+    console.log(
+      `psql \\copy floor, one process (same rows, one per membership): ${runs(serialFloor)}`,
+    )
+    console.log(
+      `psql \\copy floor, ${rawGroups.length} concurrent processes: ${runs(parallelFloor)}`,
+    )
     const naive: number[] = []
     for (let i = 0; i < 2; i++) {
       naive.push(
@@ -184,33 +284,12 @@ async function main(): Promise<void> {
         )[1],
       )
     }
-    const best = (xs: number[]): number => Math.min(...xs)
-    console.log(`loadSyncState: best ${ms(best(loads))} (runs ${loads.map(ms).join(', ')})`)
     console.log(
-      `psql \\copy floor (same rows, one per membership, to /dev/null): best ${ms(best(floors))} (runs ${floors.map(ms).join(', ')})`,
-    )
-    console.log(`ratio loadSyncState / floor: ${(best(loads) / best(floors)).toFixed(2)}x`)
-    console.log(
-      `naive pg rowMode:'array' SELECT of the same rows (no objects built): best ${ms(best(naive))}`,
+      `naive pg rowMode:'array' SELECT of the same rows, one connection (no objects built): ${runs(naive)}`,
     )
 
-    for (let i = 0; i < 2; i++) {
-      const child = await new Promise<string>((resolve, reject) => {
-        const p = spawn(
-          process.execPath,
-          [...process.execArgv, new URL(import.meta.url).pathname, '--load-child', url],
-          { stdio: ['ignore', 'pipe', 'inherit'] },
-        )
-        let out = ''
-        p.stdout.on('data', (d: Buffer) => {
-          out += d.toString()
-        })
-        p.on('exit', (code) => {
-          if (code === 0) resolve(out)
-          else reject(new Error(`child exited ${code}`))
-        })
-      })
-      const m = JSON.parse(child) as {
+    for (const config of configs) {
+      const m = JSON.parse(await spawnChild(url, config.connections)) as {
         ms: number
         rows: number
         heapRetained: number
@@ -218,7 +297,7 @@ async function main(): Promise<void> {
         baseRss: number
       }
       console.log(
-        `loadSyncState in a fresh process: ${ms(m.ms)}, ${m.rows} membership+history rows, state retained on heap ${mb(m.heapRetained)}, maxRSS ${mb(m.maxRss)} (RSS before ${mb(m.baseRss)})`,
+        `loadSyncState, ${config.name}, in a fresh process (pool max ${poolMax}): ${ms(m.ms)}, ${m.rows} membership+history rows, state retained on heap ${mb(m.heapRetained)}, maxRSS ${mb(m.maxRss)} (RSS before ${mb(m.baseRss)})`,
       )
     }
 
@@ -250,6 +329,7 @@ async function main(): Promise<void> {
       teamRoles: 'setTeamMemberAdmin',
       channelRoles: 'setChannelMemberAdmin',
     }
+    let differing = 0
     const agreement = Object.entries(sqlKeys).map(([name, keys]) => {
       const core = new Set(
         [...plan.commands, ...plan.held]
@@ -257,44 +337,63 @@ async function main(): Promise<void> {
           .map((c) => `${'teamId' in c ? c.teamId : c.channelId}:${c.userId}`),
       )
       const same = core.size === keys.size && [...keys].every((k) => core.has(k))
+      if (!same) differing++
       return `${name} ${keys.size}${same ? ' =' : ` vs planSync ${core.size} (DIFFERENT)`}`
     })
-    console.log(
-      `Mattermost-style set-difference SQL (6 queries, rows fetched): best ${ms(best(sqlRuns))} (runs ${sqlRuns.map(ms).join(', ')})`,
-    )
+    console.log(`Mattermost-style set-difference SQL (6 queries, rows fetched): ${runs(sqlRuns)}`)
     console.log(
       `  same (syncable, user) sets as planSync (commands + held): ${agreement.join('; ')}`,
     )
-    console.log(`planSync alone: best ${ms(best(planRuns))} (runs ${planRuns.map(ms).join(', ')})`)
-    console.log(
-      `SQL / planSync: ${(best(sqlRuns) / best(planRuns)).toFixed(1)}x; SQL / (loadSyncState + planSync): ${(best(sqlRuns) / (best(loads) + best(planRuns))).toFixed(2)}x`,
-    )
+    console.log(`planSync alone: ${runs(planRuns)}`)
 
-    // Apply throughput: about 10k commands of every kind from a plan with limits off.
+    // Apply throughput: exactly 10k commands of every kind from a plan with limits off.
     const full = planSync(loaded, {
       limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 },
     })
-    const perKind = new Map<SyncCommandKind, number>()
-    const kinds = new Set(full.commands.map((c) => c.kind))
-    const quota = Math.ceil(10_000 / kinds.size)
-    const commands: SyncCommand[] = []
-    for (const c of full.commands) {
-      const n = perKind.get(c.kind) ?? 0
-      if (n < quota && commands.length < 10_000) {
-        perKind.set(c.kind, n + 1)
-        commands.push(c)
-      }
+    const wanted = 10_000
+    const picked = pickCommands(full.commands, wanted)
+    let applyOk = false
+    if (picked === undefined) {
+      console.log(
+        `applyPlan: FAIL, the plan has only ${full.commands.length} commands, fewer than ${wanted}: use a bigger size`,
+      )
+    } else {
+      const targetFingerprint = fingerprintTarget(loaded)
+      const [applied, tApply] = await timed(() =>
+        applyPlan(pool, { commands: picked.commands, targetFingerprint }),
+      )
+      const report = applied._unsafeUnwrap()
+      const done = Object.values(report.counts).reduce((a, b) => a + b, 0)
+      applyOk = done === wanted
+      const { staleCheckMs, writeMs } = report.timings
+      console.log(
+        `applyPlan: ${picked.commands.length} commands ${JSON.stringify(Object.fromEntries(picked.perKind))} in one transaction: ${ms(tApply)} total; ` +
+          `the stale check ${ms(staleCheckMs)}; writes ${ms(writeMs)} (${((wanted / writeMs) * 1000).toFixed(0)} commands/s); ` +
+          `done ${done} ${JSON.stringify(report.counts)}`,
+      )
     }
-    const targetFingerprint = fingerprintTarget(loaded)
-    // The same call with no commands: the stale check alone (re-read + fingerprint), to subtract.
-    const [, tCheck] = await timed(() => applyPlan(pool, { commands: [], targetFingerprint }))
-    const [applied, tApply] = await timed(() => applyPlan(pool, { commands, targetFingerprint }))
-    const report = applied._unsafeUnwrap()
+
+    const load = best(loads.get(configs[0]?.name ?? '') ?? [])
+    const loadOne = best(loads.get('one connection') ?? [])
+    const planMs = best(planRuns)
+    const sqlMs = best(sqlRuns)
+    console.log('## goals')
     console.log(
-      `applyPlan: ${commands.length} commands ${JSON.stringify(Object.fromEntries(perKind))} in one transaction: ${ms(tApply)} total; ` +
-        `the stale check alone ${ms(tCheck)}; writes ≈ ${ms(tApply - tCheck)} (${((commands.length / (tApply - tCheck)) * 1000).toFixed(0)} commands/s); ` +
-        `done ${JSON.stringify(report.counts)}`,
+      `${verdict(load <= 2 * best(parallelFloor))} load (parallel readers) ≤ 2× floor (${rawGroups.length} psql processes): ${(load / best(parallelFloor)).toFixed(2)}×`,
     )
+    console.log(
+      `${verdict(loadOne <= 2 * best(serialFloor))} load (one connection) ≤ 2× floor (one psql process): ${(loadOne / best(serialFloor)).toFixed(2)}×`,
+    )
+    console.log(
+      `${verdict(sqlMs >= 3 * planMs)} planSync ≥ 3× faster than the set-difference SQL: SQL / planSync ${(sqlMs / planMs).toFixed(1)}×`,
+    )
+    console.log(
+      `(reported) SQL / (loadSyncState + planSync): ${(sqlMs / (load + planMs)).toFixed(2)}× (${ms(sqlMs)} vs ${ms(load)} + ${ms(planMs)})`,
+    )
+    console.log(`${verdict(differing === 0)} the SQL baseline computes the same sets as planSync`)
+    console.log(`${verdict(applyOk)} applyPlan applied exactly ${wanted} commands`)
+    console.log(`benchmark took ${((performance.now() - benchStart) / 1000) | 0} s`)
+    if (differing > 0 || !applyOk) process.exitCode = 1
     await pool.end()
   } finally {
     await server.stop()
@@ -302,6 +401,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  if (process.argv[2] === '--load-child') await loadChild(process.argv[3] ?? '')
-  else await main()
+  if (process.argv[2] === '--load-child') {
+    const connections = Number(process.argv[4] ?? 0)
+    await loadChild(process.argv[3] ?? '', connections > 0 ? connections : undefined)
+  } else await main()
 }
