@@ -425,8 +425,17 @@ async function addChannelBatch(
   )
 }
 
-// A 4xx about the list's users (group check, "none of them could be added"); not a refusal of
-// the caller (401, missing permission) or of the request as a whole.
+// Refusals of the channel or the request itself: one by one would be refused the same way.
+const wholeRequestErrorIds: ReadonlySet<string> = new Set([
+  'app.channel.get.existing.app_error',
+  'api.channel.add_user_to_channel.type.app_error',
+  'api.channel.add_members.too_many.app_error',
+  'api.context.invalid_body_param.app_error',
+  'api.context.permissions.app_error',
+])
+
+// A 4xx about the list's users (the group check, "none of them could be added"), not about the
+// caller or the channel.
 function refusesUsers(error: MattermostError): boolean {
   return match(error)
     .with({ kind: 'groupConstrained' }, () => true)
@@ -437,7 +446,7 @@ function refusesUsers(error: MattermostError): boolean {
         e.status < 500 &&
         e.status !== 401 &&
         e.status !== 429 &&
-        e.errorId !== 'api.context.permissions.app_error',
+        !(e.errorId !== undefined && wholeRequestErrorIds.has(e.errorId)),
     )
     .with(
       { kind: 'rateLimited' },

@@ -438,6 +438,39 @@ describe('applyPlan', () => {
     expect(fake().count('AddChannelMember')).toBe(1 + 3)
   })
 
+  it('should not split a channel batch the server refuses for the channel itself', async () => {
+    const people = users(3)
+    fake().seed(
+      oneTeamState({
+        users: people,
+        channels: [{ id: channel, teamId: team, name: 'dm', type: 'D', groupConstrained: false }],
+        teamMembers: people.map((u) => ({
+          teamId: team,
+          userId: u.id,
+          schemeAdmin: false,
+          schemeGuest: false,
+        })),
+      }),
+    )
+    const commands = people.map((u): SyncCommand => ({
+      kind: 'addChannelMember',
+      channelId: channel,
+      userId: u.id,
+      role: 'member',
+    }))
+
+    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+
+    expect(report.outcomes).toMatchObject(
+      commands.map(() => ({
+        kind: 'failed',
+        error: { status: 400, errorId: 'api.channel.add_user_to_channel.type.app_error' },
+        retryable: false,
+      })),
+    )
+    expect(fake().count('AddChannelMember')).toBe(1)
+  })
+
   it('should report progress per finished batch and every progressEvery single calls', async () => {
     // Arrange: 2 team batches, 1 channel chunk, 5 removals reported every 2.
     const people = users(300)

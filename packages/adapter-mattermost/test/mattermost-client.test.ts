@@ -186,6 +186,27 @@ describe('MattermostClient', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900)
   })
 
+  it('should read an X-RateLimit-Reset that can only be a Unix time as one', async () => {
+    const reset = Math.ceil(Date.now() / 1000) + 1
+    const replies = [
+      new Response('limit exceeded', {
+        status: 429,
+        headers: { 'X-RateLimit-Reset': String(reset) },
+      }),
+      new Response(JSON.stringify({ status: 'OK' }), { status: 200 }),
+    ]
+    const fetchStub: typeof fetch = () =>
+      Promise.resolve(replies.shift() ?? new Response('', { status: 500 }))
+    const client = new MattermostClient({ url: 'http://mm.test', token: 't', fetch: fetchStub })
+    const started = Date.now()
+
+    const result = await client.removeChannelMember(channel, id('u', 1))
+
+    // Read as seconds from now it would be a wait of ~56 years, past any budget.
+    expect(result.isErr() ? result.error : 'ok').toBe('ok')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(reset * 1000 - started - 50)
+  })
+
   it('should fail as rateLimited, without waiting, when the reset is past the retry budget', async () => {
     fake().seed(withUsers(1))
     fake().failNext({ kind: 'rateLimit', retryAfterSeconds: 30 })
