@@ -8,7 +8,7 @@ import {
   type SyncState,
   type SyncWarning,
 } from '@grouproles/core'
-import { shuffledStateArb, syncPolicyArb } from '@grouproles/core/testing'
+import { shuffledStateArb, syncPolicyArb, untidyStateArb } from '@grouproles/core/testing'
 import { stateArb } from './support/arbitraries.js'
 import {
   channel,
@@ -767,6 +767,21 @@ describe('planSync', () => {
       expect(planSync(reversed)).toEqual(planSync(s))
     })
 
+    it('should pick the same one of two rows for a group whatever the order of their members', () => {
+      const rows = (first: string[]) =>
+        state({
+          users: [user('alice'), user('bob'), user('carol')],
+          groups: [group('mm_rl_infra', first), group('mm_rl_infra', ['alice', 'carol'])],
+          teams: [team('rl')],
+          links: [link('mm_rl_infra', rl)],
+        })
+
+      const plan = planSync(rows(['bob', 'alice']))
+
+      expect(planSync(rows(['alice', 'bob']))).toEqual(plan)
+      expect(planSync(rows(['alice', 'bob', 'bob']))).toEqual(plan)
+    })
+
     it('should give the same reasons whichever of two auto-add groups is listed first', () => {
       const twoGroups = state({
         users: [user('bob')],
@@ -920,6 +935,23 @@ describe('planSync', () => {
         policyArb,
         ([s, shuffled], policy) => {
           expect(planSync(shuffled, policy)).toEqual(planSync(s, policy))
+        },
+      ),
+    )
+  })
+
+  it('should always give the same plan for any order of a state with duplicate and unknown-reference rows', () => {
+    fc.assert(
+      fc.property(
+        stateArb()
+          .chain(untidyStateArb)
+          .chain((s) => fc.tuple(fc.constant(s), shuffledStateArb(s), shuffledStateArb(s))),
+        policyArb,
+        ([s, a, b], policy) => {
+          const plan = planSync(s, policy)
+
+          expect(planSync(a, policy)).toEqual(plan)
+          expect(planSync(b, policy)).toEqual(plan)
         },
       ),
     )

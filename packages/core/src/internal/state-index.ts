@@ -419,7 +419,11 @@ function pick<T extends object>(a: T, b: T): T {
   return canonical(a) >= canonical(b) ? a : b
 }
 
-/** JSON with sorted keys: equal for equal records whatever their key order. */
+/**
+ * JSON with sorted keys: equal for equal records whatever their key order. A group's `memberIds`
+ * is a set (its order and repeats mean nothing, and shuffling it must not change which of two
+ * rows for one group wins), so it is written sorted and de-duplicated.
+ */
 export function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object')
     return value === undefined ? 'undefined' : JSON.stringify(value)
@@ -428,5 +432,9 @@ export function canonical(value: unknown): string {
   const keys = Object.keys(record)
     .filter((k) => record[k] !== undefined)
     .sort()
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(',')}}`
+  const text = (k: string): string => {
+    const v = record[k]
+    return k === 'memberIds' && Array.isArray(v) ? canonical([...new Set(v)].sort()) : canonical(v)
+  }
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${text(k)}`).join(',')}}`
 }

@@ -18,6 +18,7 @@ export {
   userArb,
 } from './arbitraries.js'
 export { denseStateArb } from './dense-state-arb.js'
+export { untidyStateArb } from './untidy-state-arb.js'
 export { generatedId, generateState, stateSizes } from './generate-state.js'
 export type { StateSizes } from './arbitraries.js'
 export type { GeneratedSizes } from './generate-state.js'

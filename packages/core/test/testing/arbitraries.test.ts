@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { defaultSyncPolicy, normalizeState, planSync, resolvePolicy } from '@grouproles/core'
+import {
+  defaultSyncPolicy,
+  normalizeState,
+  planSync,
+  resolvePolicy,
+  type SyncState,
+} from '@grouproles/core'
 import {
   channelArb,
   channelHistoryArb,
@@ -16,6 +22,7 @@ import {
   syncPolicyInputArb,
   syncStateArb,
   teamArb,
+  untidyStateArb,
   teamMemberArb,
   userArb,
 } from '@grouproles/core/testing'
@@ -231,6 +238,48 @@ describe('shuffledStateArb', () => {
           expect(shuffled.channelHistory).toHaveLength(s.channelHistory.length)
         },
       ),
+    )
+  })
+})
+
+describe('untidyStateArb', () => {
+  it('should always keep every row of the state it is given', () => {
+    fc.assert(
+      fc.property(
+        syncStateArb().chain((s) => fc.tuple(fc.constant(s), untidyStateArb(s))),
+        ([s, untidy]) => {
+          for (const key of Object.keys(s) as (keyof SyncState)[])
+            expect(untidy[key]).toEqual(expect.arrayContaining([...s[key]]))
+        },
+      ),
+    )
+  })
+
+  it('should often add duplicate keys and rows naming what the state does not have', () => {
+    const seen = new Set<string>()
+    for (const s of fc.sample(syncStateArb().chain(untidyStateArb), 300)) {
+      const p = problems(s)
+      if (p.some((x) => x.startsWith('duplicate user'))) seen.add('duplicate user')
+      if (p.some((x) => x.startsWith('duplicate team member'))) seen.add('duplicate team member')
+      if (p.some((x) => x.startsWith('duplicate member of'))) seen.add('duplicate group member')
+      if (p.some((x) => x.startsWith('link names group'))) seen.add('unknown group')
+      if (p.some((x) => x.startsWith('channel member'))) seen.add('unknown channel member')
+      const unknown = planSync(s).warnings.filter((w) => w.kind === 'unknownReference')
+      for (const w of unknown) seen.add(`warning:${w.entity}`)
+    }
+
+    expect([...seen].sort()).toEqual(
+      [
+        'duplicate user',
+        'duplicate team member',
+        'duplicate group member',
+        'unknown group',
+        'unknown channel member',
+        'warning:group',
+        'warning:team',
+        'warning:channel',
+        'warning:user',
+      ].sort(),
     )
   })
 })
