@@ -8,6 +8,8 @@ import type { MattermostError } from './mattermost-error.js'
 /** Configuration of `MattermostSyncTarget`: what to load, and who hears about progress. */
 export interface MattermostSyncTargetConfig extends LoadSyncStateOptions {
   readonly onProgress?: (progress: ApplyProgress) => void
+  /** Single calls per progress event (see `ApplyPlanOptions.progressEvery`). Default 100. */
+  readonly progressEvery?: number
   /** Refuse stale plans (re-reads the target first). Default true. */
   readonly verifyFingerprint?: boolean
 }
@@ -38,6 +40,9 @@ export class MattermostSyncTarget
   ): ResultAsync<MattermostApplyReport, MattermostError> {
     return applyPlan(this.#client, plan, {
       ...(this.#config.onProgress !== undefined ? { onProgress: this.#config.onProgress } : {}),
+      ...(this.#config.progressEvery !== undefined
+        ? { progressEvery: this.#config.progressEvery }
+        : {}),
       verifyFingerprint: this.#config.verifyFingerprint ?? true,
       loadTarget: () => this.loadSyncState(),
     })

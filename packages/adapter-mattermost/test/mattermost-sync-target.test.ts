@@ -38,4 +38,40 @@ describe('MattermostSyncTarget', () => {
     expect(again.commands).toEqual([])
     expect(fake().teamMembers.get(t)?.get(u)?.scheme_admin).toBe(true)
   })
+  it('should pass progressEvery on to applyPlan', async () => {
+    const [t, u1, u2, u3] = [id('t', 1), id('u', 1), id('u', 2), id('u', 3)]
+    const people = [u1, u2, u3].map((u, i) => ({
+      id: u,
+      username: `p${i}`,
+      systemRole: 'user' as const,
+    }))
+    fake().seed({
+      ...emptyState,
+      users: people,
+      teams: [{ id: t, name: 'eng', groupConstrained: false }],
+      teamMembers: people.map((p) => ({
+        teamId: t,
+        userId: p.id,
+        schemeAdmin: false,
+        schemeGuest: false,
+      })),
+    })
+    const events: number[] = []
+    const target = new MattermostSyncTarget(clientFor(fake()), {
+      onProgress: (p) => events.push(p.completed),
+      progressEvery: 1,
+      verifyFingerprint: false,
+    })
+
+    await target.applyPlan({
+      commands: people.map((p) => ({
+        kind: 'setTeamMemberAdmin' as const,
+        teamId: t,
+        userId: p.id,
+        schemeAdmin: true,
+      })),
+    })
+
+    expect(events).toEqual([1, 2, 3])
+  })
 })
