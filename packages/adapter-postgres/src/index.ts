@@ -1,4 +1,4 @@
-export { fromPglite, isPool } from './postgres-client.js'
+export { fromPglite, fromTextQueries, isPool } from './postgres-client.js'
 export { loadSyncState } from './load-sync-state.js'
 export { applyPlan, defaultNotifyProps } from './apply-plan.js'
 export { migrate } from './migrate.js'
@@ -22,6 +22,8 @@ export type {
   PostgresQuery,
   PostgresQueryable,
   PostgresQueryResult,
+  TextPool,
+  TextQueryable,
 } from './postgres-client.js'
 export type { LoadSyncStateOptions, TargetState } from './load-sync-state.js'
 export type {

@@ -93,6 +93,54 @@ export function fromPglite(db: PgliteLike): PostgresPool {
   return pool
 }
 
+/** A client that only runs `query(text, values)` and returns rows as objects keyed by column. */
+export interface TextQueryable {
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ readonly rows: unknown[]; readonly rowCount?: number | null }>
+}
+
+/** A pool of `TextQueryable` connections: `connect()` hands one out, `release` gives it back. */
+export interface TextPool extends TextQueryable {
+  connect(): Promise<TextQueryable & { release(destroy?: boolean | Error): void }>
+}
+
+/**
+ * Adapts a client with the plain `query(text, values)` form (no `QueryConfig`, no `rowMode`) to
+ * `PostgresClient`: rows asked for as arrays are rebuilt from the row objects in column order
+ * (every column the adapter reads as an array has a unique, non-numeric name). A `TextPool`
+ * stays a pool; its size is unknown, so loads read over one connection unless told otherwise.
+ */
+export function fromTextQueries(client: TextPool): PostgresPool
+export function fromTextQueries(client: TextQueryable): PostgresQueryable
+export function fromTextQueries(client: TextQueryable | TextPool): PostgresClient {
+  const runOn =
+    (conn: TextQueryable) =>
+    async (query: PostgresQuery): Promise<PostgresQueryResult> => {
+      const result = await conn.query(query.text, query.values)
+      const rows =
+        query.rowMode === 'array'
+          ? result.rows.map((row) => Object.values(row as Record<string, unknown>))
+          : result.rows
+      return { rows, rowCount: result.rowCount ?? null }
+    }
+  const query = runOn(client)
+  if (!('connect' in client)) return { query }
+  return {
+    query,
+    async connect() {
+      const conn = await client.connect()
+      return {
+        query: runOn(conn),
+        release: (destroy) => {
+          conn.release(destroy)
+        },
+      }
+    },
+  }
+}
+
 /** True when `client` hands out connections; a `pg.Client` or `pg.PoolClient` is one connection. */
 export function isPool(client: PostgresClient): client is PostgresPool {
   if (!('connect' in client) || typeof client.connect !== 'function') return false

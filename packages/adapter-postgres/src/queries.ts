@@ -1,6 +1,8 @@
 // Every SQL string of the adapter. Identifiers are unquoted, so they fold to Mattermost's lower-case
 // table names. Membership rows come back aggregated per team/channel as `userid<flag>` lists: one
 // row per syncable instead of one per membership keeps the driver's per-row work off the hot path.
+// Every column read as an array has a unique name, so `fromTextQueries` can rebuild the arrays
+// from row objects.
 
 /** A REPEATABLE READ snapshot: every load query sees the same database state. */
 export const beginSnapshot = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY'
@@ -16,44 +18,48 @@ export const beginWrite = 'BEGIN ISOLATION LEVEL REPEATABLE READ'
 const roleCode = `CASE WHEN ' ' || coalesce(u.roles, '') || ' ' LIKE '% system_admin %' THEN 'a'
   WHEN ' ' || coalesce(u.roles, '') || ' ' LIKE '% system_guest %' THEN 'g' ELSE 'u' END`
 
-export const selectUsers: string = `SELECT u.id, u.username, u.email, u.authdata, ${roleCode}, u.deleteat > 0, b.userid IS NOT NULL
+export const selectUsers: string = `SELECT u.id, u.username, u.email, u.authdata, ${roleCode} AS role, u.deleteat > 0 AS deleted,
+    b.userid IS NOT NULL AS bot
   FROM users u LEFT JOIN bots b ON b.userid = u.id`
 
 // $1: text[] of sources, or NULL for every source.
-export const selectGroups: string = `SELECT g.id, coalesce(g.name, g.displayname, ''), g.deleteat > 0,
-    (SELECT string_agg(gm.userid, ',') FROM groupmembers gm WHERE gm.groupid = g.id AND gm.deleteat = 0)
+export const selectGroups: string = `SELECT g.id, coalesce(g.name, g.displayname, '') AS name, g.deleteat > 0 AS deleted,
+    (SELECT string_agg(gm.userid, ',') FROM groupmembers gm WHERE gm.groupid = g.id AND gm.deleteat = 0) AS members
   FROM usergroups g WHERE ($1::text[] IS NULL OR g.source = ANY($1::text[]))`
 
 // $1: sources or NULL, $2: team ids or NULL (whole database).
-export const selectTeamLinks: string = `SELECT l.groupid, l.teamid, coalesce(l.autoadd, false), coalesce(l.schemeadmin, false), l.deleteat > 0
+export const selectTeamLinks: string = `SELECT l.groupid, l.teamid, coalesce(l.autoadd, false) AS autoadd,
+    coalesce(l.schemeadmin, false) AS schemeadmin, l.deleteat > 0 AS deleted
   FROM groupteams l JOIN usergroups g ON g.id = l.groupid
   WHERE ($1::text[] IS NULL OR g.source = ANY($1::text[])) AND ($2::text[] IS NULL OR l.teamid = ANY($2::text[]))`
 
-export const selectChannelLinks: string = `SELECT l.groupid, l.channelid, coalesce(l.autoadd, false), coalesce(l.schemeadmin, false), l.deleteat > 0
+export const selectChannelLinks: string = `SELECT l.groupid, l.channelid, coalesce(l.autoadd, false) AS autoadd,
+    coalesce(l.schemeadmin, false) AS schemeadmin, l.deleteat > 0 AS deleted
   FROM groupchannels l JOIN usergroups g ON g.id = l.groupid
   WHERE ($1::text[] IS NULL OR g.source = ANY($1::text[]))
     AND ($2::text[] IS NULL OR l.channelid IN (SELECT id FROM channels WHERE teamid = ANY($2::text[])))`
 
 // $1: team ids or NULL.
-export const selectTeams: string = `SELECT id, name, coalesce(groupconstrained, false), deleteat > 0 FROM teams
+export const selectTeams: string = `SELECT id, name, coalesce(groupconstrained, false) AS groupconstrained, deleteat > 0 AS deleted FROM teams
   WHERE ($1::text[] IS NULL OR id = ANY($1::text[]))`
 
-export const selectChannels: string = `SELECT id, teamid, name, type, coalesce(groupconstrained, false), deleteat > 0 FROM channels
+export const selectChannels: string = `SELECT id, teamid, name, type, coalesce(groupconstrained, false) AS groupconstrained,
+    deleteat > 0 AS deleted FROM channels
   WHERE ($1::text[] IS NULL OR teamid = ANY($1::text[]))`
 
 // Flag digit: 1 = SchemeAdmin, 2 = SchemeGuest, 4 = soft-deleted (NULL flags read as false).
 export const selectTeamMembers: string = `SELECT teamid, string_agg(userid || chr(48
     + CASE WHEN schemeadmin THEN 1 ELSE 0 END + CASE WHEN schemeguest THEN 2 ELSE 0 END
-    + CASE WHEN deleteat > 0 THEN 4 ELSE 0 END), ',')
+    + CASE WHEN deleteat > 0 THEN 4 ELSE 0 END), ',') AS members
   FROM teammembers WHERE ($1::text[] IS NULL OR teamid = ANY($1::text[])) GROUP BY teamid`
 
 const channelScope = `($1::text[] IS NULL OR channelid IN (SELECT id FROM channels WHERE teamid = ANY($1::text[])))`
 
 export const selectChannelMembers: string = `SELECT channelid, string_agg(userid || chr(48
-    + CASE WHEN schemeadmin THEN 1 ELSE 0 END + CASE WHEN schemeguest THEN 2 ELSE 0 END), ',')
+    + CASE WHEN schemeadmin THEN 1 ELSE 0 END + CASE WHEN schemeguest THEN 2 ELSE 0 END), ',') AS members
   FROM channelmembers WHERE ${channelScope} GROUP BY channelid`
 
-export const selectHistory: string = `SELECT channelid, string_agg(DISTINCT userid, ',')
+export const selectHistory: string = `SELECT channelid, string_agg(DISTINCT userid, ',') AS members
   FROM channelmemberhistory WHERE ${channelScope} GROUP BY channelid`
 
 // ---- writes. $1/$2: syncable ids / user ids (text[]), then per-command flags, then now (bigint).

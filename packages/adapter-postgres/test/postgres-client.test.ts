@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { fromPglite, isPool } from '../src/index.js'
+import { fromPglite, fromTextQueries, isPool } from '../src/index.js'
 
 describe('isPool', () => {
   it('should tell a pg.Pool from a pg.Client', async () => {
@@ -35,5 +35,50 @@ describe('fromPglite', () => {
     first.release()
     expect((await outside).rows).toEqual([[2]])
     await db.close()
+  })
+})
+
+describe('fromTextQueries', () => {
+  it('should call query(text, values) and rebuild array rows in column order', async () => {
+    const calls: unknown[][] = []
+    const conn = {
+      query: (text: string, values?: unknown[]) => {
+        calls.push([text, values])
+        return Promise.resolve({ rows: [{ b: 2, a: 1 }], rowCount: 1 })
+      },
+    }
+    const client = fromTextQueries(conn)
+    expect(isPool(client)).toBe(false)
+    const arrays = await client.query({
+      text: 'SELECT 2 AS b, 1 AS a',
+      values: [7],
+      rowMode: 'array',
+    })
+    expect(arrays).toEqual({ rows: [[2, 1]], rowCount: 1 })
+    const objects = await client.query({ text: 'SELECT 2 AS b, 1 AS a' })
+    expect(objects.rows).toEqual([{ b: 2, a: 1 }])
+    expect(calls).toEqual([
+      ['SELECT 2 AS b, 1 AS a', [7]],
+      ['SELECT 2 AS b, 1 AS a', undefined],
+    ])
+  })
+
+  it('should keep a pool a pool and release what it connected', async () => {
+    const released: unknown[] = []
+    const pool = fromTextQueries({
+      query: () => Promise.resolve({ rows: [] }),
+      connect: () =>
+        Promise.resolve({
+          query: () => Promise.resolve({ rows: [{ x: 1 }] }),
+          release: (destroy?: boolean | Error) => {
+            released.push(destroy)
+          },
+        }),
+    })
+    expect(isPool(pool)).toBe(true)
+    const conn = await pool.connect()
+    expect((await conn.query({ text: 'SELECT 1 AS x', rowMode: 'array' })).rows).toEqual([[1]])
+    conn.release(true)
+    expect(released).toEqual([true])
   })
 })

@@ -5,6 +5,7 @@ import { generateState, stateSizes } from '@grouproles/core/testing'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import {
   applyPlan,
+  fromTextQueries,
   loadSyncState,
   migrate,
   withRunLock,
@@ -12,6 +13,7 @@ import {
   type PostgresPool,
   type PostgresQuery,
   type PostgresQueryable,
+  type TextPool,
 } from '../src/index.js'
 import * as q from '../src/queries.js'
 import { createMattermostSchema, writeSyncState } from '../src/testing/index.js'
@@ -47,6 +49,27 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
       const client = new pg.Client({ connectionString: await freshDatabase() })
       await client.connect()
       return { client, close: () => client.end() }
+    },
+  })
+
+  describeContract({
+    name: 'pg.Pool through query(text, values) only (fromTextQueries)',
+    connect: async () => {
+      const pool = new pg.Pool({ connectionString: await freshDatabase(), max: 4 })
+      // Nothing but the plain form reaches pg: no QueryConfig, no rowMode.
+      const textOnly: TextPool = {
+        query: (text, values) => pool.query(text, values),
+        connect: async () => {
+          const conn = await pool.connect()
+          return {
+            query: (text, values) => conn.query(text, values),
+            release: (destroy) => {
+              conn.release(destroy)
+            },
+          }
+        },
+      }
+      return { client: fromTextQueries(textOnly), close: () => pool.end() }
     },
   })
 
