@@ -15,6 +15,8 @@ import {
   readPlanFile,
   runSync,
   writePlanFile,
+  type ApplyReport,
+  type PlannedCommand,
   type RunSyncPorts,
   type SyncState,
 } from '@grouproles/core'
@@ -145,6 +147,8 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
   const pools: pg.Pool[] = []
   /** Removals a fault-free run makes on the seed (team removals cascade to the team's channels). */
   let allowedRemovals: Set<string>
+  /** The fault-free plan on the seed. */
+  let baseline: readonly PlannedCommand[]
 
   const ldapConfig = (overrides: Partial<LdapDirectoryConfig> = {}): LdapDirectoryConfig => ({
     ...config.ldap,
@@ -208,11 +212,11 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       ...portsFor({ kind: 'postgres', client: await freshDatabase() }),
       readDirectory: () => okAsync(snapshot),
     }
-    const baseline = (await runSync(ports, config.policy))._unsafeUnwrap().plan
+    baseline = (await runSync(ports, config.policy))._unsafeUnwrap().plan.commands
     allowedRemovals = new Set<string>()
     const channelsOf = (teamId: string) =>
       mattermostSeed.channels.filter((c) => c.teamId === teamId).map((c) => c.id)
-    for (const c of baseline.commands) {
+    for (const c of baseline) {
       if (c.kind === 'removeChannelMember')
         allowedRemovals.add(`channel:${c.channelId}:${c.userId}`)
       if (c.kind === 'removeTeamMember') {
@@ -322,35 +326,55 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     expect(converged).toBe(true)
   })
 
-  it('one unreadable group: its syncables freeze (no removals, no demotions), the rest syncs', async () => {
+  it('one unreadable group (AD-trust external members): its syncables freeze, the rest syncs', async () => {
     const pool = await freshDatabase()
-    const ports = portsFor({ kind: 'postgres', client: pool })
-    // What the adapter returns when a group cannot be read: unavailable, members unknown (here: none).
-    const broken = {
-      ...ports,
-      readDirectory: () =>
-        ports.readDirectory().map((s) => ({
-          ...s,
-          groups: s.groups.map((g) =>
-            g.name === 'mm_rl_infrastructure'
-              ? { ...g, status: 'unavailable' as const, memberUsernames: [] }
-              : g,
-          ),
-        })),
+    // FreeIPA groups can hold AD-trust members (ipaExternalMember, SIDs). They cannot be resolved
+    // to directory users, so the adapter reports the group as unavailable: its syncables must not
+    // lose members or admins on this read.
+    const variant = join(workDir, 'external-members.ldif')
+    await writeFile(
+      variant,
+      fixtureLdif(0).replace(
+        'objectClass: posixgroup\ncn: mm_rl_infrastructure\ndescription: Channel rl/infrastructure\n',
+        'objectClass: posixgroup\nobjectClass: ipaexternalgroup\ncn: mm_rl_infrastructure\ndescription: Channel rl/infrastructure\nipaExternalMember: S-1-5-21-1004336348-1177238915-682003330-512\n',
+      ),
+    )
+    const external = await startSlapd({ dir: join(workDir, 'external'), ldifFile: variant })
+    const ports = portsFor({ kind: 'postgres', client: pool }, ldapConfig({ url: external.url }))
+    let r
+    try {
+      r = (await runSync(ports, config.policy, { apply: true }))._unsafeUnwrap()
+    } finally {
+      await external.stop()
     }
-    const r = (await runSync(broken, config.policy, { apply: true }))._unsafeUnwrap()
-    expect(r.plan.warnings.some((w) => w.kind === 'unavailableGroup')).toBe(true)
+    const unavailable = r.plan.warnings.filter((w) => w.kind === 'unavailableGroup')
+    const infraGroup = ports.lastState()?.groups.find((g) => g.name === 'mm_rl_infrastructure')
+    expect(infraGroup?.status).toBe('unavailable')
+    expect(JSON.stringify(unavailable)).toContain(infraGroup?.id)
+    const infra = mmId('rlinfrastructure')
+    // A fault-free run demotes alice in ~infrastructure (baseline); frozen, it must not.
+    expect(baseline.some((c) => c.kind === 'setChannelMemberAdmin' && c.channelId === infra)).toBe(
+      true,
+    )
     expect(
       r.plan.commands.filter(
-        (c) => c.kind === 'removeTeamMember' || c.kind === 'removeChannelMember',
+        (c) =>
+          (c.kind === 'removeChannelMember' && c.channelId === infra) ||
+          (c.kind === 'setChannelMemberAdmin' && c.channelId === infra && !c.schemeAdmin),
       ),
     ).toEqual([])
     expect(r.plan.commands.some((c) => c.kind === 'addTeamMember')).toBe(true)
+    expect(r.verification?.converged).toBe(true)
+    const after = (await loadSyncState(pool))._unsafeUnwrap()
+    expect(
+      after.channelMembers.find((m) => m.channelId === infra && m.userId === mmId('alice'))
+        ?.schemeAdmin,
+    ).toBe(true)
     const removed = await wrongful(pool)
     const converged = await convergesAfter({ kind: 'postgres', client: pool })
     rows.push({
-      scenario: 'one unreadable group',
-      outcome: `applied ${r.plan.commands.length}, frozen: ${r.plan.warnings.filter((w) => w.kind === 'unavailableGroup').length} group`,
+      scenario: 'one unreadable group (external members)',
+      outcome: `applied ${r.plan.commands.length}, frozen: ${unavailable.length} group(s)`,
       wrongfulRemovals: removed,
       converged,
     })
@@ -455,7 +479,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
   it('malformed config and LDIF: typed errors before anything runs', async () => {
     const pool = await freshDatabase()
     const badConfig = parseConfig({ ...config, matchBy: 'nickname' })
-    expect(badConfig._unsafeUnwrapErr().kind).toBe('config')
+    expect(badConfig._unsafeUnwrapErr().kind).toBe('invalidConfig')
     const badRules = parseConfig({
       ...config,
       ldap: config.ldap,
@@ -491,84 +515,189 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     expect(converged).toBe(true)
   })
 
-  it('Mattermost answering 429 / 5xx / resets: retried or reported per command; re-runs converge, nothing lost', async () => {
-    const fake = await FakeMattermost.start()
-    try {
-      // Through the API the server itself refuses removals on group-synced teams/channels (only its
-      // own sync removes there), so this scenario syncs the same teams unconstrained, roles included.
-      const unconstrained: SyncState = {
-        ...mattermostSeed,
-        channelHistory: [],
-        teams: mattermostSeed.teams.map((t) => ({ ...t, groupConstrained: false })),
-        channels: mattermostSeed.channels.map((c) => ({ ...c, groupConstrained: false })),
-      }
-      const policy = { ...config.policy, roleSync: 'allLinked' as const }
-      const snapshotResult = readLdif(fixtureLdif(0), ldapConfig())
-      if (snapshotResult.isErr()) throw new Error(`ldif: ${JSON.stringify(snapshotResult.error)}`)
-      const snapshot = snapshotResult.value
-      const groups = resolveGroups(snapshot, unconstrained.users, {
-        matchBy: config.matchBy,
-      }).groups
-      const resolvedSeed: SyncState = {
-        ...unconstrained,
-        groups,
-        links: linksFromRules(config.rules, groups, unconstrained.teams, unconstrained.channels)
-          .links,
-      }
-      // Groups come from the directory in this flow, not from Mattermost's own group tables.
-      fake.seed(unconstrained)
-      const seeded = memberships(fake.snapshot())
-      const client = createMattermostClient({
-        url: fake.url,
-        token: fake.token,
-        baseDelayMs: 1,
-        maxDelayMs: 20,
-        maxAttempts: 2,
-        timeoutMs: 5_000,
-      })
-      const ports = {
-        ...portsFor({
-          kind: 'mattermost',
-          client,
-          options: { channelIds: unconstrained.channels.map((c) => c.id) },
-        }),
-        readDirectory: () => okAsync(snapshot),
-      }
-      let seed = 7
-      fake.random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
-      fake.faultRate = 0.3
-      const faulty = await runSync(ports, policy, { apply: true, verify: false })
-      const outcome = faulty.isOk()
-        ? `applied with ${faulty.value.applied?.outcomes.filter((o) => o.kind === 'failed').length ?? 0} failed commands`
-        : `${faulty.error.kind} (${(faulty.error.cause as { kind: string }).kind})`
+  /**
+   * The Rocky Linux seed on the fake Mattermost, synced through the REST adapter. Through the API
+   * the server itself refuses removals on group-synced teams/channels (only its own sync removes
+   * there), so these scenarios sync the same teams unconstrained, roles included: nothing may be
+   * removed at all, and every lost membership is a wrongful removal.
+   */
+  function restWorld(fake: FakeMattermost) {
+    const unconstrained: SyncState = {
+      ...mattermostSeed,
+      channelHistory: [],
+      teams: mattermostSeed.teams.map((t) => ({ ...t, groupConstrained: false })),
+      channels: mattermostSeed.channels.map((c) => ({ ...c, groupConstrained: false })),
+    }
+    const policy = { ...config.policy, roleSync: 'allLinked' as const }
+    const snapshot = readLdif(fixtureLdif(0), ldapConfig())._unsafeUnwrap()
+    const groups = resolveGroups(snapshot, unconstrained.users, { matchBy: config.matchBy }).groups
+    const links = linksFromRules(
+      config.rules,
+      groups,
+      unconstrained.teams,
+      unconstrained.channels,
+    ).links
+    // Groups come from the directory in this flow, not from Mattermost's own group tables.
+    fake.seed(unconstrained)
+    const seeded = memberships(fake.snapshot())
+    const channelIds = unconstrained.channels.map((c) => c.id)
+    const client = createMattermostClient({
+      url: fake.url,
+      token: fake.token,
+      baseDelayMs: 1,
+      maxDelayMs: 20,
+      maxAttempts: 3,
+      timeoutMs: 5_000,
+    })
+    const ports = {
+      ...portsFor({ kind: 'mattermost', client, options: { channelIds } }),
+      readDirectory: () => okAsync(snapshot),
+    }
+    const lost = () => [...seeded].filter((k) => !memberships(fake.snapshot()).has(k)).length
+    /** Faults off, then clean runs until one verifies; the final state must plan to nothing. */
+    const converge = async (): Promise<boolean> => {
       fake.clearFaults()
-      const lost = [...seeded].filter((k) => !memberships(fake.snapshot()).has(k)).length
       let converged = false
       for (let i = 0; i < 3 && !converged; i++) {
         const r = await runSync(ports, policy, { apply: true })
         converged =
           r.isOk() && (r.value.verification?.converged ?? r.value.plan.commands.length === 0)
       }
-      const loaded = await loadViaApi(client, {
-        channelIds: unconstrained.channels.map((c) => c.id),
-      })
-      if (loaded.isErr()) throw new Error(`final load failed: ${JSON.stringify(loaded.error)}`)
-      const final = loaded.value
+      const final = (await loadViaApi(client, { channelIds }))._unsafeUnwrap()
       expect(final.teamMembers.length).toBe(
         new Set(final.teamMembers.map((m) => `${m.teamId}:${m.userId}`)).size,
       )
+      expect(planSync({ ...final, groups, links }, policy).commands).toEqual([])
+      return converged
+    }
+    const faultyRun = async (): Promise<ApplyReport> => {
+      const r = (await runSync(ports, policy, { apply: true, verify: false }))._unsafeUnwrap()
+      if (r.applied === undefined) throw new Error('the faulty run applied nothing')
+      return r.applied
+    }
+    return { faultyRun, converge, lost }
+  }
+
+  const teamBatch = (teamId: string) => (method: string, path: string) =>
+    method === 'POST' && path === `/api/v4/teams/${teamId}/members/batch`
+  const requestsTo = (fake: FakeMattermost, method: string, path: string) =>
+    fake.requests.filter((r) => r.method === method && r.path === path).length
+  const outcomeCounts = (report: ApplyReport) => {
+    const failed = report.outcomes.filter((o) => o.kind === 'failed').length
+    return `${report.outcomes.length - failed} done or already, ${failed} failed`
+  }
+
+  it('Mattermost answering 429: retried after the wait, every command done, nothing lost', async () => {
+    const fake = await FakeMattermost.start()
+    try {
+      const world = restWorld(fake)
+      const path = `/api/v4/teams/${mmId('teamresf')}/members/batch`
+      fake.failNext({ kind: 'rateLimit', retryAfterSeconds: 0 }, 2, teamBatch(mmId('teamresf')))
+      const report = await world.faultyRun()
+      expect(report.outcomes.filter((o) => o.kind === 'failed')).toEqual([])
+      expect(report.outcomes.length).toBeGreaterThan(0)
+      // Two 429s, then the batch went through: three attempts on the same request.
+      expect(requestsTo(fake, 'POST', path)).toBe(3)
+      const lostAfterFault = world.lost()
+      const converged = await world.converge()
+      const removals = lostAfterFault + world.lost()
       rows.push({
-        scenario: 'Mattermost 429/5xx/resets (30 %)',
-        outcome,
-        wrongfulRemovals: lost,
+        scenario: 'Mattermost 429',
+        outcome: `retried: ${outcomeCounts(report)}`,
+        wrongfulRemovals: removals,
         converged,
       })
-      expect(lost).toBe(0)
+      expect(removals).toBe(0)
       expect(converged).toBe(true)
+      expect(fake.violations).toEqual([])
+    } finally {
+      await fake.close()
+    }
+  })
+
+  it('Mattermost answering 5xx: a transient one is retried, a persistent one fails that command (http 503); re-runs converge', async () => {
+    const fake = await FakeMattermost.start()
+    try {
+      const world = restWorld(fake)
+      // Transient: one 503 on the resf team batch, retried.
+      fake.failNext({ kind: 'serverError', status: 503 }, 1, teamBatch(mmId('teamresf')))
+      // Persistent: alice's promotion in rl answers 503 on all 3 attempts.
+      const promote = `/api/v4/teams/${mmId('teamrl')}/members/${mmId('alice')}/schemeRoles`
+      fake.failNext(
+        { kind: 'serverError', status: 503 },
+        3,
+        (method, path) => method === 'PUT' && path === promote,
+      )
+      const report = await world.faultyRun()
+      const failed = report.outcomes.filter((o) => o.kind === 'failed')
+      expect(failed).toHaveLength(1)
+      expect(failed).toMatchObject([
+        {
+          kind: 'failed',
+          command: expect.objectContaining({
+            kind: 'setTeamMemberAdmin',
+            teamId: mmId('teamrl'),
+            userId: mmId('alice'),
+          }) as unknown,
+          error: expect.objectContaining({ kind: 'http', status: 503 }) as unknown,
+        },
+      ])
+      expect(requestsTo(fake, 'PUT', promote)).toBe(3)
       expect(
-        planSync({ ...final, groups: resolvedSeed.groups, links: resolvedSeed.links }, policy)
-          .commands,
-      ).toEqual([])
+        report.outcomes.find(
+          (o) => o.command.kind === 'addTeamMember' && o.command.userId === mmId('dave'),
+        )?.kind,
+      ).toBe('done')
+      const lostAfterFault = world.lost()
+      const converged = await world.converge()
+      const removals = lostAfterFault + world.lost()
+      rows.push({
+        scenario: 'Mattermost 5xx',
+        outcome: `${outcomeCounts(report)} (http 503)`,
+        wrongfulRemovals: removals,
+        converged,
+      })
+      expect(removals).toBe(0)
+      expect(converged).toBe(true)
+      expect(fake.violations).toEqual([])
+    } finally {
+      await fake.close()
+    }
+  })
+
+  it('Mattermost resetting connections (before and after applying): retried, no duplicates; re-runs converge', async () => {
+    const fake = await FakeMattermost.start()
+    try {
+      const world = restWorld(fake)
+      // Dropped before the server handled it, and dropped after it applied (the retry finds it done).
+      fake.failNext({ kind: 'reset' }, 1, teamBatch(mmId('teamresf')))
+      const board = `/api/v4/channels/${mmId('resfboard')}/members`
+      fake.failNext(
+        { kind: 'resetAfterApply' },
+        1,
+        (method, path) => method === 'POST' && path === board,
+      )
+      const report = await world.faultyRun()
+      expect(report.outcomes.filter((o) => o.kind === 'failed')).toEqual([])
+      expect(requestsTo(fake, 'POST', board)).toBe(2)
+      expect(
+        fake
+          .snapshot()
+          .channelMembers.filter((m) => m.channelId === mmId('resfboard'))
+          .map((m) => m.userId)
+          .sort(),
+      ).toEqual([mmId('alice'), mmId('dave'), mmId('erin')])
+      const lostAfterFault = world.lost()
+      const converged = await world.converge()
+      const removals = lostAfterFault + world.lost()
+      rows.push({
+        scenario: 'Mattermost connection resets',
+        outcome: `retried: ${outcomeCounts(report)}`,
+        wrongfulRemovals: removals,
+        converged,
+      })
+      expect(removals).toBe(0)
+      expect(converged).toBe(true)
       expect(fake.violations).toEqual([])
     } finally {
       await fake.close()

@@ -1,0 +1,108 @@
+/** The service's run lock against a real PostgreSQL: a lock held by another session skips the run. */
+import { readFileSync } from 'node:fs'
+import pg from 'pg'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
+import {
+  findPgBin,
+  startPostgres,
+  type RunningPostgres,
+} from '../../packages/adapter-postgres/test/start-postgres.js'
+import { exampleLdifPath } from '../rocky-linux/demo.js'
+import { mattermostSeed } from '../rocky-linux/mattermost-seed.js'
+import { parseConfigText } from '../shared/parse-config.js'
+import { syncPorts } from '../shared/sync-ports.js'
+import { createSyncService } from './sync-service.js'
+
+const pgBin = findPgBin()
+if (pgBin === undefined) {
+  if (process.env['GROUPROLES_ALLOW_MISSING_SERVERS'] !== '1')
+    throw new Error('service integration test: PostgreSQL (initdb) is missing')
+  console.warn(
+    '\n*** service integration test SKIPPED: no PostgreSQL (run scripts/bootstrap.sh) ***\n',
+  )
+}
+const config = parseConfigText(
+  readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
+)._unsafeUnwrap()
+
+describe.skipIf(pgBin === undefined)(
+  'createSyncService with PostgreSQL',
+  { timeout: 120_000 },
+  () => {
+    let postgres: RunningPostgres
+    let admin: pg.Pool
+    let pool: pg.Pool
+
+    beforeAll(async () => {
+      postgres = await startPostgres(pgBin as string)
+      admin = new pg.Pool({ connectionString: postgres.url('postgres'), max: 1 })
+      await admin.query('CREATE DATABASE mattermost')
+      pool = new pg.Pool({ connectionString: postgres.url('mattermost'), max: 4 })
+      ;(
+        await createMattermostSchema(pool).andThen(() =>
+          writeSyncState(pool, mattermostSeed, { now: 1_764_000_000_000 }),
+        )
+      )._unsafeUnwrap()
+    }, 120_000)
+
+    afterAll(async () => {
+      for (const step of [() => pool.end(), () => admin.end(), () => postgres.stop()])
+        await Promise.resolve()
+          .then(step)
+          .catch(() => undefined)
+    })
+
+    it('should skip a run while another session holds the run lock, and run once it is released', async () => {
+      const logs: { level: number; msg: string }[] = []
+      const registry = new Registry()
+      const service = createSyncService({
+        ports: syncPorts({
+          directory: {
+            kind: 'ldif',
+            text: readFileSync(exampleLdifPath, 'utf8'),
+            config: config.ldap,
+          },
+          target: { kind: 'postgres', client: pool },
+          matchBy: config.matchBy,
+          rules: config.rules,
+        }),
+        lockClient: pool,
+        lockKey: 'grouproles-sync',
+        policy: config.policy,
+        apply: true,
+        intervalMs: 60_000,
+        logger: pino(
+          { level: 'info' },
+          {
+            write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }),
+          },
+        ),
+        registry,
+      })
+      // Another replica: a different session holding the same advisory lock.
+      const other = await pool.connect()
+      try {
+        await other.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', ['grouproles-sync'])
+        const skipped = await service.runOnce()
+        expect(skipped).toEqual({
+          kind: 'skipped',
+          reason: 'another runner holds the run lock "grouproles-sync"',
+        })
+        expect(await registry.metrics()).toMatch(
+          /grouproles_sync_runs_total\{outcome="skipped"\} 1/,
+        )
+        expect(logs.map((l) => l.msg)).toContain('sync skipped: another runner holds the run lock')
+        await other.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', ['grouproles-sync'])
+      } finally {
+        other.release()
+      }
+      const ran = await service.runOnce()
+      expect(ran.kind).toBe('synced')
+      expect(await registry.metrics()).toMatch(/grouproles_sync_runs_total\{outcome="applied"\} 1/)
+      await service.stop()
+    })
+  },
+)
