@@ -63,14 +63,16 @@ describe('MattermostSyncTarget', () => {
       verifyFingerprint: false,
     })
 
-    await target.applyPlan({
-      commands: people.map((p) => ({
-        kind: 'setTeamMemberAdmin' as const,
-        teamId: t,
-        userId: p.id,
-        schemeAdmin: true,
-      })),
-    })
+    const commands = people.map((p) => ({
+      kind: 'setTeamMemberAdmin' as const,
+      teamId: t,
+      userId: p.id,
+      schemeAdmin: true,
+      reason: 'test',
+    }))
+
+    // verifyFingerprint is off: the fingerprint is never compared.
+    await target.applyPlan({ commands, targetFingerprint: 'not-checked' })
 
     expect(events).toEqual([1, 2, 3])
   })
