@@ -134,12 +134,12 @@ describe('MattermostClient', () => {
   })
 
   it('should start the retry budget at the first attempt, not while the request is queued', async () => {
-    // Arrange: one request at a time; the last of 10 waits ~540 ms in the queue, longer than the
+    // Arrange: one request at a time; the last of 10 waits ~1.35 s in the queue, longer than the
     // whole budget, and then meets a 429.
     fake().seed(withUsers(1))
-    fake().failNext({ kind: 'slow', delayMs: 60 }, 9)
+    fake().failNext({ kind: 'slow', delayMs: 150 }, 9)
     fake().failNext({ kind: 'rateLimit' })
-    const client = clientFor(fake(), { concurrency: 1, maxRetryTimeMs: 300 })
+    const client = clientFor(fake(), { concurrency: 1, maxRetryTimeMs: 800 })
 
     // Act
     const results = await Promise.all(Array.from({ length: 10 }, () => client.getChannel(channel)))
