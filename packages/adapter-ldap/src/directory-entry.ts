@@ -43,22 +43,16 @@ function allValues(list: readonly unknown[]): list is AttributeValue[] {
 }
 
 function addValues(attributes: Map<string, AttributeValue[]>, name: string, raw: unknown): void {
+  let values: AttributeValue[]
+  // ldapts hands out fresh arrays: keep them instead of copying a million member values.
+  if (Array.isArray(raw)) values = allValues(raw) ? raw : (raw as unknown[]).filter(isValue)
+  else if (isValue(raw)) values = [raw]
+  else return
+  if (values.length === 0) return
   const key = name.toLowerCase()
   const existing = attributes.get(key)
-  if (Array.isArray(raw)) {
-    const list = raw as unknown[]
-    if (list.length === 0) return
-    // ldapts hands out fresh arrays: keep them instead of copying a million member values.
-    if (existing === undefined && allValues(list)) attributes.set(key, list)
-    else {
-      const target = existing ?? []
-      for (const v of list) if (isValue(v)) target.push(v)
-      if (existing === undefined && target.length > 0) attributes.set(key, target)
-    }
-  } else if (isValue(raw)) {
-    if (existing === undefined) attributes.set(key, [raw])
-    else existing.push(raw)
-  }
+  // A second spelling of the name merges into a new list: the kept one may be the caller's array.
+  attributes.set(key, existing === undefined ? values : [...existing, ...values])
 }
 
 /** One value as text (bytes decoded as UTF-8). */
