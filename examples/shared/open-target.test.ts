@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { openTarget } from './open-target.js'
+
+const rest = { MATTERMOST_URL: 'http://mm.example.org', MATTERMOST_TOKEN: 't0ken' }
+
+describe('openTarget', () => {
+  it('should prefer the REST API and read MATTERMOST_CHANNEL_IDS (trimmed, empties dropped)', async () => {
+    const t = (
+      await openTarget(
+        { ...rest, DATABASE_URL: 'postgres://x@db/mm', MATTERMOST_CHANNEL_IDS: ' a1 ,,b2,' },
+        'never',
+      )
+    )._unsafeUnwrap()
+    expect(t.input.kind).toBe('mattermost')
+    expect(t.input.kind === 'mattermost' ? t.input.options : undefined).toEqual({
+      channelIds: ['a1', 'b2'],
+    })
+    expect(t.description).toBe(
+      'REST API http://mm.example.org (2 channels from MATTERMOST_CHANNEL_IDS)',
+    )
+    expect(t.embedded).toBe(false)
+    await t.close()
+  })
+
+  it('should open DATABASE_URL when the REST API is not fully set', async () => {
+    const t = (
+      await openTarget(
+        { MATTERMOST_URL: rest.MATTERMOST_URL, DATABASE_URL: 'postgres://x@db/mm' },
+        'fallback',
+      )
+    )._unsafeUnwrap()
+    expect([t.input.kind, t.description, t.embedded]).toEqual(['postgres', 'DATABASE_URL', false])
+    await t.close()
+  })
+
+  it('should refuse with noTarget when nothing is set and no embedded database is allowed', async () => {
+    expect((await openTarget({}, 'never'))._unsafeUnwrapErr()).toMatchObject({
+      kind: 'noTarget',
+      message: expect.stringMatching(
+        /set DATABASE_URL, or MATTERMOST_URL and MATTERMOST_TOKEN/,
+      ) as unknown,
+    })
+  })
+
+  it('should seed the embedded database on fallback, and use it whatever is set on always', async () => {
+    const fallback = (await openTarget({}, 'fallback'))._unsafeUnwrap()
+    expect([fallback.input.kind, fallback.embedded]).toEqual(['postgres', true])
+    await fallback.close()
+    const always = (await openTarget(rest, 'always'))._unsafeUnwrap()
+    expect([always.input.kind, always.embedded]).toEqual(['postgres', true])
+    await always.close()
+  }, 120_000)
+})
