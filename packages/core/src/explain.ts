@@ -1,4 +1,5 @@
-import type { Role, SyncableRef, SyncState, User } from './model.js'
+import { match } from 'ts-pattern'
+import type { Channel, Role, SyncableRef, SyncState, Team, User } from './model.js'
 import { decideRole, type RoleDecision } from './decide-role.js'
 import { planSync } from './plan-sync.js'
 import {
@@ -56,19 +57,47 @@ export function explain(
 ): Explanation {
   const { userId, syncable } = query
   const user = state.users.find((u) => u.id === userId)
-  const team = syncable.kind === 'team' ? state.teams.find((t) => t.id === syncable.id) : undefined
-  const channel =
-    syncable.kind === 'channel' ? state.channels.find((c) => c.id === syncable.id) : undefined
-  const channelTeam =
-    channel === undefined ? undefined : state.teams.find((t) => t.id === channel.teamId)
-  const syncableLive =
-    syncable.kind === 'team'
-      ? team !== undefined && team.deleted !== true
-      : channel !== undefined &&
-        channel.deleted !== true &&
-        (channel.type === 'O' || channel.type === 'P') &&
-        channelTeam !== undefined &&
-        channelTeam.deleted !== true
+  const { target, channel, syncableLive, current } = match(syncable)
+    .returnType<Seen>()
+    .with({ kind: 'team' }, ({ id }) => {
+      const team = state.teams.find((t) => t.id === id)
+      const row = state.teamMembers.find((m) => m.teamId === id && m.userId === userId)
+      return {
+        target: team,
+        syncableLive: team !== undefined && team.deleted !== true,
+        current:
+          row === undefined
+            ? { member: false, leftOrRemoved: false }
+            : {
+                member: row.deleted !== true,
+                leftOrRemoved: row.deleted === true,
+                ...(row.deleted !== true ? { role: rowRole(row) } : {}),
+              },
+      }
+    })
+    .with({ kind: 'channel' }, ({ id }) => {
+      const found = state.channels.find((c) => c.id === id)
+      const team = found && state.teams.find((t) => t.id === found.teamId)
+      const row = state.channelMembers.find((m) => m.channelId === id && m.userId === userId)
+      const left =
+        row === undefined &&
+        state.channelHistory.some((h) => h.channelId === id && h.userId === userId)
+      return {
+        target: found,
+        channel: found,
+        syncableLive:
+          found !== undefined &&
+          found.deleted !== true &&
+          (found.type === 'O' || found.type === 'P') &&
+          team !== undefined &&
+          team.deleted !== true,
+        current:
+          row === undefined
+            ? { member: false, leftOrRemoved: left }
+            : { member: true, leftOrRemoved: false, role: rowRole(row) },
+      }
+    })
+    .exhaustive()
   const groupsById = new Map(state.groups.map((g) => [g.id, g]))
 
   const links: ExplainedLink[] = state.links
@@ -99,7 +128,7 @@ export function explain(
       ? { role: 'member', reason: `user ${userId} is not in the state`, viaGroupIds: [] }
       : decideRole({ user, syncable, links: state.links, userGroupIds: liveGroupIds }, policy)
   // The same decision, told with group and syncable names instead of ids.
-  const where = `${syncable.kind} ${team?.name ?? channel?.name ?? syncable.id}`
+  const where = `${syncable.kind} ${target?.name ?? syncable.id}`
   const via = decided.viaGroupIds.map((id) => groupsById.get(id)?.name ?? id).join(', ')
   const decision: RoleDecision =
     user === undefined ||
@@ -115,28 +144,6 @@ export function explain(
                 ? `in ${via}, none linked to ${where} with scheme admin`
                 : `in no group linked to ${where} with scheme admin`,
         }
-
-  let current: Explanation['current']
-  if (syncable.kind === 'team') {
-    const row = state.teamMembers.find((m) => m.teamId === syncable.id && m.userId === userId)
-    current =
-      row === undefined
-        ? { member: false, leftOrRemoved: false }
-        : {
-            member: row.deleted !== true,
-            leftOrRemoved: row.deleted === true,
-            ...(row.deleted !== true ? { role: rowRole(row) } : {}),
-          }
-  } else {
-    const row = state.channelMembers.find((m) => m.channelId === syncable.id && m.userId === userId)
-    const left =
-      row === undefined &&
-      state.channelHistory.some((h) => h.channelId === syncable.id && h.userId === userId)
-    current =
-      row === undefined
-        ? { member: false, leftOrRemoved: left }
-        : { member: true, leftOrRemoved: false, role: rowRole(row) }
-  }
 
   const plan = planSync(state, policy)
   const concerns = (c: PlannedCommand) => {
@@ -159,9 +166,9 @@ export function explain(
         w.syncables.some((s) => s.kind === syncable.kind && s.id === syncable.id)),
   )
 
-  const name = team?.name ?? channel?.name
+  const name = target?.name
   const lines = [
-    `${user?.username ?? userId} on ${syncable.kind} ${name ?? syncable.id}${syncableLive ? '' : ' (not live: nothing is synced)'}${(team ?? channel)?.groupConstrained === true ? ' [group-synced]' : ''}`,
+    `${user?.username ?? userId} on ${syncable.kind} ${name ?? syncable.id}${syncableLive ? '' : ' (not live: nothing is synced)'}${target?.groupConstrained === true ? ' [group-synced]' : ''}`,
     `  now: ${current.member ? `member, ${current.role ?? 'member'}` : current.leftOrRemoved ? 'not a member (left or removed before)' : 'not a member'}`,
     `  decided role: ${decision.role}: ${decision.reason}`,
     ...links.map(
@@ -180,7 +187,7 @@ export function explain(
     ...(user !== undefined ? { user } : {}),
     ...(name !== undefined ? { syncableName: name } : {}),
     syncableLive,
-    groupConstrained: (team ?? channel)?.groupConstrained === true,
+    groupConstrained: target?.groupConstrained === true,
     current,
     decision,
     links,
@@ -189,6 +196,15 @@ export function explain(
     warnings,
     lines,
   }
+}
+
+/** What explain reads from the state for the one syncable asked about. */
+interface Seen {
+  readonly target: Team | Channel | undefined
+  /** The channel asked about, so that its team's commands count too. */
+  readonly channel?: Channel | undefined
+  readonly syncableLive: boolean
+  readonly current: Explanation['current']
 }
 
 function rowRole(row: { readonly schemeAdmin: boolean; readonly schemeGuest: boolean }): Role {

@@ -42,12 +42,7 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
     for (const c of index.channelsOfTeam[t] ?? []) out.planChannel(c)
   }
 
-  const { kept, held } = applyLimits(
-    [...out.channelRemovals, ...out.teamRemovals],
-    index,
-    policy,
-    out.warnings,
-  )
+  const { kept, held } = applyLimits(out, index, policy)
   const keptSet = new Set<PlannedCommand>(kept)
   const commands: PlannedCommand[] = [
     ...sortCommands(out.teamRoles),
@@ -506,25 +501,20 @@ function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): boolean[] 
   return frozen
 }
 
-function applyLimits(
-  removals: readonly Removal[],
-  index: StateIndex,
-  policy: ResolvedSyncPolicy,
-  warnings: SyncWarning[],
-) {
+function applyLimits(out: Planner, index: StateIndex, policy: ResolvedSyncPolicy) {
   const { maxRemovalFraction, maxRemovals, fractionMinRemovals } = policy.limits
+  const warnings = out.warnings
+  // Each list knows its kind: no per-removal test of `kind`.
   const perSyncable = new Map<number, Removal[]>()
-  for (const r of removals) {
-    const s =
-      r.kind === 'removeTeamMember'
-        ? index.syncableSlot.team.get(r.teamId)
-        : index.syncableSlot.channel.get(r.channelId)
+  const add = (s: number | undefined, r: Removal): void => {
     if (s === undefined)
       throw new Error(`planned removal on an unknown syncable: ${JSON.stringify(r)}`)
     let list = perSyncable.get(s)
     if (list === undefined) perSyncable.set(s, (list = []))
     list.push(r)
   }
+  for (const r of out.channelRemovals) add(index.syncableSlot.channel.get(r.channelId), r)
+  for (const r of out.teamRemovals) add(index.syncableSlot.team.get(r.teamId), r)
   const held: HeldCommand[] = []
   let kept: Removal[] = []
   for (const [s, list] of perSyncable) {
@@ -580,9 +570,13 @@ function warningKey(w: SyncWarning): string {
     .with({ kind: 'unknownReference' }, (x) => `1:${x.entity}:${x.id}:${x.where}`)
     .with({ kind: 'channelAddSkipped' }, (x) => `2:${x.channelId}:${x.userId}`)
     .with({ kind: 'removalsHeld' }, (x) =>
-      x.hold.kind === 'maxRemovalFraction'
-        ? `3:${x.hold.kind}:${x.hold.syncable.kind}:${x.hold.syncable.id}`
-        : `3:${x.hold.kind}`,
+      match(x.hold)
+        .with(
+          { kind: 'maxRemovalFraction' },
+          (h) => `3:${h.kind}:${h.syncable.kind}:${h.syncable.id}`,
+        )
+        .with({ kind: 'maxRemovals' }, (h) => `3:${h.kind}`)
+        .exhaustive(),
     )
     .exhaustive()
 }

@@ -1,4 +1,4 @@
-import { match } from 'ts-pattern'
+import { match, P } from 'ts-pattern'
 import type { Role, SyncableRef } from './model.js'
 import type { ResolvedSyncPolicy } from './sync-policy.js'
 
@@ -122,9 +122,16 @@ export interface SyncPlan {
 
 /** The syncable a command acts on. */
 export function commandSyncable(command: SyncCommand): SyncableRef {
-  return 'teamId' in command
-    ? { kind: 'team', id: command.teamId }
-    : { kind: 'channel', id: command.channelId }
+  return match<SyncCommand, SyncableRef>(command)
+    .with({ kind: P.union('addTeamMember', 'setTeamMemberAdmin', 'removeTeamMember') }, (c) => ({
+      kind: 'team',
+      id: c.teamId,
+    }))
+    .with(
+      { kind: P.union('addChannelMember', 'setChannelMemberAdmin', 'removeChannelMember') },
+      (c) => ({ kind: 'channel', id: c.channelId }),
+    )
+    .exhaustive()
 }
 
 /** A stable text key of (kind, syncable, user), unique within a valid plan. */

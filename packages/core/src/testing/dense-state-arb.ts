@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { match } from 'ts-pattern'
 import type {
   Channel,
   ChannelHistory,
@@ -241,7 +242,11 @@ function resolve(s: SyncState): SyncState {
     channels: channelList,
     links: s.links.filter(
       (l) =>
-        groups.has(l.groupId) && (l.syncable.kind === 'team' ? teams : channels).has(l.syncable.id),
+        groups.has(l.groupId) &&
+        match(l.syncable)
+          .with({ kind: 'team' }, ({ id }) => teams.has(id))
+          .with({ kind: 'channel' }, ({ id }) => channels.has(id))
+          .exhaustive(),
     ),
     teamMembers: s.teamMembers.filter((m) => teams.has(m.teamId) && users.has(m.userId)),
     channelMembers: s.channelMembers.filter(
