@@ -200,6 +200,13 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     return r.isOk() && (r.value.verification?.converged ?? r.value.plan.commands.length === 0)
   }
 
+  /** Wrongful removals after the faulty run plus after the converging run that follows it. */
+  async function settle(pool: pg.Pool): Promise<{ removed: number; converged: boolean }> {
+    const before = await wrongful(pool)
+    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    return { removed: before + (await wrongful(pool)), converged }
+  }
+
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'grouproles-faults-'))
     ldifFile = join(workDir, 'fixture.ldif')
@@ -292,8 +299,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     expect(error.kind).toBe('loadFailed')
     const cause = (error.cause as { kind: string }).kind
     expect(['connectionLost', 'unreachable', 'timeout']).toContain(cause)
-    const removed = await wrongful(pool)
-    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'slapd stopped mid-run',
       outcome: `loadFailed (${cause})`,
@@ -314,8 +320,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     const error = r._unsafeUnwrapErr()
     expect(error).toMatchObject({ kind: 'loadFailed', cause: { kind: 'invalidCredentials' } })
     expect(JSON.stringify(error)).not.toContain('wrong')
-    const removed = await wrongful(pool)
-    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'bind fails',
       outcome: 'loadFailed (invalidCredentials)',
@@ -370,8 +375,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       after.channelMembers.find((m) => m.channelId === infra && m.userId === mmId('alice'))
         ?.schemeAdmin,
     ).toBe(true)
-    const removed = await wrongful(pool)
-    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'one unreadable group (external members)',
       outcome: `applied ${r.plan.commands.length}, frozen: ${unavailable.length} group(s)`,
@@ -416,8 +420,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     expect(error.kind).toBe('applyFailed')
     expect(armed).toBe(false)
     expect(memberships((await loadSyncState(pool))._unsafeUnwrap())).toEqual(before)
-    const removed = await wrongful(pool)
-    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'Postgres dropped mid-apply',
       outcome: `applyFailed (${(error.cause as { kind: string }).kind}), rolled back`,
@@ -439,8 +442,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     const results = await Promise.all([run(pool), run(other)])
     const kinds = results.map((r) => (r.isOk() ? 'ran' : (r.error as { kind: string }).kind)).sort()
     expect(kinds).toEqual(['alreadyRunning', 'ran'])
-    const removed = await wrongful(pool)
-    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'two runners at once',
       outcome: 'one ran, one alreadyRunning',
@@ -464,8 +466,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     const applied = await ports.apply(read.plan)
     expect((applied._unsafeUnwrapErr() as { kind: string }).kind).toBe('stalePlan')
     expect(memberships((await loadSyncState(pool))._unsafeUnwrap())).toEqual(before)
-    const removed = await wrongful(pool)
-    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'stale plan file',
       outcome: 'refused (stalePlan)',
@@ -503,8 +504,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     }
     const r = await runSync(ldif, config.policy, { apply: true })
     expect(r._unsafeUnwrapErr().kind).toBe('loadFailed')
-    const removed = await wrongful(pool)
-    const converged = await convergesAfter({ kind: 'postgres', client: pool })
+    const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'malformed config and LDIF',
       outcome: `config error; loadFailed (${(r._unsafeUnwrapErr().cause as { kind: string }).kind})`,
