@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, connect, type Server } from 'node:net'
+import { createServer, connect, Socket, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -26,12 +26,32 @@ function config(extra: Partial<LdapDirectoryConfig> = {}): LdapDirectoryConfig {
   }
 }
 
+/** Sockets of this process connected to `port` (destroyed ones no longer have a peer). */
+function socketsTo(port: number): number {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+  return handles.filter((h) => h instanceof Socket && h.remotePort === port).length
+}
+
+function portsOf(c: LdapDirectoryConfig): number[] {
+  return [c.url, ...(c.urls ?? [])].map((u) => Number(new URL(u).port))
+}
+
+/** "Always unbind": once the read has returned, no connection to any of its servers is left. */
+async function expectNoSocketLeft(c: LdapDirectoryConfig): Promise<void> {
+  const count = (): number => portsOf(c).reduce((n, p) => n + socketsTo(p), 0)
+  // Closing is asynchronous by a tick or two; a leaked socket stays for good.
+  for (let i = 0; i < 50 && count() > 0; i++) await new Promise((r) => setTimeout(r, 10))
+  expect(count()).toBe(0)
+}
+
 async function failure(extra: Partial<LdapDirectoryConfig>): Promise<string> {
-  const r = await readDirectory(config(extra))
+  const c = config(extra)
+  const r = await readDirectory(c)
   if (r.isOk()) throw new Error('expected an error, got a snapshot')
   expect(JSON.stringify(r.error, (k, v: unknown) => (k === 'cause' ? undefined : v))).not.toContain(
     server?.password ?? '\u0000',
   )
+  await expectNoSocketLeft(c)
   return r.error.kind
 }
 
@@ -56,6 +76,16 @@ describeServer('readDirectory failures', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it('should see a socket that is left open (the check the other tests rely on)', async () => {
+    const c = config()
+    const port = Number(new URL(c.url).port)
+    const socket = connect(port, '127.0.0.1')
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    expect(socketsTo(port)).toBe(1)
+    socket.destroy()
+    await expectNoSocketLeft(c)
+  })
+
   it('should report a wrong password as invalidCredentials', async () => {
     expect(await failure({ password: 'wrong' })).toBe('invalidCredentials')
   })
@@ -72,18 +102,18 @@ describeServer('readDirectory failures', () => {
   it('should report a closed port as unreachable, and fail over to the next URL', async () => {
     const closed = `ldap://127.0.0.1:${await freePort()}`
     expect(await failure({ url: closed })).toBe('unreachable')
-    const r = await readDirectory(config({ url: closed, urls: [server?.url ?? ''] }))
+    const both = config({ url: closed, urls: [server?.url ?? ''] })
+    const r = await readDirectory(both)
     expect(r.isOk() && r.value.users.length).toBe(1207)
+    await expectNoSocketLeft(both)
   })
 
   it('should report a missing base and an empty result instead of an empty snapshot', async () => {
     expect(await failure({ baseDn: 'dc=nowhere,dc=test' })).toBe('noSuchObject')
     expect(await failure({ userFilter: '(uid=nobody-is-called-this)' })).toBe('emptyDirectory')
-    expect(
-      (
-        await readDirectory(config({ userFilter: '(uid=nobody-is-called-this)', allowEmpty: true }))
-      ).isOk(),
-    ).toBe(true)
+    const allowed = config({ userFilter: '(uid=nobody-is-called-this)', allowEmpty: true })
+    expect((await readDirectory(allowed)).isOk()).toBe(true)
+    await expectNoSocketLeft(allowed)
   })
 
   it('should fail on a server size limit that also caps paged searches', async () => {
