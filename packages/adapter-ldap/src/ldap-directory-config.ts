@@ -70,7 +70,7 @@ export interface LdapDirectoryConfig {
   /** Fetch `member;range=…` slices when the server truncates big groups (AD). */
   readonly rangeRetrieval?: boolean
   /**
-   * Accept a read with no users, or with groups that all have no members. Default false: such a
+   * Accept a read with no users, no groups, or groups that all have no members. Default false: such a
    * read is far more often a wrong filter, container or missing read right than the truth.
    */
   readonly allowEmpty?: boolean

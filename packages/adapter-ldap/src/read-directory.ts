@@ -175,10 +175,11 @@ async function readOnce(
     if (!c.allowEmpty) {
       if (snapshot.users.length === 0)
         throw new EmptyDirectoryError(`no users under ${c.usersDn} match ${c.userFilter}`)
-      if (
-        snapshot.groups.length > 0 &&
-        snapshot.groups.every((g) => g.status === 'complete' && g.memberUsernames.length === 0)
-      )
+      // No group at all is the same mistake as groups without members (a wrong container, filter or
+      // ACL), and would have the core unlink every group.
+      if (snapshot.groups.length === 0)
+        throw new EmptyDirectoryError(`no groups under ${c.groupsDn} match ${c.groupFilter}`)
+      if (snapshot.groups.every((g) => g.status === 'complete' && g.memberUsernames.length === 0))
         throw new EmptyDirectoryError(
           `none of the ${snapshot.groups.length} groups has a member the bind account can read`,
         )

@@ -116,6 +116,17 @@ describeServer('readDirectory failures', () => {
     await expectNoSocketLeft(allowed)
   })
 
+  it('should report a group filter that matches no group at all unless allowEmpty', async () => {
+    const noGroups = { groupFilter: '(cn=no-group-is-called-this)' }
+    const r = await readDirectory(config(noGroups))
+    expect(r.isErr() ? r.error.message : '').toContain('no groups under cn=groups,cn=accounts')
+    expect(await failure(noGroups)).toBe('emptyDirectory')
+    const allowed = config({ ...noGroups, allowEmpty: true })
+    const ok = await readDirectory(allowed)
+    expect(ok.isOk() && [ok.value.groups.length, ok.value.users.length]).toEqual([0, 1207])
+    await expectNoSocketLeft(allowed)
+  })
+
   it('should fail on a server size limit that also caps paged searches', async () => {
     const limited = await start('limited', 'sizelimit size.soft=500 size.hard=500 size.prtotal=300')
     expect(await failure({ url: limited.url })).toBe('sizeLimit')
