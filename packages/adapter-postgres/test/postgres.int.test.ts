@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { emptyState, fingerprintTarget, normalizeState } from '@grouproles/core'
+import { emptyState, fingerprintTarget, normalizeState, planSync } from '@grouproles/core'
 import { generateState, stateSizes } from '@grouproles/core/testing'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import {
@@ -8,6 +8,7 @@ import {
   fromTextQueries,
   loadSyncState,
   migrate,
+  startRun,
   withRunLock,
   type PostgresError,
   type PostgresPool,
@@ -247,6 +248,14 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
       expect(result).not.toBe('hung')
       if (result === 'hung') return
       expect(result._unsafeUnwrapErr()).toMatchObject({ kind: 'poolTooSmall', max: 1 })
+      // A pool's own query() needs a connection too: the journal refuses as well.
+      await must(migrate(pool))
+      const started = await within(
+        withRunLock(pool, 'sync', () => startRun(pool, planSync(generateState(stateSizes.S, 3)))),
+      )
+      expect(started !== 'hung' && started._unsafeUnwrapErr()).toMatchObject({
+        kind: 'poolTooSmall',
+      })
       // The lock and the pool are usable afterwards.
       expect((await within(withRunLock(pool, 'sync', () => okAsync(1)))) !== 'hung').toBe(true)
     })

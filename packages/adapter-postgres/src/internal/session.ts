@@ -1,4 +1,4 @@
-import { err, ok, ResultAsync, type Result } from 'neverthrow'
+import { err, errAsync, ok, ResultAsync, type Result } from 'neverthrow'
 import {
   freeConnections,
   isPool,
@@ -67,11 +67,14 @@ export function takeFree(client: PostgresClient, n: number): Promise<Held>[] {
 
 /** Runs one statement; `doing` names it in the error. */
 export function run(
-  conn: PostgresQueryable,
+  conn: PostgresClient,
   doing: string,
   text: string,
   values?: unknown[],
 ): ResultAsync<unknown[], PostgresError> {
+  // A pool's own query() checks a connection out too.
+  const refused = lockedOut(conn)
+  if (refused !== undefined) return errAsync(refused)
   return ResultAsync.fromPromise(
     conn.query(values === undefined ? { text } : { text, values }),
     (e) => toPostgresError(e, doing),
@@ -80,11 +83,13 @@ export function run(
 
 /** Runs one statement returning rows as arrays (no per-row objects keyed by column name). */
 export function runArrays(
-  conn: PostgresQueryable,
+  conn: PostgresClient,
   doing: string,
   text: string,
   values?: unknown[],
 ): ResultAsync<unknown[][], PostgresError> {
+  const refused = lockedOut(conn)
+  if (refused !== undefined) return errAsync(refused)
   return ResultAsync.fromPromise(
     conn.query(
       values === undefined ? { text, rowMode: 'array' } : { text, values, rowMode: 'array' },
