@@ -26,6 +26,8 @@ interface Row {
   commands: number
   held: number
   planMs: { min: number; median: number; max: number }
+  /** CPU time of the process (all threads, GC included) for the median run: wall time on a loaded machine overstates. */
+  planCpuMs: number
   peakRssMb: number
   heapAfterStateMb: number
 }
@@ -36,14 +38,19 @@ function measure(size: Size): Row {
   gc?.()
   const heapAfterStateMb = process.memoryUsage().heapUsed / 2 ** 20
   const times: number[] = []
+  const cpu: number[] = []
   let plan = planSync(state)
   for (let i = 0; i < runs; i++) {
     gc?.()
+    const c0 = process.cpuUsage()
     const t = performance.now()
     plan = planSync(state)
     times.push(performance.now() - t)
+    const c = process.cpuUsage(c0)
+    cpu.push((c.user + c.system) / 1000)
   }
   times.sort((a, b) => a - b)
+  cpu.sort((a, b) => a - b)
   return {
     size,
     users: state.users.length,
@@ -57,6 +64,7 @@ function measure(size: Size): Row {
       median: times[Math.floor(times.length / 2)] ?? 0,
       max: times[times.length - 1] ?? 0,
     },
+    planCpuMs: cpu[Math.floor(cpu.length / 2)] ?? 0,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     heapAfterStateMb,
   }
@@ -116,7 +124,7 @@ if (process.argv[2] === '--child') {
   const rows: Row[] = []
   console.log(`planSync benchmark (node ${process.version}, ${runs} runs per size, seed 42)`)
   console.log(
-    'size | users | group memberships | team + channel memberships | commands | held | plan min / median / max ms | peak RSS MB',
+    'size | users | group memberships | team + channel memberships | commands | held | plan min / median / max ms | plan CPU median ms | peak RSS MB',
   )
   for (const size of sizes) {
     const child = spawnSync(
@@ -139,7 +147,7 @@ if (process.argv[2] === '--child') {
     rows.push(r)
     const memberships = `${r.teamMemberships} + ${r.channelMemberships} = ${r.teamMemberships + r.channelMemberships}`
     console.log(
-      `${r.size} | ${r.users} | ${r.groupMemberships} | ${memberships} | ${r.commands} | ${r.held} | ${r.planMs.min.toFixed(0)} / ${r.planMs.median.toFixed(0)} / ${r.planMs.max.toFixed(0)} | ${r.peakRssMb.toFixed(0)}`,
+      `${r.size} | ${r.users} | ${r.groupMemberships} | ${memberships} | ${r.commands} | ${r.held} | ${r.planMs.min.toFixed(0)} / ${r.planMs.median.toFixed(0)} / ${r.planMs.max.toFixed(0)} | ${r.planCpuMs.toFixed(0)} | ${r.peakRssMb.toFixed(0)}`,
     )
   }
   const child = spawnSync(
