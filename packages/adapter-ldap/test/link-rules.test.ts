@@ -173,20 +173,95 @@ describe('linksFromRules', () => {
     ])
   })
 
-  it('should always give the same links and warnings for any order of the inputs', () => {
-    const rules: LinkRule[] = [
-      pattern,
-      { kind: 'explicit', group: 'writers', team: 'rl', channel: 'general' },
-      { kind: 'pattern', pattern: 'mm_{team}' },
-    ]
+  it('should give the same sound links and warnings for any order of generated inputs', () => {
+    const word = fc.constantFrom('rl', 'docs', 'infra', 'a', 'b', 'a_b', 'general', 'admins')
+    const world = fc
+      .record({
+        teamNames: fc.uniqueArray(word, { minLength: 1, maxLength: 4 }),
+        channelNames: fc.array(fc.tuple(fc.nat(3), word), { maxLength: 8 }),
+        groupNames: fc.array(
+          fc.tuple(
+            fc.constantFrom('mm_', 'MM_', ''),
+            fc.array(word, { minLength: 1, maxLength: 3 }),
+            fc.constantFrom('', '_admins', '-x'),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        rules: fc.array(
+          fc.oneof(
+            fc.record(
+              {
+                kind: fc.constant('pattern' as const),
+                pattern: fc.constantFrom(
+                  'mm_{team}_{channel}',
+                  'mm_{team}_{name}',
+                  'mm_{team}',
+                  '{team}_{channel}',
+                  '{channel}_{team}',
+                ),
+                adminSuffix: fc.constant('_admins'),
+                autoAdd: fc.boolean(),
+              },
+              { requiredKeys: ['kind', 'pattern'] },
+            ),
+            fc.record(
+              {
+                kind: fc.constant('explicit' as const),
+                group: fc.oneof(word, fc.constantFrom('mm_rl_infra', 'mm_a_b')),
+                team: word,
+                channel: word,
+                autoAdd: fc.boolean(),
+                schemeAdmin: fc.boolean(),
+              },
+              { requiredKeys: ['kind', 'group', 'team'] },
+            ),
+          ),
+          { maxLength: 4 },
+        ),
+      })
+      .map(({ teamNames, channelNames, groupNames, rules }) => {
+        const ts = teamNames.map((n, i) => team(`T${i}`, n))
+        const cs = channelNames.map(([t, n], i) =>
+          channel(`C${i}`, ts[t % ts.length]?.id ?? 'T0', n),
+        )
+        const gs = groupNames.map(([prefix, parts, suffix], i) =>
+          group(`G${i}`, `${prefix}${parts.join('_')}${suffix}`),
+        )
+        return { teams: ts, channels: cs, groups: gs, rules }
+      })
     const perm = <T>(xs: readonly T[]) =>
       fc.shuffledSubarray([...xs], { minLength: xs.length, maxLength: xs.length })
     fc.assert(
-      fc.property(perm(groups), perm(teams), perm(channels), (g, t, c) => {
-        expect(linksFromRules(rules, g, t, c)).toEqual(
-          linksFromRules(rules, groups, teams, channels),
-        )
-      }),
+      fc.property(
+        world.chain((w) =>
+          fc.tuple(fc.constant(w), perm(w.groups), perm(w.teams), perm(w.channels)),
+        ),
+        ([w, g, t, c]) => {
+          const r = linksFromRules(w.rules, w.groups, w.teams, w.channels)
+          expect(linksFromRules(w.rules, g, t, c)).toEqual(r)
+          // Sound: existing ids only, each link once, a channel link comes with its team's link.
+          const keys = r.links.map((l) => `${l.groupId}/${l.syncable.kind}/${l.syncable.id}`)
+          expect(new Set(keys).size).toBe(keys.length)
+          for (const l of r.links) {
+            expect(w.groups.some((x) => x.id === l.groupId)).toBe(true)
+            if (l.syncable.kind === 'team') {
+              expect(w.teams.some((x) => x.id === l.syncable.id)).toBe(true)
+              continue
+            }
+            const ch = w.channels.find((x) => x.id === l.syncable.id)
+            expect(ch).toBeDefined()
+            expect(keys).toContain(`${l.groupId}/team/${ch?.teamId ?? ''}`)
+          }
+          // A group named in an ambiguity warning is not linked by the rule that found it ambiguous.
+          for (const warning of r.warnings)
+            if (warning.kind === 'ambiguousMatch' && w.rules.length === 1)
+              expect(
+                r.links.some(
+                  (l) => w.groups.find((x) => x.id === l.groupId)?.name === warning.group,
+                ),
+              ).toBe(false)
+        },
+      ),
     )
   })
 })
