@@ -7,6 +7,7 @@ export { flattenGroups } from './flatten-groups.js'
 export { ldapPresets, parseLdapConfig, resolveLdapConfig } from './ldap-directory-config.js'
 export { dnKey, escapeDnValue, isDnKeyWithin, normalizeDn, parseDn } from './normalize-dn.js'
 export { readRangedValues } from './read-ranged-values.js'
+export { completeRangedGroup, type RangedGroup } from './complete-ranged-group.js'
 
 export type {
   DirectoryGroup,
