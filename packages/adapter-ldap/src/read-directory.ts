@@ -12,6 +12,7 @@ import {
   type ResolvedLdapConfig,
 } from './ldap-directory-config.js'
 import { findRange } from './read-ranged-values.js'
+import { readAhead } from './read-ahead.js'
 import { completeRangedGroup } from './complete-ranged-group.js'
 import {
   ConnectionLostError,
@@ -127,7 +128,8 @@ async function readOnce(
         explicitBufferAttributes: lists.binary,
         paged: { pageSize: c.pageSize },
       })
-      for await (const page of pages) {
+      // The server prepares the next page while this process parses the current one.
+      for await (const page of readAhead(pages)) {
         yield page.searchEntries.map(toEntry)
         for (const ref of page.searchReferences) builder.warn({ kind: 'referralIgnored', url: ref })
       }
