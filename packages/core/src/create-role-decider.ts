@@ -33,16 +33,39 @@ const bypass: RoleDecision = Object.freeze({
 export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInput): RoleDecider {
   const policy = resolvePolicy(policyInput)
   const index = indexState(state)
-  // Member sets are built on first use: most groups are never asked about.
-  const sets = new Map<LiveLink['members'], Set<number>>()
-  const has = (l: LiveLink, u: number): boolean => {
-    let set = sets.get(l.members)
-    if (set === undefined) sets.set(l.members, (set = new Set(l.members)))
-    return set.has(u)
+  // Each user's linked groups as numbers in one flat array (CSR): a decision scans the user's few
+  // groups for each link of the target, with no per-group sets to build or keep.
+  const groupNo = new Map<LiveLink['members'], number>()
+  const counts = new Int32Array(index.users.length + 1)
+  for (const x of index.syncables)
+    for (const l of x.links) {
+      if (groupNo.has(l.members)) continue
+      groupNo.set(l.members, groupNo.size)
+      for (const u of l.members) counts[u + 1] = (counts[u + 1] as number) + 1
+    }
+  for (let u = 0; u < index.users.length; u++)
+    counts[u + 1] = (counts[u + 1] as number) + (counts[u] as number)
+  const start = counts
+  const groupsOfUser = new Int32Array(start[index.users.length] as number)
+  const fill = start.slice(0, index.users.length)
+  for (const [members, g] of groupNo)
+    for (const u of members) {
+      groupsOfUser[fill[u] as number] = g
+      fill[u] = (fill[u] as number) + 1
+    }
+  // Group number of each link of each syncable slot, in link order.
+  const linkGroups = index.syncables.map((x) =>
+    Int32Array.from(x.links, (l) => groupNo.get(l.members) as number),
+  )
+  const inGroup = (u: number, g: number): boolean => {
+    const end = start[u + 1] as number
+    for (let i = start[u] as number; i < end; i++) if (groupsOfUser[i] === g) return true
+    return false
   }
   // Most users are in no or one linked group: those decisions are the same object every time.
   const none = new Map<object, RoleDecision>()
   const single = new Map<LiveLink, RoleDecision>()
+  const several = new Map<number, RoleDecision>()
   const decider: RoleDecider = {
     forSyncable(syncable) {
       const target = slotOf(index, syncable)
@@ -70,40 +93,56 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
     },
     decide(userId, syncable) {
       const u = index.userSlot.get(userId)
-      const target = slotOf(index, syncable)
-      if (u === undefined || target === undefined || !target.live) return undefined
+      const s = (
+        syncable.kind === 'team' ? index.syncableSlot.team : index.syncableSlot.channel
+      ).get(syncable.id)
+      if (u === undefined || s === undefined) return undefined
+      const target = index.syncables[s]
       const user = index.users[u]
-      if (user === undefined) return undefined
+      const groupsHere = linkGroups[s]
+      if (target === undefined || !target.live || user === undefined || groupsHere === undefined)
+        return undefined
       if (user.systemRole === 'guest') return guest
       if (user.systemRole === 'admin' && policy.sysadmins === 'bypass') return bypass
-      let only: LiveLink | undefined
+      let only = -1
       let count = 0
-      for (const l of target.links) {
-        if (!has(l, u)) continue
-        only = l
+      let mask = 0
+      for (let k = 0; k < groupsHere.length; k++) {
+        if (!inGroup(u, groupsHere[k] as number)) continue
+        only = k
         count++
+        if (k < 31) mask |= 1 << k
       }
       if (count === 0) {
         let d = none.get(target)
         if (d === undefined) none.set(target, (d = roleFromGroups([], [], syncable)))
         return d
       }
-      if (count === 1 && only !== undefined) {
-        let d = single.get(only)
+      const link = target.links[only]
+      if (count === 1 && link !== undefined) {
+        let d = single.get(link)
         if (d === undefined)
           single.set(
-            only,
-            (d = only.link.schemeAdmin
-              ? roleFromGroups([only.group.id], [], syncable)
-              : roleFromGroups([], [only.group.id], syncable)),
+            link,
+            (d = link.link.schemeAdmin
+              ? roleFromGroups([link.group.id], [], syncable)
+              : roleFromGroups([], [link.group.id], syncable)),
           )
         return d
       }
+      // Several groups: the decision depends only on which links match, so it is kept per set.
+      const key = groupsHere.length <= 31 ? s * 2 ** 31 + (mask >>> 0) : undefined
+      const known = key === undefined ? undefined : several.get(key)
+      if (known !== undefined) return known
       const admin: string[] = []
       const member: string[] = []
-      for (const l of target.links)
-        if (has(l, u)) (l.link.schemeAdmin ? admin : member).push(l.group.id)
-      return roleFromGroups(admin, member, syncable)
+      target.links.forEach((l, k) => {
+        if (inGroup(u, groupsHere[k] as number))
+          (l.link.schemeAdmin ? admin : member).push(l.group.id)
+      })
+      const d = roleFromGroups(admin, member, syncable)
+      if (key !== undefined) several.set(key, d)
+      return d
     },
   }
   return decider
