@@ -244,9 +244,9 @@ export function createSnapshotBuilder(
     const rankOf = new Map<string, number>(byUsername.map(([k], i) => [k, i]))
     const usernameOf = (k: string): string => userByKey.get(k)?.username ?? k
     // What each slot names, resolved once per distinct DN instead of once per membership.
-    const user = -1
-    const subgroup = -2
-    const unresolvedSlot = -3
+    // A slot holds a user's rank (>= 0), or one of these.
+    const subgroup = -1
+    const unresolvedSlot = -2
     const slotRank = new Int32Array(slotKeys.length)
     for (let s = 0; s < slotKeys.length; s++) {
       const k = slotKeys[s] as string
@@ -269,7 +269,7 @@ export function createSnapshotBuilder(
       for (let j = g.from; j < g.to; j++) {
         const slot = pool[j] as number
         const r = slotRank[slot] as number
-        if (r > user) ranks[n++] = r
+        if (r >= 0) ranks[n++] = r
         else if (r === subgroup) subgroupIds.push(slotKeys[slot] as string)
         else {
           // A group DN we did not read (a user-private group, a filtered-out group) or a non-user

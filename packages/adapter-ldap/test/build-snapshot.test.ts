@@ -72,4 +72,24 @@ describe('buildSnapshot', () => {
     })
     expect(s.groups[0]?.status).toBe('complete')
   })
+
+  it('should resolve every spelling of a member DN to the same user, across groups', () => {
+    const s = buildSnapshot(
+      [user('a'), user('b')],
+      [
+        group('g1', [['member', ['UID=A, OU=People,DC=x', 'uid=b,ou=people,dc=x']]]),
+        group('g2', [
+          ['member', ['uid=a,ou=people,dc=x', 'uid = B ,ou=people,dc=x', 'uid=a,ou=people,dc=x']],
+        ]),
+        group('g3', [['member', ['uid=a,ou=people,dc=x', 'not a dn']]]),
+      ],
+      schema,
+    )
+    expect(s.groups.map((g) => [g.name, g.memberUsernames, g.status])).toEqual([
+      ['g1', ['a', 'b'], 'complete'],
+      ['g2', ['a', 'b'], 'complete'],
+      ['g3', ['a'], 'unavailable'],
+    ])
+    expect(s.groups[2]?.unavailableReason).toBe('1 member DN(s) could not be parsed')
+  })
 })
