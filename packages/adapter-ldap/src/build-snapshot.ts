@@ -13,7 +13,7 @@ import type {
   DirectoryWarning,
 } from './directory-snapshot.js'
 import { flattenGroups, type GroupNode } from './flatten-groups.js'
-import { dnKey, normalizeDn } from './normalize-dn.js'
+import { dnKey, isDnKeyWithin, normalizeDn } from './normalize-dn.js'
 
 /** A group entry plus what the reader learnt about it (e.g. a failed range retrieval). */
 export interface GroupEntryInput {
@@ -22,7 +22,8 @@ export interface GroupEntryInput {
 }
 
 /** The schema part of a resolved config the builder needs. */
-export type SnapshotSchema = Pick<ResolvedLdapConfig, 'attributes' | 'disabled' | 'idFormat'>
+export type SnapshotSchema = Pick<ResolvedLdapConfig, 'attributes' | 'disabled' | 'idFormat'> &
+  Partial<Pick<ResolvedLdapConfig, 'usersDn' | 'groupsDn'>>
 
 /** A user entry reduced to what the snapshot keeps, or the reason it is skipped. */
 export function toDirectoryUser(
@@ -247,17 +248,39 @@ export function createSnapshotBuilder(
     // A slot holds a user's rank (>= 0), or one of these.
     const subgroup = -1
     const unresolvedSlot = -2
+    // A DN in the groups container that the read did not return is a nested group outside the
+    // group filter: its members are unknown, so the groups holding it cannot be complete. Only
+    // decidable when the users and groups containers are disjoint (AD often shares one).
+    const unreadGroup = -3
+    const groupsKey =
+      schema.groupsDn === undefined ? undefined : dnKey(schema.groupsDn).unwrapOr(undefined)
+    const usersKey =
+      schema.usersDn === undefined ? undefined : dnKey(schema.usersDn).unwrapOr(undefined)
+    const groupsContainer =
+      groupsKey !== undefined &&
+      usersKey !== undefined &&
+      !isDnKeyWithin(usersKey, groupsKey) &&
+      !isDnKeyWithin(groupsKey, usersKey)
+        ? groupsKey
+        : undefined
     const slotRank = new Int32Array(slotKeys.length)
     for (let s = 0; s < slotKeys.length; s++) {
       const k = slotKeys[s] as string
       // Keys are lowercased normalised DNs, the same strings userByKey is keyed by.
-      slotRank[s] = rankOf.get(k) ?? (groupKeys.has(k) ? subgroup : unresolvedSlot)
+      slotRank[s] =
+        rankOf.get(k) ??
+        (groupKeys.has(k)
+          ? subgroup
+          : groupsContainer !== undefined && isDnKeyWithin(k, groupsContainer)
+            ? unreadGroup
+            : unresolvedSlot)
     }
 
     interface Direct {
       readonly ranks: Int32Array
       readonly subgroupIds: readonly string[]
       readonly unavailable: boolean
+      readonly reason?: string
     }
     const direct: Direct[] = parsed.map((g) => {
       // Sized for every member; trimmed below to the ones that are users.
@@ -266,11 +289,13 @@ export function createSnapshotBuilder(
       const subgroupIds: string[] = []
       let unresolvedCount = 0
       const unresolvedExamples: string[] = []
+      const unreadGroups: string[] = []
       for (let j = g.from; j < g.to; j++) {
         const slot = pool[j] as number
         const r = slotRank[slot] as number
         if (r >= 0) ranks[n++] = r
         else if (r === subgroup) subgroupIds.push(slotKeys[slot] as string)
+        else if (r === unreadGroup) unreadGroups.push(slotKeys[slot] as string)
         else {
           // A group DN we did not read (a user-private group, a filtered-out group) or a non-user
           // member (services, hosts, staged users) is not a Mattermost user: report, do not fail.
@@ -307,12 +332,17 @@ export function createSnapshotBuilder(
           count: unknownUids.length,
           examples: unknownUids.slice(0, 3),
         })
-      if (g.unavailableReason !== undefined)
-        warnings.push({ kind: 'groupUnavailable', group: g.name, reason: g.unavailableReason })
+      const reason =
+        g.unavailableReason ??
+        (unreadGroups.length > 0
+          ? `${unreadGroups.length} nested group(s) outside the group filter could not be read: ${unreadGroups.slice(0, 3).join('; ')}`
+          : undefined)
+      if (reason !== undefined) warnings.push({ kind: 'groupUnavailable', group: g.name, reason })
       return {
         ranks: ranks.subarray(0, n),
         subgroupIds,
-        unavailable: g.unavailableReason !== undefined,
+        unavailable: reason !== undefined,
+        ...(reason !== undefined ? { reason } : {}),
       }
     })
 
@@ -358,8 +388,7 @@ export function createSnapshotBuilder(
       const paths: Record<string, readonly string[]> = {}
       if (f !== undefined)
         for (const [k, path] of Object.entries(f.nesting)) paths[usernameOf(k)] = path
-      const reason =
-        g.unavailableReason ?? (unavailable ? 'a nested group could not be read' : undefined)
+      const reason = d.reason ?? (unavailable ? 'a nested group could not be read' : undefined)
       return {
         dn: g.dn,
         id: g.id,

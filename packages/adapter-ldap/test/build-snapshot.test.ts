@@ -44,6 +44,50 @@ describe('buildSnapshot', () => {
     )
   })
 
+  it('should mark a group unavailable when it nests a group the read did not return', () => {
+    // e.g. an external group without ipaUserGroup, or one a narrower groupFilter leaves out: its
+    // members are unknown, so the parent must freeze rather than look smaller.
+    const s = buildSnapshot(
+      [user('a')],
+      [
+        group('outer', [['member', ['uid=a,ou=people,dc=x', 'CN=Filtered,OU=Groups,DC=x']]]),
+        group('top', [['member', ['cn=outer,ou=groups,dc=x']]]),
+        group('plain', [['member', ['uid=a,ou=people,dc=x', 'cn=host,ou=hosts,dc=x']]]),
+      ],
+      schema,
+    )
+    expect(s.groups.map((g) => [g.name, g.memberUsernames, g.status])).toEqual([
+      ['outer', ['a'], 'unavailable'],
+      ['top', ['a'], 'unavailable'],
+      ['plain', ['a'], 'complete'],
+    ])
+    expect(s.groups[0]?.unavailableReason).toBe(
+      '1 nested group(s) outside the group filter could not be read: cn=filtered,ou=groups,dc=x',
+    )
+    expect(s.warnings).toContainEqual({
+      kind: 'groupUnavailable',
+      group: 'outer',
+      reason:
+        '1 nested group(s) outside the group filter could not be read: cn=filtered,ou=groups,dc=x',
+    })
+  })
+
+  it('should not guess when users and groups share a container (an unread DN there may be anything)', () => {
+    const shared = { ...schema, usersDn: 'dc=x', groupsDn: 'dc=x' }
+    const s = buildSnapshot(
+      [user('a')],
+      [group('g', [['member', ['uid=a,ou=people,dc=x', 'cn=filtered,ou=groups,dc=x']]])],
+      shared,
+    )
+    expect(s.groups[0]?.status).toBe('complete')
+    expect(s.warnings).toContainEqual({
+      kind: 'unresolvedMembers',
+      group: 'g',
+      count: 1,
+      examples: ['cn=filtered,ou=groups,dc=x'],
+    })
+  })
+
   it('should resolve uniqueMember with an optional uid and memberUid, without duplicates', () => {
     const s = buildSnapshot(
       [user('a'), user('b')],
