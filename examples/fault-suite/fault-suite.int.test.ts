@@ -50,23 +50,11 @@ import { FakeMattermost } from '../../packages/adapter-mattermost/test/fake-matt
 import { parseConfig, parseConfigText } from '../shared/parse-config.js'
 import { mattermostSeed, mmId } from '../rocky-linux/mattermost-seed.js'
 import { syncPorts, type TargetInput } from '../shared/sync-ports.js'
+import { bindDn, bindPassword, fixtureLdif, suffix } from '../test-support/rocky-slapd-fixture.js'
 
-const suffix = 'dc=ipa,dc=test'
-const bindDn = `uid=mattermost,cn=sysaccounts,cn=etc,${suffix}`
-const bindPassword = 'fault-suite-secret'
 const config = parseConfigText(
   await readFile(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
 )._unsafeUnwrap()
-// OpenLDAP needs a structural class on the user-private group (389 does not): add nsContainer.
-const rockyLdif = (
-  await readFile(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8')
-)
-  .replaceAll('dc=rockylinux,dc=org', suffix)
-  .replace(
-    'objectClass: top\nobjectClass: posixgroup\nobjectClass: ipaobject\n',
-    'objectClass: top\nobjectClass: nsContainer\nobjectClass: posixgroup\nobjectClass: ipaobject\n',
-  )
-
 const missing = [
   ...missingLdapTools(),
   ...(findPgBin() === undefined ? ['postgresql (initdb)'] : []),
@@ -77,46 +65,6 @@ if (missing.length > 0) {
   console.warn(
     `\n*** fault suite SKIPPED: missing ${missing.join(', ')} (run scripts/bootstrap.sh as root) ***\n`,
   )
-}
-
-/** The Rocky Linux directory under the test suffix, plus bulk users so that a read spans many pages. */
-function fixtureLdif(bulkUsers: number): string {
-  const container = (dn: string, cn: string) =>
-    `dn: ${dn}\nobjectClass: top\nobjectClass: nsContainer\ncn: ${cn}\n`
-  const bulk = Array.from({ length: bulkUsers }, (_, i) => {
-    const uid = `bulk${String(i).padStart(5, '0')}`
-    return [
-      `dn: uid=${uid},cn=users,cn=accounts,${suffix}`,
-      ...[
-        'top',
-        'person',
-        'organizationalperson',
-        'inetorgperson',
-        'inetuser',
-        'posixaccount',
-        'ipaobject',
-      ].map((c) => `objectClass: ${c}`),
-      `uid: ${uid}`,
-      `cn: Bulk ${i}`,
-      `sn: ${i}`,
-      `uidNumber: ${20000 + i}`,
-      `gidNumber: ${20000 + i}`,
-      `homeDirectory: /home/${uid}`,
-      `ipaUniqueID: 30000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      '',
-    ].join('\n')
-  })
-  return [
-    `dn: ${suffix}\nobjectClass: top\nobjectClass: domain\ndc: ipa\n`,
-    container(`cn=accounts,${suffix}`, 'accounts'),
-    container(`cn=users,cn=accounts,${suffix}`, 'users'),
-    container(`cn=groups,cn=accounts,${suffix}`, 'groups'),
-    container(`cn=etc,${suffix}`, 'etc'),
-    container(`cn=sysaccounts,cn=etc,${suffix}`, 'sysaccounts'),
-    `dn: ${bindDn}\nobjectClass: account\nobjectClass: simpleSecurityObject\nuid: mattermost\nuserPassword: ${bindPassword}\n`,
-    rockyLdif,
-    ...bulk,
-  ].join('\n')
 }
 
 interface Row {
