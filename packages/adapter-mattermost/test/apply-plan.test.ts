@@ -6,6 +6,7 @@ import {
   type SyncCommand,
   type SyncPlan,
   type SyncState,
+  type TeamMember,
 } from '@grouproles/core'
 import { syncCommandArb, syncPolicyArb } from '@grouproles/core/testing'
 import fc from 'fast-check'
@@ -31,6 +32,19 @@ import {
 const id = (prefix: string, n: number): string => `${prefix}${String(n).padStart(25, '0')}`
 const team = id('t', 1)
 const channel = id('c', 1)
+
+/** Plain-member adds of `people` to the test team / channel, and their active team rows. */
+const teamAdds = (people: readonly { id: string }[]): SyncCommand[] =>
+  people.map((u) => ({ kind: 'addTeamMember', teamId: team, userId: u.id, role: 'member' }))
+const channelAdds = (people: readonly { id: string }[]): SyncCommand[] =>
+  people.map((u) => ({
+    kind: 'addChannelMember',
+    channelId: channel,
+    userId: u.id,
+    role: 'member',
+  }))
+const teamRows = (people: readonly { id: string }[]): TeamMember[] =>
+  people.map((u) => ({ teamId: team, userId: u.id, schemeAdmin: false, schemeGuest: false }))
 
 function users(n: number, from = 0) {
   return Array.from({ length: n }, (_, i) => ({
@@ -116,20 +130,7 @@ describe('applyPlan', () => {
     // Arrange
     const people = users(600)
     fake().seed(oneTeamState({ users: people }))
-    const commands: SyncCommand[] = [
-      ...people.map((u): SyncCommand => ({
-        kind: 'addTeamMember',
-        teamId: team,
-        userId: u.id,
-        role: 'member',
-      })),
-      ...people.map((u): SyncCommand => ({
-        kind: 'addChannelMember',
-        channelId: channel,
-        userId: u.id,
-        role: 'member',
-      })),
-    ]
+    const commands: SyncCommand[] = [...teamAdds(people), ...channelAdds(people)]
 
     // Act
     const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
@@ -225,12 +226,7 @@ describe('applyPlan', () => {
         },
       ],
     })
-    const commands = people.map((u): SyncCommand => ({
-      kind: 'addTeamMember',
-      teamId: team,
-      userId: u.id,
-      role: 'member',
-    }))
+    const commands = teamAdds(people)
 
     const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
 
@@ -279,12 +275,7 @@ describe('applyPlan', () => {
       (m, p) => m === 'POST' && p.endsWith('/members/batch'),
     )
     fake().failNext({ kind: 'reset' }, 1)
-    const commands = people.map((u): SyncCommand => ({
-      kind: 'addTeamMember',
-      teamId: team,
-      userId: u.id,
-      role: 'member',
-    }))
+    const commands = teamAdds(people)
 
     const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
 
@@ -329,20 +320,10 @@ describe('applyPlan', () => {
     fake().seed(
       oneTeamState({
         users: people,
-        teamMembers: people.map((u) => ({
-          teamId: team,
-          userId: u.id,
-          schemeAdmin: false,
-          schemeGuest: false,
-        })),
+        teamMembers: teamRows(people),
       }),
     )
-    const commands = people.map((u): SyncCommand => ({
-      kind: 'addChannelMember',
-      channelId: channel,
-      userId: u.id,
-      role: 'member',
-    }))
+    const commands = channelAdds(people)
 
     const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
 
@@ -366,12 +347,7 @@ describe('applyPlan', () => {
       fake().seed(
         oneTeamState({
           users: people,
-          teamMembers: people.map((u) => ({
-            teamId: team,
-            userId: u.id,
-            schemeAdmin: false,
-            schemeGuest: false,
-          })),
+          teamMembers: teamRows(people),
         }),
       )
       fake().failNext(
@@ -379,12 +355,7 @@ describe('applyPlan', () => {
         2,
         (m, p) => m === 'POST' && p.endsWith(`/channels/${channel}/members`),
       )
-      const commands = people.map((u): SyncCommand => ({
-        kind: 'addChannelMember',
-        channelId: channel,
-        userId: u.id,
-        role: 'member',
-      }))
+      const commands = channelAdds(people)
 
       // Act
       const report = (
@@ -414,19 +385,9 @@ describe('applyPlan', () => {
           schemeAdmin: false,
         },
       ],
-      teamMembers: people.map((u) => ({
-        teamId: team,
-        userId: u.id,
-        schemeAdmin: false,
-        schemeGuest: false,
-      })),
+      teamMembers: teamRows(people),
     })
-    const commands = people.map((u): SyncCommand => ({
-      kind: 'addChannelMember',
-      channelId: channel,
-      userId: u.id,
-      role: 'member',
-    }))
+    const commands = channelAdds(people)
 
     const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
 
@@ -444,20 +405,10 @@ describe('applyPlan', () => {
       oneTeamState({
         users: people,
         channels: [{ id: channel, teamId: team, name: 'dm', type: 'D', groupConstrained: false }],
-        teamMembers: people.map((u) => ({
-          teamId: team,
-          userId: u.id,
-          schemeAdmin: false,
-          schemeGuest: false,
-        })),
+        teamMembers: teamRows(people),
       }),
     )
-    const commands = people.map((u): SyncCommand => ({
-      kind: 'addChannelMember',
-      channelId: channel,
-      userId: u.id,
-      role: 'member',
-    }))
+    const commands = channelAdds(people)
 
     const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
 
@@ -477,18 +428,8 @@ describe('applyPlan', () => {
     fake().seed(oneTeamState({ users: people }))
     const events: ApplyProgress[] = []
     const commands: SyncCommand[] = [
-      ...people.map((u): SyncCommand => ({
-        kind: 'addTeamMember',
-        teamId: team,
-        userId: u.id,
-        role: 'member',
-      })),
-      ...people.map((u): SyncCommand => ({
-        kind: 'addChannelMember',
-        channelId: channel,
-        userId: u.id,
-        role: 'member',
-      })),
+      ...teamAdds(people),
+      ...channelAdds(people),
       ...people.slice(0, 5).map((u): SyncCommand => ({
         kind: 'removeChannelMember',
         channelId: channel,
