@@ -6,6 +6,17 @@ import { describe, expect, it } from 'vitest'
 import { runCli } from './cli.js'
 
 const example = (file: string) => fileURLToPath(new URL(`../rocky-linux/${file}`, import.meta.url))
+/** `grouproles plan` of the Rocky Linux example against the in-memory Mattermost, into `planFile`. */
+const planArgs = (planFile: string) => [
+  'plan',
+  '--config',
+  example('config.json'),
+  '--ldif',
+  example('directory.ldif'),
+  '--out',
+  planFile,
+  '--demo-db',
+]
 const capture = () => {
   const out: string[] = []
   const err: string[] = []
@@ -18,22 +29,7 @@ describe('runCli', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
     const planFile = join(dir, 'plan.json')
     const plan = capture()
-    expect(
-      await runCli(
-        [
-          'plan',
-          '--config',
-          example('config.json'),
-          '--ldif',
-          example('directory.ldif'),
-          '--out',
-          planFile,
-          '--demo-db',
-        ],
-        {},
-        plan.io,
-      ),
-    ).toBe(0)
+    expect(await runCli(planArgs(planFile), {}, plan.io)).toBe(0)
     expect(plan.out.join('\n')).toMatch(/\+ add as admin\s+bob/)
     expect(plan.out.join('\n')).toContain(`grouproles apply ${planFile}`)
     const apply = capture()
@@ -47,20 +43,7 @@ describe('runCli', { timeout: 120_000 }, () => {
   it('should show a saved plan per team/channel with names and reasons, without a Mattermost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
     const planFile = join(dir, 'plan.json')
-    await runCli(
-      [
-        'plan',
-        '--config',
-        example('config.json'),
-        '--ldif',
-        example('directory.ldif'),
-        '--out',
-        planFile,
-        '--demo-db',
-      ],
-      {},
-      capture().io,
-    )
+    await runCli(planArgs(planFile), {}, capture().io)
     const show = capture()
     expect(await runCli(['show', planFile], {}, show.io)).toBe(0)
     const text = show.out.join('\n')
@@ -83,20 +66,7 @@ describe('runCli', { timeout: 120_000 }, () => {
   it('should refuse a stale plan with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grouproles-cli-'))
     const planFile = join(dir, 'plan.json')
-    await runCli(
-      [
-        'plan',
-        '--config',
-        example('config.json'),
-        '--ldif',
-        example('directory.ldif'),
-        '--out',
-        planFile,
-        '--demo-db',
-      ],
-      {},
-      capture().io,
-    )
+    await runCli(planArgs(planFile), {}, capture().io)
     writeFileSync(
       planFile,
       readFileSync(planFile, 'utf8').replace(

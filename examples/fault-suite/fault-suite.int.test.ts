@@ -523,7 +523,17 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       if (r.applied === undefined) throw new Error('the faulty run applied nothing')
       return r.applied
     }
-    return { faultyRun, converge, lost }
+    /** After the faulty run: converge, count what was lost on both sides of it, record the row. */
+    const settle = async (scenario: string, outcome: string): Promise<void> => {
+      const lostAfterFault = lost()
+      const converged = await converge()
+      const removals = lostAfterFault + lost()
+      rows.push({ scenario, outcome, wrongfulRemovals: removals, converged })
+      expect(removals).toBe(0)
+      expect(converged).toBe(true)
+      expect(fake.violations).toEqual([])
+    }
+    return { faultyRun, settle }
   }
 
   const teamBatch = (teamId: string) => (method: string, path: string) =>
@@ -546,18 +556,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       expect(report.outcomes.length).toBeGreaterThan(0)
       // Two 429s, then the batch went through: three attempts on the same request.
       expect(requestsTo(fake, 'POST', path)).toBe(3)
-      const lostAfterFault = world.lost()
-      const converged = await world.converge()
-      const removals = lostAfterFault + world.lost()
-      rows.push({
-        scenario: 'Mattermost 429',
-        outcome: `retried: ${outcomeCounts(report)}`,
-        wrongfulRemovals: removals,
-        converged,
-      })
-      expect(removals).toBe(0)
-      expect(converged).toBe(true)
-      expect(fake.violations).toEqual([])
+      await world.settle('Mattermost 429', `retried: ${outcomeCounts(report)}`)
     } finally {
       await fake.close()
     }
@@ -596,18 +595,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
           (o) => o.command.kind === 'addTeamMember' && o.command.userId === mmId('dave'),
         )?.kind,
       ).toBe('done')
-      const lostAfterFault = world.lost()
-      const converged = await world.converge()
-      const removals = lostAfterFault + world.lost()
-      rows.push({
-        scenario: 'Mattermost 5xx',
-        outcome: `${outcomeCounts(report)} (http 503)`,
-        wrongfulRemovals: removals,
-        converged,
-      })
-      expect(removals).toBe(0)
-      expect(converged).toBe(true)
-      expect(fake.violations).toEqual([])
+      await world.settle('Mattermost 5xx', `${outcomeCounts(report)} (http 503)`)
     } finally {
       await fake.close()
     }
@@ -635,18 +623,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
           .map((m) => m.userId)
           .sort(),
       ).toEqual([mmId('alice'), mmId('dave'), mmId('erin')])
-      const lostAfterFault = world.lost()
-      const converged = await world.converge()
-      const removals = lostAfterFault + world.lost()
-      rows.push({
-        scenario: 'Mattermost connection resets',
-        outcome: `retried: ${outcomeCounts(report)}`,
-        wrongfulRemovals: removals,
-        converged,
-      })
-      expect(removals).toBe(0)
-      expect(converged).toBe(true)
-      expect(fake.violations).toEqual([])
+      await world.settle('Mattermost connection resets', `retried: ${outcomeCounts(report)}`)
     } finally {
       await fake.close()
     }
