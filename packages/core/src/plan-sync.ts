@@ -17,6 +17,7 @@ import {
   type LiveLink,
   type StateIndex,
   type SyncableSlot,
+  UserFlag,
 } from './internal/state-index.js'
 import { fingerprintsOf } from './fingerprint.js'
 
@@ -25,6 +26,14 @@ type ChannelRemoval = Extract<SyncCommand, { kind: 'removeChannelMember' }> & {
   readonly reason: string
 }
 type Removal = TeamRemoval | ChannelRemoval
+type TeamCommand = PlannedCommand & { readonly teamId: string }
+type ChannelCommand = PlannedCommand & { readonly channelId: string }
+interface RemovalRun {
+  readonly kind: 'team' | 'channel'
+  readonly slot: number
+  readonly from: number
+  readonly to: number
+}
 
 /**
  * Computes the commands that bring memberships and admin roles in line with the groups: role
@@ -42,20 +51,19 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
     for (const c of index.channelsOfTeam[t] ?? []) out.planChannel(c)
   }
 
-  const { kept, held } = applyLimits(out, index, policy)
-  const keptSet = new Set<PlannedCommand>(kept)
-  const commands: PlannedCommand[] = [
-    ...sortCommands(out.teamRoles),
-    ...sortCommands(out.channelRoles),
-    ...sortCommands(out.teamAdds),
-    ...sortCommands(out.channelAdds),
-    ...sortCommands(out.channelRemovals.filter((c) => keptSet.has(c))),
-    ...sortCommands(out.teamRemovals.filter((c) => keptSet.has(c))),
-  ]
-  const sortedHeld = [
-    ...sortCommands(held.filter((c) => c.kind === 'removeChannelMember')),
-    ...sortCommands(held.filter((c) => c.kind === 'removeTeamMember')),
-  ]
+  const limited = applyLimits(out, index, policy)
+  const commands = concat<PlannedCommand>([
+    out.teamRoles.sort(byTeamThenUser),
+    out.channelRoles.sort(byChannelThenUser),
+    out.teamAdds.sort(byTeamThenUser),
+    out.channelAdds.sort(byChannelThenUser),
+    limited.keptChannel.sort(byChannelThenUser),
+    limited.keptTeam.sort(byTeamThenUser),
+  ])
+  const sortedHeld = concat<HeldCommand>([
+    limited.heldChannel.sort(byChannelThenUser),
+    limited.heldTeam.sort(byTeamThenUser),
+  ])
   const warnings = sortWarnings(out.warnings)
 
   const counts = Object.fromEntries(syncCommandKinds.map((k) => [k, 0])) as Record<
@@ -69,7 +77,7 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
   for (const s of index.syncables) {
     if (s.live) live++
     if (s.live && s.groupConstrained) constrained++
-    for (const row of s.rows) if (!isDeleted(row)) activeMemberships++
+    activeMemberships += s.activeRows
   }
   const { state: fingerprint, target: targetFingerprint } = fingerprintsOf(index, policy)
 
@@ -94,21 +102,19 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
   }
 }
 
-function isDeleted(row: TeamMember | ChannelMember): boolean {
-  return 'deleted' in row && row.deleted
-}
-
 /**
  * The plan loops. Stamp arrays hold, per user slot, the slot of the syncable for which the fact is
  * true ("member of", "in a linked group of", …), so they never need clearing between syncables.
  */
 class Planner {
-  readonly teamRoles: PlannedCommand[] = []
-  readonly channelRoles: PlannedCommand[] = []
-  readonly teamAdds: PlannedCommand[] = []
-  readonly channelAdds: PlannedCommand[] = []
+  readonly teamRoles: TeamCommand[] = []
+  readonly channelRoles: ChannelCommand[] = []
+  readonly teamAdds: TeamCommand[] = []
+  readonly channelAdds: ChannelCommand[] = []
   readonly teamRemovals: TeamRemoval[] = []
   readonly channelRemovals: ChannelRemoval[] = []
+  /** Removals come out one syncable at a time: each run is one syncable's, for the limits. */
+  readonly removalRuns: RemovalRun[] = []
   readonly warnings: SyncWarning[]
   readonly #index: StateIndex
   readonly #policy: ResolvedSyncPolicy
@@ -154,7 +160,7 @@ class Planner {
   planTeam(t: number): void {
     const team = this.#index.syncables[t] as SyncableSlot
     const policy = this.#policy
-    const users = this.#index.users
+    const { users, userFlags: flags } = this.#index
     const [member, row, group, admin, removed, added] = [
       this.#tMember,
       this.#tRow,
@@ -163,27 +169,29 @@ class Planner {
       this.#tRemoved,
       this.#tAdded,
     ]
+    const { rowUser, teamMembers, rowInput } = this.#index
+    const { rowStart, rowEnd } = team
     stampLinks(team.links, t, group, admin)
-    for (let i = 0; i < team.rows.length; i++) {
-      const u = team.rowUsers[i] as number
+    for (let p = rowStart; p < rowEnd; p++) {
+      const u = rowUser[p] as number
       if (u < 0) continue
       member[u] = t
-      row[u] = i
+      row[u] = p
     }
 
     const roleSynced =
       team.groupConstrained || (policy.roleSync === 'allLinked' && team.links.length > 0)
     const removing = team.groupConstrained && this.#frozen[t] !== true
-    for (let i = 0; i < team.rows.length; i++) {
-      const r = team.rows[i] as TeamMember
+    const removalsBefore = this.teamRemovals.length
+    for (let p = rowStart; p < rowEnd; p++) {
+      const r = teamMembers[rowInput[p] as number] as TeamMember
       if (r.deleted === true) continue
-      const u = team.rowUsers[i] as number
+      const u = rowUser[p] as number
       if (u < 0) {
         if (roleSynced) this.#unknownUser(r.userId, team.ref)
         continue
       }
-      const user = users[u] as User
-      if (removing && group[u] !== t && !this.#exempt(user)) {
+      if (removing && group[u] !== t && !this.#exempt(u)) {
         removed[u] = t
         this.teamRemovals.push({
           kind: 'removeTeamMember',
@@ -193,7 +201,7 @@ class Planner {
         })
         continue
       }
-      const change = roleSynced ? this.#roleChange(user, u, r, admin[u] === t, t) : undefined
+      const change = roleSynced ? this.#roleChange(u, r, admin[u] === t, t) : undefined
       if (change !== undefined)
         this.teamRoles.push({
           kind: 'setTeamMemberAdmin',
@@ -203,16 +211,18 @@ class Planner {
         })
     }
 
+    this.#run('team', t, removalsBefore, this.teamRemovals.length)
+
     for (const l of team.links) {
       if (!l.link.autoAdd) continue
       for (const u of l.members) {
         if (added[u] === t) continue
         if (member[u] === t) {
-          const existing = team.rows[row[u] as number] as TeamMember
+          const existing = teamMembers[rowInput[row[u] as number] as number] as TeamMember
           if (existing.deleted !== true || !policy.reAddRemovedMembers) continue
         }
+        if (((flags[u] as number) & UserFlag.Deactivated) !== 0) continue
         const user = users[u] as User
-        if (user.deactivated === true) continue
         added[u] = t
         const how = member[u] === t ? 're-add (left or was removed)' : 'auto-add'
         this.teamAdds.push(
@@ -227,7 +237,7 @@ class Planner {
     const t = channel.teamSlot
     const team = this.#index.syncables[t] as SyncableSlot
     const policy = this.#policy
-    const users = this.#index.users
+    const { users, userFlags: flags, rowUser, rowInput, channelMembers, historyUser } = this.#index
     const [member, group, admin, history, seen] = [
       this.#cMember,
       this.#cGroup,
@@ -235,24 +245,29 @@ class Planner {
       this.#cHistory,
       this.#cSeen,
     ]
+    const { rowStart, rowEnd } = channel
     stampLinks(channel.links, c, group, admin)
-    for (const u of channel.rowUsers) if (u >= 0) member[u] = c
-    for (const u of channel.history) history[u] = c
+    for (let p = rowStart; p < rowEnd; p++) {
+      const u = rowUser[p] as number
+      if (u >= 0) member[u] = c
+    }
+    for (let p = channel.historyStart; p < channel.historyEnd; p++)
+      history[historyUser[p] as number] = c
 
     const roleSynced =
       channel.groupConstrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
     const removing = channel.groupConstrained && this.#frozen[c] !== true
-    for (let i = 0; i < channel.rows.length; i++) {
-      const r = channel.rows[i] as ChannelMember
-      const u = channel.rowUsers[i] as number
+    const removalsBefore = this.channelRemovals.length
+    for (let p = rowStart; p < rowEnd; p++) {
+      const r = channelMembers[rowInput[p] as number] as ChannelMember
+      const u = rowUser[p] as number
       if (u < 0) {
         if (roleSynced) this.#unknownUser(r.userId, channel.ref)
         continue
       }
       // Leaving the team takes the user out of its channels: no channel command of its own.
       if (this.#tRemoved[u] === t) continue
-      const user = users[u] as User
-      if (removing && group[u] !== c && !this.#exempt(user)) {
+      if (removing && group[u] !== c && !this.#exempt(u)) {
         this.channelRemovals.push({
           kind: 'removeChannelMember',
           channelId: channel.ref.id,
@@ -261,7 +276,7 @@ class Planner {
         })
         continue
       }
-      const change = roleSynced ? this.#roleChange(user, u, r, admin[u] === c, c) : undefined
+      const change = roleSynced ? this.#roleChange(u, r, admin[u] === c, c) : undefined
       if (change !== undefined)
         this.channelRoles.push({
           kind: 'setChannelMemberAdmin',
@@ -271,14 +286,16 @@ class Planner {
         })
     }
 
+    this.#run('channel', c, removalsBefore, this.channelRemovals.length)
+
     for (const l of channel.links) {
       if (!l.link.autoAdd) continue
       for (const u of l.members) {
         if (member[u] === c || seen[u] === c) continue
         seen[u] = c
         if (!policy.reAddRemovedMembers && history[u] === c) continue
+        if (((flags[u] as number) & UserFlag.Deactivated) !== 0) continue
         const user = users[u] as User
-        if (user.deactivated === true) continue
         if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
         const how = history[u] === c ? 're-add' : 'auto-add'
         this.channelAdds.push(
@@ -286,6 +303,10 @@ class Planner {
         )
       }
     }
+  }
+
+  #run(kind: 'team' | 'channel', slot: number, from: number, to: number): void {
+    if (to > from) this.removalRuns.push({ kind, slot, from, to })
   }
 
   /** Makes sure a channel add has its team membership: already there, planned, or added now. */
@@ -297,8 +318,11 @@ class Planner {
     channel: SyncableSlot,
     via: LiveLink,
   ): boolean {
+    const { teamMembers, rowInput } = this.#index
     const teamRow =
-      this.#tMember[u] === t ? (team.rows[this.#tRow[u] as number] as TeamMember) : undefined
+      this.#tMember[u] === t
+        ? (teamMembers[rowInput[this.#tRow[u] as number] as number] as TeamMember)
+        : undefined
     const removedNow = this.#tRemoved[u] === t
     if ((teamRow !== undefined && teamRow.deleted !== true && !removedNow) || this.#tAdded[u] === t)
       return true
@@ -306,7 +330,7 @@ class Planner {
     if (removedNow) cause = 'notInTeamGroups'
     else if (teamRow?.deleted === true && !this.#policy.reAddRemovedMembers) cause = 'leftTeam'
     // Adding to a group-synced team someone the same sync would remove is flapping (Mattermost does it).
-    else if (team.groupConstrained && this.#tGroup[u] !== t && !this.#exempt(user))
+    else if (team.groupConstrained && this.#tGroup[u] !== t && !this.#exempt(u))
       cause = 'notInTeamGroups'
     if (cause !== undefined) {
       this.warnings.push({
@@ -336,46 +360,65 @@ class Planner {
   }
 
   #add(
+    kind: 'team',
+    s: number,
+    u: number,
+    user: User,
+    inAdminGroup: boolean,
+    how: string,
+  ): TeamCommand
+  #add(
+    kind: 'channel',
+    s: number,
+    u: number,
+    user: User,
+    inAdminGroup: boolean,
+    how: string,
+  ): ChannelCommand
+  #add(
     kind: 'team' | 'channel',
     s: number,
     u: number,
     user: User,
     inAdminGroup: boolean,
     how: string,
-  ): PlannedCommand {
+  ): TeamCommand | ChannelCommand {
     const target = this.#index.syncables[s] as SyncableSlot
-    const role = this.#role(user, inAdminGroup)
-    const reason = `${how}; ${match(role)
-      .with('guest', () => 'guest account, added as guest')
-      .with('admin', () => `admin via ${this.#adminNames(kind).of(s, target.links, u)}`)
-      .with('member', () =>
-        this.#bypassed(user)
-          ? 'system admin (bypass), added as member'
-          : 'member (no scheme-admin group)',
-      )
-      .exhaustive()}`
+    const role = this.#role(u, inAdminGroup)
+    // A plain branch, not ts-pattern: this runs once per add (100k+ at scale) and a match
+    // builder per call was a measurable share of the plan's garbage.
+    const why =
+      role === 'admin'
+        ? `admin via ${this.#adminNames(kind).of(s, target.links, u)}`
+        : role === 'guest'
+          ? 'guest account, added as guest'
+          : this.#bypassed(u)
+            ? 'system admin (bypass), added as member'
+            : 'member (no scheme-admin group)'
+    const reason = `${how}; ${why}`
     return kind === 'team'
       ? { kind: 'addTeamMember', teamId: target.ref.id, userId: user.id, role, reason }
       : { kind: 'addChannelMember', channelId: target.ref.id, userId: user.id, role, reason }
   }
 
   /** The add-time rule of `decideRole`, over the stamps. */
-  #role(user: User, inAdminGroup: boolean): Role {
-    if (user.systemRole === 'guest') return 'guest'
-    if (this.#bypassed(user)) return 'member'
+  #role(u: number, inAdminGroup: boolean): Role {
+    if (((this.#index.userFlags[u] as number) & UserFlag.Guest) !== 0) return 'guest'
+    if (this.#bypassed(u)) return 'member'
     return inAdminGroup ? 'admin' : 'member'
   }
 
   #roleChange(
-    user: User,
     u: number,
     row: TeamMember | ChannelMember,
     inAdminGroup: boolean,
     s: number,
   ): { schemeAdmin: boolean; reason: string } | undefined {
     // Bots keep their flags (divergence: Mattermost rewrites them too, mattermost/mattermost#34559).
-    if (row.schemeGuest || user.isBot === true || this.#bypassed(user)) return undefined
-    const want = this.#role(user, inAdminGroup) === 'admin'
+    if (row.schemeGuest || ((this.#index.userFlags[u] as number) & UserFlag.Bot) !== 0)
+      return undefined
+    if (this.#bypassed(u)) return undefined
+    const want = this.#role(u, inAdminGroup) === 'admin'
     if (want === row.schemeAdmin || (!want && this.#frozen[s] === true)) return undefined
     const kind = s < this.#index.teamCount ? 'team' : 'channel'
     const links = (this.#index.syncables[s] as SyncableSlot).links
@@ -392,13 +435,16 @@ class Planner {
     return kind === 'team' ? this.#teamAdminNames : this.#channelAdminNames
   }
 
-  #bypassed(user: User): boolean {
-    return user.systemRole === 'admin' && this.#policy.sysadmins === 'bypass'
+  #bypassed(u: number): boolean {
+    return (
+      ((this.#index.userFlags[u] as number) & UserFlag.SystemAdmin) !== 0 &&
+      this.#policy.sysadmins === 'bypass'
+    )
   }
 
   /** Bots and bypassed system admins are never removed by a sync. */
-  #exempt(user: User): boolean {
-    return user.isBot === true || this.#bypassed(user)
+  #exempt(u: number): boolean {
+    return ((this.#index.userFlags[u] as number) & UserFlag.Bot) !== 0 || this.#bypassed(u)
   }
 
   #unknownUser(userId: string, ref: SyncableRef): void {
@@ -501,67 +547,92 @@ function frozenSyncables(index: StateIndex, warnings: SyncWarning[]): boolean[] 
   return frozen
 }
 
-function applyLimits(out: Planner, index: StateIndex, policy: ResolvedSyncPolicy) {
+type Held<R extends Removal> = R & { readonly hold: HoldReason }
+
+interface Limited {
+  readonly keptTeam: TeamRemoval[]
+  readonly keptChannel: ChannelRemoval[]
+  readonly heldTeam: Held<TeamRemoval>[]
+  readonly heldChannel: Held<ChannelRemoval>[]
+}
+
+function applyLimits(out: Planner, index: StateIndex, policy: ResolvedSyncPolicy): Limited {
   const { maxRemovalFraction, maxRemovals, fractionMinRemovals } = policy.limits
   const warnings = out.warnings
-  // Each list knows its kind: no per-removal test of `kind`.
-  const perSyncable = new Map<number, Removal[]>()
-  const add = (s: number | undefined, r: Removal): void => {
-    if (s === undefined)
-      throw new Error(`planned removal on an unknown syncable: ${JSON.stringify(r)}`)
-    let list = perSyncable.get(s)
-    if (list === undefined) perSyncable.set(s, (list = []))
-    list.push(r)
+  const limited: Limited = { keptTeam: [], keptChannel: [], heldTeam: [], heldChannel: [] }
+  // Loops, not push(...list): a spread of one big syncable's removals overflows the call stack.
+  const hold = (run: RemovalRun, reason: HoldReason): void => {
+    if (run.kind === 'team')
+      for (let i = run.from; i < run.to; i++)
+        limited.heldTeam.push({ ...(out.teamRemovals[i] as TeamRemoval), hold: reason })
+    else
+      for (let i = run.from; i < run.to; i++)
+        limited.heldChannel.push({ ...(out.channelRemovals[i] as ChannelRemoval), hold: reason })
   }
-  for (const r of out.channelRemovals) add(index.syncableSlot.channel.get(r.channelId), r)
-  for (const r of out.teamRemovals) add(index.syncableSlot.team.get(r.teamId), r)
-  const held: HeldCommand[] = []
-  let kept: Removal[] = []
-  for (const [s, list] of perSyncable) {
-    const target = index.syncables[s] as SyncableSlot
-    let active = 0
-    for (const row of target.rows) if (!isDeleted(row)) active++
-    if (list.length >= fractionMinRemovals && list.length > maxRemovalFraction * active) {
-      const hold: HoldReason = {
+  const keptRuns: RemovalRun[] = []
+  let keptCount = 0
+  for (const run of out.removalRuns) {
+    const target = index.syncables[run.slot] as SyncableSlot
+    const active = target.activeRows
+    const n = run.to - run.from
+    if (n >= fractionMinRemovals && n > maxRemovalFraction * active) {
+      const reason: HoldReason = {
         kind: 'maxRemovalFraction',
         syncable: target.ref,
-        removals: list.length,
+        removals: n,
         activeMembers: active,
         limit: maxRemovalFraction,
       }
-      for (const r of list) held.push({ ...r, hold })
+      hold(run, reason)
       warnings.push({
         kind: 'removalsHeld',
-        hold,
-        count: list.length,
-        message: `${target.ref.kind} ${target.name} would lose ${list.length} of ${active} members (more than ${Math.round(maxRemovalFraction * 100)} %): removals held for review`,
+        hold: reason,
+        count: n,
+        message: `${target.ref.kind} ${target.name} would lose ${n} of ${active} members (more than ${Math.round(maxRemovalFraction * 100)} %): removals held for review`,
       })
-    } else kept.push(...list)
+      continue
+    }
+    keptRuns.push(run)
+    keptCount += n
   }
-  if (kept.length > maxRemovals) {
-    const hold: HoldReason = { kind: 'maxRemovals', removals: kept.length, limit: maxRemovals }
-    for (const r of kept) held.push({ ...r, hold })
+  if (keptCount > maxRemovals) {
+    const reason: HoldReason = { kind: 'maxRemovals', removals: keptCount, limit: maxRemovals }
+    for (const run of keptRuns) hold(run, reason)
     warnings.push({
       kind: 'removalsHeld',
-      hold,
-      count: kept.length,
-      message: `${kept.length} removals exceed the limit of ${maxRemovals}: all held for review`,
+      hold: reason,
+      count: keptCount,
+      message: `${keptCount} removals exceed the limit of ${maxRemovals}: all held for review`,
     })
-    kept = []
+    return limited
   }
-  return { kept, held }
-}
-
-function syncableId(c: PlannedCommand): string {
-  return 'teamId' in c ? c.teamId : c.channelId
+  for (const run of keptRuns) {
+    if (run.kind === 'team')
+      for (let i = run.from; i < run.to; i++)
+        limited.keptTeam.push(out.teamRemovals[i] as TeamRemoval)
+    else
+      for (let i = run.from; i < run.to; i++)
+        limited.keptChannel.push(out.channelRemovals[i] as ChannelRemoval)
+  }
+  return limited
 }
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-function sortCommands<T extends PlannedCommand>(list: T[]): T[] {
-  return list.sort((a, b) => compare(syncableId(a), syncableId(b)) || compare(a.userId, b.userId))
+// One comparator per syncable kind: each list holds one kind, so no per-pair test of the kind.
+function byTeamThenUser(a: { teamId: string; userId: string }, b: typeof a): number {
+  return compare(a.teamId, b.teamId) || compare(a.userId, b.userId)
+}
+
+function byChannelThenUser(a: { channelId: string; userId: string }, b: typeof a): number {
+  return compare(a.channelId, b.channelId) || compare(a.userId, b.userId)
+}
+
+/** `Array.prototype.concat`, not a spread into a call: 100k-element lists overflow the stack. */
+function concat<T>(lists: readonly (readonly T[])[]): T[] {
+  return ([] as T[]).concat(...lists)
 }
 
 function warningKey(w: SyncWarning): string {

@@ -660,6 +660,16 @@ describe('planSync', () => {
       expect(commandsOf(plan)).toHaveLength(150)
     })
 
+    // 150k removals on one team: a spread of that list into push() overflowed the call stack.
+    it('should plan or hold 150,000 removals of one team without overflowing the stack', () => {
+      const big = strays(150_000, 150_000)
+
+      expect(commandsOf(planSync(big, { limits: unlimited }))).toHaveLength(150_000)
+      const held = planSync(big)
+      expect(held.commands).toEqual([])
+      expect(held.held).toHaveLength(150_000)
+    })
+
     it('should hold removals but still plan adds and role changes', () => {
       const s = strays(4, 3)
       const withAdd = {
@@ -765,6 +775,41 @@ describe('planSync', () => {
       }
 
       expect(planSync(reversed)).toEqual(planSync(s))
+    })
+
+    // Rows grouped by syncable keep their positions in the index; interleaved rows are sorted.
+    it('should give the same plan for rows grouped by syncable and rows interleaved', () => {
+      const bySyncable = <T>(rows: readonly T[], key: (row: T) => string): T[] =>
+        [...rows].sort((x, y) => key(x).localeCompare(key(y)))
+      const byUser = <T extends { userId: string }>(rows: readonly T[]): T[] =>
+        [...rows].sort((x, y) => x.userId.localeCompare(y.userId))
+      const withStrays: SyncState = {
+        ...s,
+        channelHistory: [
+          ...s.channelHistory,
+          { channelId: 'infrastructure', userId: 'mallory' },
+          { channelId: 'gone', userId: 'bob' },
+          { channelId: 'infrastructure', userId: 'nobody' },
+        ],
+      }
+      const grouped: SyncState = {
+        ...withStrays,
+        teamMembers: bySyncable(withStrays.teamMembers, (m) => m.teamId),
+        channelMembers: bySyncable(withStrays.channelMembers, (m) => m.channelId),
+        channelHistory: bySyncable(withStrays.channelHistory, (m) => m.channelId),
+      }
+      const interleaved: SyncState = {
+        ...withStrays,
+        teamMembers: byUser(withStrays.teamMembers),
+        channelMembers: byUser(withStrays.channelMembers),
+        channelHistory: byUser(withStrays.channelHistory),
+      }
+      expect(new Set(interleaved.teamMembers.map((m) => m.teamId)).size).toBeGreaterThan(1)
+      expect(interleaved.teamMembers.map((m) => m.teamId)).not.toEqual(
+        grouped.teamMembers.map((m) => m.teamId),
+      )
+
+      expect(planSync(interleaved)).toEqual(planSync(grouped))
     })
 
     it('should pick the same one of two rows for a group whatever the order of their members', () => {

@@ -3,6 +3,10 @@
  * record hashes are added up. Addition commutes, so any order of the input arrays gives the same
  * result without sorting millions of rows; duplicates still count (callers de-duplicate sets).
  * It detects change (a stale plan); it is not meant to resist someone forging a collision.
+ *
+ * Every intermediate value is kept in signed 32-bit range (`| 0`): V8 then keeps them as small
+ * integers, where values above 2^31 would be boxed as heap numbers on every call that is not
+ * inlined, turning millions of records into garbage. The bits, and so the digests, are the same.
  */
 export class MultisetHash {
   sumA = 0
@@ -19,8 +23,8 @@ export class MultisetHash {
 
   /** Folds in a field given by its two lane hashes (see `hashA`/`hashB`). */
   mix(x: number, y: number): this {
-    this.a = Math.imul(this.a ^ x, 0x01000193) + 0x7f4a7c15
-    this.b = Math.imul(this.b ^ y, 0x5bd1e995) + 0x3c6ef372
+    this.a = (Math.imul(this.a ^ x, 0x01000193) + 0x7f4a7c15) | 0
+    this.b = (Math.imul(this.b ^ y, 0x5bd1e995) + 0x3c6ef372) | 0
     return this
   }
 
@@ -36,22 +40,22 @@ export class MultisetHash {
   }
 
   end(): void {
-    this.sumA = (this.sumA + fmix(this.a)) >>> 0
-    this.sumB = (this.sumB + fmix(this.b ^ 0x165667b1)) >>> 0
+    this.sumA = (this.sumA + fmix(this.a)) | 0
+    this.sumB = (this.sumB + fmix(this.b ^ 0x165667b1)) | 0
     this.count++
   }
 
   /** Adds another accumulator's records (a multiset union). */
   add(other: MultisetHash): void {
-    this.sumA = (this.sumA + other.sumA) >>> 0
-    this.sumB = (this.sumB + other.sumB) >>> 0
+    this.sumA = (this.sumA + other.sumA) | 0
+    this.sumB = (this.sumB + other.sumB) | 0
     this.count += other.count
   }
 
   digest(): string {
     const x = fmix(this.sumA ^ this.count)
     const y = fmix(this.sumB ^ Math.imul(this.count, 0x85ebca6b))
-    return x.toString(16).padStart(8, '0') + y.toString(16).padStart(8, '0')
+    return hex(x) + hex(y)
   }
 }
 
@@ -75,8 +79,11 @@ function fmix(h: number): number {
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
   h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
+  return h ^ (h >>> 16)
+}
+
+function hex(h: number): string {
+  return (h >>> 0).toString(16).padStart(8, '0')
 }
 
 /** Record tags: the same fields under two tags never hash alike. */

@@ -1,4 +1,5 @@
 import type {
+  ChannelHistory,
   ChannelMember,
   Group,
   GroupLink,
@@ -27,22 +28,33 @@ export interface SyncableSlot {
   readonly teamSlot: number
   readonly live: boolean
   readonly links: LiveLink[]
-  /** Membership rows of this syncable (one per user; duplicates already merged). */
-  readonly rows: (TeamMember | ChannelMember)[]
-  /** User slot of each row, or -1 when the row names a user the state does not have. */
-  readonly rowUsers: number[]
-  /** Users with a channel history row (channels with an auto-add link only; empty otherwise). */
-  readonly history: number[]
+  /**
+   * This syncable's membership rows (one per user; duplicates already merged) are positions
+   * `rowStart..rowEnd-1` of `StateIndex.rowInput` / `rowUser`.
+   */
+  rowStart: number
+  rowEnd: number
+  /** Rows that are not soft-deleted. */
+  activeRows: number
+  /** Users with a channel history row, without repeats: `StateIndex.historyUser[historyStart..historyEnd-1]`. */
+  historyStart: number
+  historyEnd: number
 }
+
+/** Bits of `StateIndex.userFlags`: the user facts the plan loops ask, without touching the objects. */
+export const UserFlag = { Guest: 1, SystemAdmin: 2, Bot: 4, Deactivated: 8 } as const
 
 /**
  * Everything `planSync` asks, indexed once: users and syncables get integer slots so that the plan
  * loops can answer "is u a member / in a linked group / an admin here" with typed-array stamps
- * instead of per-syncable hash maps. Linear in the size of the state; never throws on odd data.
+ * instead of per-syncable hash maps. Memberships are laid out by syncable in flat typed arrays
+ * (a counting sort), so that millions of rows cost no per-syncable arrays and little garbage.
+ * Linear in the size of the state; never throws on odd data.
  */
 export interface StateIndex {
   readonly users: readonly User[]
   readonly userSlot: ReadonlyMap<string, number>
+  readonly userFlags: Uint8Array
   readonly groups: ReadonlyMap<string, Group>
   readonly syncables: readonly SyncableSlot[]
   readonly teamCount: number
@@ -52,6 +64,13 @@ export interface StateIndex {
   }
   /** Live channel slots of each team slot. */
   readonly channelsOfTeam: readonly number[][]
+  /** The input rows: a team's `rowInput` entries index `teamMembers`, a channel's `channelMembers`. */
+  readonly teamMembers: readonly TeamMember[]
+  readonly channelMembers: readonly ChannelMember[]
+  readonly rowInput: Int32Array
+  /** User slot of each row, or -1 when the row names a user the state does not have. */
+  readonly rowUser: Int32Array
+  readonly historyUser: Int32Array
   readonly warnings: readonly SyncWarning[]
   readonly liveLinkCount: number
   /** Hash of the Mattermost side (users, teams, channels, memberships, history): `targetFingerprint`. */
@@ -71,21 +90,32 @@ export function indexState(state: SyncState): StateIndex {
 
   const users: User[] = []
   const userSlot = new Map<string, number>()
-  for (const u of state.users) {
+  const slotOfInput = new Int32Array(state.users.length)
+  state.users.forEach((u, n) => {
     const known = userSlot.get(u.id)
     if (known === undefined) {
+      slotOfInput[n] = users.length
       userSlot.set(u.id, users.length)
       users.push(u)
-    } else users[known] = pick(users[known] as User, u)
-  }
-  const userA = new Uint32Array(users.length)
-  const userB = new Uint32Array(users.length)
+    } else {
+      slotOfInput[n] = known
+      users[known] = pick(users[known] as User, u)
+    }
+  })
+  const userA = new Int32Array(users.length)
+  const userB = new Int32Array(users.length)
+  const userFlags = new Uint8Array(users.length)
   users.forEach((u, i) => {
     userA[i] = hashA(u.id)
     userB[i] = hashB(u.id)
+    userFlags[i] =
+      (u.systemRole === 'guest' ? UserFlag.Guest : 0) |
+      (u.systemRole === 'admin' ? UserFlag.SystemAdmin : 0) |
+      (u.isBot === true ? UserFlag.Bot : 0) |
+      (u.deactivated === true ? UserFlag.Deactivated : 0)
   })
-  for (const u of state.users) {
-    const i = userSlot.get(u.id) as number
+  state.users.forEach((u, n) => {
+    const i = slotOfInput[n] as number
     target
       .begin(HashTag.User)
       .mix(userA[i] as number, userB[i] as number)
@@ -95,9 +125,7 @@ export function indexState(state: SyncState): StateIndex {
       .str(u.systemRole)
       .flags(u.isBot, u.deactivated)
       .end()
-  }
-  const hashUser = (h: MultisetHash, slot: number, id: string): MultisetHash =>
-    slot >= 0 ? h.mix(userA[slot] as number, userB[slot] as number) : h.str(id)
+  })
 
   const groups = byKey(state.groups, (g) => g.id)
   for (const g of state.groups)
@@ -139,9 +167,11 @@ export function indexState(state: SyncState): StateIndex {
       teamSlot,
       live,
       links: [],
-      rows: [],
-      rowUsers: [],
-      history: [],
+      rowStart: 0,
+      rowEnd: 0,
+      activeRows: 0,
+      historyStart: 0,
+      historyEnd: 0,
     })
   }
   for (const t of teams) {
@@ -167,46 +197,11 @@ export function indexState(state: SyncState): StateIndex {
     slot({ kind: 'channel', id: c.id }, c.name, c.groupConstrained, ts, live)
     if (live) (channelsOfTeam[ts] as number[]).push(s)
   }
-  const syncA = new Uint32Array(syncables.length)
-  const syncB = new Uint32Array(syncables.length)
-  syncables.forEach((x, i) => {
-    syncA[i] = hashA(x.ref.id)
-    syncB[i] = hashB(x.ref.id)
-  })
-  const hashSyncable = (h: MultisetHash, s: number | undefined, id: string): MultisetHash =>
-    s === undefined ? h.str(id) : h.mix(syncA[s] as number, syncB[s] as number)
+  const ids = new IdHashes(userA, userB, syncables)
 
-  // Group members as user slots, duplicates dropped; members who are not users of the state are
-  // hashed (the fingerprint covers them) but cannot be planned for.
-  const memberSlots = new Map<string, Int32Array>()
   const seen = new Int32Array(users.length).fill(-1)
-  let groupNo = 0
-  for (const group of groups.values()) {
-    const stamp = groupNo++
-    const ga = hashA(group.id)
-    const gb = hashB(group.id)
-    const out: number[] = []
-    let strangers: Set<string> | undefined
-    for (const id of group.memberIds) {
-      const u = userSlot.get(id)
-      if (u === undefined) {
-        strangers ??= new Set()
-        if (strangers.has(id)) continue
-        strangers.add(id)
-        rest.begin(HashTag.GroupMember).mix(ga, gb).str(id).end()
-        continue
-      }
-      if (seen[u] === stamp) continue
-      seen[u] = stamp
-      out.push(u)
-      rest
-        .begin(HashTag.GroupMember)
-        .mix(ga, gb)
-        .mix(userA[u] as number, userB[u] as number)
-        .end()
-    }
-    memberSlots.set(group.id, Int32Array.from(out))
-  }
+  const memberSlots = readGroupMembers(groups, userSlot, ids, rest, seen)
+  const groupNo = memberSlots.size
 
   let liveLinkCount = 0
   for (const l of state.links)
@@ -249,78 +244,75 @@ export function indexState(state: SyncState): StateIndex {
       compareIds((syncables[a] as SyncableSlot).ref.id, (syncables[b] as SyncableSlot).ref.id),
     )
 
-  // Rows usually arrive grouped by syncable: remembering the last id saves most map look-ups.
-  let lastId: string | undefined
-  let lastSlot: number | undefined
-  const lookup = (map: ReadonlyMap<string, number>, id: string): number | undefined => {
-    if (id !== lastId) {
-      lastId = id
-      lastSlot = map.get(id)
-    }
-    return lastSlot
-  }
-  const place = (s: number | undefined, row: TeamMember | ChannelMember, u: number): void => {
-    if (s === undefined) return
-    const x = syncables[s] as SyncableSlot
-    x.rows.push(row)
-    x.rowUsers.push(u)
-  }
-  for (const m of state.teamMembers) {
-    const s = lookup(teamSlots, m.teamId)
-    const u = userSlot.get(m.userId) ?? -1
-    hashUser(hashSyncable(target.begin(HashTag.TeamMember), s, m.teamId), u, m.userId)
-      .flags(m.schemeAdmin, m.schemeGuest, m.deleted)
-      .end()
-    place(s, m, u)
-  }
-  lastId = undefined
-  for (const m of state.channelMembers) {
-    const s = lookup(channelSlots, m.channelId)
-    const u = userSlot.get(m.userId) ?? -1
-    hashUser(hashSyncable(target.begin(HashTag.ChannelMember), s, m.channelId), u, m.userId)
-      .flags(m.schemeAdmin, m.schemeGuest)
-      .end()
-    place(s, m, u)
-  }
-  mergeDuplicateRows(syncables, users.length)
+  const { teamMembers, channelMembers } = state
+  const teamRowCount = teamMembers.length
+  const rows = new RowLayout(teamRowCount + channelMembers.length, syncables.length)
+  readTeamRows(teamMembers, teamSlots, userSlot, ids, target, rows)
+  readChannelRows(channelMembers, channelSlots, userSlot, ids, target, rows, teamRowCount)
+  const teamSlotOf = lastIdLookup(teamSlots)
+  const channelSlotOf = lastIdLookup(channelSlots)
+  const laidOut = rows.finish(
+    (n) => (n < teamRowCount ? n : n - teamRowCount),
+    (n) =>
+      n < teamRowCount
+        ? teamSlotOf((teamMembers[n] as TeamMember).teamId)
+        : channelSlotOf((channelMembers[n - teamRowCount] as ChannelMember).channelId),
+  )
+  const rowInput = laidOut.input as Int32Array // asked for with inputOf
+  const rowUser = laidOut.user
+  syncables.forEach((x, s) => {
+    x.rowStart = laidOut.start[s] as number
+    x.rowEnd = laidOut.end[s] as number
+  })
+  const rowOf = (s: number, p: number): TeamMember | ChannelMember =>
+    (s < teams.length ? teamMembers : channelMembers)[rowInput[p] as number] as
+      TeamMember | ChannelMember
+  mergeDuplicateRows(syncables, users.length, rowInput, rowUser, rowOf)
+  syncables.forEach((x, s) => {
+    if (s >= teams.length) x.activeRows = x.rowEnd - x.rowStart
+    else
+      for (let p = x.rowStart; p < x.rowEnd; p++)
+        if ((rowOf(s, p) as TeamMember).deleted !== true) x.activeRows++
+  })
 
   // History is a set of (channel, user) pairs: Mattermost keeps a row per join, we keep presence.
-  lastId = undefined
-  let strangers: Set<string> | undefined
-  for (const h of state.channelHistory) {
-    const s = lookup(channelSlots, h.channelId)
-    const u = userSlot.get(h.userId)
-    if (s === undefined || u === undefined) {
-      strangers ??= new Set()
-      const key = `${h.channelId}\u0000${h.userId}`
-      if (strangers.has(key)) continue
-      strangers.add(key)
-      hashUser(hashSyncable(target.begin(HashTag.History), s, h.channelId), u ?? -1, h.userId).end()
-      continue
-    }
-    ;(syncables[s] as SyncableSlot).history.push(u)
-  }
+  const history = new RowLayout(state.channelHistory.length, syncables.length)
+  readHistory(state.channelHistory, channelSlots, userSlot, ids, target, history)
+  const historySlotOf = lastIdLookup(channelSlots)
+  const historyLaidOut = history.finish(undefined, (n) =>
+    historySlotOf((state.channelHistory[n] as ChannelHistory).channelId),
+  )
+  const historyUser = historyLaidOut.user
   syncables.forEach((x, s) => {
-    if (x.history.length === 0) return
-    const unique = uniqueSlots(x.history, seen, s + groupNo)
-    x.history.length = 0
-    x.history.push(...unique)
-    for (const u of unique)
-      target
-        .begin(HashTag.History)
-        .mix(syncA[s] as number, syncB[s] as number)
-        .mix(userA[u] as number, userB[u] as number)
-        .end()
+    // Compacted in place: strangers (hashed already) and repeats dropped, one stamp per syncable.
+    const stamp = s + groupNo
+    let w = historyLaidOut.start[s] as number
+    x.historyStart = w
+    const end = historyLaidOut.end[s] as number
+    for (let p = w; p < end; p++) {
+      const u = historyUser[p] as number
+      if (u < 0 || seen[u] === stamp) continue
+      seen[u] = stamp
+      historyUser[w++] = u
+      ids.user(ids.syncable(target.begin(HashTag.History), s, ''), u, '').end()
+    }
+    x.historyEnd = w
   })
 
   return {
     users,
     userSlot,
+    userFlags,
     groups,
     syncables,
     teamCount: teams.length,
     syncableSlot: { team: teamSlots, channel: channelSlots },
     channelsOfTeam,
+    teamMembers,
+    channelMembers,
+    rowInput,
+    rowUser,
+    historyUser,
     warnings,
     liveLinkCount,
     targetHash: target,
@@ -328,56 +320,298 @@ export function indexState(state: SyncState): StateIndex {
   }
 }
 
+/**
+ * Hashes of user and syncable ids, computed once per entity: a record names an entity by slot
+ * when the state has it, else by its id text (the same hash either way).
+ */
+class IdHashes {
+  readonly #syncA: Int32Array
+  readonly #syncB: Int32Array
+
+  constructor(
+    readonly userA: Int32Array,
+    readonly userB: Int32Array,
+    syncables: readonly SyncableSlot[],
+  ) {
+    this.#syncA = new Int32Array(syncables.length)
+    this.#syncB = new Int32Array(syncables.length)
+    syncables.forEach((x, i) => {
+      this.#syncA[i] = hashA(x.ref.id)
+      this.#syncB[i] = hashB(x.ref.id)
+    })
+  }
+
+  user(h: MultisetHash, u: number, id: string): MultisetHash {
+    return u >= 0 ? h.mix(this.userA[u] as number, this.userB[u] as number) : h.str(id)
+  }
+
+  syncable(h: MultisetHash, s: number, id: string): MultisetHash {
+    return s >= 0 ? h.mix(this.#syncA[s] as number, this.#syncB[s] as number) : h.str(id)
+  }
+}
+
+// The passes over the big arrays are functions of their own, with plain loops: V8 optimises
+// (and inlines into) each one, where one function of all passes outgrew its inlining budget.
+
+/** Group members as user slots, duplicates dropped; members who are not users are only hashed. */
+function readGroupMembers(
+  groups: ReadonlyMap<string, Group>,
+  userSlot: ReadonlyMap<string, number>,
+  ids: IdHashes,
+  h: MultisetHash,
+  seen: Int32Array,
+): Map<string, Int32Array> {
+  const memberSlots = new Map<string, Int32Array>()
+  const scratch = new Int32Array(seen.length)
+  let stamp = 0
+  for (const group of groups.values()) {
+    const ga = hashA(group.id)
+    const gb = hashB(group.id)
+    const memberIds = group.memberIds
+    let n = 0
+    let strangers: Set<string> | undefined
+    for (let i = 0; i < memberIds.length; i++) {
+      const id = memberIds[i] as string
+      const u = userSlot.get(id)
+      if (u === undefined) {
+        strangers ??= new Set()
+        if (strangers.has(id)) continue
+        strangers.add(id)
+        h.begin(HashTag.GroupMember).mix(ga, gb).str(id).end()
+        continue
+      }
+      if (seen[u] === stamp) continue
+      seen[u] = stamp
+      scratch[n++] = u
+      ids.user(h.begin(HashTag.GroupMember).mix(ga, gb), u, id).end()
+    }
+    memberSlots.set(group.id, scratch.slice(0, n))
+    stamp++
+  }
+  return memberSlots
+}
+
+// Rows usually arrive grouped by syncable: remembering the last id saves most map look-ups.
+
+function readTeamRows(
+  rows: readonly TeamMember[],
+  slots: ReadonlyMap<string, number>,
+  userSlot: ReadonlyMap<string, number>,
+  ids: IdHashes,
+  h: MultisetHash,
+  out: RowLayout,
+): void {
+  let lastId: string | undefined
+  let s = -1
+  for (let i = 0; i < rows.length; i++) {
+    const m = rows[i] as TeamMember
+    if (m.teamId !== lastId) {
+      lastId = m.teamId
+      s = slots.get(lastId) ?? -1
+    }
+    const u = userSlot.get(m.userId) ?? -1
+    ids
+      .user(ids.syncable(h.begin(HashTag.TeamMember), s, m.teamId), u, m.userId)
+      .flags(m.schemeAdmin, m.schemeGuest, m.deleted)
+      .end()
+    out.note(i, s, u)
+  }
+}
+
+function readChannelRows(
+  rows: readonly ChannelMember[],
+  slots: ReadonlyMap<string, number>,
+  userSlot: ReadonlyMap<string, number>,
+  ids: IdHashes,
+  h: MultisetHash,
+  out: RowLayout,
+  offset: number,
+): void {
+  let lastId: string | undefined
+  let s = -1
+  for (let i = 0; i < rows.length; i++) {
+    const m = rows[i] as ChannelMember
+    if (m.channelId !== lastId) {
+      lastId = m.channelId
+      s = slots.get(lastId) ?? -1
+    }
+    const u = userSlot.get(m.userId) ?? -1
+    ids
+      .user(ids.syncable(h.begin(HashTag.ChannelMember), s, m.channelId), u, m.userId)
+      .flags(m.schemeAdmin, m.schemeGuest)
+      .end()
+    out.note(offset + i, s, u)
+  }
+}
+
+/** Rows go to `out`; known (channel, user) pairs are hashed once de-duplicated, others here. */
+function readHistory(
+  rows: readonly ChannelHistory[],
+  slots: ReadonlyMap<string, number>,
+  userSlot: ReadonlyMap<string, number>,
+  ids: IdHashes,
+  h: MultisetHash,
+  out: RowLayout,
+): void {
+  let lastId: string | undefined
+  let s = -1
+  let strangers: Set<string> | undefined
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as ChannelHistory
+    if (row.channelId !== lastId) {
+      lastId = row.channelId
+      s = slots.get(lastId) ?? -1
+    }
+    const u = userSlot.get(row.userId) ?? -1
+    // Noted even with an unknown user (-1), so that a channel's rows stay one run.
+    out.note(i, s, u)
+    if (s >= 0 && u >= 0) continue
+    strangers ??= new Set()
+    const key = `${row.channelId}\u0000${row.userId}`
+    if (strangers.has(key)) continue
+    strangers.add(key)
+    ids.user(ids.syncable(h.begin(HashTag.History), s, row.channelId), u, row.userId).end()
+  }
+}
+
+/** A syncable-id look-up that remembers the last id: rows mostly come grouped by syncable. */
+function lastIdLookup(slots: ReadonlyMap<string, number>): (id: string) => number {
+  let lastId: string | undefined
+  let last = -1
+  return (id) => {
+    if (id !== lastId) {
+      lastId = id
+      last = slots.get(id) ?? -1
+    }
+    return last
+  }
+}
+
+/**
+ * Lays rows out by syncable slot: `note` each input row with its slot (-1: unknown syncable,
+ * dropped) and user slot, then `finish` gives each slot a range of positions. Rows that already
+ * come grouped by syncable (adapters read them so) keep their input positions; otherwise a
+ * counting sort moves them. Typed arrays only, and as few as possible: their memory counts as
+ * external to V8, and tens of MB more of it start a full collection of the whole heap.
+ */
+class RowLayout {
+  /** User slot per input row while noting. */
+  readonly #user: Int32Array
+  readonly #count: Int32Array
+  /** Input position of each slot's first row, or -1. */
+  readonly #first: Int32Array
+  #last = -2
+  #grouped = true
+
+  constructor(rows: number, syncables: number) {
+    this.#user = new Int32Array(rows)
+    this.#count = new Int32Array(syncables)
+    this.#first = new Int32Array(syncables).fill(-1)
+  }
+
+  note(n: number, s: number, u: number): void {
+    this.#user[n] = u
+    if (s !== this.#last) {
+      this.#last = s
+      // A slot seen again after another one: its rows are not one run.
+      if (s >= 0) {
+        if ((this.#first[s] as number) >= 0) this.#grouped = false
+        else this.#first[s] = n
+      }
+    }
+    if (s >= 0) this.#count[s] = (this.#count[s] as number) + 1
+  }
+
+  /**
+   * `inputOf` maps a position to what `rowInput` should hold (omitted: no `input` wanted);
+   * `slotOf` gives a row's slot again, needed only when the rows were not grouped.
+   */
+  finish(
+    inputOf: ((n: number) => number) | undefined,
+    slotOf: (n: number) => number,
+  ): { input: Int32Array | undefined; user: Int32Array; start: Int32Array; end: Int32Array } {
+    const count = this.#count
+    const start = new Int32Array(count.length)
+    const end = new Int32Array(count.length)
+    const rows = this.#user.length
+    if (this.#grouped) {
+      for (let s = 0; s < count.length; s++) {
+        const first = this.#first[s] as number
+        start[s] = first < 0 ? 0 : first
+        end[s] = (start[s] as number) + (count[s] as number)
+      }
+      let input: Int32Array | undefined
+      if (inputOf !== undefined) {
+        input = new Int32Array(rows)
+        for (let n = 0; n < rows; n++) input[n] = inputOf(n)
+      }
+      return { input, user: this.#user, start, end }
+    }
+    let total = 0
+    for (let s = 0; s < count.length; s++) {
+      start[s] = total
+      total += count[s] as number
+      end[s] = start[s] as number
+    }
+    const input = inputOf === undefined ? undefined : new Int32Array(total)
+    const user = new Int32Array(total)
+    for (let n = 0; n < rows; n++) {
+      const s = slotOf(n)
+      if (s < 0) continue
+      const p = end[s] as number
+      end[s] = p + 1
+      if (input !== undefined) input[p] = (inputOf as (n: number) => number)(n)
+      user[p] = this.#user[n] as number
+    }
+    return { input, user, start, end }
+  }
+}
+
 function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-function uniqueSlots(slots: readonly number[], seen: Int32Array, stamp: number): number[] {
-  const out: number[] = []
-  for (const u of slots) {
-    if (seen[u] === stamp) continue
-    seen[u] = stamp
-    out.push(u)
-  }
-  return out
-}
-
-/** Two rows for one (syncable, user) are rare: found with one stamp array, merged by `pick`. */
-function mergeDuplicateRows(syncables: SyncableSlot[], userCount: number): void {
+/**
+ * Two rows for one (syncable, user) are rare: found with one stamp array, merged by `pick` (which
+ * returns one of the two rows, so a merged row is still an input row), and the range compacted.
+ */
+function mergeDuplicateRows(
+  syncables: SyncableSlot[],
+  userCount: number,
+  rowInput: Int32Array,
+  rowUser: Int32Array,
+  rowOf: (s: number, p: number) => TeamMember | ChannelMember,
+): void {
   const at = new Int32Array(userCount).fill(-1)
   const owner = new Int32Array(userCount).fill(-1)
   syncables.forEach((target, n) => {
     let unknownIds: Map<string, number> | undefined
-    let dropped = false
-    const keep: boolean[] = []
-    for (let i = 0; i < target.rows.length; i++) {
-      keep.push(true)
-      const u = target.rowUsers[i] as number
-      const row = target.rows[i] as TeamMember | ChannelMember
+    let w = target.rowStart
+    for (let p = target.rowStart; p < target.rowEnd; p++) {
+      const u = rowUser[p] as number
       let first: number | undefined
       if (u >= 0) {
         if (owner[u] === n) first = at[u]
         else {
           owner[u] = n
-          at[u] = i
+          at[u] = w
         }
       } else {
+        const id = rowOf(n, p).userId
         unknownIds ??= new Map()
-        first = unknownIds.get(row.userId)
-        if (first === undefined) unknownIds.set(row.userId, i)
+        first = unknownIds.get(id)
+        if (first === undefined) unknownIds.set(id, w)
       }
-      if (first === undefined) continue
-      target.rows[first] = pick(target.rows[first] as TeamMember | ChannelMember, row)
-      keep[i] = false
-      dropped = true
+      if (first === undefined) {
+        rowInput[w] = rowInput[p] as number
+        rowUser[w] = u
+        w++
+        continue
+      }
+      const kept = pick(rowOf(n, first), rowOf(n, p))
+      if (kept !== rowOf(n, first)) rowInput[first] = rowInput[p] as number
     }
-    if (!dropped) return
-    const rowsKept = target.rows.filter((_, i) => keep[i])
-    const usersKept = target.rowUsers.filter((_, i) => keep[i])
-    target.rows.length = 0
-    target.rows.push(...rowsKept)
-    target.rowUsers.length = 0
-    target.rowUsers.push(...usersKept)
+    target.rowEnd = w
   })
 }
 
