@@ -183,6 +183,7 @@ class Planner {
       team.groupConstrained || (policy.roleSync === 'allLinked' && team.links.length > 0)
     const removing = team.groupConstrained && this.#frozen[t] !== true
     const removalsBefore = this.teamRemovals.length
+    const removalReason = `in no group linked to group-synced team ${team.name} (also leaves its channels)`
     for (let p = rowStart; p < rowEnd; p++) {
       const r = teamMembers[rowInput[p] as number] as TeamMember
       if (r.deleted === true) continue
@@ -197,7 +198,7 @@ class Planner {
           kind: 'removeTeamMember',
           teamId: team.ref.id,
           userId: r.userId,
-          reason: `in no group linked to group-synced team ${team.name} (also leaves its channels)`,
+          reason: removalReason,
         })
         continue
       }
@@ -258,6 +259,7 @@ class Planner {
       channel.groupConstrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
     const removing = channel.groupConstrained && this.#frozen[c] !== true
     const removalsBefore = this.channelRemovals.length
+    const removalReason = `in no group linked to group-synced channel ${channel.name}`
     for (let p = rowStart; p < rowEnd; p++) {
       const r = channelMembers[rowInput[p] as number] as ChannelMember
       const u = rowUser[p] as number
@@ -272,7 +274,7 @@ class Planner {
           kind: 'removeChannelMember',
           channelId: channel.ref.id,
           userId: r.userId,
-          reason: `in no group linked to group-synced channel ${channel.name}`,
+          reason: removalReason,
         })
         continue
       }
@@ -561,13 +563,30 @@ function applyLimits(out: Planner, index: StateIndex, policy: ResolvedSyncPolicy
   const warnings = out.warnings
   const limited: Limited = { keptTeam: [], keptChannel: [], heldTeam: [], heldChannel: [] }
   // Loops, not push(...list): a spread of one big syncable's removals overflows the call stack.
+  // Object literals, not spreads: a spread copies through a slow generic path, per removal.
   const hold = (run: RemovalRun, reason: HoldReason): void => {
     if (run.kind === 'team')
-      for (let i = run.from; i < run.to; i++)
-        limited.heldTeam.push({ ...(out.teamRemovals[i] as TeamRemoval), hold: reason })
+      for (let i = run.from; i < run.to; i++) {
+        const r = out.teamRemovals[i] as TeamRemoval
+        limited.heldTeam.push({
+          kind: r.kind,
+          teamId: r.teamId,
+          userId: r.userId,
+          reason: r.reason,
+          hold: reason,
+        })
+      }
     else
-      for (let i = run.from; i < run.to; i++)
-        limited.heldChannel.push({ ...(out.channelRemovals[i] as ChannelRemoval), hold: reason })
+      for (let i = run.from; i < run.to; i++) {
+        const r = out.channelRemovals[i] as ChannelRemoval
+        limited.heldChannel.push({
+          kind: r.kind,
+          channelId: r.channelId,
+          userId: r.userId,
+          reason: r.reason,
+          hold: reason,
+        })
+      }
   }
   const keptRuns: RemovalRun[] = []
   let keptCount = 0

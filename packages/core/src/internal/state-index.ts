@@ -91,17 +91,25 @@ export function indexState(state: SyncState): StateIndex {
   const users: User[] = []
   const userSlot = new Map<string, number>()
   const slotOfInput = new Int32Array(state.users.length)
-  state.users.forEach((u, n) => {
-    const known = userSlot.get(u.id)
-    if (known === undefined) {
-      slotOfInput[n] = users.length
-      userSlot.set(u.id, users.length)
-      users.push(u)
-    } else {
-      slotOfInput[n] = known
-      users[known] = pick(users[known] as User, u)
-    }
-  })
+  // Ids are nearly always unique: one `set` each, and the careful pass only if the sizes differ.
+  state.users.forEach((u, n) => userSlot.set(u.id, n))
+  if (userSlot.size === state.users.length) {
+    for (const u of state.users) users.push(u)
+    slotOfInput.forEach((_, n) => (slotOfInput[n] = n))
+  } else {
+    userSlot.clear()
+    state.users.forEach((u, n) => {
+      const known = userSlot.get(u.id)
+      if (known === undefined) {
+        slotOfInput[n] = users.length
+        userSlot.set(u.id, users.length)
+        users.push(u)
+      } else {
+        slotOfInput[n] = known
+        users[known] = pick(users[known] as User, u)
+      }
+    })
+  }
   const userA = new Int32Array(users.length)
   const userB = new Int32Array(users.length)
   const userFlags = new Uint8Array(users.length)
@@ -251,14 +259,12 @@ export function indexState(state: SyncState): StateIndex {
   readChannelRows(channelMembers, channelSlots, userSlot, ids, target, rows, teamRowCount)
   const teamSlotOf = lastIdLookup(teamSlots)
   const channelSlotOf = lastIdLookup(channelSlots)
-  const laidOut = rows.finish(
-    (n) => (n < teamRowCount ? n : n - teamRowCount),
-    (n) =>
-      n < teamRowCount
-        ? teamSlotOf((teamMembers[n] as TeamMember).teamId)
-        : channelSlotOf((channelMembers[n - teamRowCount] as ChannelMember).channelId),
+  const laidOut = rows.finish(teamRowCount, (n) =>
+    n < teamRowCount
+      ? teamSlotOf((teamMembers[n] as TeamMember).teamId)
+      : channelSlotOf((channelMembers[n - teamRowCount] as ChannelMember).channelId),
   )
-  const rowInput = laidOut.input as Int32Array // asked for with inputOf
+  const rowInput = laidOut.input as Int32Array // asked for with a split
   const rowUser = laidOut.user
   syncables.forEach((x, s) => {
     x.rowStart = laidOut.start[s] as number
@@ -523,11 +529,12 @@ class RowLayout {
   }
 
   /**
-   * `inputOf` maps a position to what `rowInput` should hold (omitted: no `input` wanted);
+   * Input positions below `split` are rows of the first array, the rest of the second: `input`
+   * holds each row's index in its own array (no `split`: no `input` wanted);
    * `slotOf` gives a row's slot again, needed only when the rows were not grouped.
    */
   finish(
-    inputOf: ((n: number) => number) | undefined,
+    split: number | undefined,
     slotOf: (n: number) => number,
   ): { input: Int32Array | undefined; user: Int32Array; start: Int32Array; end: Int32Array } {
     const count = this.#count
@@ -541,9 +548,9 @@ class RowLayout {
         end[s] = (start[s] as number) + (count[s] as number)
       }
       let input: Int32Array | undefined
-      if (inputOf !== undefined) {
+      if (split !== undefined) {
         input = new Int32Array(rows)
-        for (let n = 0; n < rows; n++) input[n] = inputOf(n)
+        for (let n = 0; n < rows; n++) input[n] = n < split ? n : n - split
       }
       return { input, user: this.#user, start, end }
     }
@@ -553,14 +560,14 @@ class RowLayout {
       total += count[s] as number
       end[s] = start[s] as number
     }
-    const input = inputOf === undefined ? undefined : new Int32Array(total)
+    const input = split === undefined ? undefined : new Int32Array(total)
     const user = new Int32Array(total)
     for (let n = 0; n < rows; n++) {
       const s = slotOf(n)
       if (s < 0) continue
       const p = end[s] as number
       end[s] = p + 1
-      if (input !== undefined) input[p] = (inputOf as (n: number) => number)(n)
+      if (input !== undefined) input[p] = n < (split as number) ? n : n - (split as number)
       user[p] = this.#user[n] as number
     }
     return { input, user, start, end }
