@@ -202,13 +202,14 @@ class Planner {
         })
         continue
       }
-      const change = roleSynced ? this.#roleChange(u, r, admin[u] === t, t) : undefined
-      if (change !== undefined)
+      const reason = roleSynced ? this.#roleChange(u, r, admin[u] === t, t) : undefined
+      if (reason !== undefined)
         this.teamRoles.push({
           kind: 'setTeamMemberAdmin',
           teamId: team.ref.id,
           userId: r.userId,
-          ...change,
+          schemeAdmin: !r.schemeAdmin,
+          reason,
         })
     }
 
@@ -216,6 +217,7 @@ class Planner {
 
     for (const l of team.links) {
       if (!l.link.autoAdd) continue
+      const via = new Via(l)
       for (const u of l.members) {
         if (added[u] === t) continue
         if (member[u] === t) {
@@ -225,10 +227,8 @@ class Planner {
         if (((flags[u] as number) & UserFlag.Deactivated) !== 0) continue
         const user = users[u] as User
         added[u] = t
-        const how = member[u] === t ? 're-add (left or was removed)' : 'auto-add'
-        this.teamAdds.push(
-          this.#add('team', t, u, user, admin[u] === t, `${how} via ${l.group.name}`),
-        )
+        const how = member[u] === t ? via.reAdd('re-add (left or was removed)') : via.autoAdd
+        this.teamAdds.push(this.#add('team', t, u, user, admin[u] === t, how))
       }
     }
   }
@@ -278,13 +278,14 @@ class Planner {
         })
         continue
       }
-      const change = roleSynced ? this.#roleChange(u, r, admin[u] === c, c) : undefined
-      if (change !== undefined)
+      const reason = roleSynced ? this.#roleChange(u, r, admin[u] === c, c) : undefined
+      if (reason !== undefined)
         this.channelRoles.push({
           kind: 'setChannelMemberAdmin',
           channelId: channel.ref.id,
           userId: r.userId,
-          ...change,
+          schemeAdmin: !r.schemeAdmin,
+          reason,
         })
     }
 
@@ -292,6 +293,7 @@ class Planner {
 
     for (const l of channel.links) {
       if (!l.link.autoAdd) continue
+      const via = new Via(l)
       for (const u of l.members) {
         if (member[u] === c || seen[u] === c) continue
         seen[u] = c
@@ -299,10 +301,8 @@ class Planner {
         if (((flags[u] as number) & UserFlag.Deactivated) !== 0) continue
         const user = users[u] as User
         if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
-        const how = history[u] === c ? 're-add' : 'auto-add'
-        this.channelAdds.push(
-          this.#add('channel', c, u, user, admin[u] === c, `${how} via ${l.group.name}`),
-        )
+        const how = history[u] === c ? via.reAdd('re-add') : via.autoAdd
+        this.channelAdds.push(this.#add('channel', c, u, user, admin[u] === c, how))
       }
     }
   }
@@ -410,12 +410,13 @@ class Planner {
     return inAdminGroup ? 'admin' : 'member'
   }
 
+  /** The reason for flipping the row's scheme-admin flag, or `undefined` to leave it. */
   #roleChange(
     u: number,
     row: TeamMember | ChannelMember,
     inAdminGroup: boolean,
     s: number,
-  ): { schemeAdmin: boolean; reason: string } | undefined {
+  ): string | undefined {
     // Bots keep their flags (divergence: Mattermost rewrites them too, mattermost/mattermost#34559).
     if (row.schemeGuest || ((this.#index.userFlags[u] as number) & UserFlag.Bot) !== 0)
       return undefined
@@ -424,12 +425,9 @@ class Planner {
     if (want === row.schemeAdmin || (!want && this.#frozen[s] === true)) return undefined
     const kind = s < this.#index.teamCount ? 'team' : 'channel'
     const links = (this.#index.syncables[s] as SyncableSlot).links
-    return {
-      schemeAdmin: want,
-      reason: want
-        ? `promote: admin via ${this.#adminNames(kind).of(s, links, u)}`
-        : 'demote: in no scheme-admin group linked here',
-    }
+    return want
+      ? `promote: admin via ${this.#adminNames(kind).of(s, links, u)}`
+      : 'demote: in no scheme-admin group linked here'
   }
 
   /** Team names stay valid while the team's channels pull users into it, hence one per kind. */
@@ -454,6 +452,20 @@ class Planner {
     if (this.#unknownSeen.has(key)) return
     this.#unknownSeen.add(key)
     this.warnings.push(unknown('user', userId, `${ref.kind} ${ref.id} membership`))
+  }
+}
+
+/** "auto-add via G" made once per link, not once per added member. */
+class Via {
+  readonly autoAdd: string
+  #reAdd: string | undefined
+
+  constructor(readonly link: LiveLink) {
+    this.autoAdd = `auto-add via ${link.group.name}`
+  }
+
+  reAdd(how: string): string {
+    return (this.#reAdd ??= `${how} via ${this.link.group.name}`)
   }
 }
 
