@@ -88,28 +88,7 @@ export function indexState(state: SyncState): StateIndex {
   const target = new MultisetHash()
   const rest = new MultisetHash()
 
-  const users: User[] = []
-  const userSlot = new Map<string, number>()
-  const slotOfInput = new Int32Array(state.users.length)
-  // Ids are nearly always unique: one `set` each, and the careful pass only if the sizes differ.
-  state.users.forEach((u, n) => userSlot.set(u.id, n))
-  if (userSlot.size === state.users.length) {
-    for (const u of state.users) users.push(u)
-    slotOfInput.forEach((_, n) => (slotOfInput[n] = n))
-  } else {
-    userSlot.clear()
-    state.users.forEach((u, n) => {
-      const known = userSlot.get(u.id)
-      if (known === undefined) {
-        slotOfInput[n] = users.length
-        userSlot.set(u.id, users.length)
-        users.push(u)
-      } else {
-        slotOfInput[n] = known
-        users[known] = pick(users[known] as User, u)
-      }
-    })
-  }
+  const { users, userSlot, slotOfInput } = indexUsers(state.users)
   const userA = new Int32Array(users.length)
   const userB = new Int32Array(users.length)
   const userFlags = new Uint8Array(users.length)
@@ -324,6 +303,36 @@ export function indexState(state: SyncState): StateIndex {
     targetHash: target,
     groupHash: rest,
   }
+}
+
+/** Users by slot, without repeats (two rows for one id are merged by `pick`). */
+function indexUsers(input: readonly User[]): {
+  users: User[]
+  userSlot: Map<string, number>
+  slotOfInput: Int32Array
+} {
+  const userSlot = new Map<string, number>()
+  const slotOfInput = new Int32Array(input.length)
+  // Ids are nearly always unique: one `set` each, and the careful pass only if the sizes differ.
+  for (let n = 0; n < input.length; n++) {
+    userSlot.set((input[n] as User).id, n)
+    slotOfInput[n] = n
+  }
+  if (userSlot.size === input.length) return { users: input.slice(), userSlot, slotOfInput }
+  const users: User[] = []
+  userSlot.clear()
+  input.forEach((u, n) => {
+    const known = userSlot.get(u.id)
+    if (known === undefined) {
+      slotOfInput[n] = users.length
+      userSlot.set(u.id, users.length)
+      users.push(u)
+    } else {
+      slotOfInput[n] = known
+      users[known] = pick(users[known] as User, u)
+    }
+  })
+  return { users, userSlot, slotOfInput }
 }
 
 /**
