@@ -21,7 +21,7 @@ export class MultisetHash {
     return this
   }
 
-  /** Folds in a field given by its two lane hashes (see `hashA`/`hashB`). */
+  /** Folds in a field given by its two lane hashes (see `hashInto`). */
   mix(x: number, y: number): this {
     this.a = (Math.imul(this.a ^ x, 0x01000193) + 0x7f4a7c15) | 0
     this.b = (Math.imul(this.b ^ y, 0x5bd1e995) + 0x3c6ef372) | 0
@@ -31,7 +31,7 @@ export class MultisetHash {
   str(value: string | undefined): this {
     return value === undefined
       ? this.mix(0x7fffffff, 0x7ffffffe)
-      : this.mix(hashA(value), hashB(value))
+      : this.mix(hashLanes(value), laneB)
   }
 
   flags(a?: boolean, b?: boolean, c?: boolean): this {
@@ -59,18 +59,29 @@ export class MultisetHash {
   }
 }
 
-/** Lane A of a string's hash (FNV-1a, finalised). */
-export function hashA(value: string): number {
+/** Lane B of the last `hashLanes`: two numbers out of one call without allocating a pair. */
+let laneB = 0
+
+/**
+ * A string's two lane hashes in one pass over its characters: lane A (FNV-1a, finalised) is
+ * returned, lane B (another multiplier and basis, independent of A) left in `laneB`.
+ */
+function hashLanes(value: string): number {
   let x = 0x811c9dc5
-  for (let i = 0; i < value.length; i++) x = Math.imul(x ^ value.charCodeAt(i), 0x01000193)
+  let y = 0x27d4eb2f
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    x = Math.imul(x ^ c, 0x01000193)
+    y = Math.imul(y ^ c, 0x5bd1e995)
+  }
+  laneB = fmix(y ^ Math.imul(value.length, 0x85ebca6b))
   return fmix(x ^ value.length)
 }
 
-/** Lane B of a string's hash (a different multiplier and basis: independent of lane A). */
-export function hashB(value: string): number {
-  let y = 0x27d4eb2f
-  for (let i = 0; i < value.length; i++) y = Math.imul(y ^ value.charCodeAt(i), 0x5bd1e995)
-  return fmix(y ^ Math.imul(value.length, 0x85ebca6b))
+/** Stores both lane hashes of `value` at `a[i]` and `b[i]`. */
+export function hashInto(value: string, a: Int32Array, b: Int32Array, i: number): void {
+  a[i] = hashLanes(value)
+  b[i] = laneB
 }
 
 // murmur3's finaliser: spreads every input bit over the output before the sums mix records.

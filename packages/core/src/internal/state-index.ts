@@ -9,7 +9,7 @@ import type {
   User,
 } from '../model.js'
 import type { SyncWarning } from '../sync-command.js'
-import { hashA, hashB, HashTag, MultisetHash } from './multiset-hash.js'
+import { hashInto, HashTag, MultisetHash } from './multiset-hash.js'
 
 /** A live link (link, group and syncable all live) with its group's members as user slots. */
 export interface LiveLink {
@@ -93,8 +93,7 @@ export function indexState(state: SyncState): StateIndex {
   const userB = new Int32Array(users.length)
   const userFlags = new Uint8Array(users.length)
   users.forEach((u, i) => {
-    userA[i] = hashA(u.id)
-    userB[i] = hashB(u.id)
+    hashInto(u.id, userA, userB, i)
     userFlags[i] =
       (u.systemRole === 'guest' ? UserFlag.Guest : 0) |
       (u.systemRole === 'admin' ? UserFlag.SystemAdmin : 0) |
@@ -351,8 +350,7 @@ class IdHashes {
     this.#syncA = new Int32Array(syncables.length)
     this.#syncB = new Int32Array(syncables.length)
     syncables.forEach((x, i) => {
-      this.#syncA[i] = hashA(x.ref.id)
-      this.#syncB[i] = hashB(x.ref.id)
+      hashInto(x.ref.id, this.#syncA, this.#syncB, i)
     })
   }
 
@@ -377,11 +375,14 @@ function readGroupMembers(
   seen: Int32Array,
 ): Map<string, Int32Array> {
   const memberSlots = new Map<string, Int32Array>()
+  const laneA = new Int32Array(1)
+  const laneB = new Int32Array(1)
   const scratch = new Int32Array(seen.length)
   let stamp = 0
   for (const group of groups.values()) {
-    const ga = hashA(group.id)
-    const gb = hashB(group.id)
+    hashInto(group.id, laneA, laneB, 0)
+    const ga = laneA[0] as number
+    const gb = laneB[0] as number
     const memberIds = group.memberIds
     let n = 0
     let strangers: Set<string> | undefined
