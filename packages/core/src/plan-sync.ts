@@ -19,6 +19,7 @@ import {
   type SyncableSlot,
   UserFlag,
 } from './internal/state-index.js'
+import { HistoryTable } from './internal/history-table.js'
 import { fingerprintsOf } from './fingerprint.js'
 
 type TeamRemoval = Extract<SyncCommand, { kind: 'removeTeamMember' }> & { readonly reason: string }
@@ -130,7 +131,7 @@ class Planner {
   readonly #cMember: Int32Array
   readonly #cGroup: Int32Array
   readonly #cAdmin: Int32Array
-  readonly #cHistory: Int32Array
+  readonly #history: HistoryTable
   readonly #cSeen: Int32Array
   readonly #teamAdminNames: AdminGroupNames
   readonly #channelAdminNames: AdminGroupNames
@@ -151,7 +152,7 @@ class Planner {
     this.#cMember = stamp()
     this.#cGroup = stamp()
     this.#cAdmin = stamp()
-    this.#cHistory = stamp()
+    this.#history = new HistoryTable(index.channelHistory, index.historyLaneA, index.historyLaneB)
     this.#cSeen = stamp()
     this.#teamAdminNames = new AdminGroupNames(n)
     this.#channelAdminNames = new AdminGroupNames(n)
@@ -238,22 +239,14 @@ class Planner {
     const t = channel.teamSlot
     const team = this.#index.syncables[t] as SyncableSlot
     const policy = this.#policy
-    const { users, userFlags: flags, rowUser, rowInput, channelMembers, historyUser } = this.#index
-    const [member, group, admin, history, seen] = [
-      this.#cMember,
-      this.#cGroup,
-      this.#cAdmin,
-      this.#cHistory,
-      this.#cSeen,
-    ]
+    const { users, userFlags: flags, rowUser, rowInput, channelMembers } = this.#index
+    const [member, group, admin, seen] = [this.#cMember, this.#cGroup, this.#cAdmin, this.#cSeen]
     const { rowStart, rowEnd } = channel
     stampLinks(channel.links, c, group, admin)
     for (let p = rowStart; p < rowEnd; p++) {
       const u = rowUser[p] as number
       if (u >= 0) member[u] = c
     }
-    for (let p = channel.historyStart; p < channel.historyEnd; p++)
-      history[historyUser[p] as number] = c
 
     const roleSynced =
       channel.groupConstrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
@@ -291,17 +284,26 @@ class Planner {
 
     this.#run('channel', c, removalsBefore, this.channelRemovals.length)
 
+    let historyLoaded = false
+    const inHistory = (u: number): boolean => {
+      if (!historyLoaded) {
+        historyLoaded = true
+        this.#loadHistory(channel)
+      }
+      return this.#hasHistory(u)
+    }
     for (const l of channel.links) {
       if (!l.link.autoAdd) continue
       const via = new Via(l)
       for (const u of l.members) {
         if (member[u] === c || seen[u] === c) continue
         seen[u] = c
-        if (!policy.reAddRemovedMembers && history[u] === c) continue
+        const returning = inHistory(u)
+        if (!policy.reAddRemovedMembers && returning) continue
         if (((flags[u] as number) & UserFlag.Deactivated) !== 0) continue
         const user = users[u] as User
         if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
-        const how = history[u] === c ? via.reAdd('re-add') : via.autoAdd
+        const how = returning ? via.reAdd('re-add') : via.autoAdd
         this.channelAdds.push(this.#add('channel', c, u, user, admin[u] === c, how))
       }
     }
@@ -309,6 +311,20 @@ class Planner {
 
   #run(kind: 'team' | 'channel', slot: number, from: number, to: number): void {
     if (to > from) this.removalRuns.push({ kind, slot, from, to })
+  }
+
+  /** Loads the channel's history rows into the table (only for channels that add someone). */
+  #loadHistory(channel: SyncableSlot): void {
+    const rows = this.#index.historyRow
+    this.#history.reset(channel.historyEnd - channel.historyStart)
+    for (let p = channel.historyStart; p < channel.historyEnd; p++)
+      this.#history.add(rows[p] as number)
+  }
+
+  /** Whether the loaded channel has a history row for user slot `u`. */
+  #hasHistory(u: number): boolean {
+    const { userLaneA, userLaneB, users } = this.#index
+    return this.#history.has(userLaneA[u] as number, userLaneB[u] as number, (users[u] as User).id)
   }
 
   /** Makes sure a channel add has its team membership: already there, planned, or added now. */

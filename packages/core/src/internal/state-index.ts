@@ -9,6 +9,7 @@ import type {
   User,
 } from '../model.js'
 import type { SyncWarning } from '../sync-command.js'
+import { HistoryTable } from './history-table.js'
 import { hashInto, HashTag, MultisetHash } from './multiset-hash.js'
 
 /** A live link (link, group and syncable all live) with its group's members as user slots. */
@@ -36,7 +37,10 @@ export interface SyncableSlot {
   rowEnd: number
   /** Rows that are not soft-deleted. */
   activeRows: number
-  /** Users with a channel history row, without repeats: `StateIndex.historyUser[historyStart..historyEnd-1]`. */
+  /**
+   * This channel's history rows, one per user id: `StateIndex.historyRow[historyStart..historyEnd-1]`
+   * (indexes into `channelHistory`).
+   */
   historyStart: number
   historyEnd: number
 }
@@ -70,7 +74,14 @@ export interface StateIndex {
   readonly rowInput: Int32Array
   /** User slot of each row, or -1 when the row names a user the state does not have. */
   readonly rowUser: Int32Array
-  readonly historyUser: Int32Array
+  readonly channelHistory: readonly ChannelHistory[]
+  readonly historyRow: Int32Array
+  /** Lane hashes of each history row's user id, by input row (see `HistoryTable`). */
+  readonly historyLaneA: Int32Array
+  readonly historyLaneB: Int32Array
+  /** Lane hashes of each user's id, by user slot: equal to a history row's for the same id. */
+  readonly userLaneA: Int32Array
+  readonly userLaneB: Int32Array
   readonly warnings: readonly SyncWarning[]
   readonly liveLinkCount: number
   /** Hash of the Mattermost side (users, teams, channels, memberships, history): `targetFingerprint`. */
@@ -187,7 +198,6 @@ export function indexState(state: SyncState): StateIndex {
 
   const seen = new Int32Array(users.length).fill(-1)
   const memberSlots = readGroupMembers(groups, userSlot, ids, rest, seen)
-  const groupNo = memberSlots.size
 
   let liveLinkCount = 0
   for (const l of state.links)
@@ -260,25 +270,32 @@ export function indexState(state: SyncState): StateIndex {
   })
 
   // History is a set of (channel, user) pairs: Mattermost keeps a row per join, we keep presence.
-  const history = new RowLayout(state.channelHistory.length, syncables.length)
-  readHistory(state.channelHistory, channelSlots, userSlot, ids, target, history)
+  // Its rows are hashed by user id text, not resolved through the user map (see HistoryTable).
+  const { channelHistory } = state
+  const historyLaneA = new Int32Array(channelHistory.length)
+  const historyLaneB = new Int32Array(channelHistory.length)
+  const history = new RowLayout(channelHistory.length, syncables.length, false)
+  readHistory(channelHistory, channelSlots, ids, target, history, historyLaneA, historyLaneB)
   const historySlotOf = lastIdLookup(channelSlots)
-  const historyLaidOut = history.finish(undefined, (n) =>
-    historySlotOf((state.channelHistory[n] as ChannelHistory).channelId),
+  const historyLaidOut = history.finish(0, (n) =>
+    historySlotOf((channelHistory[n] as ChannelHistory).channelId),
   )
-  const historyUser = historyLaidOut.user
+  const historyRow = historyLaidOut.input as Int32Array // asked for with a split
+  const table = new HistoryTable(channelHistory, historyLaneA, historyLaneB)
   syncables.forEach((x, s) => {
-    // Compacted in place: strangers (hashed already) and repeats dropped, one stamp per syncable.
-    const stamp = s + groupNo
+    // Compacted in place: repeats of a user id dropped.
     let w = historyLaidOut.start[s] as number
     x.historyStart = w
     const end = historyLaidOut.end[s] as number
+    table.reset(end - w)
     for (let p = w; p < end; p++) {
-      const u = historyUser[p] as number
-      if (u < 0 || seen[u] === stamp) continue
-      seen[u] = stamp
-      historyUser[w++] = u
-      ids.user(ids.syncable(target.begin(HashTag.History), s, ''), u, '').end()
+      const i = historyRow[p] as number
+      if (!table.add(i)) continue
+      historyRow[w++] = i
+      ids
+        .syncable(target.begin(HashTag.History), s, '')
+        .mix(historyLaneA[i] as number, historyLaneB[i] as number)
+        .end()
     }
     x.historyEnd = w
   })
@@ -296,7 +313,12 @@ export function indexState(state: SyncState): StateIndex {
     channelMembers,
     rowInput,
     rowUser,
-    historyUser,
+    channelHistory,
+    historyRow,
+    historyLaneA,
+    historyLaneB,
+    userLaneA: userA,
+    userLaneB: userB,
     warnings,
     liveLinkCount,
     targetHash: target,
@@ -460,14 +482,18 @@ function readChannelRows(
   }
 }
 
-/** Rows go to `out`; known (channel, user) pairs are hashed once de-duplicated, others here. */
+/**
+ * Rows of known channels go to `out`, with the lane hashes of their user id (hashed once
+ * de-duplicated); rows of unknown channels are hashed here, once per (channel, user) text pair.
+ */
 function readHistory(
   rows: readonly ChannelHistory[],
   slots: ReadonlyMap<string, number>,
-  userSlot: ReadonlyMap<string, number>,
   ids: IdHashes,
   h: MultisetHash,
   out: RowLayout,
+  laneA: Int32Array,
+  laneB: Int32Array,
 ): void {
   let lastId: string | undefined
   let s = -1
@@ -478,15 +504,16 @@ function readHistory(
       lastId = row.channelId
       s = slots.get(lastId) ?? -1
     }
-    const u = userSlot.get(row.userId) ?? -1
-    // Noted even with an unknown user (-1), so that a channel's rows stay one run.
-    out.note(i, s, u)
-    if (s >= 0 && u >= 0) continue
+    out.note(i, s, -1)
+    if (s >= 0) {
+      hashInto(row.userId, laneA, laneB, i)
+      continue
+    }
     strangers ??= new Set()
     const key = `${row.channelId}\u0000${row.userId}`
     if (strangers.has(key)) continue
     strangers.add(key)
-    ids.user(ids.syncable(h.begin(HashTag.History), s, row.channelId), u, row.userId).end()
+    ids.user(ids.syncable(h.begin(HashTag.History), s, row.channelId), -1, row.userId).end()
   }
 }
 
@@ -511,22 +538,24 @@ function lastIdLookup(slots: ReadonlyMap<string, number>): (id: string) => numbe
  * external to V8, and tens of MB more of it start a full collection of the whole heap.
  */
 class RowLayout {
-  /** User slot per input row while noting. */
+  /** User slot per input row while noting (empty when the layout has no users). */
   readonly #user: Int32Array
+  readonly #rows: number
   readonly #count: Int32Array
   /** Input position of each slot's first row, or -1. */
   readonly #first: Int32Array
   #last = -2
   #grouped = true
 
-  constructor(rows: number, syncables: number) {
-    this.#user = new Int32Array(rows)
+  constructor(rows: number, syncables: number, withUsers = true) {
+    this.#rows = rows
+    this.#user = new Int32Array(withUsers ? rows : 0)
     this.#count = new Int32Array(syncables)
     this.#first = new Int32Array(syncables).fill(-1)
   }
 
   note(n: number, s: number, u: number): void {
-    this.#user[n] = u
+    if (n < this.#user.length) this.#user[n] = u
     if (s !== this.#last) {
       this.#last = s
       // A slot seen again after another one: its rows are not one run.
@@ -550,7 +579,7 @@ class RowLayout {
     const count = this.#count
     const start = new Int32Array(count.length)
     const end = new Int32Array(count.length)
-    const rows = this.#user.length
+    const rows = this.#rows
     if (this.#grouped) {
       for (let s = 0; s < count.length; s++) {
         const first = this.#first[s] as number
@@ -571,14 +600,14 @@ class RowLayout {
       end[s] = start[s] as number
     }
     const input = split === undefined ? undefined : new Int32Array(total)
-    const user = new Int32Array(total)
+    const user = new Int32Array(this.#user.length === 0 ? 0 : total)
     for (let n = 0; n < rows; n++) {
       const s = slotOf(n)
       if (s < 0) continue
       const p = end[s] as number
       end[s] = p + 1
       if (input !== undefined) input[p] = n < (split as number) ? n : n - (split as number)
-      user[p] = this.#user[n] as number
+      if (user.length > 0) user[p] = this.#user[n] as number
     }
     return { input, user, start, end }
   }
