@@ -84,7 +84,7 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
         const known = byUser.get(userId)
         if (known !== undefined) return known
         const u = index.userSlot.get(userId)
-        const user = u === undefined ? undefined : index.users[u]
+        const user = u < 0 ? undefined : index.users[u]
         if (user === undefined) return undefined
         if (user.systemRole === 'guest') return guest
         if (user.systemRole === 'admin' && policy.sysadmins === 'bypass') return bypass
@@ -96,7 +96,7 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
       const s = (
         syncable.kind === 'team' ? index.syncableSlot.team : index.syncableSlot.channel
       ).get(syncable.id)
-      if (u === undefined || s === undefined) return undefined
+      if (u < 0 || s === undefined) return undefined
       const target = index.syncables[s]
       const user = index.users[u]
       const groupsHere = linkGroups[s]

@@ -10,6 +10,7 @@ import type {
 } from '../model.js'
 import type { SyncWarning } from '../sync-command.js'
 import { HistoryTable } from './history-table.js'
+import { IdTable } from './id-table.js'
 import { hashInto, HashTag, MultisetHash } from './multiset-hash.js'
 
 /** A live link (link, group and syncable all live) with its group's members as user slots. */
@@ -57,7 +58,8 @@ export const UserFlag = { Guest: 1, SystemAdmin: 2, Bot: 4, Deactivated: 8 } as 
  */
 export interface StateIndex {
   readonly users: readonly User[]
-  readonly userSlot: ReadonlyMap<string, number>
+  /** User id → slot (`get` gives -1 for an id the state does not have). */
+  readonly userSlot: IdTable
   readonly userFlags: Uint8Array
   readonly groups: ReadonlyMap<string, Group>
   readonly syncables: readonly SyncableSlot[]
@@ -100,11 +102,9 @@ export function indexState(state: SyncState): StateIndex {
   const rest = new MultisetHash()
 
   const { users, userSlot, slotOfInput } = indexUsers(state.users)
-  const userA = new Int32Array(users.length)
-  const userB = new Int32Array(users.length)
+  const { laneA: userA, laneB: userB } = userSlot
   const userFlags = new Uint8Array(users.length)
   users.forEach((u, i) => {
-    hashInto(u.id, userA, userB, i)
     userFlags[i] =
       (u.systemRole === 'guest' ? UserFlag.Guest : 0) |
       (u.systemRole === 'admin' ? UserFlag.SystemAdmin : 0) |
@@ -329,24 +329,16 @@ export function indexState(state: SyncState): StateIndex {
 /** Users by slot, without repeats (two rows for one id are merged by `pick`). */
 function indexUsers(input: readonly User[]): {
   users: User[]
-  userSlot: Map<string, number>
+  userSlot: IdTable
   slotOfInput: Int32Array
 } {
-  const userSlot = new Map<string, number>()
+  const userSlot = new IdTable(input.length)
   const slotOfInput = new Int32Array(input.length)
-  // Ids are nearly always unique: one `set` each, and the careful pass only if the sizes differ.
-  for (let n = 0; n < input.length; n++) {
-    userSlot.set((input[n] as User).id, n)
-    slotOfInput[n] = n
-  }
-  if (userSlot.size === input.length) return { users: input.slice(), userSlot, slotOfInput }
   const users: User[] = []
-  userSlot.clear()
   input.forEach((u, n) => {
     const known = userSlot.get(u.id)
-    if (known === undefined) {
-      slotOfInput[n] = users.length
-      userSlot.set(u.id, users.length)
+    if (known < 0) {
+      slotOfInput[n] = userSlot.insert(u.id)
       users.push(u)
     } else {
       slotOfInput[n] = known
@@ -391,7 +383,7 @@ class IdHashes {
 /** Group members as user slots, duplicates dropped; members who are not users are only hashed. */
 function readGroupMembers(
   groups: ReadonlyMap<string, Group>,
-  userSlot: ReadonlyMap<string, number>,
+  userSlot: IdTable,
   ids: IdHashes,
   h: MultisetHash,
   seen: Int32Array,
@@ -411,7 +403,7 @@ function readGroupMembers(
     for (let i = 0; i < memberIds.length; i++) {
       const id = memberIds[i] as string
       const u = userSlot.get(id)
-      if (u === undefined) {
+      if (u < 0) {
         strangers ??= new Set()
         if (strangers.has(id)) continue
         strangers.add(id)
@@ -434,7 +426,7 @@ function readGroupMembers(
 function readTeamRows(
   rows: readonly TeamMember[],
   slots: ReadonlyMap<string, number>,
-  userSlot: ReadonlyMap<string, number>,
+  userSlot: IdTable,
   ids: IdHashes,
   h: MultisetHash,
   out: RowLayout,
@@ -447,7 +439,7 @@ function readTeamRows(
       lastId = m.teamId
       s = slots.get(lastId) ?? -1
     }
-    const u = userSlot.get(m.userId) ?? -1
+    const u = userSlot.get(m.userId)
     ids
       .user(ids.syncable(h.begin(HashTag.TeamMember), s, m.teamId), u, m.userId)
       .flags(m.schemeAdmin, m.schemeGuest, m.deleted)
@@ -459,7 +451,7 @@ function readTeamRows(
 function readChannelRows(
   rows: readonly ChannelMember[],
   slots: ReadonlyMap<string, number>,
-  userSlot: ReadonlyMap<string, number>,
+  userSlot: IdTable,
   ids: IdHashes,
   h: MultisetHash,
   out: RowLayout,
@@ -473,7 +465,7 @@ function readChannelRows(
       lastId = m.channelId
       s = slots.get(lastId) ?? -1
     }
-    const u = userSlot.get(m.userId) ?? -1
+    const u = userSlot.get(m.userId)
     ids
       .user(ids.syncable(h.begin(HashTag.ChannelMember), s, m.channelId), u, m.userId)
       .flags(m.schemeAdmin, m.schemeGuest)
