@@ -71,7 +71,7 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
     SyncCommandKind,
     number
   >
-  for (const c of commands) counts[c.kind]++
+  for (let i = 0; i < commands.length; i++) counts[(commands[i] as PlannedCommand).kind]++
   let live = 0
   let constrained = 0
   let activeMemberships = 0
@@ -219,7 +219,9 @@ class Planner {
     for (const l of team.links) {
       if (!l.link.autoAdd) continue
       const via = new Via(l)
-      for (const u of l.members) {
+      const members = l.members
+      for (let i = 0; i < members.length; i++) {
+        const u = members[i] as number
         if (added[u] === t) continue
         if (member[u] === t) {
           const existing = teamMembers[rowInput[row[u] as number] as number] as TeamMember
@@ -295,7 +297,9 @@ class Planner {
     for (const l of channel.links) {
       if (!l.link.autoAdd) continue
       const via = new Via(l)
-      for (const u of l.members) {
+      const members = l.members
+      for (let i = 0; i < members.length; i++) {
+        const u = members[i] as number
         if (member[u] === c || seen[u] === c) continue
         seen[u] = c
         const returning = inHistory(u)
@@ -493,8 +497,11 @@ function stampLinks(
 ): void {
   for (const l of links) {
     const members = l.members
-    if (l.link.schemeAdmin) for (const u of members) group[u] = admin[u] = s
-    else for (const u of members) group[u] = s
+    // Indexed loops: millions of members, no iterator even before the optimising compiler.
+    if (l.link.schemeAdmin)
+      for (let i = 0; i < members.length; i++)
+        group[members[i] as number] = admin[members[i] as number] = s
+    else for (let i = 0; i < members.length; i++) group[members[i] as number] = s
   }
 }
 
@@ -533,7 +540,9 @@ class AdminGroupNames {
     for (let i = 0; i < links.length; i++) {
       const l = links[i] as LiveLink
       if (!l.link.schemeAdmin) continue
-      for (const u of l.members) {
+      const members = l.members
+      for (let j = 0; j < members.length; j++) {
+        const u = members[j] as number
         if (stamp[u] !== s) {
           stamp[u] = s
           first[u] = i

@@ -234,11 +234,14 @@ export function indexState(state: SyncState): StateIndex {
 
   // Sorted so that reasons naming "the" group and the channel that pulls a user into its team do
   // not depend on input order (planSync is deterministic under permutation).
-  for (const x of syncables) x.links.sort((a, b) => compareIds(a.group.id, b.group.id))
+  // (Sorting allocates: lists of one are left alone.)
+  for (const x of syncables)
+    if (x.links.length > 1) x.links.sort((a, b) => compareIds(a.group.id, b.group.id))
   for (const list of channelsOfTeam)
-    list.sort((a, b) =>
-      compareIds((syncables[a] as SyncableSlot).ref.id, (syncables[b] as SyncableSlot).ref.id),
-    )
+    if (list.length > 1)
+      list.sort((a, b) =>
+        compareIds((syncables[a] as SyncableSlot).ref.id, (syncables[b] as SyncableSlot).ref.id),
+      )
 
   const { teamMembers, channelMembers } = state
   const teamRowCount = teamMembers.length
