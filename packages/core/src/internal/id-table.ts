@@ -2,9 +2,10 @@ import { hashInto } from './multiset-hash.js'
 
 /**
  * Id text → slot (0, 1, 2, … in insertion order), keeping each id's two lane hashes (the ones
- * the fingerprints mix). Open addressing on one Int32Array of (lane A, slot + 1): a probe checks
- * lane A, then lane B, before it reads an id string, so a look-up reads one string (the match)
- * where a `Map` reads one per entry of its bucket chain, each a cache miss in a large state.
+ * the fingerprints mix). Open addressing on one Int32Array of slot + 1: a probe checks the slot's
+ * lane A and lane B (small typed arrays) before it reads an id string, so a look-up reads one
+ * string (the match) where a `Map` reads one per entry of its bucket chain, each a cache miss in
+ * a large state.
  */
 export class IdTable {
   readonly #ids: string[] = []
@@ -24,7 +25,7 @@ export class IdTable {
     let buckets = 16
     while (buckets < capacity * 2) buckets *= 2
     this.#mask = buckets - 1
-    this.#table = new Int32Array(buckets * 2)
+    this.#table = new Int32Array(buckets)
   }
 
   get size(): number {
@@ -38,11 +39,10 @@ export class IdTable {
     const b = this.#lastB[0] as number
     const table = this.#table
     for (let k = a & this.#mask; ; k = (k + 1) & this.#mask) {
-      const entry = table[2 * k + 1] as number
+      const entry = table[k] as number
       if (entry === 0) return -1
-      if (table[2 * k] !== a) continue
       const s = entry - 1
-      if (this.laneB[s] === b && this.#ids[s] === id) return s
+      if (this.laneA[s] === a && this.laneB[s] === b && this.#ids[s] === id) return s
     }
   }
 
@@ -56,9 +56,8 @@ export class IdTable {
     this.laneB[s] = this.#lastB[0] as number
     const table = this.#table
     let k = a & this.#mask
-    while (table[2 * k + 1] !== 0) k = (k + 1) & this.#mask
-    table[2 * k] = a
-    table[2 * k + 1] = s + 1
+    while (table[k] !== 0) k = (k + 1) & this.#mask
+    table[k] = s + 1
     return s
   }
 }
