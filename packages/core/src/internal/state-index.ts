@@ -53,7 +53,7 @@ export const UserFlag = { Guest: 1, SystemAdmin: 2, Bot: 4, Deactivated: 8 } as 
  * Everything `planSync` asks, indexed once: users and syncables get integer slots so that the plan
  * loops can answer "is u a member / in a linked group / an admin here" with typed-array stamps
  * instead of per-syncable hash maps. Memberships are laid out by syncable in flat typed arrays
- * (a counting sort), so that millions of rows cost no per-syncable arrays and little garbage.
+ * (see `RowLayout`), so that millions of rows cost no per-syncable arrays and little garbage.
  * Linear in the size of the state; never throws on odd data.
  */
 export interface StateIndex {
