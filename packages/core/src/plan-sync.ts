@@ -170,7 +170,7 @@ class Planner {
       this.#tRemoved,
       this.#tAdded,
     ]
-    const { rowUser, teamMembers, rowInput } = this.#index
+    const { rowUser } = this.#index
     const { rowStart, rowEnd } = team
     stampLinks(team.links, t, group, admin)
     for (let p = rowStart; p < rowEnd; p++) {
@@ -186,7 +186,7 @@ class Planner {
     const removalsBefore = this.teamRemovals.length
     const removalReason = `in no group linked to group-synced team ${team.name} (also leaves its channels)`
     for (let p = rowStart; p < rowEnd; p++) {
-      const r = teamMembers[rowInput[p] as number] as TeamMember
+      const r = this.#teamRowAt(p)
       if (r.deleted === true) continue
       const u = rowUser[p] as number
       if (u < 0) {
@@ -224,7 +224,7 @@ class Planner {
         const u = members[i] as number
         if (added[u] === t) continue
         if (member[u] === t) {
-          const existing = teamMembers[rowInput[row[u] as number] as number] as TeamMember
+          const existing = this.#teamRowAt(row[u] as number)
           if (existing.deleted !== true || !policy.reAddRemovedMembers) continue
         }
         if (((flags[u] as number) & UserFlag.Deactivated) !== 0) continue
@@ -313,6 +313,12 @@ class Planner {
     }
   }
 
+  /** The team membership row at layout position `p`. */
+  #teamRowAt(p: number): TeamMember {
+    const { teamMembers, rowInput } = this.#index
+    return teamMembers[rowInput[p] as number] as TeamMember
+  }
+
   #run(kind: 'team' | 'channel', slot: number, from: number, to: number): void {
     if (to > from) this.removalRuns.push({ kind, slot, from, to })
   }
@@ -327,8 +333,12 @@ class Planner {
 
   /** Whether the loaded channel has a history row for user slot `u`. */
   #hasHistory(u: number): boolean {
-    const { userLaneA, userLaneB, users } = this.#index
-    return this.#history.has(userLaneA[u] as number, userLaneB[u] as number, (users[u] as User).id)
+    const { userSlot, users } = this.#index
+    return this.#history.has(
+      userSlot.laneA[u] as number,
+      userSlot.laneB[u] as number,
+      (users[u] as User).id,
+    )
   }
 
   /** Makes sure a channel add has its team membership: already there, planned, or added now. */
@@ -340,11 +350,7 @@ class Planner {
     channel: SyncableSlot,
     via: LiveLink,
   ): boolean {
-    const { teamMembers, rowInput } = this.#index
-    const teamRow =
-      this.#tMember[u] === t
-        ? (teamMembers[rowInput[this.#tRow[u] as number] as number] as TeamMember)
-        : undefined
+    const teamRow = this.#tMember[u] === t ? this.#teamRowAt(this.#tRow[u] as number) : undefined
     const removedNow = this.#tRemoved[u] === t
     if ((teamRow !== undefined && teamRow.deleted !== true && !removedNow) || this.#tAdded[u] === t)
       return true

@@ -78,12 +78,12 @@ export interface StateIndex {
   readonly rowUser: Int32Array
   readonly channelHistory: readonly ChannelHistory[]
   readonly historyRow: Int32Array
-  /** Lane hashes of each history row's user id, by input row (see `HistoryTable`). */
+  /**
+   * Lane hashes of each history row's user id, by input row (see `HistoryTable`); a user's are
+   * `userSlot.laneA`/`laneB`, equal for the same id.
+   */
   readonly historyLaneA: Int32Array
   readonly historyLaneB: Int32Array
-  /** Lane hashes of each user's id, by user slot: equal to a history row's for the same id. */
-  readonly userLaneA: Int32Array
-  readonly userLaneB: Int32Array
   readonly warnings: readonly SyncWarning[]
   readonly liveLinkCount: number
   /** Hash of the Mattermost side (users, teams, channels, memberships, history): `targetFingerprint`. */
@@ -255,8 +255,7 @@ export function indexState(state: SyncState): StateIndex {
       ? teamSlotOf((teamMembers[n] as TeamMember).teamId)
       : channelSlotOf((channelMembers[n - teamRowCount] as ChannelMember).channelId),
   )
-  const rowInput = laidOut.input as Int32Array // asked for with a split
-  const rowUser = laidOut.user
+  const { input: rowInput, user: rowUser } = laidOut
   syncables.forEach((x, s) => {
     x.rowStart = laidOut.start[s] as number
     x.rowEnd = laidOut.end[s] as number
@@ -283,7 +282,7 @@ export function indexState(state: SyncState): StateIndex {
   const historyLaidOut = history.finish(0, (n) =>
     historySlotOf((channelHistory[n] as ChannelHistory).channelId),
   )
-  const historyRow = historyLaidOut.input as Int32Array // asked for with a split
+  const historyRow = historyLaidOut.input
   const table = new HistoryTable(channelHistory, historyLaneA, historyLaneB)
   syncables.forEach((x, s) => {
     // Compacted in place: repeats of a user id dropped.
@@ -320,8 +319,6 @@ export function indexState(state: SyncState): StateIndex {
     historyRow,
     historyLaneA,
     historyLaneB,
-    userLaneA: userA,
-    userLaneB: userB,
     warnings,
     liveLinkCount,
     targetHash: target,
@@ -424,8 +421,6 @@ function readGroupMembers(
   return memberSlots
 }
 
-// Rows usually arrive grouped by syncable: remembering the last id saves most map look-ups.
-
 function readTeamRows(
   rows: readonly TeamMember[],
   slots: ReadonlyMap<string, number>,
@@ -434,14 +429,10 @@ function readTeamRows(
   h: MultisetHash,
   out: RowLayout,
 ): void {
-  let lastId: string | undefined
-  let s = -1
+  const slotOf = lastIdLookup(slots)
   for (let i = 0; i < rows.length; i++) {
     const m = rows[i] as TeamMember
-    if (m.teamId !== lastId) {
-      lastId = m.teamId
-      s = slots.get(lastId) ?? -1
-    }
+    const s = slotOf(m.teamId)
     const u = userSlot.get(m.userId)
     ids
       .user(ids.syncable(h.begin(HashTag.TeamMember), s, m.teamId), u, m.userId)
@@ -460,14 +451,10 @@ function readChannelRows(
   out: RowLayout,
   offset: number,
 ): void {
-  let lastId: string | undefined
-  let s = -1
+  const slotOf = lastIdLookup(slots)
   for (let i = 0; i < rows.length; i++) {
     const m = rows[i] as ChannelMember
-    if (m.channelId !== lastId) {
-      lastId = m.channelId
-      s = slots.get(lastId) ?? -1
-    }
+    const s = slotOf(m.channelId)
     const u = userSlot.get(m.userId)
     ids
       .user(ids.syncable(h.begin(HashTag.ChannelMember), s, m.channelId), u, m.userId)
@@ -490,15 +477,11 @@ function readHistory(
   laneA: Int32Array,
   laneB: Int32Array,
 ): void {
-  let lastId: string | undefined
-  let s = -1
+  const slotOf = lastIdLookup(slots)
   let strangers: Set<string> | undefined
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as ChannelHistory
-    if (row.channelId !== lastId) {
-      lastId = row.channelId
-      s = slots.get(lastId) ?? -1
-    }
+    const s = slotOf(row.channelId)
     out.note(i, s, -1)
     if (s >= 0) {
       hashInto(row.userId, laneA, laneB, i)
@@ -564,13 +547,13 @@ class RowLayout {
 
   /**
    * Input positions below `split` are rows of the first array, the rest of the second: `input`
-   * holds each row's index in its own array (no `split`: no `input` wanted);
-   * `slotOf` gives a row's slot again, needed only when the rows were not grouped.
+   * holds each row's index in its own array. `slotOf` gives a row's slot again, needed only when
+   * the rows were not grouped.
    */
   finish(
-    split: number | undefined,
+    split: number,
     slotOf: (n: number) => number,
-  ): { input: Int32Array | undefined; user: Int32Array; start: Int32Array; end: Int32Array } {
+  ): { input: Int32Array; user: Int32Array; start: Int32Array; end: Int32Array } {
     const count = this.#count
     const start = new Int32Array(count.length)
     const end = new Int32Array(count.length)
@@ -581,11 +564,8 @@ class RowLayout {
         start[s] = first < 0 ? 0 : first
         end[s] = (start[s] as number) + (count[s] as number)
       }
-      let input: Int32Array | undefined
-      if (split !== undefined) {
-        input = new Int32Array(rows)
-        for (let n = 0; n < rows; n++) input[n] = n < split ? n : n - split
-      }
+      const input = new Int32Array(rows)
+      for (let n = 0; n < rows; n++) input[n] = n < split ? n : n - split
       return { input, user: this.#user, start, end }
     }
     let total = 0
@@ -594,14 +574,14 @@ class RowLayout {
       total += count[s] as number
       end[s] = start[s] as number
     }
-    const input = split === undefined ? undefined : new Int32Array(total)
+    const input = new Int32Array(total)
     const user = new Int32Array(this.#user.length === 0 ? 0 : total)
     for (let n = 0; n < rows; n++) {
       const s = slotOf(n)
       if (s < 0) continue
       const p = end[s] as number
       end[s] = p + 1
-      if (input !== undefined) input[p] = n < (split as number) ? n : n - (split as number)
+      input[p] = n < split ? n : n - split
       if (user.length > 0) user[p] = this.#user[n] as number
     }
     return { input, user, start, end }
