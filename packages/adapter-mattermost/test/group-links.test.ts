@@ -16,6 +16,13 @@ const [team1, team2] = [id('t', 1), id('t', 2)]
 const [chan1, chan2] = [id('c', 1), id('c', 2)]
 const teamRef = (tid: string) => ({ kind: 'team' as const, id: tid })
 const chanRef = (cid: string) => ({ kind: 'channel' as const, id: cid })
+/** The group's link to channel 1 with these flags. */
+const chan1Link = (autoAdd: boolean, schemeAdmin: boolean): GroupLink => ({
+  groupId: group,
+  syncable: chanRef(chan1),
+  autoAdd,
+  schemeAdmin,
+})
 
 function state(links: GroupLink[], constrained = false): SyncState {
   return {
@@ -84,7 +91,7 @@ describe('patchGroupLink', () => {
   it('should patch a channel link with both flags and leave its team link alone', async () => {
     const links: GroupLink[] = [
       { groupId: group, syncable: teamRef(team1), autoAdd: false, schemeAdmin: true },
-      { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: true },
+      chan1Link(true, true),
     ]
     fake().seed(state(links))
 
@@ -120,7 +127,7 @@ describe('listGroupLinks', () => {
   it('should report the true scheme_admin that the single-link GET loses', async () => {
     const links: GroupLink[] = [
       { groupId: group, syncable: teamRef(team1), autoAdd: false, schemeAdmin: true },
-      { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: true },
+      chan1Link(true, true),
     ]
     fake().seed(state(links))
     const single = await raw(fake(), 'GET', `/groups/${group}/teams/${team1}`)
@@ -136,12 +143,7 @@ describe('listSyncableGroupLinks', () => {
   const { fake } = useFake()
 
   it('should list the groups of a channel with both flags', async () => {
-    const link: GroupLink = {
-      groupId: group,
-      syncable: chanRef(chan1),
-      autoAdd: true,
-      schemeAdmin: true,
-    }
+    const link = chan1Link(true, true)
     fake().seed(state([link]))
 
     const listed = await listSyncableGroupLinks(clientFor(fake()), chanRef(chan1))
@@ -170,16 +172,11 @@ describe('linkGroup', () => {
     fake().seed(state([teamLink]))
 
     // Act
-    const result = await linkGroup(clientFor(fake()), {
-      groupId: group,
-      syncable: chanRef(chan1),
-      autoAdd: true,
-      schemeAdmin: false,
-    })
+    const result = await linkGroup(clientFor(fake()), chan1Link(true, false))
 
     // Assert
     expect(result._unsafeUnwrap()).toEqual({
-      link: { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: false },
+      link: chan1Link(true, false),
       restoredTeamLink: teamLink,
     })
     expect(linkOf(fake(), 'team', team1)).toMatchObject({ autoAdd: false, schemeAdmin: true })
@@ -188,12 +185,7 @@ describe('linkGroup', () => {
   it('should report the team link the server creates when there was none', async () => {
     fake().seed(state([]))
 
-    const result = await linkGroup(clientFor(fake()), {
-      groupId: group,
-      syncable: chanRef(chan1),
-      autoAdd: true,
-      schemeAdmin: true,
-    })
+    const result = await linkGroup(clientFor(fake()), chan1Link(true, true))
 
     const created: GroupLink = {
       groupId: group,
@@ -202,7 +194,7 @@ describe('linkGroup', () => {
       schemeAdmin: false,
     }
     expect(result._unsafeUnwrap()).toEqual({
-      link: { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: true },
+      link: chan1Link(true, true),
       createdTeamLink: created,
     })
     expect(linkOf(fake(), 'team', team1)).toEqual(created)
@@ -214,14 +206,7 @@ describe('linkGroup', () => {
     const client = clientFor(fake())
 
     // Act
-    const result = (
-      await linkGroup(client, {
-        groupId: group,
-        syncable: chanRef(chan1),
-        autoAdd: false,
-        schemeAdmin: false,
-      })
-    )._unsafeUnwrap()
+    const result = (await linkGroup(client, chan1Link(false, false)))._unsafeUnwrap()
     const undo = await unlinkGroup(client, group, result.createdTeamLink!.syncable)
 
     // Assert
@@ -234,15 +219,10 @@ describe('linkGroup', () => {
   it('should report no created team link when the group was already linked to the team', async () => {
     fake().seed(state([{ ...teamLink, autoAdd: true, schemeAdmin: false }]))
 
-    const result = await linkGroup(clientFor(fake()), {
-      groupId: group,
-      syncable: chanRef(chan1),
-      autoAdd: true,
-      schemeAdmin: false,
-    })
+    const result = await linkGroup(clientFor(fake()), chan1Link(true, false))
 
     expect(result._unsafeUnwrap()).toEqual({
-      link: { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: false },
+      link: chan1Link(true, false),
     })
   })
 
@@ -270,12 +250,7 @@ describe('linkGroup', () => {
   it('should return the server error when the channel team is constrained and not linked', async () => {
     fake().seed(state([], true))
 
-    const result = await linkGroup(clientFor(fake()), {
-      groupId: group,
-      syncable: chanRef(chan1),
-      autoAdd: true,
-      schemeAdmin: false,
-    })
+    const result = await linkGroup(clientFor(fake()), chan1Link(true, false))
 
     expect(result._unsafeUnwrapErr()).toMatchObject({
       kind: 'http',
@@ -290,7 +265,7 @@ describe('unlinkGroup', () => {
   const links: GroupLink[] = [
     { groupId: group, syncable: teamRef(team1), autoAdd: true, schemeAdmin: false },
     { groupId: group, syncable: teamRef(team2), autoAdd: false, schemeAdmin: true },
-    { groupId: group, syncable: chanRef(chan1), autoAdd: true, schemeAdmin: false },
+    chan1Link(true, false),
     { groupId: group, syncable: chanRef(chan2), autoAdd: true, schemeAdmin: true },
   ]
 
