@@ -1,8 +1,18 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRoleDecider, decideRole, type SyncableRef } from '@grouproles/core'
+import { createRoleDecider, decideRole } from '@grouproles/core'
 import { syncPolicyArb } from '@grouproles/core/testing'
-import { channel, channelRef, group, link, state, team, teamRef, user } from './support/fixtures.js'
+import {
+  channel,
+  channelRef,
+  group,
+  link,
+  state,
+  syncableRefsOf,
+  team,
+  teamRef,
+  user,
+} from './support/fixtures.js'
 import { stateArb } from './support/arbitraries.js'
 import { isLive } from './support/oracle.js'
 
@@ -62,10 +72,7 @@ describe('createRoleDecider', () => {
     fc.assert(
       fc.property(stateArb(), syncPolicyArb(), (st, policy) => {
         const decider = createRoleDecider(st, policy)
-        const refs: SyncableRef[] = [
-          ...st.teams.map((t) => teamRef(t.id)),
-          ...st.channels.map((c) => channelRef(c.id)),
-        ]
+        const refs = syncableRefsOf(st)
         for (const u of st.users) {
           const userGroupIds = st.groups
             .filter((g) => g.deleted !== true && g.memberIds.includes(u.id))
@@ -92,10 +99,7 @@ describe('createRoleDecider', () => {
     fc.assert(
       fc.property(stateArb(), syncPolicyArb(), (st, policy) => {
         const decider = createRoleDecider(st, policy)
-        const refs: SyncableRef[] = [
-          ...st.teams.map((t) => teamRef(t.id)),
-          ...st.channels.map((c) => channelRef(c.id)),
-        ]
+        const refs = syncableRefsOf(st)
         for (const ref of refs) {
           const view = decider.forSyncable(ref)
           expect(view === undefined).toBe(!isLive(st, ref))

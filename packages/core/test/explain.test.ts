@@ -1,12 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  createRoleDecider,
-  explain,
-  planSync,
-  type SyncableRef,
-  type SyncCommand,
-} from '@grouproles/core'
+import { createRoleDecider, explain, planSync, type SyncCommand } from '@grouproles/core'
 import { syncPolicyArb } from '@grouproles/core/testing'
 import {
   bare,
@@ -16,6 +10,7 @@ import {
   group,
   link,
   state,
+  syncableRefsOf,
   team,
   teamMember,
   teamRef,
@@ -117,10 +112,7 @@ describe('explain', () => {
   })
 
   const queryArb = stateArb().chain((st) => {
-    const refs: SyncableRef[] = [
-      ...st.teams.map((t) => teamRef(t.id)),
-      ...st.channels.map((c) => channelRef(c.id)),
-    ]
+    const refs = syncableRefsOf(st)
     const userIds = st.users.map((u) => u.id)
     return fc.tuple(
       fc.constant(st),

@@ -19,6 +19,12 @@ import {
 export const teamRef = (id: string): SyncableRef => ({ kind: 'team', id })
 export const channelRef = (id: string): SyncableRef => ({ kind: 'channel', id })
 
+/** Every team and channel of a state as a syncable ref (live or not). */
+export const syncableRefsOf = (st: Pick<SyncState, 'teams' | 'channels'>): SyncableRef[] => [
+  ...st.teams.map((t) => teamRef(t.id)),
+  ...st.channels.map((c) => channelRef(c.id)),
+]
+
 export function user(id: string, extra: Partial<User> = {}): User {
   return { id, username: id, systemRole: 'user', ...extra }
 }
