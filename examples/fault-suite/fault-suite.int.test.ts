@@ -536,6 +536,18 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     return { faultyRun, settle }
   }
 
+  /** A fresh fake Mattermost with the REST world on it, closed whatever the scenario does. */
+  async function withRestWorld(
+    scenario: (fake: FakeMattermost, world: ReturnType<typeof restWorld>) => Promise<void>,
+  ): Promise<void> {
+    const fake = await FakeMattermost.start()
+    try {
+      await scenario(fake, restWorld(fake))
+    } finally {
+      await fake.close()
+    }
+  }
+
   const teamBatch = (teamId: string) => (method: string, path: string) =>
     method === 'POST' && path === `/api/v4/teams/${teamId}/members/batch`
   const requestsTo = (fake: FakeMattermost, method: string, path: string) =>
@@ -546,9 +558,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
   }
 
   it('Mattermost answering 429: retried after the wait, every command done, nothing lost', async () => {
-    const fake = await FakeMattermost.start()
-    try {
-      const world = restWorld(fake)
+    await withRestWorld(async (fake, world) => {
       const path = `/api/v4/teams/${mmId('teamresf')}/members/batch`
       fake.failNext({ kind: 'rateLimit', retryAfterSeconds: 0 }, 2, teamBatch(mmId('teamresf')))
       const report = await world.faultyRun()
@@ -557,15 +567,11 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       // Two 429s, then the batch went through: three attempts on the same request.
       expect(requestsTo(fake, 'POST', path)).toBe(3)
       await world.settle('Mattermost 429', `retried: ${outcomeCounts(report)}`)
-    } finally {
-      await fake.close()
-    }
+    })
   })
 
   it('Mattermost answering 5xx: a transient one is retried, a persistent one fails that command (http 503); re-runs converge', async () => {
-    const fake = await FakeMattermost.start()
-    try {
-      const world = restWorld(fake)
+    await withRestWorld(async (fake, world) => {
       // Transient: one 503 on the resf team batch, retried.
       fake.failNext({ kind: 'serverError', status: 503 }, 1, teamBatch(mmId('teamresf')))
       // Persistent: alice's promotion in rl answers 503 on all 3 attempts.
@@ -596,15 +602,11 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
         )?.kind,
       ).toBe('done')
       await world.settle('Mattermost 5xx', `${outcomeCounts(report)} (http 503)`)
-    } finally {
-      await fake.close()
-    }
+    })
   })
 
   it('Mattermost resetting connections (before and after applying): retried, no duplicates; re-runs converge', async () => {
-    const fake = await FakeMattermost.start()
-    try {
-      const world = restWorld(fake)
+    await withRestWorld(async (fake, world) => {
       // Dropped before the server handled it, and dropped after it applied (the retry finds it done).
       fake.failNext({ kind: 'reset' }, 1, teamBatch(mmId('teamresf')))
       const board = `/api/v4/channels/${mmId('resfboard')}/members`
@@ -624,8 +626,6 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
           .sort(),
       ).toEqual([mmId('alice'), mmId('dave'), mmId('erin')])
       await world.settle('Mattermost connection resets', `retried: ${outcomeCounts(report)}`)
-    } finally {
-      await fake.close()
-    }
+    })
   })
 })
