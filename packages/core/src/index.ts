@@ -10,6 +10,7 @@ export { commandKey, commandSyncable, syncCommandKinds, toSyncCommand } from './
 export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
 export { formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
+export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 
 export type {
   Channel,
@@ -51,6 +52,8 @@ export type {
   ApplyReport,
   CommandOutcome,
   GroupSource,
+  MembershipStore,
   PlanApplier,
   SyncStateSource,
 } from './ports.js'
+export type { RememberedMemberships } from './remembered-memberships.js'

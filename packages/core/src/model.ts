@@ -37,6 +37,13 @@ export interface Team {
   readonly name: string
   readonly groupConstrained: boolean
   readonly deleted?: boolean
+  /**
+   * This project's own constraint (config `manage`): planned like a group-constrained team
+   * (removals, role sync) whether or not Mattermost constrains it.
+   */
+  readonly managed?: boolean
+  /** What made it managed, for reasons and `explain`: e.g. `rule 2`, `the manage list`. */
+  readonly managedBy?: string
 }
 
 /** A Mattermost channel. Only open (`O`) and private (`P`) channels take part in group sync. */
@@ -47,6 +54,15 @@ export interface Channel {
   readonly type: 'O' | 'P' | 'D' | 'G'
   readonly groupConstrained: boolean
   readonly deleted?: boolean
+  /** As `Team.managed`: planned like a group-constrained channel. */
+  readonly managed?: boolean
+  /** What made it managed, for reasons and `explain`. */
+  readonly managedBy?: string
+  /**
+   * Mattermost joins every new non-guest member of the team to this channel (`town-square`,
+   * `off-topic`, or `TeamSettings.ExperimentalDefaultChannels`); only live open channels are joined.
+   */
+  readonly defaultChannel?: boolean
 }
 
 /** A team or a channel: what a group can be linked to ("syncable" in Mattermost's code). */

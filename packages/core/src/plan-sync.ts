@@ -708,6 +708,10 @@ function warningKey(w: SyncWarning): string {
           { kind: 'maxRemovalFraction' },
           (h) => `3:${h.kind}:${h.syncable.kind}:${h.syncable.id}`,
         )
+        .with(
+          { kind: 'leftToMattermost' },
+          (h) => `3:${h.kind}:${h.syncable.kind}:${h.syncable.id}`,
+        )
         .with({ kind: 'maxRemovals' }, (h) => `3:${h.kind}`)
         .exhaustive(),
     )

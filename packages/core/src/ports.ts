@@ -1,6 +1,8 @@
 import type { ResultAsync } from 'neverthrow'
 import type { SyncState } from './model.js'
 import type { SyncCommand, SyncCommandKind, SyncPlan } from './sync-command.js'
+import type { SyncPolicyInput } from './sync-policy.js'
+import type { RememberedMemberships } from './remembered-memberships.js'
 
 /**
  * Where the Mattermost side of a state comes from (users, teams, channels, memberships and, when
@@ -8,6 +10,11 @@ import type { SyncCommand, SyncCommandKind, SyncPlan } from './sync-command.js'
  */
 export interface SyncStateSource<E> {
   loadSyncState(): ResultAsync<SyncState, E>
+  /**
+   * Policy values this target needs to be planned for (the REST target: removals from
+   * group-constrained syncables are left to Mattermost). A caller's explicit policy wins.
+   */
+  readonly policyDefaults?: SyncPolicyInput
 }
 
 /** What became of one command when an adapter applied it. */
@@ -36,4 +43,13 @@ export interface GroupSource<E> {
   loadGroups(
     target: Pick<SyncState, 'users' | 'teams' | 'channels'>,
   ): ResultAsync<Pick<SyncState, 'groups' | 'links'> & { readonly warnings: readonly unknown[] }, E>
+}
+
+/**
+ * Where a target keeps what its API cannot show (who left a team or channel): every membership
+ * earlier runs saw or made. `remember` adds to what is kept; it never forgets.
+ */
+export interface MembershipStore<E> {
+  recall(): ResultAsync<RememberedMemberships, E>
+  remember(memberships: RememberedMemberships): ResultAsync<void, E>
 }

@@ -57,6 +57,12 @@ export type HoldReason =
       readonly limit: number
     }
   | { readonly kind: 'maxRemovals'; readonly removals: number; readonly limit: number }
+  /**
+   * A removal from a syncable Mattermost itself group-constrains, planned with
+   * `groupConstrainedRemovals: 'leaveToMattermost'`: the REST API refuses it, Mattermost's own group
+   * sync does it. Not a failure and not a review item.
+   */
+  | { readonly kind: 'leftToMattermost'; readonly syncable: SyncableRef }
 
 /** A command the safety limits kept out of `commands`; apply it only after review. */
 export type HeldCommand = PlannedCommand & { readonly hold: HoldReason }

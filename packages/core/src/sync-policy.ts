@@ -16,6 +16,13 @@ export interface SyncPolicy {
    * auto-added again (they left or were removed). `true`: re-add them.
    */
   readonly reAddRemovedMembers: boolean
+  /**
+   * Not in the pinned shape, hence optional. `apply` (default): removals from syncables Mattermost
+   * group-constrains are planned like any other. `leaveToMattermost`: they are held with hold
+   * `leftToMattermost` instead (the REST API refuses them; Mattermost's own group sync does them),
+   * and count towards no limit. The REST target asks for it through `policyDefaults`.
+   */
+  readonly groupConstrainedRemovals?: 'apply' | 'leaveToMattermost'
   readonly limits: {
     /** Removals in one plan beyond this count are all held. Default 100; `Infinity` disables. */
     readonly maxRemovals: number
@@ -35,6 +42,7 @@ export interface SyncPolicy {
 
 /** A policy with every default filled in: what `resolvePolicy` returns and a plan records. */
 export interface ResolvedSyncPolicy extends SyncPolicy {
+  readonly groupConstrainedRemovals: 'apply' | 'leaveToMattermost'
   readonly limits: Required<SyncPolicy['limits']>
 }
 
@@ -48,6 +56,7 @@ export const defaultSyncPolicy: ResolvedSyncPolicy = Object.freeze({
   sysadmins: 'bypass',
   roleSync: 'groupConstrained',
   reAddRemovedMembers: false,
+  groupConstrainedRemovals: 'apply',
   limits: Object.freeze({ maxRemovals: 100, maxRemovalFraction: 0.5, fractionMinRemovals: 1 }),
 })
 
@@ -70,6 +79,8 @@ export function resolvePolicy(input: SyncPolicyInput = {}): ResolvedSyncPolicy {
     sysadmins: input.sysadmins ?? defaultSyncPolicy.sysadmins,
     roleSync: input.roleSync ?? defaultSyncPolicy.roleSync,
     reAddRemovedMembers: input.reAddRemovedMembers ?? defaultSyncPolicy.reAddRemovedMembers,
+    groupConstrainedRemovals:
+      input.groupConstrainedRemovals ?? defaultSyncPolicy.groupConstrainedRemovals,
     limits,
   }
   // Policies come from config files too: check the values, not only the types.
@@ -80,6 +91,11 @@ export function resolvePolicy(input: SyncPolicyInput = {}): ResolvedSyncPolicy {
   if (roleSync !== 'groupConstrained' && roleSync !== 'allLinked')
     throw new RangeError(
       `roleSync must be 'groupConstrained' or 'allLinked', got ${String(roleSync)}`,
+    )
+  const constrainedRemovals: unknown = policy.groupConstrainedRemovals
+  if (constrainedRemovals !== 'apply' && constrainedRemovals !== 'leaveToMattermost')
+    throw new RangeError(
+      `groupConstrainedRemovals must be 'apply' or 'leaveToMattermost', got ${String(constrainedRemovals)}`,
     )
   const reAdd: unknown = policy.reAddRemovedMembers
   if (typeof reAdd !== 'boolean')

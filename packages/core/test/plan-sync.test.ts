@@ -1334,7 +1334,7 @@ describe('planSync', () => {
         for (const h of plan.held) {
           if (h.hold.kind === 'maxRemovals') {
             expect(h.hold.removals).toBeGreaterThan(maxRemovals)
-          } else {
+          } else if (h.hold.kind === 'maxRemovalFraction') {
             const ref = h.hold.syncable
             const removals = [...commandsOf(plan), ...heldOf(plan)].filter(
               (c) => isRemoval(c) && JSON.stringify(syncableOf(c)) === JSON.stringify(ref),

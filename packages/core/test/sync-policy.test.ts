@@ -14,6 +14,7 @@ describe('defaultSyncPolicy', () => {
       sysadmins: 'bypass',
       roleSync: 'groupConstrained',
       reAddRemovedMembers: false,
+      groupConstrainedRemovals: 'apply',
       limits: { maxRemovals: 100, maxRemovalFraction: 0.5, fractionMinRemovals: 1 },
     })
   })
@@ -46,6 +47,7 @@ describe('resolvePolicy', () => {
 
     expect(resolvePolicy(pinned)).toEqual({
       ...pinned,
+      groupConstrainedRemovals: 'apply',
       limits: { maxRemovals: 5, maxRemovalFraction: 0.25, fractionMinRemovals: 1 },
     })
   })

@@ -184,6 +184,10 @@ export function syncPolicyArb(): fc.Arbitrary<ResolvedSyncPolicy> {
     sysadmins: fc.constantFrom<SyncPolicy['sysadmins']>('bypass', 'asUsers'),
     roleSync: fc.constantFrom<SyncPolicy['roleSync']>('groupConstrained', 'allLinked'),
     reAddRemovedMembers: fc.boolean(),
+    groupConstrainedRemovals: fc.constantFrom<ResolvedSyncPolicy['groupConstrainedRemovals']>(
+      'apply',
+      'leaveToMattermost',
+    ),
     limits: fc.record({
       maxRemovals: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 0, max: 20 })),
       maxRemovalFraction: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
