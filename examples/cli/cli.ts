@@ -9,7 +9,7 @@ import {
   type PlanFile,
   type SyncableRef,
 } from '@grouproles/core'
-import { describeWarning, syncPorts, type DirectoryInput } from '../shared/sync-ports.js'
+import { syncPorts, type DirectoryInput } from '../shared/sync-ports.js'
 import { readConfigFile } from '../shared/parse-config.js'
 import { openTarget } from '../shared/open-target.js'
 
@@ -84,7 +84,7 @@ export async function runCli(
       // What is about to be applied, as it was reviewed.
       io.out(formatPlan(read.plan, read.names ?? {}).trimEnd())
       io.out('')
-      const ports = syncPorts({
+      const { target: applier } = syncPorts({
         directory: {
           kind: 'ldif',
           text: '',
@@ -94,13 +94,13 @@ export async function runCli(
         matchBy: 'username',
         rules: [],
       })
-      const applied = await ports.apply(read.plan)
+      const applied = await applier.applyPlan(read.plan)
       if (applied.isErr()) {
-        const e = applied.error as { kind?: string; message?: string }
+        const e = applied.error
         io.err(
           e.kind === 'stalePlan'
-            ? `refused: ${e.message ?? 'stale plan'} (Mattermost changed since the plan was made; plan again and review)`
-            : `apply failed: ${e.message ?? JSON.stringify(e)}`,
+            ? `refused: ${e.message} (Mattermost changed since the plan was made; plan again and review)`
+            : `apply failed: ${e.message}`,
         )
         return 1
       }
@@ -109,7 +109,7 @@ export async function runCli(
         `applied: ${applied.value.outcomes.length - failed.length} done or already, ${failed.length} failed`,
       )
       for (const f of failed)
-        io.err(`  failed: ${f.command.kind} ${f.command.userId}: ${describeWarning(f.error)}`)
+        io.err(`  failed: ${f.command.kind} ${f.command.userId}: ${f.error.message}`)
       return failed.length > 0 ? 1 : 0
     }
 
@@ -128,7 +128,12 @@ export async function runCli(
     }
     const directory: DirectoryInput =
       values.ldif !== undefined
-        ? { kind: 'ldif', text: readFileSync(values.ldif, 'utf8'), config: ldap }
+        ? {
+            kind: 'ldif',
+            text: readFileSync(values.ldif, 'utf8'),
+            source: values.ldif,
+            config: ldap,
+          }
         : { kind: 'ldap', config: ldap }
     const ports = syncPorts({
       directory,
@@ -138,11 +143,10 @@ export async function runCli(
     })
     const run = await runSync(ports, config.value.policy)
     if (run.isErr()) {
-      io.err(`${run.error.message}: ${describeWarning(run.error.cause)}`)
+      io.err(`${run.error.message}: ${run.error.cause.error.message}`)
       return 1
     }
-    const state = ports.lastState()
-    if (state === undefined) throw new Error('runSync planned without combining a state')
+    const state = run.value.state
 
     if (command === 'plan') {
       const names = Object.fromEntries<string>([
@@ -151,10 +155,11 @@ export async function runCli(
         ...state.channels.map((c): [string, string] => [c.id, c.name]),
       ])
       io.out(formatPlan(run.value.plan, names).trimEnd())
-      for (const w of run.value.warnings.filter(
-        (w) => !run.value.plan.warnings.includes(w as never),
+      for (const w of run.value.warnings.slice(
+        0,
+        run.value.warnings.length - run.value.plan.warnings.length,
       ))
-        io.out(`  - ${describeWarning(w)}`)
+        io.out(`  - ${w.message}`)
       if (values.out !== undefined) {
         writeFileSync(
           values.out,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { errAsync } from 'neverthrow'
+import type { CommandError, Warning } from '@grouproles/core'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -23,7 +24,10 @@ afterEach(async () => {
 async function setup(
   apply: boolean,
   extra: Partial<
-    Pick<SyncServiceOptions<unknown, unknown>, 'policy' | 'gates' | 'clock' | 'intervalMs'>
+    Pick<
+      SyncServiceOptions<CommandError, Warning, CommandError, CommandError>,
+      'policy' | 'gates' | 'clock' | 'intervalMs'
+    >
   > = {},
 ) {
   const db = await PGlite.create()
@@ -135,24 +139,27 @@ describe('createSyncService', { timeout: 120_000 }, () => {
       // Removals fail as the REST API fails them on group-synced teams; the rest is applied.
       ports: {
         ...ports,
-        apply: (plan) => {
-          const removals = plan.commands.filter((c) => c.kind === 'removeTeamMember')
-          return ports
-            .apply({
-              ...plan,
-              commands: plan.commands.filter((c) => c.kind !== 'removeTeamMember'),
-            })
-            .map((report) => ({
-              ...report,
-              outcomes: [
-                ...report.outcomes,
-                ...removals.map((command) => ({
-                  kind: 'failed' as const,
-                  command,
-                  error: { kind: 'groupConstrained' },
-                })),
-              ],
-            }))
+        target: {
+          loadSyncState: () => ports.target.loadSyncState(),
+          applyPlan: (plan) => {
+            const removals = plan.commands.filter((c) => c.kind === 'removeTeamMember')
+            return ports.target
+              .applyPlan({
+                ...plan,
+                commands: plan.commands.filter((c) => c.kind !== 'removeTeamMember'),
+              })
+              .map((report) => ({
+                ...report,
+                outcomes: [
+                  ...report.outcomes,
+                  ...removals.map((command) => ({
+                    kind: 'failed' as const,
+                    command,
+                    error: { kind: 'groupConstrained', message: 'refused by the server' },
+                  })),
+                ],
+              }))
+          },
         },
       },
       lockClient: client,
@@ -256,8 +263,10 @@ describe('createSyncService', { timeout: 120_000 }, () => {
     const failing = createSyncService({
       ports: {
         ...ports,
-        readDirectory: () =>
-          errAsync({ kind: 'unreachable', message: 'connect ECONNREFUSED 127.0.0.1:636' }),
+        groups: {
+          loadGroups: () =>
+            errAsync({ kind: 'unreachable', message: 'connect ECONNREFUSED 127.0.0.1:636' }),
+        },
       },
       lockClient: client,
       policy: config.policy,

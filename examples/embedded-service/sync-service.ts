@@ -7,16 +7,24 @@ import {
   syncCommandKinds,
   type RoleDecider,
   type RoleDecision,
+  type CommandError,
+  type RunSyncError,
   type RunSyncOptions,
   type RunSyncPorts,
   type RunSyncResult,
   type SyncableRef,
   type SyncPolicyInput,
+  type Warning,
 } from '@grouproles/core'
 import { withRunLock, type PostgresClient } from '@grouproles/adapter-postgres'
 
-export interface SyncServiceOptions<D, E> {
-  readonly ports: RunSyncPorts<D, E>
+export interface SyncServiceOptions<
+  GE extends CommandError,
+  GW extends Warning,
+  TE extends CommandError,
+  TF extends CommandError,
+> {
+  readonly ports: RunSyncPorts<GE, GW, TE, TF>
   /** Mattermost's database (or any Postgres both replicas reach): holds the run lock. */
   readonly lockClient: PostgresClient
   readonly lockKey?: string
@@ -33,14 +41,14 @@ export interface SyncServiceOptions<D, E> {
 }
 
 /** The outcome of one tick of the loop. */
-export type TickOutcome =
-  | { readonly kind: 'synced'; readonly result: RunSyncResult }
+export type TickOutcome<GW = Warning, TF extends CommandError = CommandError> =
+  | { readonly kind: 'synced'; readonly result: RunSyncResult<GW, TF> }
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'failed'; readonly error: { readonly kind: string; readonly message: string } }
 
-export interface SyncService {
+export interface SyncService<GW = Warning, TF extends CommandError = CommandError> {
   /** One run under the run lock; another replica holding the lock makes it a `skipped`. */
-  runOnce(): Promise<TickOutcome>
+  runOnce(): Promise<TickOutcome<GW, TF>>
   start(): void
   stop(): Promise<void>
   /**
@@ -57,7 +65,12 @@ export interface SyncService {
  * A run counts as a success (`last_success`, `/healthz`) when it did all it was asked: a dry run
  * that planned, or an applied run with no closed gate, no failed command and a converged re-plan.
  */
-export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): SyncService {
+export function createSyncService<
+  GE extends CommandError,
+  GW extends Warning,
+  TE extends CommandError,
+  TF extends CommandError,
+>(options: SyncServiceOptions<GE, GW, TE, TF>): SyncService<GW, TF> {
   const { logger, registry } = options
   // A zero, negative or NaN interval would turn the loop into a busy loop: a caller's bug.
   if (!(Number.isFinite(options.intervalMs) && options.intervalMs > 0))
@@ -121,21 +134,13 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
   }
 
   let decider: RoleDecider | undefined
-  // The add hook's decider follows the state each run combined (built once per run).
-  const ports: RunSyncPorts<D, E> = {
-    ...options.ports,
-    combine: (directory, target) => {
-      const combined = options.ports.combine(directory, target)
-      decider = createRoleDecider(combined.state, options.policy)
-      return combined
-    },
-  }
+  const ports = options.ports
   let timer: NodeJS.Timeout | undefined
-  let running: Promise<TickOutcome> | undefined
+  let running: Promise<TickOutcome<GW, TF>> | undefined
   let stopped = false
   let lastSuccessAt: number | undefined
 
-  const tick = async (): Promise<TickOutcome> => {
+  const tick = async (): Promise<TickOutcome<GW, TF>> => {
     const started = clock()
     const result = await withRunLock(options.lockClient, lockKey, () =>
       runSync(ports, options.policy, {
@@ -148,7 +153,7 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
       }),
     )
     if (result.isErr()) {
-      const error = result.error as { kind: string; message: string }
+      const error = result.error
       if (error.kind === 'alreadyRunning') {
         runs.inc({ outcome: 'skipped' })
         logger.info({ lockKey }, 'sync skipped: another runner holds the run lock')
@@ -156,13 +161,18 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
       }
       runs.inc({ outcome: 'failed' })
       // Adapter errors carry no secrets (they scrub them); log the kind and message only.
+      const cause = isRunSyncError(error)
+        ? { side: error.cause.side, message: error.cause.error.message }
+        : undefined
       logger.error(
-        { err: { kind: error.kind, message: error.message } },
+        { err: { kind: error.kind, message: error.message, ...(cause ? { cause } : {}) } },
         'sync failed; nothing was removed on a failed read',
       )
       return { kind: 'failed', error: { kind: error.kind, message: error.message } }
     }
     const r = result.value
+    // The add hook's decider follows the state each run planned from (built once per run).
+    decider = createRoleDecider(r.state, options.policy)
     const failed = r.applied?.outcomes.filter((o) => o.kind === 'failed') ?? []
     const gated = r.gateReasons.length > 0
     const complete = !gated && failed.length === 0 && r.verification?.converged !== false
@@ -208,7 +218,7 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
     return { kind: 'synced', result: r }
   }
 
-  const service: SyncService = {
+  const service: SyncService<GW, TF> = {
     async runOnce() {
       // One run at a time in this process; the advisory lock covers other replicas.
       running ??= tick().finally(() => {
@@ -277,4 +287,16 @@ export function createSyncService<D, E>(options: SyncServiceOptions<D, E>): Sync
     },
   }
   return service
+}
+
+const runSyncErrorKinds: ReadonlySet<string> = new Set([
+  'loadFailed',
+  'applyFailed',
+  'verifyFailed',
+])
+
+function isRunSyncError<GE extends CommandError, TE extends CommandError>(
+  e: RunSyncError<GE, TE> | { readonly kind: string },
+): e is RunSyncError<GE, TE> {
+  return runSyncErrorKinds.has(e.kind)
 }

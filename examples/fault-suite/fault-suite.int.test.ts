@@ -8,7 +8,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { okAsync } from 'neverthrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   planSync,
@@ -17,14 +16,12 @@ import {
   writePlanFile,
   type ApplyReport,
   type PlannedCommand,
-  type RunSyncPorts,
   type SyncState,
 } from '@grouproles/core'
 import {
   linksFromRules,
   readLdif,
   resolveGroups,
-  type DirectorySnapshot,
   type LdapDirectoryConfig,
 } from '@grouproles/adapter-ldap'
 import {
@@ -133,6 +130,14 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       matchBy: config.matchBy,
       rules: config.rules,
     })
+  /** The same ports with the fixture's directory read from its LDIF text (no slapd round trip). */
+  const offlinePortsFor = (target: TargetInput, text = fixtureLdif(0)) =>
+    syncPorts({
+      directory: { kind: 'ldif', text, source: 'fixture.ldif', config: ldapConfig() },
+      target,
+      matchBy: config.matchBy,
+      rules: config.rules,
+    })
 
   async function wrongful(pool: pg.Pool): Promise<number> {
     const after = memberships((await loadSyncState(pool))._unsafeUnwrap())
@@ -162,11 +167,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     slapd = await startSlapd({ dir: join(workDir, 'slapd'), ldifFile })
     postgres = await startPostgres(findPgBin() as string)
     admin = new pg.Pool({ connectionString: postgres.url('postgres'), max: 2 })
-    const snapshot = readLdif(fixtureLdif(0), ldapConfig())._unsafeUnwrap()
-    const ports: RunSyncPorts<DirectorySnapshot, unknown> = {
-      ...portsFor({ kind: 'postgres', client: await freshDatabase() }),
-      readDirectory: () => okAsync(snapshot),
-    }
+    const ports = offlinePortsFor({ kind: 'postgres', client: await freshDatabase() })
     baseline = (await runSync(ports, config.policy))._unsafeUnwrap().plan.commands
     allowedRemovals = new Set<string>()
     const channelsOf = (teamId: string) =>
@@ -236,16 +237,19 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     const ports = portsFor({ kind: 'postgres', client: pool }, ldapConfig({ url: dying.url }))
     const killed = {
       ...ports,
-      readDirectory: () => {
-        setTimeout(() => dying.process.kill('SIGKILL'), 40)
-        return ports.readDirectory()
+      groups: {
+        loadGroups: (target: Parameters<typeof ports.groups.loadGroups>[0]) => {
+          setTimeout(() => dying.process.kill('SIGKILL'), 40)
+          return ports.groups.loadGroups(target)
+        },
       },
     }
     const r = await runSync(killed, config.policy, { apply: true })
     await dying.stop().catch(() => undefined)
     const error = r._unsafeUnwrapErr()
     expect(error.kind).toBe('loadFailed')
-    const cause = (error.cause as { kind: string }).kind
+    expect(error.cause.side).toBe('groups')
+    const cause = error.cause.error.kind
     expect(['connectionLost', 'unreachable', 'timeout']).toContain(cause)
     const { removed, converged } = await settle(pool)
     rows.push({
@@ -266,7 +270,10 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       { apply: true },
     )
     const error = r._unsafeUnwrapErr()
-    expect(error).toMatchObject({ kind: 'loadFailed', cause: { kind: 'invalidCredentials' } })
+    expect(error).toMatchObject({
+      kind: 'loadFailed',
+      cause: { side: 'groups', error: { kind: 'invalidCredentials' } },
+    })
     expect(JSON.stringify(error)).not.toContain('wrong')
     const { removed, converged } = await settle(pool)
     rows.push({
@@ -301,7 +308,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       await external.stop()
     }
     const unavailable = r.plan.warnings.filter((w) => w.kind === 'unavailableGroup')
-    const infraGroup = ports.lastState()?.groups.find((g) => g.name === 'mm_rl_infrastructure')
+    const infraGroup = r.state.groups.find((g) => g.name === 'mm_rl_infrastructure')
     expect(infraGroup?.status).toBe('unavailable')
     expect(JSON.stringify(unavailable)).toContain(infraGroup?.id)
     const infra = mmId('rlinfrastructure')
@@ -371,7 +378,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'Postgres dropped mid-apply',
-      outcome: `applyFailed (${(error.cause as { kind: string }).kind}), rolled back`,
+      outcome: `applyFailed (${error.cause.error.kind}), rolled back`,
       wrongfulRemovals: removed,
       converged,
     })
@@ -388,7 +395,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
         runSync(portsFor({ kind: 'postgres', client: p }), config.policy, { apply: true }),
       )
     const results = await Promise.all([run(pool), run(other)])
-    const kinds = results.map((r) => (r.isOk() ? 'ran' : (r.error as { kind: string }).kind)).sort()
+    const kinds = results.map((r) => (r.isOk() ? 'ran' : r.error.kind)).sort()
     expect(kinds).toEqual(['alreadyRunning', 'ran'])
     const { removed, converged } = await settle(pool)
     rows.push({
@@ -411,8 +418,8 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     await pool.query('UPDATE teammembers SET schemeadmin = true WHERE userid = $1', [mmId('erin')])
     const before = memberships((await loadSyncState(pool))._unsafeUnwrap())
     const read = readPlanFile(await readFile(file, 'utf8'))._unsafeUnwrap()
-    const applied = await ports.apply(read.plan)
-    expect((applied._unsafeUnwrapErr() as { kind: string }).kind).toBe('stalePlan')
+    const applied = await ports.target.applyPlan(read.plan)
+    expect(applied._unsafeUnwrapErr().kind).toBe('stalePlan')
     expect(memberships((await loadSyncState(pool))._unsafeUnwrap())).toEqual(before)
     const { removed, converged } = await settle(pool)
     rows.push({
@@ -435,27 +442,22 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       rules: [{ kind: 'pattern', pattern: 'mm_{nope}' }],
     })
     expect(badRules._unsafeUnwrapErr().message).toMatch(/config.rules/)
-    const ports = portsFor({ kind: 'postgres', client: pool })
-    const ldif = {
-      ...ports,
-      readDirectory: () =>
-        syncPorts({
-          directory: {
-            kind: 'ldif',
-            text: 'dn: uid=x\nuid:: %%%not-base64\n',
-            config: ldapConfig(),
-          },
-          target: { kind: 'postgres', client: pool },
-          matchBy: config.matchBy,
-          rules: config.rules,
-        }).readDirectory(),
-    }
+    const ldif = offlinePortsFor(
+      { kind: 'postgres', client: pool },
+      'dn: uid=x\nuid:: %%%not-base64\n',
+    )
     const r = await runSync(ldif, config.policy, { apply: true })
-    expect(r._unsafeUnwrapErr().kind).toBe('loadFailed')
+    expect(r._unsafeUnwrapErr()).toMatchObject({
+      kind: 'loadFailed',
+      cause: {
+        side: 'groups',
+        error: { kind: 'ldifSyntax', message: 'fixture.ldif:2: invalid base64 value for uid' },
+      },
+    })
     const { removed, converged } = await settle(pool)
     rows.push({
       scenario: 'malformed config and LDIF',
-      outcome: `config error; loadFailed (${(r._unsafeUnwrapErr().cause as { kind: string }).kind})`,
+      outcome: `config error; loadFailed (${r._unsafeUnwrapErr().cause.error.kind})`,
       wrongfulRemovals: removed,
       converged,
     })
@@ -497,10 +499,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       maxAttempts: 3,
       timeoutMs: 5_000,
     })
-    const ports = {
-      ...portsFor({ kind: 'mattermost', client, options: { channelIds } }),
-      readDirectory: () => okAsync(snapshot),
-    }
+    const ports = offlinePortsFor({ kind: 'mattermost', client, options: { channelIds } })
     const lost = () => [...seeded].filter((k) => !memberships(fake.snapshot()).has(k)).length
     /** Faults off, then clean runs until one verifies; the final state must plan to nothing. */
     const converge = async (): Promise<boolean> => {

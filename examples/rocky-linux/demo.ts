@@ -13,7 +13,7 @@ import {
   type SyncPlan,
   type SyncState,
 } from '@grouproles/core'
-import { describeWarning, syncPorts } from '../shared/sync-ports.js'
+import { syncPorts } from '../shared/sync-ports.js'
 import { openDirectory } from '../shared/open-directory.js'
 import { parseConfigText, readConfigFile } from '../shared/parse-config.js'
 import { openTarget } from '../shared/open-target.js'
@@ -100,9 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     const dry = await runSync(ports, policy, { apply: false })
     if (dry.isErr())
       return err({ kind: 'sync', message: dry.error.message, cause: dry.error.cause })
-    const plan = dry.value.plan
-    const state = ports.lastState()
-    if (state === undefined) throw new Error('runSync planned without combining a state')
+    const { plan, state } = dry.value
     const names = Object.fromEntries<string>([
       ...state.users.map((u): [string, string] => [u.id, u.username]),
       ...state.teams.map((t): [string, string] => [t.id, t.name]),
@@ -110,8 +108,8 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     ])
     log('')
     log(formatPlan(plan, names).trimEnd())
-    for (const w of dry.value.warnings.filter((w) => !plan.warnings.includes(w as never)))
-      log(`  - ${describeWarning(w)}`)
+    for (const w of dry.value.warnings.slice(0, dry.value.warnings.length - plan.warnings.length))
+      log(`  - ${w.message}`)
 
     // A reviewed plan is applied exactly as written: through the file, refused when stale.
     const planFile = join(mkdtempSync(join(tmpdir(), 'grouproles-demo-')), 'plan.json')
@@ -120,21 +118,22 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     log(`Plan written to ${planFile}`)
 
     let applied: ApplyReport | undefined
+    let latest: SyncState = state
     let replanned = plan.commands.length
     if (wantApply) {
       const file = readPlanFile(readFileSync(planFile, 'utf8'))
       if (file.isErr()) return err({ kind: 'sync', message: file.error.message, cause: file.error })
-      const result = await ports.apply(file.value.plan)
+      const result = await ports.target.applyPlan(file.value.plan)
       if (result.isErr()) {
-        const cause = result.error as { kind?: string; message?: string }
+        const cause = result.error
         return err({
           kind: cause.kind === 'stalePlan' ? 'stalePlan' : 'sync',
-          message: cause.message ?? 'apply failed',
+          message: cause.message,
           cause,
         })
       }
       applied = result.value
-      const done = Object.entries(applied.counts)
+      const done = Object.entries(result.value.counts)
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${n} ${k}`)
       log(`Applied from the plan file: ${done.join(', ') || 'nothing'}`)
@@ -142,11 +141,11 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
       if (again.isErr())
         return err({ kind: 'sync', message: again.error.message, cause: again.error.cause })
       replanned = again.value.plan.commands.length
+      latest = again.value.state
       log(`Re-planned: ${replanned} changes${replanned === 0 ? ' (converged)' : ''}`)
     } else log('Dry run: nothing applied (pass --apply to apply)')
 
     // Explained on the latest state read (after the apply, when there was one).
-    const latest: SyncState = ports.lastState() ?? state
     const bob = latest.users.find((u) => u.username === 'bob')
     const infrastructure = latest.channels.find((c) => c.name === 'infrastructure')
     let explanation: readonly string[] = []

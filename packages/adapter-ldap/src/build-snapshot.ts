@@ -6,12 +6,13 @@ import {
   valueText,
   type DirectoryEntry,
 } from './directory-entry.js'
-import type {
-  DirectoryGroup,
-  DirectorySnapshot,
-  DirectoryUser,
-  DirectoryWarning,
-} from './directory-snapshot.js'
+import {
+  directoryWarning,
+  type DirectoryGroup,
+  type DirectorySnapshot,
+  type DirectoryUser,
+  type DirectoryWarning,
+} from '@grouproles/core'
 import { flattenGroups, type GroupNode } from './flatten-groups.js'
 import { dnKey, isDnKeyWithin, normalizeDn } from './normalize-dn.js'
 
@@ -34,17 +35,21 @@ export function toDirectoryUser(
   const a = schema.attributes
   const dn = normalizeDn(entry.dn)
   if (dn.isErr()) {
-    warnings.push({ kind: 'entrySkipped', dn: entry.dn, reason: dn.error.message })
+    warnings.push(
+      directoryWarning({ kind: 'entrySkipped', dn: entry.dn, reason: dn.error.message }),
+    )
     return undefined
   }
   const username = firstText(entry, a.username)
   if (username === undefined) {
-    warnings.push({ kind: 'entrySkipped', dn: dn.value, reason: `no ${a.username}` })
+    warnings.push(
+      directoryWarning({ kind: 'entrySkipped', dn: dn.value, reason: `no ${a.username}` }),
+    )
     return undefined
   }
   let id = idValue(entry, a.userId, schema.idFormat)
   if (id === undefined) {
-    warnings.push({ kind: 'idFromDn', dn: dn.value, attribute: a.userId })
+    warnings.push(directoryWarning({ kind: 'idFromDn', dn: dn.value, attribute: a.userId }))
     id = dn.value.toLowerCase()
   }
   const emails = textValues(entry, a.email).filter((m) => m.trim() !== '')
@@ -167,12 +172,16 @@ export function createSnapshotBuilder(
   const addGroup = (entry: DirectoryEntry, unavailableReason?: string): void => {
     const dn = normalizeDn(entry.dn)
     if (dn.isErr()) {
-      warnings.push({ kind: 'entrySkipped', dn: entry.dn, reason: dn.error.message })
+      warnings.push(
+        directoryWarning({ kind: 'entrySkipped', dn: entry.dn, reason: dn.error.message }),
+      )
       return
     }
     const name = firstText(entry, a.groupName)
     if (name === undefined) {
-      warnings.push({ kind: 'entrySkipped', dn: dn.value, reason: `no ${a.groupName}` })
+      warnings.push(
+        directoryWarning({ kind: 'entrySkipped', dn: dn.value, reason: `no ${a.groupName}` }),
+      )
       return
     }
     const key = dn.value.toLowerCase()
@@ -180,7 +189,7 @@ export function createSnapshotBuilder(
     groupKeys.add(key)
     let id = idValue(entry, a.groupId, schema.idFormat)
     if (id === undefined) {
-      warnings.push({ kind: 'idFromDn', dn: dn.value, attribute: a.groupId })
+      warnings.push(directoryWarning({ kind: 'idFromDn', dn: dn.value, attribute: a.groupId }))
       id = key
     }
     const from = poolLength
@@ -232,11 +241,13 @@ export function createSnapshotBuilder(
     }
     for (const [, same] of usersByName)
       if (same.length > 1)
-        warnings.push({
-          kind: 'duplicateUsername',
-          username: same[0]?.username ?? '',
-          dns: same.map((u) => u.dn),
-        })
+        warnings.push(
+          directoryWarning({
+            kind: 'duplicateUsername',
+            username: same[0]?.username ?? '',
+            dns: same.map((u) => u.dn),
+          }),
+        )
 
     // Rank users by username once (stable: equal names keep read order); members are then integers.
     const byUsername = [...userByKey.entries()].sort(([, x], [, y]) =>
@@ -304,12 +315,14 @@ export function createSnapshotBuilder(
         }
       }
       if (unresolvedCount > 0)
-        warnings.push({
-          kind: 'unresolvedMembers',
-          group: g.name,
-          count: unresolvedCount,
-          examples: unresolvedExamples,
-        })
+        warnings.push(
+          directoryWarning({
+            kind: 'unresolvedMembers',
+            group: g.name,
+            count: unresolvedCount,
+            examples: unresolvedExamples,
+          }),
+        )
       const unknownUids: string[] = []
       for (const uid of g.memberUids) {
         const matches = usersByName.get(uid.toLowerCase())
@@ -326,18 +339,21 @@ export function createSnapshotBuilder(
           }
       }
       if (unknownUids.length > 0)
-        warnings.push({
-          kind: 'unknownMemberUids',
-          group: g.name,
-          count: unknownUids.length,
-          examples: unknownUids.slice(0, 3),
-        })
+        warnings.push(
+          directoryWarning({
+            kind: 'unknownMemberUids',
+            group: g.name,
+            count: unknownUids.length,
+            examples: unknownUids.slice(0, 3),
+          }),
+        )
       const reason =
         g.unavailableReason ??
         (unreadGroups.length > 0
           ? `${unreadGroups.length} nested group(s) outside the group filter could not be read: ${unreadGroups.slice(0, 3).join('; ')}`
           : undefined)
-      if (reason !== undefined) warnings.push({ kind: 'groupUnavailable', group: g.name, reason })
+      if (reason !== undefined)
+        warnings.push(directoryWarning({ kind: 'groupUnavailable', group: g.name, reason }))
       return {
         ranks: ranks.subarray(0, n),
         subgroupIds,

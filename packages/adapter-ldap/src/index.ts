@@ -1,8 +1,10 @@
 export { readDirectory } from './read-directory.js'
 export { readLdif } from './read-ldif.js'
 export { parseLdif } from './parse-ldif.js'
-export { resolveGroups } from './resolve-groups.js'
-export { linksFromRules, parseLinkRules } from './link-rules.js'
+// Identity matching and link rules moved to @grouproles/core (every group source uses them).
+export { linksFromRules, parseLinkRules, resolveGroups } from '@grouproles/core'
+export { LdapGroupSource } from './ldap-group-source.js'
+export { LdifGroupSource } from './ldif-group-source.js'
 export { flattenGroups } from './flatten-groups.js'
 export { ldapPresets, parseLdapConfig, resolveLdapConfig } from './ldap-directory-config.js'
 export { dnKey, escapeDnValue, isDnKeyWithin, normalizeDn, parseDn } from './normalize-dn.js'
@@ -34,8 +36,18 @@ export type {
   LdifWarning,
   ParsedLdif,
 } from './parse-ldif.js'
-export type { AmbiguousMatch, MatchBy, ResolvedGroups, UnmatchedUser } from './resolve-groups.js'
-export type { LinkRule, LinkRuleError, LinksFromRules, LinkWarning } from './link-rules.js'
+export type {
+  AmbiguousMatch,
+  LinkRule,
+  LinkRuleError,
+  LinksFromRules,
+  LinkWarning,
+  MatchBy,
+  ResolvedGroups,
+  UnmatchedUser,
+} from '@grouproles/core'
+export type { LdapGroupSourceConfig } from './ldap-group-source.js'
+export type { LdifGroupSourceConfig, LdifSourceError } from './ldif-group-source.js'
 export type { FlatGroup, GroupNode } from './flatten-groups.js'
 export type { DnAttribute, DnSyntaxError } from './normalize-dn.js'
 export type { AttributeValue, DirectoryEntry } from './directory-entry.js'

@@ -1,3 +1,4 @@
+import { directoryWarning, type DirectoryWarning } from '@grouproles/core'
 import { err, ok, type Result } from 'neverthrow'
 
 /** One attribute value of an LDIF entry: text, or the bytes of a `::` base64 value. */
@@ -13,15 +14,11 @@ export interface LdifEntry {
   readonly attributes: readonly LdifAttribute[]
 }
 
-/** Something in the file that was skipped on purpose. */
-export type LdifWarning =
-  | {
-      readonly kind: 'changeRecordIgnored'
-      readonly dn: string
-      readonly line: number
-      readonly changetype: string
-    }
-  | { readonly kind: 'referralIgnored'; readonly url: string }
+/** Something in the file that was skipped on purpose (a directory warning, with its message). */
+export type LdifWarning = Extract<
+  DirectoryWarning,
+  { readonly kind: 'changeRecordIgnored' | 'referralIgnored' }
+>
 
 /** Why an LDIF text could not be used. */
 export type LdifParseError =
@@ -37,7 +34,8 @@ export type LdifParseError =
 /** The records of an LDIF text plus what was skipped. */
 export interface ParsedLdif {
   readonly entries: readonly LdifEntry[]
-  readonly warnings: readonly LdifWarning[]
+  /** Only `LdifWarning` kinds, typed as the directory warnings they become. */
+  readonly warnings: readonly DirectoryWarning[]
 }
 
 const lineRe = /^([A-Za-z0-9][A-Za-z0-9.-]*(?:;[A-Za-z0-9=._-]+)*)(:<|::|:)\s*(.*)$/s
@@ -57,7 +55,7 @@ interface LogicalLine {
 export function parseLdif(text: string): Result<ParsedLdif, LdifParseError> {
   const records = toRecords(text)
   const entries: LdifEntry[] = []
-  const warnings: LdifWarning[] = []
+  const warnings: DirectoryWarning[] = []
   for (const [index, record] of records.entries()) {
     const first = record[0]
     if (first === undefined) continue
@@ -79,13 +77,16 @@ export function parseLdif(text: string): Result<ParsedLdif, LdifParseError> {
           message: `the export ends with "result: ${r.text}": it is partial`,
         })
     } else if (r.kind === 'change')
-      warnings.push({
-        kind: 'changeRecordIgnored',
-        dn: r.dn,
-        line: head.line,
-        changetype: r.changetype,
-      })
-    else if (r.kind === 'referral') warnings.push({ kind: 'referralIgnored', url: r.text })
+      warnings.push(
+        directoryWarning({
+          kind: 'changeRecordIgnored',
+          dn: r.dn,
+          line: head.line,
+          changetype: r.changetype,
+        }),
+      )
+    else if (r.kind === 'referral')
+      warnings.push(directoryWarning({ kind: 'referralIgnored', url: r.text }))
     else entries.push(r.entry)
   }
   return ok({ entries, warnings })

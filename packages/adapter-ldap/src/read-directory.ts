@@ -5,7 +5,7 @@ import { err, errAsync, ResultAsync } from 'neverthrow'
 import { match } from 'ts-pattern'
 import { createSnapshotBuilder } from './build-snapshot.js'
 import { fromLdapEntry, toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
-import type { DirectorySnapshot } from './directory-snapshot.js'
+import { directoryWarning, type DirectorySnapshot } from '@grouproles/core'
 import {
   resolveLdapConfig,
   type LdapDirectoryConfig,
@@ -131,7 +131,8 @@ async function readOnce(
       // The server prepares the next page while this process parses the current one.
       for await (const page of readAhead(pages)) {
         yield page.searchEntries.map(toEntry)
-        for (const ref of page.searchReferences) builder.warn({ kind: 'referralIgnored', url: ref })
+        for (const ref of page.searchReferences)
+          builder.warn(directoryWarning({ kind: 'referralIgnored', url: ref }))
       }
     }
     // Groups cut by AD's MaxValRange wait until the paged search is over, then get their slices.

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow'
 import { buildSnapshot } from './build-snapshot.js'
 import { toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
-import type { DirectorySnapshot, DirectoryWarning } from './directory-snapshot.js'
+import { directoryWarning, type DirectorySnapshot, type DirectoryWarning } from '@grouproles/core'
 import {
   resolveLdapConfig,
   type LdapConfigError,
@@ -39,7 +39,9 @@ export function readLdif(
   for (const raw of parsed.value.entries) {
     const key = dnKey(raw.dn)
     if (key.isErr()) {
-      warnings.push({ kind: 'entrySkipped', dn: raw.dn, reason: key.error.message })
+      warnings.push(
+        directoryWarning({ kind: 'entrySkipped', dn: raw.dn, reason: key.error.message }),
+      )
       continue
     }
     const entry = toDirectoryEntry(

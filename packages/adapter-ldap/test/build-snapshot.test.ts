@@ -1,3 +1,4 @@
+import { directoryWarning } from '@grouproles/core'
 import { describe, expect, it } from 'vitest'
 import { buildSnapshot } from '../src/build-snapshot.js'
 import { toDirectoryEntry } from '../src/directory-entry.js'
@@ -64,12 +65,14 @@ describe('buildSnapshot', () => {
     expect(s.groups[0]?.unavailableReason).toBe(
       '1 nested group(s) outside the group filter could not be read: cn=filtered,ou=groups,dc=x',
     )
-    expect(s.warnings).toContainEqual({
-      kind: 'groupUnavailable',
-      group: 'outer',
-      reason:
-        '1 nested group(s) outside the group filter could not be read: cn=filtered,ou=groups,dc=x',
-    })
+    expect(s.warnings).toContainEqual(
+      directoryWarning({
+        kind: 'groupUnavailable',
+        group: 'outer',
+        reason:
+          '1 nested group(s) outside the group filter could not be read: cn=filtered,ou=groups,dc=x',
+      }),
+    )
   })
 
   it('should not guess when users and groups share a container (an unread DN there may be anything)', () => {
@@ -80,12 +83,14 @@ describe('buildSnapshot', () => {
       shared,
     )
     expect(s.groups[0]?.status).toBe('complete')
-    expect(s.warnings).toContainEqual({
-      kind: 'unresolvedMembers',
-      group: 'g',
-      count: 1,
-      examples: ['cn=filtered,ou=groups,dc=x'],
-    })
+    expect(s.warnings).toContainEqual(
+      directoryWarning({
+        kind: 'unresolvedMembers',
+        group: 'g',
+        count: 1,
+        examples: ['cn=filtered,ou=groups,dc=x'],
+      }),
+    )
   })
 
   it('should resolve uniqueMember with an optional uid and memberUid, without duplicates', () => {
@@ -108,12 +113,14 @@ describe('buildSnapshot', () => {
       [group('g', [['member', ['uid=a,ou=people,dc=x', 'cn=host,ou=hosts,dc=x']]])],
       schema,
     )
-    expect(s.warnings).toContainEqual({
-      kind: 'unresolvedMembers',
-      group: 'g',
-      count: 1,
-      examples: ['cn=host,ou=hosts,dc=x'],
-    })
+    expect(s.warnings).toContainEqual(
+      directoryWarning({
+        kind: 'unresolvedMembers',
+        group: 'g',
+        count: 1,
+        examples: ['cn=host,ou=hosts,dc=x'],
+      }),
+    )
     expect(s.groups[0]?.status).toBe('complete')
   })
 

@@ -45,7 +45,14 @@ describe('parseLdif', () => {
     )._unsafeUnwrap()
     expect(r.entries.map((e) => e.dn)).toEqual(['cn=c,dc=x'])
     expect(r.warnings).toEqual([
-      { kind: 'changeRecordIgnored', dn: 'cn=a,dc=x', line: 1, changetype: 'modify' },
+      {
+        kind: 'changeRecordIgnored',
+        dn: 'cn=a,dc=x',
+        line: 1,
+        changetype: 'modify',
+        message:
+          'line 1: a change record (changetype: modify) for cn=a,dc=x was ignored: an export holds entries, not changes',
+      },
     ])
   })
 

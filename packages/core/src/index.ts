@@ -11,6 +11,10 @@ export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
 export { formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
+export { directoryWarning } from './directory-snapshot.js'
+export { resolveGroups } from './resolve-groups.js'
+export { linkPatternProblem, linksFromRules, linkWarning, parseLinkRules } from './link-rules.js'
+export { groupsFromDirectory } from './groups-from-directory.js'
 
 export type {
   Channel,
@@ -43,6 +47,7 @@ export type { ExplainedLink, Explanation } from './explain.js'
 export type {
   RunSyncError,
   RunSyncEvent,
+  RunSyncFailure,
   RunSyncOptions,
   RunSyncPorts,
   RunSyncResult,
@@ -50,10 +55,38 @@ export type {
 export type { PlanFile, PlanFileError } from './plan-file.js'
 export type {
   ApplyReport,
+  CommandError,
   CommandOutcome,
+  GroupLoad,
   GroupSource,
   MembershipStore,
   PlanApplier,
   SyncStateSource,
+  SyncTarget,
+  TargetView,
+  Warning,
 } from './ports.js'
+export type {
+  DirectoryGroup,
+  DirectorySnapshot,
+  DirectoryUser,
+  DirectoryWarning,
+  WarningFields,
+} from './directory-snapshot.js'
+export type {
+  AmbiguousMatch,
+  MatchBy,
+  ResolvedGroups,
+  ResolveWarning,
+  UnmatchedUser,
+} from './resolve-groups.js'
+export type {
+  LinkRule,
+  LinkRuleError,
+  LinksFromRules,
+  LinksFromRulesOptions,
+  LinkWarning,
+  ManagedSyncable,
+} from './link-rules.js'
+export type { GroupSourceWarning, GroupsFromDirectoryOptions } from './groups-from-directory.js'
 export type { RememberedMemberships } from './remembered-memberships.js'

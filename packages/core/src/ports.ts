@@ -3,6 +3,24 @@ import type { SyncState } from './model.js'
 import type { SyncCommand, SyncCommandKind, SyncPlan } from './sync-command.js'
 import type { SyncPolicyInput } from './sync-policy.js'
 import type { RememberedMemberships } from './remembered-memberships.js'
+import type { GroupSourceWarning } from './groups-from-directory.js'
+import type { ManagedSyncable } from './link-rules.js'
+import type { Group, GroupLink } from './model.js'
+
+/** Every warning has a kind and a sentence a person can read. */
+export interface Warning {
+  readonly kind: string
+  readonly message: string
+}
+
+/**
+ * The least every adapter error and failed command says: what kind of failure, in a sentence.
+ * Adapters report their own richer unions (`MattermostError`, `PostgresError`), which fit this.
+ */
+export interface CommandError {
+  readonly kind: string
+  readonly message: string
+}
 
 /**
  * Where the Mattermost side of a state comes from (users, teams, channels, memberships and, when
@@ -17,32 +35,57 @@ export interface SyncStateSource<E> {
   readonly policyDefaults?: SyncPolicyInput
 }
 
-/** What became of one command when an adapter applied it. */
-export type CommandOutcome =
+/**
+ * What became of one command when an adapter applied it. `F` is the adapter's own error type for a
+ * failed command (e.g. `MattermostError`); whatever it is, it has a `kind` and a `message`.
+ */
+export type CommandOutcome<F extends CommandError = CommandError> =
   | { readonly kind: 'done'; readonly command: SyncCommand }
   /** The effect already held (already a member, already gone): counted as success. */
   | { readonly kind: 'already'; readonly command: SyncCommand }
-  | { readonly kind: 'failed'; readonly command: SyncCommand; readonly error: unknown }
+  | { readonly kind: 'failed'; readonly command: SyncCommand; readonly error: F }
 
 /** What an adapter reports after applying a plan. */
-export interface ApplyReport {
-  readonly outcomes: readonly CommandOutcome[]
+export interface ApplyReport<F extends CommandError = CommandError> {
+  readonly outcomes: readonly CommandOutcome<F>[]
   readonly counts: Readonly<Record<SyncCommandKind, number>>
 }
 
-/** Applies a plan's commands to Mattermost. Implemented by the Postgres and REST adapters. */
-export interface PlanApplier<E> {
-  applyPlan(plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>): ResultAsync<ApplyReport, E>
+/**
+ * Applies a plan's commands to Mattermost. Implemented by the Postgres and REST adapters. `E` fails
+ * the whole call (e.g. a stale plan); `F` is what one failed command reports.
+ */
+export interface PlanApplier<E, F extends CommandError = CommandError> {
+  applyPlan(plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>): ResultAsync<ApplyReport<F>, E>
+}
+
+/** A Mattermost to sync: read its state and apply plans to it (the Postgres and REST adapters). */
+export type SyncTarget<E, F extends CommandError = CommandError> = SyncStateSource<E> &
+  PlanApplier<E, F>
+
+/** The part of the Mattermost state a group source resolves against. */
+export type TargetView = Pick<SyncState, 'users' | 'teams' | 'channels'>
+
+/** What a group source gives a run: groups of Mattermost user ids, their links, managed syncables. */
+export interface GroupLoad<W> {
+  readonly groups: readonly Group[]
+  readonly links: readonly GroupLink[]
+  /** Teams and channels this project constrains itself (config `manage`, `rules[].manage`). */
+  readonly managed: readonly ManagedSyncable[]
+  readonly warnings: readonly W[]
 }
 
 /**
  * Where the groups come from (a directory): resolved against Mattermost's users and mapped to links
- * on its teams and channels by the caller's rules.
+ * on its teams and channels by the caller's rules (`groupsFromDirectory` does that part).
+ *
+ * `target` may still be loading: `runSync` passes a promise so that the source's own I/O (the
+ * directory read) runs while Mattermost loads. A source starts its I/O when called, finishes it
+ * (releasing connections), and only then awaits `target`. The promise settles only when the target
+ * loaded; when it fails, `runSync` reports that and no longer waits for the source.
  */
-export interface GroupSource<E> {
-  loadGroups(
-    target: Pick<SyncState, 'users' | 'teams' | 'channels'>,
-  ): ResultAsync<Pick<SyncState, 'groups' | 'links'> & { readonly warnings: readonly unknown[] }, E>
+export interface GroupSource<E, W extends Warning = GroupSourceWarning> {
+  loadGroups(target: TargetView | PromiseLike<TargetView>): ResultAsync<GroupLoad<W>, E>
 }
 
 /**

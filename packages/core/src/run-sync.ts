@@ -1,26 +1,28 @@
-import { okAsync, type ResultAsync } from 'neverthrow'
+import { err, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
+import type { GroupSourceWarning } from './groups-from-directory.js'
+import type { ManagedSyncable } from './link-rules.js'
 import type { SyncState } from './model.js'
 import { planSync } from './plan-sync.js'
-import type { ApplyReport } from './ports.js'
-import type { SyncPlan } from './sync-command.js'
+import type {
+  ApplyReport,
+  CommandError,
+  GroupLoad,
+  GroupSource,
+  SyncTarget,
+  TargetView,
+  Warning,
+} from './ports.js'
+import type { SyncPlan, SyncWarning } from './sync-command.js'
 import type { SyncPolicyInput } from './sync-policy.js'
 
 /**
- * What `runSync` sequences. It does no I/O of its own: every effect is one of these calls, so it is
- * tested with in-memory ports and embedded with real adapters.
+ * What `runSync` sequences: where the groups come from and the Mattermost it syncs. It does no I/O
+ * of its own: every effect is a call on one of these, so it is tested with in-memory ports and
+ * embedded with real adapters.
  */
-export interface RunSyncPorts<D, E> {
-  /** Reads the directory (e.g. `readDirectory` or `readLdif`). Runs in parallel with `loadTarget`. */
-  readonly readDirectory: () => ResultAsync<D, E>
-  /** Reads the Mattermost side (Postgres or REST adapter `loadSyncState`). */
-  readonly loadTarget: () => ResultAsync<SyncState, E>
-  /** Pure: resolves directory groups to Mattermost users and maps them to links (`resolveGroups` + `linksFromRules`). */
-  readonly combine: (
-    directory: D,
-    target: SyncState,
-  ) => { readonly state: SyncState; readonly warnings: readonly unknown[] }
-  /** Applies a plan's commands (Postgres or REST adapter `applyPlan`). */
-  readonly apply: (plan: SyncPlan) => ResultAsync<ApplyReport, E>
+export interface RunSyncPorts<GE, GW extends Warning, TE, TF extends CommandError = CommandError> {
+  readonly groups: GroupSource<GE, GW>
+  readonly target: SyncTarget<TE, TF>
 }
 
 /** Stages reported through `onProgress`, in order. */
@@ -55,15 +57,28 @@ export interface RunSyncOptions {
   readonly clock?: () => number
 }
 
-/** What a run did: the plan, what was applied, whether the re-plan came back empty, timings. */
-export interface RunSyncResult {
+/**
+ * What a run did: the state it planned from, the plan, what was applied, whether the re-plan came
+ * back empty, timings. `warnings` are the group source's, then the plan's.
+ */
+export interface RunSyncResult<GW = GroupSourceWarning, TF extends CommandError = CommandError> {
   readonly dryRun: boolean
+  /** The combined state the plan was made from (target + groups, links and managed syncables). */
+  readonly state: SyncState
   readonly plan: SyncPlan
-  readonly warnings: readonly unknown[]
+  readonly warnings: readonly (SyncWarning | GW)[]
   /** Why nothing was applied although `apply` was asked for (a closed gate); empty otherwise. */
   readonly gateReasons: readonly string[]
-  readonly applied?: ApplyReport
-  readonly verification?: { readonly plan: SyncPlan; readonly converged: boolean }
+  readonly applied?: ApplyReport<TF>
+  /**
+   * The re-plan after applying. `converged`: it has no commands (removals left to Mattermost's own
+   * group sync are held, not commands, so they do not stop a run from converging).
+   */
+  readonly verification?: {
+    readonly plan: SyncPlan
+    readonly converged: boolean
+    readonly state: SyncState
+  }
   readonly timings: {
     readonly loadMs: number
     readonly planMs: number
@@ -72,50 +87,120 @@ export interface RunSyncResult {
   }
 }
 
-/** A run failed at a stage; `cause` is the port's own typed error. */
-export type RunSyncError<E> = {
-  readonly kind: 'loadFailed' | 'applyFailed' | 'verifyFailed'
-  readonly message: string
-  readonly cause: E
+/** Which side of a run failed, with that side's own typed error. */
+export type RunSyncFailure<GE, TE> =
+  { readonly side: 'groups'; readonly error: GE } | { readonly side: 'target'; readonly error: TE }
+
+/** A run failed at a stage; `cause` names the side that failed and carries its typed error. */
+export type RunSyncError<GE, TE> =
+  | {
+      readonly kind: 'loadFailed'
+      readonly message: string
+      readonly cause: RunSyncFailure<GE, TE>
+    }
+  | {
+      readonly kind: 'applyFailed'
+      readonly message: string
+      readonly cause: { readonly side: 'target'; readonly error: TE }
+    }
+  | {
+      readonly kind: 'verifyFailed'
+      readonly message: string
+      readonly cause: RunSyncFailure<GE, TE>
+    }
+
+/** The target state with the group source's groups and links, and its managed syncables marked. */
+function combine<W>(target: SyncState, load: GroupLoad<W>): SyncState {
+  const managed = new Map<string, ManagedSyncable>()
+  for (const m of load.managed) managed.set(`${m.syncable.kind}:${m.syncable.id}`, m)
+  const byOf = (kind: 'team' | 'channel', id: string): string | undefined =>
+    managed.get(`${kind}:${id}`)?.by
+  return {
+    ...target,
+    groups: load.groups,
+    links: load.links,
+    teams:
+      managed.size === 0
+        ? target.teams
+        : target.teams.map((t) => {
+            const by = byOf('team', t.id)
+            return by === undefined ? t : { ...t, managed: true, managedBy: by }
+          }),
+    channels:
+      managed.size === 0
+        ? target.channels
+        : target.channels.map((c) => {
+            const by = byOf('channel', c.id)
+            return by === undefined ? c : { ...c, managed: true, managedBy: by }
+          }),
+  }
 }
 
 /**
- * One sync run: load directory and Mattermost in parallel, plan, check the gates, apply (only when
- * asked: dry run is the default), then re-load and re-plan to verify convergence.
+ * Loads both sides at once: the target, and the group source with a promise of the target (so a
+ * directory read runs while Mattermost loads). The first failure wins; a target failure is
+ * reported without waiting for the group source, whose promise of the target then never settles.
  */
-export function runSync<D, E>(
-  ports: RunSyncPorts<D, E>,
+function loadBoth<GE, GW extends Warning, TE, TF extends CommandError>(
+  ports: RunSyncPorts<GE, GW, TE, TF>,
+): ResultAsync<{ state: SyncState; warnings: readonly GW[] }, RunSyncFailure<GE, TE>> {
+  type Loaded = { state: SyncState; warnings: readonly GW[] }
+  let deliver: (view: TargetView) => void = () => undefined
+  const view = new Promise<TargetView>((resolve) => {
+    deliver = resolve
+  })
+  const target = ports.target.loadSyncState()
+  const groups = ports.groups.loadGroups(view)
+  return new ResultAsync(
+    new Promise<Result<Loaded, RunSyncFailure<GE, TE>>>((resolve) => {
+      void groups.then((g) => {
+        if (g.isErr()) resolve(err({ side: 'groups', error: g.error }))
+      })
+      void target.then((t) => {
+        if (t.isErr()) {
+          resolve(err({ side: 'target', error: t.error }))
+          return
+        }
+        deliver(t.value)
+        void groups.then((g) => {
+          if (g.isOk())
+            resolve(ok({ state: combine(t.value, g.value), warnings: g.value.warnings }))
+        })
+      })
+    }),
+  )
+}
+
+/**
+ * One sync run: load the groups and Mattermost in parallel, plan with `{ ...target.policyDefaults,
+ * ...policy }`, check the gates, apply (only when asked: dry run is the default), then re-load and
+ * re-plan to verify convergence.
+ */
+export function runSync<GE, GW extends Warning, TE, TF extends CommandError = CommandError>(
+  ports: RunSyncPorts<GE, GW, TE, TF>,
   policy: SyncPolicyInput = {},
   options: RunSyncOptions = {},
-): ResultAsync<RunSyncResult, RunSyncError<E>> {
+): ResultAsync<RunSyncResult<GW, TF>, RunSyncError<GE, TE>> {
+  type Out = ResultAsync<RunSyncResult<GW, TF>, RunSyncError<GE, TE>>
   const clock = options.clock ?? (() => 0)
   const emit = options.onProgress ?? (() => undefined)
   const wantApply = options.apply === true
   const minGroups = options.gates?.minGroups ?? 1
   const maxCommands = options.gates?.maxCommands ?? Number.POSITIVE_INFINITY
-
-  // Both reads start before either is awaited: directory and Mattermost load in parallel.
-  const load = (): ResultAsync<
-    { readonly state: SyncState; readonly warnings: readonly unknown[] },
-    E
-  > => {
-    const directory = ports.readDirectory()
-    const target = ports.loadTarget()
-    return directory.andThen((d) => target.map((t) => ports.combine(d, t)))
-  }
+  const effective: SyncPolicyInput = { ...ports.target.policyDefaults, ...policy }
 
   const t0 = clock()
   emit({ kind: 'loading' })
-  return load()
-    .mapErr((cause): RunSyncError<E> => ({
+  return loadBoth(ports)
+    .mapErr((cause): RunSyncError<GE, TE> => ({
       kind: 'loadFailed',
-      message: 'could not load the directory or Mattermost: nothing was planned or applied',
+      message: `could not load ${cause.side === 'groups' ? 'the groups (directory)' : 'Mattermost'}: nothing was planned or applied`,
       cause,
     }))
-    .andThen(({ state, warnings }) => {
+    .andThen(({ state, warnings }): Out => {
       emit({ kind: 'loaded', users: state.users.length, groups: state.groups.length })
       const t1 = clock()
-      const plan = planSync(state, policy)
+      const plan = planSync(state, effective)
       const t2 = clock()
       emit({
         kind: 'planned',
@@ -123,7 +208,8 @@ export function runSync<D, E>(
         held: plan.held.length,
         warnings: plan.warnings.length,
       })
-      const base = { plan, warnings: [...warnings, ...plan.warnings] }
+      const all: readonly (SyncWarning | GW)[] = [...warnings, ...plan.warnings]
+      const base = { state, plan, warnings: all }
       const gateReasons: string[] = []
       if (wantApply) {
         const liveGroups = state.groups.filter((g) => g.deleted !== true).length
@@ -138,46 +224,37 @@ export function runSync<D, E>(
         if (gateReasons.length > 0) emit({ kind: 'gateClosed', reasons: gateReasons })
       }
       const timings = { loadMs: t1 - t0, planMs: t2 - t1, applyMs: 0, verifyMs: 0 }
-      if (!wantApply || gateReasons.length > 0 || plan.commands.length === 0) {
-        return okAsync<RunSyncResult, RunSyncError<E>>({
-          dryRun: !wantApply,
-          ...base,
-          gateReasons,
-          timings,
-        })
-      }
+      if (!wantApply || gateReasons.length > 0 || plan.commands.length === 0)
+        return okAsync({ dryRun: !wantApply, ...base, gateReasons, timings })
       emit({ kind: 'applying', commands: plan.commands.length })
-      return ports
-        .apply(plan)
-        .mapErr((cause): RunSyncError<E> => ({
+      return ports.target
+        .applyPlan(plan)
+        .mapErr((error): RunSyncError<GE, TE> => ({
           kind: 'applyFailed',
           message: 'applying the plan failed; see cause (a re-run re-plans from what was written)',
-          cause,
+          cause: { side: 'target', error },
         }))
-        .andThen((applied) => {
+        .andThen((applied): Out => {
           const failed = applied.outcomes.filter((o) => o.kind === 'failed').length
           emit({ kind: 'applied', done: applied.outcomes.length - failed, failed })
           const t3 = clock()
           const result = { dryRun: false, ...base, gateReasons, applied }
           if (options.verify === false)
-            return okAsync<RunSyncResult, RunSyncError<E>>({
-              ...result,
-              timings: { ...timings, applyMs: t3 - t2 },
-            })
+            return okAsync({ ...result, timings: { ...timings, applyMs: t3 - t2 } })
           emit({ kind: 'verifying' })
-          return load()
-            .mapErr((cause): RunSyncError<E> => ({
+          return loadBoth(ports)
+            .mapErr((cause): RunSyncError<GE, TE> => ({
               kind: 'verifyFailed',
               message: 'the plan was applied, but re-loading to verify it failed',
               cause,
             }))
-            .andThen(({ state: after }) => {
-              const again = planSync(after, policy)
+            .andThen(({ state: after }): Out => {
+              const again = planSync(after, effective)
               const converged = again.commands.length === 0
               emit({ kind: 'verified', converged, remaining: again.commands.length })
-              return okAsync<RunSyncResult, RunSyncError<E>>({
+              return okAsync({
                 ...result,
-                verification: { plan: again, converged },
+                verification: { plan: again, converged, state: after },
                 timings: { ...timings, applyMs: t3 - t2, verifyMs: clock() - t3 },
               })
             })

@@ -7,36 +7,66 @@ import {
   type ApplyReport,
   type Group,
   type GroupLink,
+  type GroupLoad,
+  type GroupSource,
+  type ManagedSyncable,
   type RunSyncEvent,
   type RunSyncPorts,
   type SyncPlan,
   type SyncState,
+  type SyncTarget,
+  type TargetView,
 } from '../src/index.js'
 import { syncStateArb } from '../src/testing/index.js'
 
-type Failure = { kind: 'down'; stage: string }
+type Failure = { kind: 'down'; stage: string; message: string }
+type Note = { kind: 'note'; message: string }
+type Directory = {
+  groups: readonly Group[]
+  links: readonly GroupLink[]
+  managed?: readonly ManagedSyncable[]
+}
+
+const down = (stage: string): Failure => ({ kind: 'down', stage, message: `${stage} is down` })
 
 /** In-memory ports over a mutable Mattermost side; the directory gives groups and links. */
 function memoryPorts(
   target: SyncState,
-  directory: { groups: readonly Group[]; links: readonly GroupLink[] },
+  directory: Directory,
   faults: { read?: boolean; apply?: boolean; reload?: boolean } = {},
+  policyDefaults?: SyncTarget<Failure>['policyDefaults'],
 ) {
-  const world = { target, loads: 0, applied: [] as SyncPlan[] }
-  const ports: RunSyncPorts<typeof directory, Failure> = {
-    readDirectory: () =>
-      faults.read === true ? errAsync({ kind: 'down', stage: 'directory' }) : okAsync(directory),
-    loadTarget: () => {
+  const world = {
+    target,
+    loads: 0,
+    applied: [] as Pick<SyncPlan, 'commands' | 'targetFingerprint'>[],
+    seen: [] as TargetView[],
+  }
+  const groups: GroupSource<Failure, Note> = {
+    loadGroups: (view) => {
+      if (faults.read === true) return errAsync(down('directory'))
+      return ResultAsync.fromSafePromise(Promise.resolve(view)).map((t): GroupLoad<Note> => {
+        world.seen.push(t)
+        return {
+          groups: directory.groups,
+          links: directory.links,
+          managed: directory.managed ?? [],
+          warnings: [{ kind: 'note', message: `resolved against ${t.users.length} users` }],
+        }
+      })
+    },
+  }
+  const sink: SyncTarget<Failure> = {
+    ...(policyDefaults !== undefined ? { policyDefaults } : {}),
+    loadSyncState: () => {
       world.loads++
-      if (faults.reload === true && world.loads > 1)
-        return errAsync({ kind: 'down', stage: 'reload' })
+      if (faults.reload === true && world.loads > 1) return errAsync(down('reload'))
       return okAsync(world.target)
     },
-    combine: (d, t) => ({ state: { ...t, groups: d.groups, links: d.links }, warnings: [] }),
-    apply: (plan): ResultAsync<ApplyReport, Failure> => {
-      if (faults.apply === true) return errAsync({ kind: 'down', stage: 'apply' })
+    applyPlan: (plan): ResultAsync<ApplyReport, Failure> => {
+      if (faults.apply === true) return errAsync(down('apply'))
       world.applied.push(plan)
-      world.target = applyPlan(world.target, plan)
+      world.target = applyPlan(world.target, plan.commands)
       const counts = {
         addTeamMember: 0,
         addChannelMember: 0,
@@ -52,6 +82,7 @@ function memoryPorts(
       })
     },
   }
+  const ports: RunSyncPorts<Failure, Note, Failure> = { groups, target: sink }
   return { ports, world }
 }
 
@@ -119,7 +150,9 @@ describe('runSync', () => {
     expect(r.dryRun).toBe(false)
     expect(r.applied?.outcomes).toHaveLength(3)
     expect(r.verification?.converged).toBe(true)
+    expect(r.verification?.state.teamMembers).toEqual(world.target.teamMembers)
     expect(world.loads).toBe(2)
+    expect(world.seen).toHaveLength(2)
     expect(events).toEqual([
       'loading',
       'loaded',
@@ -133,7 +166,6 @@ describe('runSync', () => {
   })
 
   it('should start both loads before either resolves (directory and Mattermost in parallel)', async () => {
-    const { ports: base } = memoryPorts(target, directory)
     const started: string[] = []
     const release: Record<string, () => void> = {}
     // A port whose read only resolves when the test says so.
@@ -147,18 +179,74 @@ describe('runSync', () => {
         }),
       )
     }
-    const ports: RunSyncPorts<typeof directory, Failure> = {
-      ...base,
-      readDirectory: () => deferred('directory', directory),
-      loadTarget: () => deferred('target', target),
+    const { ports: base } = memoryPorts(target, directory)
+    // The source reads its directory at once and resolves against the target when it arrives.
+    const ports: RunSyncPorts<Failure, Note, Failure> = {
+      groups: {
+        loadGroups: (view) =>
+          deferred('directory', directory).andThen((d) =>
+            ResultAsync.fromSafePromise(Promise.resolve(view)).map((t) => ({
+              groups: d.groups,
+              links: d.links,
+              managed: [],
+              warnings: [{ kind: 'note' as const, message: `${t.users.length} users` }],
+            })),
+          ),
+      },
+      target: { ...base.target, loadSyncState: () => deferred('target', target) },
     }
     const run = runSync(ports)
-    expect(started).toEqual(['directory', 'target'])
-    // Resolving the second first must not deadlock: neither waits for the other to start.
-    release['target']?.()
+    expect(started.sort()).toEqual(['directory', 'target'])
+    // Resolving the directory first must not deadlock: it waits for the target, not the reverse.
     release['directory']?.()
+    release['target']?.()
     const r = (await run)._unsafeUnwrap()
     expect(r.plan.commands).toHaveLength(3)
+    expect(r.warnings[0]).toEqual({ kind: 'note', message: '3 users' })
+  })
+
+  it('should report a failed target load as the target side, without waiting for the directory', async () => {
+    const { ports: base } = memoryPorts(target, directory)
+    const ports: RunSyncPorts<Failure, Note, Failure> = {
+      // A directory read that never finishes: the target's failure must still be reported.
+      groups: { loadGroups: () => new ResultAsync(new Promise(() => undefined)) },
+      target: { ...base.target, loadSyncState: () => errAsync(down('mattermost')) },
+    }
+    const error = (await runSync(ports, {}, { apply: true }))._unsafeUnwrapErr()
+    expect(error).toEqual({
+      kind: 'loadFailed',
+      message: 'could not load Mattermost: nothing was planned or applied',
+      cause: { side: 'target', error: down('mattermost') },
+    })
+  })
+
+  it('should mark the managed teams and channels with what made them managed', async () => {
+    const unconstrained: SyncState = {
+      ...target,
+      teams: target.teams.map((t) => ({ ...t, groupConstrained: false })),
+      channels: target.channels.map((c) => ({ ...c, groupConstrained: false })),
+    }
+    const plain = memoryPorts(unconstrained, directory)
+    const before = (await runSync(plain.ports))._unsafeUnwrap()
+    expect(before.plan.commands.some((c) => c.kind === 'removeTeamMember')).toBe(false)
+    const { ports } = memoryPorts(unconstrained, {
+      ...directory,
+      managed: [{ syncable: { kind: 'team', id: 'rl' }, by: 'rule 2' }],
+    })
+    const r = (await runSync(ports))._unsafeUnwrap()
+    expect(r.state.teams).toEqual([
+      { id: 'rl', name: 'rl', groupConstrained: false, managed: true, managedBy: 'rule 2' },
+    ])
+    expect(r.state.channels).toEqual(unconstrained.channels)
+  })
+
+  it("should plan with the target's policy defaults, a caller's explicit policy winning", async () => {
+    const { ports } = memoryPorts(target, directory, {}, { reAddRemovedMembers: true })
+    expect((await runSync(ports))._unsafeUnwrap().plan.policy.reAddRemovedMembers).toBe(true)
+    expect(
+      (await runSync(ports, { reAddRemovedMembers: false }))._unsafeUnwrap().plan.policy
+        .reAddRemovedMembers,
+    ).toBe(false)
   })
 
   it('should report gateClosed with the reasons, then stop before applying', async () => {
@@ -209,9 +297,10 @@ describe('runSync', () => {
   it('should fail with loadFailed and apply nothing when a read fails', async () => {
     const { ports, world } = memoryPorts(target, directory, { read: true })
     const r = await runSync(ports, {}, { apply: true })
-    expect(r._unsafeUnwrapErr()).toMatchObject({
+    expect(r._unsafeUnwrapErr()).toEqual({
       kind: 'loadFailed',
-      cause: { kind: 'down', stage: 'directory' },
+      message: 'could not load the groups (directory): nothing was planned or applied',
+      cause: { side: 'groups', error: down('directory') },
     })
     expect(world.applied).toEqual([])
   })
@@ -220,12 +309,12 @@ describe('runSync', () => {
     const a = memoryPorts(target, directory, { apply: true })
     expect((await runSync(a.ports, {}, { apply: true }))._unsafeUnwrapErr()).toMatchObject({
       kind: 'applyFailed',
-      cause: { stage: 'apply' },
+      cause: { side: 'target', error: { stage: 'apply' } },
     })
     const v = memoryPorts(target, directory, { reload: true })
     expect((await runSync(v.ports, {}, { apply: true }))._unsafeUnwrapErr()).toMatchObject({
       kind: 'verifyFailed',
-      cause: { stage: 'reload' },
+      cause: { side: 'target', error: { stage: 'reload' } },
     })
   })
 

@@ -1,5 +1,7 @@
-import type { Channel, Group, GroupLink, SyncableRef, Team } from '@grouproles/core'
 import { err, ok, type Result } from 'neverthrow'
+import { match } from 'ts-pattern'
+import type { WarningFields } from './directory-snapshot.js'
+import type { Channel, Group, GroupLink, SyncableRef, Team } from './model.js'
 
 /** How directory groups map to Mattermost teams and channels. */
 export type LinkRule =
@@ -13,6 +15,8 @@ export type LinkRule =
       readonly autoAdd?: boolean
       /** Default false. Applies to the named syncable (the channel when one is given). */
       readonly schemeAdmin?: boolean
+      /** Default false. Every team and channel the rule links becomes managed (see `Team.managed`). */
+      readonly manage?: boolean
     }
   /**
    * Group names following a convention, e.g. `mm_{team}_{channel}` (Rocky Linux). `{team}` is
@@ -27,24 +31,42 @@ export type LinkRule =
       readonly adminSuffix?: string
       /** Default true. */
       readonly autoAdd?: boolean
+      /** Default false. Every team and channel the rule links becomes managed (see `Team.managed`). */
+      readonly manage?: boolean
     }
 
-/** Why a link rule list is malformed. */
+/**
+ * Why a link rule list is malformed. `path` names the rule and the field as in the config file
+ * (`rules[1].pattern`, indexes from 0); `message` starts with it.
+ */
 export interface LinkRuleError {
   readonly kind: 'invalidLinkRule'
+  /** The rule's index from 0; -1 when the list itself is wrong. */
   readonly index: number
+  /** The field within the rule; `''` for the rule (or list) as a whole. */
   readonly field: string
+  readonly path: string
   readonly message: string
 }
 
-/** A rule that named something that does not exist, or matched more than one way. */
+/**
+ * A rule that named something that does not exist, matched more than one way or matched nothing,
+ * or a `manage` name that names no team or channel. `rule` is the rule's index from 0; messages
+ * count rules from 1, as people do.
+ */
 export type LinkWarning =
-  | { readonly kind: 'unknownGroup'; readonly rule: number; readonly group: string }
+  | {
+      readonly kind: 'unknownGroup'
+      readonly rule: number
+      readonly group: string
+      readonly message: string
+    }
   | {
       readonly kind: 'unknownTeam'
       readonly rule: number
       readonly group: string
       readonly team: string
+      readonly message: string
     }
   | {
       readonly kind: 'unknownChannel'
@@ -52,18 +74,74 @@ export type LinkWarning =
       readonly group: string
       readonly team: string
       readonly channel: string
+      readonly message: string
     }
   | {
       readonly kind: 'ambiguousMatch'
       readonly rule: number
       readonly group: string
       readonly candidates: readonly string[]
+      readonly message: string
     }
+  /** A pattern rule that fits no live group name at all: usually a typo in the pattern. */
+  | {
+      readonly kind: 'ruleMatchesNoGroup'
+      readonly rule: number
+      readonly pattern: string
+      readonly message: string
+    }
+  /** A `manage` entry (`team` or `team/channel`) that names no live team or channel. */
+  | { readonly kind: 'unknownManaged'; readonly name: string; readonly message: string }
 
-/** The links the rules produce, sorted, plus warnings. */
+/** A team or channel this project constrains itself, and what made it so (`rule 2`, `the manage list`). */
+export interface ManagedSyncable {
+  readonly syncable: SyncableRef
+  readonly by: string
+}
+
+/** The links the rules produce, the syncables they make managed, sorted, plus warnings. */
 export interface LinksFromRules {
   readonly links: readonly GroupLink[]
+  readonly managed: readonly ManagedSyncable[]
   readonly warnings: readonly LinkWarning[]
+}
+
+/** Options of `linksFromRules`. */
+export interface LinksFromRulesOptions {
+  /** Teams (`rl`) and channels (`rl/infrastructure`) to manage whatever rule links them. */
+  readonly manage?: readonly string[]
+}
+
+/** Builds a link warning with its sentence. */
+export function linkWarning(fields: WarningFields<LinkWarning>): LinkWarning {
+  const rule = (index: number): string => `rule ${index + 1}`
+  return match(fields)
+    .returnType<LinkWarning>()
+    .with({ kind: 'unknownGroup' }, (w) => ({
+      ...w,
+      message: `${rule(w.rule)}: group ${w.group} does not exist (or is deleted): nothing linked`,
+    }))
+    .with({ kind: 'unknownTeam' }, (w) => ({
+      ...w,
+      message: `${rule(w.rule)}: group ${w.group} names team ${w.team}, which does not exist: not linked`,
+    }))
+    .with({ kind: 'unknownChannel' }, (w) => ({
+      ...w,
+      message: `${rule(w.rule)}: group ${w.group} names channel ${w.team}/${w.channel}, which does not exist: not linked`,
+    }))
+    .with({ kind: 'ambiguousMatch' }, (w) => ({
+      ...w,
+      message: `${rule(w.rule)}: group ${w.group} fits ${w.candidates.join(' and ')}: not linked (rename the group or use an explicit rule)`,
+    }))
+    .with({ kind: 'ruleMatchesNoGroup' }, (w) => ({
+      ...w,
+      message: `${rule(w.rule)}: the pattern ${w.pattern} matches no group`,
+    }))
+    .with({ kind: 'unknownManaged' }, (w) => ({
+      ...w,
+      message: `manage: ${w.name} names no ${w.name.includes('/') ? 'channel' : 'team'}: nothing managed for it`,
+    }))
+    .exhaustive()
 }
 
 type Token =
@@ -146,14 +224,22 @@ function matchAll(tokens: readonly Token[], name: string): { team: string; chann
   return out
 }
 
-/** Parses link rules from untrusted configuration. */
+/** Parses link rules from untrusted configuration; errors name the rule and field (`rules[1].pattern`). */
 export function parseLinkRules(input: unknown): Result<readonly LinkRule[], LinkRuleError> {
   if (!Array.isArray(input))
-    return err({ kind: 'invalidLinkRule', index: -1, field: '', message: 'rules must be an array' })
+    return err({
+      kind: 'invalidLinkRule',
+      index: -1,
+      field: '',
+      path: 'rules',
+      message: 'rules: must be an array',
+    })
   const rules: LinkRule[] = []
   for (const [index, raw] of (input as unknown[]).entries()) {
-    const fail = (field: string, message: string): Result<never, LinkRuleError> =>
-      err({ kind: 'invalidLinkRule', index, field, message })
+    const fail = (field: string, message: string): Result<never, LinkRuleError> => {
+      const path = `rules[${index}]${field === '' ? '' : `.${field}`}`
+      return err({ kind: 'invalidLinkRule', index, field, path, message: `${path}: ${message}` })
+    }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       return fail('', 'must be an object')
     const r = raw as Record<string, unknown>
@@ -174,31 +260,41 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
         : typeof r[field] === 'string' && r[field].trim() !== ''
           ? ok(r[field])
           : fail(field, 'must be a non-empty string')
+    if (r['kind'] !== 'explicit' && r['kind'] !== 'pattern')
+      return fail('kind', 'must be "explicit" or "pattern"')
     const allowed =
       r['kind'] === 'explicit'
-        ? ['kind', 'group', 'team', 'channel', 'autoAdd', 'schemeAdmin']
-        : ['kind', 'pattern', 'adminSuffix', 'autoAdd']
-    for (const key of Object.keys(r)) if (!allowed.includes(key)) return fail(key, 'unknown field')
+        ? ['kind', 'group', 'team', 'channel', 'autoAdd', 'schemeAdmin', 'manage']
+        : ['kind', 'pattern', 'adminSuffix', 'autoAdd', 'manage']
+    for (const key of Object.keys(r))
+      if (!allowed.includes(key))
+        return fail(key, `unknown field (a ${r['kind']} rule takes ${allowed.join(', ')})`)
     const autoAdd = optBool('autoAdd')
     if (autoAdd.isErr()) return err(autoAdd.error)
+    const manage = optBool('manage')
+    if (manage.isErr()) return err(manage.error)
+    const flags = {
+      ...(autoAdd.value !== undefined ? { autoAdd: autoAdd.value } : {}),
+      ...(manage.value !== undefined ? { manage: manage.value } : {}),
+    }
     if (r['kind'] === 'explicit') {
       const group = nonEmpty('group', true)
+      if (group.isErr()) return err(group.error)
       const team = nonEmpty('team', true)
+      if (team.isErr()) return err(team.error)
       const channel = nonEmpty('channel', false)
+      if (channel.isErr()) return err(channel.error)
       const schemeAdmin = optBool('schemeAdmin')
-      for (const x of [group, team, channel]) if (x.isErr()) return err(x.error)
       if (schemeAdmin.isErr()) return err(schemeAdmin.error)
       rules.push({
         kind: 'explicit',
-        group: group.unwrapOr(undefined) ?? '',
-        team: team.unwrapOr(undefined) ?? '',
-        ...(channel.unwrapOr(undefined) !== undefined
-          ? { channel: channel.unwrapOr(undefined) ?? '' }
-          : {}),
-        ...(autoAdd.value !== undefined ? { autoAdd: autoAdd.value } : {}),
+        group: group.value ?? '',
+        team: team.value ?? '',
+        ...(channel.value !== undefined ? { channel: channel.value } : {}),
         ...(schemeAdmin.value !== undefined ? { schemeAdmin: schemeAdmin.value } : {}),
+        ...flags,
       })
-    } else if (r['kind'] === 'pattern') {
+    } else {
       const pattern = nonEmpty('pattern', true)
       if (pattern.isErr()) return err(pattern.error)
       const tokens = tokenize(pattern.value ?? '')
@@ -209,11 +305,17 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
         kind: 'pattern',
         pattern: pattern.value ?? '',
         ...(adminSuffix.value !== undefined ? { adminSuffix: adminSuffix.value } : {}),
-        ...(autoAdd.value !== undefined ? { autoAdd: autoAdd.value } : {}),
+        ...flags,
       })
-    } else return fail('kind', 'must be "explicit" or "pattern"')
+    }
   }
   return ok(rules)
+}
+
+/** Why a link pattern is malformed, or undefined when it is fine (what `parseLinkRules` checks). */
+export function linkPatternProblem(pattern: string): string | undefined {
+  const tokens = tokenize(pattern)
+  return typeof tokens === 'string' ? tokens : undefined
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -223,14 +325,17 @@ const linkKey = (groupId: string, s: SyncableRef): string =>
 /**
  * Turns rules into group links against the live teams and channels (names compared
  * case-insensitively). A channel link always comes with a link to its team. Links produced twice are
- * merged (autoAdd and schemeAdmin OR-ed). Unknown or ambiguous names are warnings. Output is sorted,
- * so it does not depend on input order.
+ * merged (autoAdd and schemeAdmin OR-ed). Unknown or ambiguous names are warnings. Teams and
+ * channels linked by a rule with `manage: true` (`rule N`, counted from 1) or named in
+ * `options.manage` (`the manage list`) come back in `managed`. Output is sorted, so it does not
+ * depend on input order.
  */
 export function linksFromRules(
   rules: readonly LinkRule[],
   groups: readonly Group[],
   teams: readonly Team[],
   channels: readonly Channel[],
+  options: LinksFromRulesOptions = {},
 ): LinksFromRules {
   const liveGroups = [...groups].filter((g) => g.deleted !== true).sort((a, b) => cmp(a.id, b.id))
   const teamsByName = new Map<string, Team[]>()
@@ -255,6 +360,15 @@ export function linksFromRules(
   const warnings: LinkWarning[] = []
   // A name that one pattern links may look like an unknown team to another pattern: not worth a warning.
   const patternWarnings: LinkWarning[] = []
+  // Per syncable, what made it managed, in rule order and then the manage list.
+  const managedBy = new Map<string, { syncable: SyncableRef; by: string[] }>()
+  const manage = (syncable: SyncableRef, by: string): void => {
+    const k = `${syncable.kind}\u0000${syncable.id}`
+    const entry = managedBy.get(k)
+    if (entry === undefined) managedBy.set(k, { syncable, by: [by] })
+    else if (!entry.by.includes(by)) entry.by.push(by)
+  }
+  let ruleLabel: string | undefined
   const add = (
     groupId: string,
     syncable: SyncableRef,
@@ -269,32 +383,38 @@ export function linksFromRules(
       autoAdd: autoAdd || prev?.autoAdd === true,
       schemeAdmin: schemeAdmin || prev?.schemeAdmin === true,
     })
+    if (ruleLabel !== undefined) manage(syncable, ruleLabel)
   }
   const team1 = (name: string): Team | undefined => teamsByName.get(name.toLowerCase())?.[0]
   const channel1 = (team: Team, name: string): Channel | undefined =>
     channelsByKey.get(`${team.id}\u0000${name.toLowerCase()}`)?.[0]
 
   for (const [ruleIndex, rule] of rules.entries()) {
+    ruleLabel = rule.manage === true ? `rule ${ruleIndex + 1}` : undefined
     if (rule.kind === 'explicit') {
       const matching = liveGroups.filter((g) => g.name.toLowerCase() === rule.group.toLowerCase())
       if (matching.length === 0) {
-        warnings.push({ kind: 'unknownGroup', rule: ruleIndex, group: rule.group })
+        warnings.push(linkWarning({ kind: 'unknownGroup', rule: ruleIndex, group: rule.group }))
         continue
       }
       const team = team1(rule.team)
       if (team === undefined) {
-        warnings.push({ kind: 'unknownTeam', rule: ruleIndex, group: rule.group, team: rule.team })
+        warnings.push(
+          linkWarning({ kind: 'unknownTeam', rule: ruleIndex, group: rule.group, team: rule.team }),
+        )
         continue
       }
       const channel = rule.channel === undefined ? undefined : channel1(team, rule.channel)
       if (rule.channel !== undefined && channel === undefined) {
-        warnings.push({
-          kind: 'unknownChannel',
-          rule: ruleIndex,
-          group: rule.group,
-          team: rule.team,
-          channel: rule.channel,
-        })
+        warnings.push(
+          linkWarning({
+            kind: 'unknownChannel',
+            rule: ruleIndex,
+            group: rule.group,
+            team: rule.team,
+            channel: rule.channel,
+          }),
+        )
         continue
       }
       const autoAdd = rule.autoAdd ?? true
@@ -313,6 +433,7 @@ export function linksFromRules(
     const adminTokens = teamOnly(tokens)
     const autoAdd = rule.autoAdd ?? true
     const suffix = rule.adminSuffix?.toLowerCase()
+    let fitsAny = false
     for (const g of liveGroups) {
       const name = g.name.toLowerCase()
       // The admin marker wins over a channel of the same name (e.g. a channel called "admins").
@@ -325,6 +446,7 @@ export function linksFromRules(
         ...(isAdmin && adminTokens !== undefined ? matchAll(adminTokens, base) : []),
       ]
       if (fits.length === 0) continue
+      fitsAny = true
       const resolved = fits.flatMap((f): { team: Team; channel: Channel | undefined }[] => {
         const team = team1(f.team)
         if (team === undefined) return []
@@ -333,36 +455,42 @@ export function linksFromRules(
         return channel === undefined ? [] : [{ team, channel }]
       })
       if (resolved.length > 1) {
-        patternWarnings.push({
-          kind: 'ambiguousMatch',
-          rule: ruleIndex,
-          group: g.name,
-          candidates: resolved
-            .map((r) =>
-              r.channel === undefined ? r.team.name : `${r.team.name}/${r.channel.name}`,
-            )
-            .sort(),
-        })
+        patternWarnings.push(
+          linkWarning({
+            kind: 'ambiguousMatch',
+            rule: ruleIndex,
+            group: g.name,
+            candidates: resolved
+              .map((r) =>
+                r.channel === undefined ? r.team.name : `${r.team.name}/${r.channel.name}`,
+              )
+              .sort(),
+          }),
+        )
         continue
       }
       const hit = resolved[0]
       if (hit === undefined) {
         const withTeam = fits.find((f) => team1(f.team) !== undefined)
         if (withTeam !== undefined && withTeam.channel !== undefined)
-          patternWarnings.push({
-            kind: 'unknownChannel',
-            rule: ruleIndex,
-            group: g.name,
-            team: withTeam.team,
-            channel: withTeam.channel,
-          })
+          patternWarnings.push(
+            linkWarning({
+              kind: 'unknownChannel',
+              rule: ruleIndex,
+              group: g.name,
+              team: withTeam.team,
+              channel: withTeam.channel,
+            }),
+          )
         else
-          patternWarnings.push({
-            kind: 'unknownTeam',
-            rule: ruleIndex,
-            group: g.name,
-            team: fits[0]?.team ?? '',
-          })
+          patternWarnings.push(
+            linkWarning({
+              kind: 'unknownTeam',
+              rule: ruleIndex,
+              group: g.name,
+              team: fits[0]?.team ?? '',
+            }),
+          )
         continue
       }
       if (hit.channel === undefined) add(g.id, { kind: 'team', id: hit.team.id }, autoAdd, isAdmin)
@@ -371,19 +499,46 @@ export function linksFromRules(
         add(g.id, { kind: 'channel', id: hit.channel.id }, autoAdd, isAdmin)
       }
     }
+    if (!fitsAny)
+      warnings.push(
+        linkWarning({ kind: 'ruleMatchesNoGroup', rule: ruleIndex, pattern: rule.pattern }),
+      )
+  }
+  ruleLabel = undefined
+  const manageWarnings: LinkWarning[] = []
+  for (const name of options.manage ?? []) {
+    const slash = name.indexOf('/')
+    const team = team1(slash < 0 ? name : name.slice(0, slash))
+    const channel =
+      team === undefined || slash < 0 ? undefined : channel1(team, name.slice(slash + 1))
+    if (team === undefined || (slash >= 0 && channel === undefined))
+      manageWarnings.push(linkWarning({ kind: 'unknownManaged', name }))
+    else
+      manage(
+        channel === undefined ? { kind: 'team', id: team.id } : { kind: 'channel', id: channel.id },
+        'the manage list',
+      )
   }
   const linkedIds = new Set<string>()
   for (const l of links.values()) linkedIds.add(l.groupId)
   const linkedNames = new Set(liveGroups.filter((g) => linkedIds.has(g.id)).map((g) => g.name))
   for (const w of patternWarnings)
-    if (w.kind === 'ambiguousMatch' || !linkedNames.has(w.group)) warnings.push(w)
+    if (w.kind === 'ambiguousMatch' || !('group' in w) || !linkedNames.has(w.group))
+      warnings.push(w)
   const sortedLinks = [...links.values()].sort(
     (a, b) =>
       cmp(a.groupId, b.groupId) ||
       cmp(a.syncable.kind, b.syncable.kind) ||
       cmp(a.syncable.id, b.syncable.id),
   )
+  const managed = [...managedBy.values()]
+    .map(({ syncable, by }): ManagedSyncable => ({ syncable, by: by.join(', ') }))
+    .sort((a, b) => cmp(a.syncable.kind, b.syncable.kind) || cmp(a.syncable.id, b.syncable.id))
   const wKey = (w: LinkWarning): string =>
-    `${String(w.rule).padStart(6, '0')}\u0000${w.group}\u0000${w.kind}\u0000${JSON.stringify(w)}`
-  return { links: sortedLinks, warnings: [...warnings].sort((a, b) => cmp(wKey(a), wKey(b))) }
+    `${String('rule' in w ? w.rule : 999999).padStart(6, '0')}\u0000${'group' in w ? w.group : ''}\u0000${w.kind}\u0000${JSON.stringify(w)}`
+  return {
+    links: sortedLinks,
+    managed,
+    warnings: [...[...warnings].sort((a, b) => cmp(wKey(a), wKey(b))), ...manageWarnings],
+  }
 }

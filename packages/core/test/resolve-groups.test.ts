@@ -1,4 +1,4 @@
-import type { User } from '@grouproles/core'
+import type { User } from '../src/index.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { DirectorySnapshot, DirectoryUser } from '../src/directory-snapshot.js'
@@ -55,6 +55,8 @@ describe('resolveGroups', () => {
         username: 'dave',
         dn: 'uid=dave,cn=users,dc=x',
         groups: ['infra'],
+        message:
+          'dave (uid=dave,cn=users,dc=x) has no Mattermost account matching by username: not added to the teams and channels of infra',
       },
     ])
     expect(r.disabled).toEqual(['carol'])
@@ -83,6 +85,8 @@ describe('resolveGroups', () => {
         dn: 'uid=alice,cn=users,dc=x',
         userIds: ['U1', 'U9'],
         groups: ['infra'],
+        message:
+          'alice (uid=alice,cn=users,dc=x) matches 2 Mattermost users by username (U1, U9): left out of the teams and channels of infra',
       },
     ])
   })

@@ -1,7 +1,7 @@
-import type { Channel, Group, Team } from '@grouproles/core'
+import type { Channel, Group, Team } from '../src/index.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { linksFromRules, parseLinkRules, type LinkRule } from '../src/link-rules.js'
+import { linksFromRules, linkWarning, parseLinkRules, type LinkRule } from '../src/link-rules.js'
 
 const team = (id: string, name: string): Team => ({ id, name, groupConstrained: true })
 const channel = (id: string, teamId: string, name: string): Channel => ({
@@ -51,19 +51,18 @@ describe('linksFromRules', () => {
       { groupId: 'G3', syncable: { kind: 'team', id: 'T1' }, autoAdd: true, schemeAdmin: false },
       { groupId: 'G8', syncable: { kind: 'team', id: 'T2' }, autoAdd: true, schemeAdmin: false },
     ])
-    expect(r.warnings).toContainEqual({
-      kind: 'unknownChannel',
-      rule: 0,
-      group: 'mm_rl_missing',
-      team: 'rl',
-      channel: 'missing',
-    })
-    expect(r.warnings).toContainEqual({
-      kind: 'unknownTeam',
-      rule: 0,
-      group: 'mm_nope_x',
-      team: 'nope',
-    })
+    expect(r.warnings).toContainEqual(
+      linkWarning({
+        kind: 'unknownChannel',
+        rule: 0,
+        group: 'mm_rl_missing',
+        team: 'rl',
+        channel: 'missing',
+      }),
+    )
+    expect(r.warnings).toContainEqual(
+      linkWarning({ kind: 'unknownTeam', rule: 0, group: 'mm_nope_x', team: 'nope' }),
+    )
   })
 
   it('should read an admin group without a channel part as the team admin group of a single pattern', () => {
@@ -83,7 +82,7 @@ describe('linksFromRules', () => {
     const r = linksFromRules([pattern], [group('G1', 'mm_nope_admins')], teams, channels)
     expect(r.links).toEqual([])
     expect(r.warnings).toEqual([
-      { kind: 'unknownTeam', rule: 0, group: 'mm_nope_admins', team: 'nope' },
+      linkWarning({ kind: 'unknownTeam', rule: 0, group: 'mm_nope_admins', team: 'nope' }),
     ])
   })
 
@@ -101,6 +100,8 @@ describe('linksFromRules', () => {
         rule: 0,
         group: 'mm_rl_infrastructure_admins',
         candidates: ['rl/infrastructure', 'rl_infrastructure'],
+        message:
+          'rule 1: group mm_rl_infrastructure_admins fits rl/infrastructure and rl_infrastructure: not linked (rename the group or use an explicit rule)',
       },
     ])
   })
@@ -155,8 +156,8 @@ describe('linksFromRules', () => {
       { groupId: 'G6', syncable: { kind: 'team', id: 'T2' }, autoAdd: false, schemeAdmin: false },
     ])
     expect(r.warnings).toEqual([
-      { kind: 'unknownGroup', rule: 1, group: 'ghost' },
-      { kind: 'unknownTeam', rule: 2, group: 'writers', team: 'nope' },
+      linkWarning({ kind: 'unknownGroup', rule: 1, group: 'ghost' }),
+      linkWarning({ kind: 'unknownTeam', rule: 2, group: 'writers', team: 'nope' }),
     ])
   })
 
@@ -169,7 +170,12 @@ describe('linksFromRules', () => {
     )
     expect(r.links).toEqual([])
     expect(r.warnings).toEqual([
-      { kind: 'ambiguousMatch', rule: 0, group: 'mm_a_b_c', candidates: ['a/b_c', 'a_b/c'] },
+      linkWarning({
+        kind: 'ambiguousMatch',
+        rule: 0,
+        group: 'mm_a_b_c',
+        candidates: ['a/b_c', 'a_b/c'],
+      }),
     ])
   })
 
@@ -266,6 +272,121 @@ describe('linksFromRules', () => {
   })
 })
 
+describe('linksFromRules with managed syncables', () => {
+  it('should make every team and channel a manage rule links managed by "rule N", counted from 1', () => {
+    const r = linksFromRules(
+      [
+        { kind: 'pattern', pattern: 'mm_{team}', adminSuffix: '_admins' },
+        { ...pattern, manage: true },
+      ],
+      groups,
+      teams,
+      channels,
+    )
+    // G1 and G3 fit rule 2 (rl/infrastructure and its team); G2 (mm_rl_admins) fits both rules.
+    expect(r.managed).toEqual([
+      { syncable: { kind: 'channel', id: 'C1' }, by: 'rule 2' },
+      { syncable: { kind: 'team', id: 'T1' }, by: 'rule 2' },
+    ])
+  })
+
+  it('should manage the teams and channels of the manage list, and warn about names it does not know', () => {
+    const r = linksFromRules([pattern], groups, teams, channels, {
+      manage: ['DOCS', 'rl/general', 'rl/nope', 'ghost', 'docs/general/x'],
+    })
+    expect(r.managed).toEqual([
+      { syncable: { kind: 'channel', id: 'C2' }, by: 'the manage list' },
+      { syncable: { kind: 'team', id: 'T2' }, by: 'the manage list' },
+    ])
+    expect(r.warnings.filter((w) => w.kind === 'unknownManaged')).toEqual([
+      {
+        kind: 'unknownManaged',
+        name: 'rl/nope',
+        message: 'manage: rl/nope names no channel: nothing managed for it',
+      },
+      {
+        kind: 'unknownManaged',
+        name: 'ghost',
+        message: 'manage: ghost names no team: nothing managed for it',
+      },
+      {
+        kind: 'unknownManaged',
+        name: 'docs/general/x',
+        message: 'manage: docs/general/x names no channel: nothing managed for it',
+      },
+    ])
+  })
+
+  it('should name every reason a syncable is managed, rules first', () => {
+    const r = linksFromRules(
+      [{ kind: 'explicit', group: 'writers', team: 'docs', manage: true }],
+      groups,
+      teams,
+      channels,
+      { manage: ['docs'] },
+    )
+    expect(r.managed).toEqual([
+      { syncable: { kind: 'team', id: 'T2' }, by: 'rule 1, the manage list' },
+    ])
+  })
+
+  it('should warn about a pattern that matches no group at all, with the rule counted from 1', () => {
+    const r = linksFromRules(
+      [pattern, { kind: 'pattern', pattern: 'grp-{team}' }],
+      groups,
+      teams,
+      channels,
+    )
+    expect(r.warnings).toContainEqual({
+      kind: 'ruleMatchesNoGroup',
+      rule: 1,
+      pattern: 'grp-{team}',
+      message: 'rule 2: the pattern grp-{team} matches no group',
+    })
+    expect(r.warnings.filter((w) => w.kind === 'ruleMatchesNoGroup')).toHaveLength(1)
+  })
+
+  it('should word every warning as a sentence', () => {
+    expect(linkWarning({ kind: 'unknownGroup', rule: 1, group: 'ghost' }).message).toBe(
+      'rule 2: group ghost does not exist (or is deleted): nothing linked',
+    )
+    expect(
+      linkWarning({ kind: 'unknownChannel', rule: 0, group: 'g', team: 'rl', channel: 'x' })
+        .message,
+    ).toBe('rule 1: group g names channel rl/x, which does not exist: not linked')
+    expect(linkWarning({ kind: 'unknownTeam', rule: 0, group: 'g', team: 't' }).message).toBe(
+      'rule 1: group g names team t, which does not exist: not linked',
+    )
+  })
+
+  it('should never manage a syncable that no manage rule links and the manage list does not name', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...groups.map((g) => g.name)), { maxLength: 4 }),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        (explicitGroups, flags) => {
+          const rules: LinkRule[] = explicitGroups.map((group, i) => ({
+            kind: 'explicit',
+            group,
+            team: 'rl',
+            channel: 'infrastructure',
+            manage: flags[i] === true,
+          }))
+          const r = linksFromRules(rules, groups, teams, channels)
+          const manageLabels = new Set(
+            rules.flatMap((rule, i) => (rule.manage === true ? [`rule ${i + 1}`] : [])),
+          )
+          for (const m of r.managed) {
+            expect(['C1', 'T1']).toContain(m.syncable.id)
+            for (const label of m.by.split(', ')) expect(manageLabels.has(label)).toBe(true)
+          }
+          if (!rules.some((rule) => rule.manage === true)) expect(r.managed).toEqual([])
+        },
+      ),
+    )
+  })
+})
+
 describe('parseLinkRules', () => {
   it('should accept valid rules and name the broken field', () => {
     expect(
@@ -303,10 +424,10 @@ describe('parseLinkRules', () => {
       parseLinkRules([
         { kind: 'pattern', pattern: 'mm_{team}_{channel}_{name}' },
       ])._unsafeUnwrapErr().message,
-    ).toBe('{channel} (or its alias {name}) appears twice')
+    ).toBe('rules[0].pattern: {channel} (or its alias {name}) appears twice')
     expect(
       parseLinkRules([{ kind: 'pattern', pattern: 'mm_{team}_{group}' }])._unsafeUnwrapErr()
         .message,
-    ).toBe('unknown placeholder (use {team} and {channel}, or its alias {name})')
+    ).toBe('rules[0].pattern: unknown placeholder (use {team} and {channel}, or its alias {name})')
   })
 })

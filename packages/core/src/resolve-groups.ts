@@ -1,4 +1,4 @@
-import type { Group, User } from '@grouproles/core'
+import type { Group, User } from './model.js'
 import type { DirectorySnapshot, DirectoryUser } from './directory-snapshot.js'
 
 /** Which Mattermost field identifies a directory user: `authData` is the directory id attribute. */
@@ -10,6 +10,7 @@ export interface UnmatchedUser {
   readonly username: string
   readonly dn: string
   readonly groups: readonly string[]
+  readonly message: string
 }
 
 /** A match that was not made because it is not unique. */
@@ -21,6 +22,7 @@ export type AmbiguousMatch =
       readonly dn: string
       readonly userIds: readonly string[]
       readonly groups: readonly string[]
+      readonly message: string
     }
   /** One Mattermost user matches several directory users. */
   | {
@@ -28,7 +30,11 @@ export type AmbiguousMatch =
       readonly userId: string
       readonly dns: readonly string[]
       readonly groups: readonly string[]
+      readonly message: string
     }
+
+/** What `resolveGroups` reports: a member with no account, or a match that is not unique. */
+export type ResolveWarning = UnmatchedUser | AmbiguousMatch
 
 /** Directory groups as core groups, plus who could not be matched. */
 export interface ResolvedGroups {
@@ -60,6 +66,8 @@ function mattermostKey(u: User, matchBy: MatchBy): string | undefined {
 }
 
 const sorted = (xs: Iterable<string>): string[] => [...xs].sort()
+const inGroups = (groups: readonly string[]): string =>
+  groups.length === 0 ? 'any group' : `the teams and channels of ${groups.join(', ')}`
 
 /**
  * Turns directory groups into core groups of Mattermost user ids, matching case-insensitively by
@@ -104,7 +112,7 @@ export function resolveGroups(
   }
 
   const groupsOf = new Map<DirectoryUser, Set<string>>()
-  const unmatched = new Map<DirectoryUser, UnmatchedUser>()
+  const unmatched = new Map<DirectoryUser, true>()
   const ambiguousDir = new Set<DirectoryUser>()
   const ambiguousMm = new Set<string>()
   const disabled = new Set<string>()
@@ -124,12 +132,7 @@ export function resolveGroups(
         }
         const ids = candidates.get(du) ?? []
         if (ids.length === 0) {
-          unmatched.set(du, {
-            kind: 'noMattermostUser',
-            username: du.username,
-            dn: du.dn,
-            groups: [],
-          })
+          unmatched.set(du, true)
           continue
         }
         if (ids.length > 1) {
@@ -159,32 +162,44 @@ export function resolveGroups(
   const ambiguous: AmbiguousMatch[] = [
     ...[...ambiguousDir]
       .sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0))
-      .map((du): AmbiguousMatch => ({
-        kind: 'severalMattermostUsers',
-        username: du.username,
-        dn: du.dn,
-        userIds: candidates.get(du) ?? [],
-        groups: groupList(du),
-      })),
+      .map((du): AmbiguousMatch => {
+        const userIds = candidates.get(du) ?? []
+        const groups = groupList(du)
+        return {
+          kind: 'severalMattermostUsers',
+          username: du.username,
+          dn: du.dn,
+          userIds,
+          groups,
+          message: `${du.username} (${du.dn}) matches ${userIds.length} Mattermost users by ${matchBy} (${userIds.join(', ')}): left out of ${inGroups(groups)}`,
+        }
+      }),
     ...sorted(ambiguousMm).map((id): AmbiguousMatch => {
       const dus = claimedBy.get(id) ?? []
+      const dns = sorted(dus.map((d) => d.dn))
+      const groups = sorted(new Set(dus.flatMap(groupList)))
       return {
         kind: 'severalDirectoryUsers',
         userId: id,
-        dns: sorted(dus.map((d) => d.dn)),
-        groups: sorted(new Set(dus.flatMap(groupList))),
+        dns,
+        groups,
+        message: `Mattermost user ${id} matches ${dns.length} directory users by ${matchBy} (${dns.join('; ')}): left out of ${inGroups(groups)}`,
       }
     }),
   ]
   return {
     groups,
     unmatched: [...unmatched.keys()]
-      .map((du): UnmatchedUser => ({
-        kind: 'noMattermostUser',
-        username: du.username,
-        dn: du.dn,
-        groups: groupList(du),
-      }))
+      .map((du): UnmatchedUser => {
+        const groups = groupList(du)
+        return {
+          kind: 'noMattermostUser',
+          username: du.username,
+          dn: du.dn,
+          groups,
+          message: `${du.username} (${du.dn}) has no Mattermost account matching by ${matchBy}: not added to ${inGroups(groups)}`,
+        }
+      })
       .sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)),
     ambiguous,
     disabled: sorted(disabled),

@@ -1,0 +1,138 @@
+import { match } from 'ts-pattern'
+
+/** A user entry as read from a directory (LDAP, an LDIF export, or any other source). */
+export interface DirectoryUser {
+  /** The entry's name in its source; an LDAP source uses the normalised DN. */
+  readonly dn: string
+  /** The stable id attribute (ipaUniqueID, entryUUID, objectGUID as a GUID string). */
+  readonly id: string
+  readonly username: string
+  /** The first mail value. */
+  readonly email?: string
+  /** Every mail value, first one first. */
+  readonly emails?: readonly string[]
+  readonly disabled: boolean
+}
+
+/** A group entry with its transitive members. */
+export interface DirectoryGroup {
+  readonly dn: string
+  readonly id: string
+  readonly name: string
+  /** Transitive (nested groups flattened), sorted, directory spelling. Disabled users included. */
+  readonly memberUsernames: readonly string[]
+  /** `unavailable`: this group or a group nested in it could not be read completely. */
+  readonly status: 'complete' | 'unavailable'
+  /** For members only in through nested groups: group names from this group down to the direct one. */
+  readonly nesting?: Readonly<Record<string, readonly string[]>>
+  /** Why the group is unavailable. */
+  readonly unavailableReason?: string
+}
+
+/**
+ * Something a directory reader skipped or could not resolve; the snapshot is still complete
+ * otherwise. Every variant carries a `message` a person can read (see `directoryWarning`).
+ */
+export type DirectoryWarning =
+  | {
+      readonly kind: 'entrySkipped'
+      readonly dn: string
+      readonly reason: string
+      readonly message: string
+    }
+  | {
+      readonly kind: 'idFromDn'
+      readonly dn: string
+      readonly attribute: string
+      readonly message: string
+    }
+  | {
+      readonly kind: 'duplicateUsername'
+      readonly username: string
+      readonly dns: readonly string[]
+      readonly message: string
+    }
+  | {
+      readonly kind: 'unresolvedMembers'
+      readonly group: string
+      readonly count: number
+      readonly examples: readonly string[]
+      readonly message: string
+    }
+  | {
+      readonly kind: 'unknownMemberUids'
+      readonly group: string
+      readonly count: number
+      readonly examples: readonly string[]
+      readonly message: string
+    }
+  | {
+      readonly kind: 'groupUnavailable'
+      readonly group: string
+      readonly reason: string
+      readonly message: string
+    }
+  | { readonly kind: 'referralIgnored'; readonly url: string; readonly message: string }
+  | {
+      readonly kind: 'changeRecordIgnored'
+      readonly dn: string
+      readonly line: number
+      readonly changetype: string
+      readonly message: string
+    }
+
+/** A warning's fields without its `message`, per variant. */
+export type WarningFields<W extends { readonly message: string }> = W extends unknown
+  ? Omit<W, 'message'>
+  : never
+
+/** Users and groups of one directory read: complete, or not returned at all. */
+export interface DirectorySnapshot {
+  readonly users: readonly DirectoryUser[]
+  readonly groups: readonly DirectoryGroup[]
+  readonly warnings: readonly DirectoryWarning[]
+}
+
+const examplesOf = (count: number, examples: readonly string[]): string =>
+  examples.length === 0
+    ? ''
+    : ` (e.g. ${examples.join('; ')}${count > examples.length ? '; …' : ''})`
+
+/** Builds a directory warning with its sentence, so every source words the same thing alike. */
+export function directoryWarning(fields: WarningFields<DirectoryWarning>): DirectoryWarning {
+  return match(fields)
+    .returnType<DirectoryWarning>()
+    .with({ kind: 'entrySkipped' }, (w) => ({
+      ...w,
+      message: `entry ${w.dn} was skipped: ${w.reason}`,
+    }))
+    .with({ kind: 'idFromDn' }, (w) => ({
+      ...w,
+      message: `entry ${w.dn} has no ${w.attribute}: its DN stands in as its id (it changes if the entry is renamed)`,
+    }))
+    .with({ kind: 'duplicateUsername' }, (w) => ({
+      ...w,
+      message: `username ${w.username} is used by ${w.dns.length} entries (${w.dns.join('; ')})`,
+    }))
+    .with({ kind: 'unresolvedMembers' }, (w) => ({
+      ...w,
+      message: `group ${w.group}: ${w.count} member(s) are not users that were read${examplesOf(w.count, w.examples)}`,
+    }))
+    .with({ kind: 'unknownMemberUids' }, (w) => ({
+      ...w,
+      message: `group ${w.group}: ${w.count} memberUid value(s) name no user that was read${examplesOf(w.count, w.examples)}`,
+    }))
+    .with({ kind: 'groupUnavailable' }, (w) => ({
+      ...w,
+      message: `group ${w.group} could not be read completely (${w.reason}): its teams and channels are frozen (no removals, no demotions)`,
+    }))
+    .with({ kind: 'referralIgnored' }, (w) => ({
+      ...w,
+      message: `a referral to ${w.url} was not followed`,
+    }))
+    .with({ kind: 'changeRecordIgnored' }, (w) => ({
+      ...w,
+      message: `line ${w.line}: a change record (changetype: ${w.changetype}) for ${w.dn} was ignored: an export holds entries, not changes`,
+    }))
+    .exhaustive()
+}
