@@ -15,6 +15,8 @@ import {
 import type { PostgresClient, PostgresQueryable } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
 import { inTransaction, run, runArrays } from './internal/session.js'
+import { DefaultJoins } from './internal/default-joins.js'
+import { defaultChannelNames } from './default-channel-names.js'
 import { connectionsFor, readTarget } from './load-sync-state.js'
 import * as q from './queries.js'
 
@@ -44,6 +46,13 @@ export interface ApplyPlanOptions {
   readonly connections?: number
   /** A run (`startRun`) to journal each command and its outcome in, inside the same transaction. */
   readonly runId?: number
+  /**
+   * Names of the channels a new non-guest team member joins (Mattermost's `JoinDefaultChannels`:
+   * the team's live open channels of these names). Default `defaultChannelNames` (town-square,
+   * off-topic); set it to `TeamSettings.ExperimentalDefaultChannels` plus `town-square` when the
+   * server has that setting, and the same list to `loadSyncState`.
+   */
+  readonly defaultChannelNames?: readonly string[]
 }
 
 /** A plan as `applyPlan` takes it: commands (reasons optional) and the target fingerprint. */
@@ -80,8 +89,9 @@ interface Batch {
 /**
  * Applies a plan in one transaction, writing what Mattermost's store writes. It first re-reads the
  * target state and refuses (`stalePlan`, nothing written) when its fingerprint differs from the
- * plan's. Direct writes bypass Mattermost's caches and websocket events: use it on a stopped or
- * offline server, or in tests.
+ * plan's. A team add that creates or revives a non-guest's row joins the team's default channels,
+ * as Mattermost does (core's `applyPlan` models it). Direct writes bypass Mattermost's caches and
+ * websocket events: use it on a stopped or offline server, or in tests.
  */
 export function applyPlan(
   client: PostgresClient,
@@ -118,9 +128,12 @@ export function applyPlan(
             })
       })
       .andThen((writing) =>
-        applyBatches(conn, toBatches(plan.commands), now, options.strict ?? true).map(
-          lap('writeMs', writing),
-        ),
+        applyBatches(conn, toBatches(plan.commands), {
+          now,
+          strict: options.strict ?? true,
+          defaultChannelNames: [...(options.defaultChannelNames ?? defaultChannelNames)],
+          joins: new DefaultJoins(),
+        }).map(lap('writeMs', writing)),
       )
       .andThen((outcomes) => {
         const journaling = performance.now()
@@ -152,20 +165,28 @@ function toBatches(commands: readonly SyncCommand[]): Batch[] {
   return batches
 }
 
+/** What every batch of one apply shares. */
+interface ApplyContext {
+  readonly now: number
+  readonly strict: boolean
+  readonly defaultChannelNames: string[]
+  readonly joins: DefaultJoins
+}
+
 function applyBatches(
   conn: PostgresQueryable,
   batches: readonly Batch[],
-  now: number,
-  strict: boolean,
+  context: ApplyContext,
 ): ResultAsync<CommandOutcome[], PostgresError> {
   let chain: ResultAsync<CommandOutcome[], PostgresError> = okAsync([])
   for (const batch of batches) {
     chain = chain.andThen((outcomes) =>
-      applyBatch(conn, batch, now).andThen((done) => {
+      applyBatch(conn, batch, context).andThen((done) => {
         for (const command of batch.commands) {
           const key = `${syncableId(command)}\u0000${command.userId}`
           if (done.has(key)) outcomes.push({ kind: 'done', command })
-          else if (strict) return errAsync<CommandOutcome[], PostgresError>(unexpected(command))
+          else if (context.strict)
+            return errAsync<CommandOutcome[], PostgresError>(unexpected(command))
           else outcomes.push({ kind: 'already', command })
         }
         return okAsync(outcomes)
@@ -175,11 +196,14 @@ function applyBatches(
   return chain
 }
 
-/** Runs one batch; returns the `syncable\0user` keys of the rows it changed. */
+/**
+ * Runs one batch; returns the `syncable\0user` keys of the rows it changed, and keeps `joins` (the
+ * rows default-joined so far) up to date.
+ */
 function applyBatch(
   conn: PostgresQueryable,
   batch: Batch,
-  now: number,
+  { now, defaultChannelNames: names, joins }: ApplyContext,
 ): ResultAsync<Set<string>, PostgresError> {
   const syncables = batch.commands.map(syncableId)
   const users = batch.commands.map((c) => c.userId)
@@ -189,20 +213,43 @@ function applyBatch(
     batch.commands.map((c) => 'role' in c && c.role === 'guest'),
   ]
   const admins = (): boolean[] => batch.commands.map((c) => 'schemeAdmin' in c && c.schemeAdmin)
+  const notify = JSON.stringify(defaultNotifyProps)
   const [text, values] = match<SyncCommandKind, [string, unknown[]]>(batch.kind)
-    .with('addTeamMember', () => [q.addTeamMembers, [syncables, users, ...roles(), now]])
+    .with('addTeamMember', () => [
+      q.addTeamMembers,
+      [syncables, users, ...roles(), now, notify, names],
+    ])
     .with('addChannelMember', () => [
       q.addChannelMembers,
-      [syncables, users, ...roles(), now, JSON.stringify(defaultNotifyProps)],
+      [
+        syncables,
+        users,
+        ...roles(),
+        now,
+        notify,
+        batch.commands.map((c, i) => joins.has(syncables[i] ?? '', c.userId)),
+      ],
     ])
     .with('setTeamMemberAdmin', () => [q.setTeamMemberAdmins, [syncables, users, admins()]])
     .with('setChannelMemberAdmin', () => [q.setChannelMemberAdmins, [syncables, users, admins()]])
     .with('removeTeamMember', () => [q.removeTeamMembers, [syncables, users, now]])
     .with('removeChannelMember', () => [q.removeChannelMembers, [syncables, users, now]])
     .exhaustive()
-  return runArrays(conn, doing, text, values).map(
-    (rows) => new Set(rows.map((r) => `${String(r[0])}\u0000${String(r[1])}`)),
-  )
+  return runArrays(conn, doing, text, values).map((rows) => {
+    const done = new Set<string>()
+    for (const r of rows) {
+      // A team add's rows: ('team', team, user, NULL) or ('channel', channel, user, team).
+      if (batch.kind === 'addTeamMember') {
+        if (r[0] === 'channel') joins.add(String(r[1]), String(r[2]), String(r[3]))
+        else done.add(`${String(r[1])}\u0000${String(r[2])}`)
+        continue
+      }
+      done.add(`${String(r[0])}\u0000${String(r[1])}`)
+      if (batch.kind === 'removeChannelMember') joins.forgetChannel(String(r[0]), String(r[1]))
+      if (batch.kind === 'removeTeamMember') joins.forgetTeam(String(r[0]), String(r[1]))
+    }
+    return done
+  })
 }
 
 function syncableId(command: SyncCommand): string {

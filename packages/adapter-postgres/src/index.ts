@@ -2,6 +2,7 @@ export { fromPglite, fromTextQueries, isPool } from './postgres-client.js'
 export { loadSyncState } from './load-sync-state.js'
 export { applyPlan, defaultNotifyProps } from './apply-plan.js'
 export { migrate } from './migrate.js'
+export { defaultChannelNames } from './default-channel-names.js'
 export {
   finishRun,
   listRunCommands,

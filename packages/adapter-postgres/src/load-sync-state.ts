@@ -27,6 +27,7 @@ import {
   type Held,
 } from './internal/session.js'
 import * as q from './queries.js'
+import { defaultChannelNames } from './default-channel-names.js'
 
 /** Options of `loadSyncState`. */
 export interface LoadSyncStateOptions {
@@ -49,6 +50,12 @@ export interface LoadSyncStateOptions {
    * so a busy pool or `withRunLock` holding one connection just means fewer parallel reads.
    */
   readonly connections?: number
+  /**
+   * Names of the channels Mattermost joins new non-guest team members to: channels of these names
+   * get `defaultChannel: true` (core joins only the live open ones). Default `defaultChannelNames`
+   * (town-square, off-topic); give `applyPlan` the same list.
+   */
+  readonly defaultChannelNames?: readonly string[]
 }
 
 /** The Mattermost side only, as `fingerprintTarget` hashes it. */
@@ -68,9 +75,10 @@ export function loadSyncState(
   const sources = sourcesOf(options)
   const teamIds = teamIdsOf(options)
   const connections = connectionsFor(client, options.connections)
+  const defaults = new Set(options.defaultChannelNames ?? defaultChannelNames)
   return inTransaction(client, q.beginSnapshot, (main) =>
     readWithMemberships(client, main, connections, teamIds, (conn) =>
-      readSmall(conn, sources, teamIds),
+      readSmall(conn, sources, teamIds, defaults),
     ),
   )
 }
@@ -179,6 +187,7 @@ function readSmall(
   conn: PostgresQueryable,
   sources: string[] | null,
   teamIds: string[] | null,
+  defaults: ReadonlySet<string>,
 ): ResultAsync<SmallParts, PostgresError> {
   return runArrays(conn, 'reading Users', q.selectUsers).andThen((users) =>
     runArrays(conn, 'reading Teams', q.selectTeams, [teamIds]).andThen((teams) =>
@@ -193,7 +202,7 @@ function readSmall(
                 users: users.map(toUser),
                 groups: groups.map(toGroup),
                 teams: teams.map(toTeam),
-                channels: channels.map(toChannel),
+                channels: channels.map((r) => toChannel(r, defaults)),
                 links: [
                   ...teamLinks.map((r) => toLink(r, 'team')),
                   ...channelLinks.map((r) => toLink(r, 'channel')),
@@ -245,7 +254,8 @@ export function readTarget(
         runArrays(conn, 'reading Channels', q.selectChannels, [teamIds]).map((channels) => ({
           users: users.map(toUser),
           teams: teams.map(toTeam),
-          channels: channels.map(toChannel),
+          // defaultChannel is not part of the target fingerprint.
+          channels: channels.map((r) => toChannel(r, noDefaults)),
         })),
       ),
     ),
@@ -301,16 +311,21 @@ function toTeam(r: unknown[]): Team {
   }
 }
 
-function toChannel(r: unknown[]): Channel {
+const noDefaults: ReadonlySet<string> = new Set()
+
+function toChannel(r: unknown[], defaults: ReadonlySet<string>): Channel {
   const type = String(r[3])
+  const name = String(r[2])
   return {
     id: String(r[0]),
     teamId: String(r[1]),
-    name: String(r[2]),
+    name,
     // D and G are what is left; an unknown type never takes part in group sync either.
     type: type === 'O' || type === 'P' || type === 'D' ? type : 'G',
     groupConstrained: r[4] === true,
     ...(r[5] === true ? { deleted: true } : {}),
+    // By name, whatever the type: joins skip channels that are not live and open, as Mattermost does.
+    ...(defaults.has(name) ? { defaultChannel: true } : {}),
   }
 }
 

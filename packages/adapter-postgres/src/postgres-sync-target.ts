@@ -5,7 +5,10 @@ import type { PostgresError } from './postgres-error.js'
 import { applyPlan, type ApplyPlanOptions, type ApplyPlanReport } from './apply-plan.js'
 import { loadSyncState, type LoadSyncStateOptions } from './load-sync-state.js'
 
-/** Configuration of `PostgresSyncTarget`: the load options, and the apply options that hold for every plan. */
+/**
+ * Configuration of `PostgresSyncTarget`: the load options, and the apply options that hold for every
+ * plan (`teamIds` and `defaultChannelNames` serve both).
+ */
 export type PostgresSyncTargetConfig = LoadSyncStateOptions & Pick<ApplyPlanOptions, 'strict'>
 
 /**
@@ -31,11 +34,12 @@ export class PostgresSyncTarget
     plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
     options: Pick<ApplyPlanOptions, 'now' | 'runId'> = {},
   ): ResultAsync<ApplyPlanReport, PostgresError> {
-    const { teamIds, strict } = this.#config
+    const { teamIds, strict, defaultChannelNames } = this.#config
     return applyPlan(this.#client, plan, {
       ...options,
       ...(teamIds !== undefined ? { teamIds } : {}),
       ...(strict !== undefined ? { strict } : {}),
+      ...(defaultChannelNames !== undefined ? { defaultChannelNames } : {}),
     })
   }
 }

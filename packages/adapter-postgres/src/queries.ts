@@ -65,9 +65,16 @@ export const selectHistory: string = `SELECT channelid, string_agg(DISTINCT user
 // ---- writes. $1/$2: syncable ids / user ids (text[]), then per-command flags, then now (bigint).
 
 const teamInput = `unnest($1::text[], $2::text[], $3::bool[], $4::bool[]) AS i(teamid, userid, admin, guest)`
-const channelInput = `unnest($1::text[], $2::text[], $3::bool[], $4::bool[]) AS i(channelid, userid, admin, guest)`
+
+const newChannelMember = `'', $5::bigint, 0, 0, $6::jsonb, $5::bigint`
+const channelMemberColumns = `channelid, userid, roles, lastviewedat, msgcount, mentioncount, notifyprops, lastupdateat,
+      schemeuser, schemeadmin, schemeguest, msgcountroot, mentioncountroot, urgentmentioncount`
 
 // Mattermost's JoinUserToTeam: a soft-deleted row is revived with fresh flags, otherwise inserted.
+// A non-guest whose row was created or revived joins the team's live open channels named in $7
+// (JoinDefaultChannels) where they have no row, as a plain member, with a history join row.
+// $6: NotifyProps as Mattermost's defaults. Rows: ('team', teamid, userid, NULL) per added team
+// row, ('channel', channelid, userid, teamid) per default join.
 export const addTeamMembers: string = `WITH input AS (SELECT * FROM ${teamInput}),
   revived AS (
     UPDATE teammembers tm SET deleteat = 0, roles = '', schemeuser = NOT i.guest, schemeguest = i.guest, schemeadmin = i.admin
@@ -78,21 +85,41 @@ export const addTeamMembers: string = `WITH input AS (SELECT * FROM ${teamInput}
     SELECT i.teamid, i.userid, '', 0, NOT i.guest, i.guest, i.admin, $5::bigint FROM input i
     WHERE NOT EXISTS (SELECT 1 FROM teammembers tm WHERE tm.teamid = i.teamid AND tm.userid = i.userid)
     ON CONFLICT DO NOTHING
-    RETURNING teamid, userid)
-  SELECT teamid, userid FROM revived UNION ALL SELECT teamid, userid FROM inserted`
-
-// $6: NotifyProps as Mattermost's defaults.
-export const addChannelMembers: string = `WITH input AS (SELECT * FROM ${channelInput}),
-  inserted AS (
-    INSERT INTO channelmembers (channelid, userid, roles, lastviewedat, msgcount, mentioncount, notifyprops, lastupdateat,
-      schemeuser, schemeadmin, schemeguest, msgcountroot, mentioncountroot, urgentmentioncount)
-    SELECT i.channelid, i.userid, '', $5::bigint, 0, 0, $6::jsonb, $5::bigint, NOT i.guest, i.admin, i.guest, 0, 0, 0 FROM input i
+    RETURNING teamid, userid),
+  added AS (SELECT teamid, userid FROM revived UNION ALL SELECT teamid, userid FROM inserted),
+  defaults AS (
+    INSERT INTO channelmembers (${channelMemberColumns})
+    SELECT c.id, a.userid, ${newChannelMember}, true, false, false, 0, 0, 0
+    FROM added a JOIN input i ON i.teamid = a.teamid AND i.userid = a.userid AND NOT i.guest
+      JOIN channels c ON c.teamid = a.teamid AND c.type = 'O' AND NOT coalesce(c.deleteat > 0, false)
+        AND c.name = ANY($7::text[])
     ON CONFLICT (channelid, userid) DO NOTHING
     RETURNING channelid, userid),
-  joined AS (
+  default_history AS (
     INSERT INTO channelmemberhistory (channelid, userid, jointime, leavetime)
-    SELECT channelid, userid, $5::bigint, NULL FROM inserted ON CONFLICT DO NOTHING)
-  SELECT channelid, userid FROM inserted`
+    SELECT channelid, userid, $5::bigint, NULL FROM defaults ON CONFLICT DO NOTHING)
+  SELECT 'team' AS made, teamid AS syncableid, userid, NULL AS ofteam FROM added
+  UNION ALL SELECT 'channel', d.channelid, d.userid, c.teamid FROM defaults d JOIN channels c ON c.id = d.channelid`
+
+// $6: NotifyProps as Mattermost's defaults. $7: per command, whether this plan's team add
+// default-joined the row: an existing row so made takes the command's SchemeAdmin (the plan's
+// role wins, as for a new member); any other existing row is left alone. The UPDATE sees the rows
+// as they were before the statement, so it never touches a row the INSERT makes.
+export const addChannelMembers: string = `WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::bool[], $7::bool[]) AS i(channelid, userid, admin, guest, joined)),
+  inserted AS (
+    INSERT INTO channelmembers (${channelMemberColumns})
+    SELECT i.channelid, i.userid, ${newChannelMember}, NOT i.guest, i.admin, i.guest, 0, 0, 0 FROM input i
+    ON CONFLICT (channelid, userid) DO NOTHING
+    RETURNING channelid, userid),
+  history AS (
+    INSERT INTO channelmemberhistory (channelid, userid, jointime, leavetime)
+    SELECT channelid, userid, $5::bigint, NULL FROM inserted ON CONFLICT DO NOTHING),
+  promoted AS (
+    UPDATE channelmembers cm SET schemeadmin = i.admin FROM input i
+    WHERE i.joined AND cm.channelid = i.channelid AND cm.userid = i.userid
+    RETURNING cm.channelid, cm.userid)
+  SELECT channelid, userid FROM inserted UNION ALL SELECT channelid, userid FROM promoted`
 
 // Only rows whose flag changes are written (NULL reads as false, as Mattermost reads it).
 export const setTeamMemberAdmins: string = `UPDATE teammembers tm SET schemeadmin = i.admin

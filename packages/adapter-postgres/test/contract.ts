@@ -13,6 +13,8 @@ import {
 import { syncCommandArb, syncPolicyArb, syncStateArb } from '@grouproles/core/testing'
 import {
   applyPlan,
+  defaultChannelNames,
+  defaultNotifyProps,
   finishRun,
   listRunCommands,
   listRuns,
@@ -40,17 +42,88 @@ const tables =
 
 const dbRuns = { numRuns: 30 }
 
-/** What the database can hold of a state: groups have no `status`/`nesting` column. */
-export function storable(state: SyncState): SyncState {
+/**
+ * What the database can hold of a state, normalised: groups have no `status`/`nesting` column,
+ * `managed`/`managedBy` are configuration (no Mattermost column), and a channel is a default
+ * channel by its name (`names`, the list the database is read with).
+ */
+export function storable(
+  state: SyncState,
+  names: readonly string[] | undefined = defaultChannelNames,
+): SyncState {
+  const plain = <T extends { managed?: boolean; managedBy?: string }>(syncable: T): T => {
+    const copy: { -readonly [K in keyof T]: T[K] } = { ...syncable }
+    delete copy.managed
+    delete copy.managedBy
+    return copy
+  }
+  const shaped = withDefaultChannels(state, names)
   return normalizeState({
-    ...state,
-    groups: state.groups.map(({ id, name, memberIds, deleted }) => ({
+    ...shaped,
+    groups: shaped.groups.map(({ id, name, memberIds, deleted }) => ({
       id,
       name,
       memberIds,
       ...(deleted === true ? { deleted } : {}),
     })),
+    teams: shaped.teams.map(plain),
+    channels: shaped.channels.map(plain),
   })
+}
+
+/**
+ * `state` with `defaultChannel` set from the channels' names, as `loadSyncState` sets it: the
+ * state to plan from, so the plan anticipates the joins the database will make.
+ */
+export function withDefaultChannels(
+  state: SyncState,
+  names: readonly string[] | undefined = defaultChannelNames,
+): SyncState {
+  return {
+    ...state,
+    channels: state.channels.map((c) => {
+      const copy = { ...c }
+      delete copy.defaultChannel
+      return names.includes(c.name) ? { ...copy, defaultChannel: true } : copy
+    }),
+  }
+}
+
+/**
+ * A state whose channels are often named town-square or off-topic, and the default-channel names
+ * to read and apply it with (undefined: the adapter's default).
+ */
+function defaultChannelStateArb(): fc.Arbitrary<{
+  readonly state: SyncState
+  readonly names: readonly string[] | undefined
+}> {
+  return syncStateArb().chain((state) =>
+    fc
+      .record({
+        renames: fc.array(fc.constantFrom(undefined, 'town-square', 'town-square', 'off-topic'), {
+          minLength: state.channels.length,
+          maxLength: state.channels.length,
+        }),
+        names: fc.option(
+          fc.subarray(['town-square', 'off-topic', ...state.channels.map((c) => c.name)]),
+          { nil: undefined },
+        ),
+      })
+      .map(({ renames, names }) => ({
+        state: {
+          ...state,
+          channels: state.channels.map((c, i) => ({ ...c, name: renames[i] ?? c.name })),
+        },
+        names,
+      })),
+  )
+}
+
+/** The load and apply options that say which channels are default ones. */
+function namesOption(names: readonly string[] | undefined): {
+  readonly defaultChannelNames?: readonly string[]
+} {
+  return names === undefined ? {} : { defaultChannelNames: names }
 }
 
 export async function must<T, E>(r: ResultAsync<T, E>): Promise<T> {
@@ -119,6 +192,62 @@ function scenarioState(): SyncState {
       { channelId: chan, userId: bot },
       { channelId: chan, userId: bob },
       { channelId: dm, userId: alice },
+    ],
+  }
+}
+
+/**
+ * Default channels: team 1 has town-square and random (open), an archived off-topic and a private
+ * channel; team 2 has its own town-square. u2 left team 1 and town-square before; u4 is a team
+ * member in town-square; u5 is in town-square without a team row.
+ */
+function defaultChannelScenario(): SyncState {
+  const users = [1, 2, 3, 4, 5].map((n) => id('u', n))
+  const [t1, t2] = [id('t', 1), id('t', 2)]
+  const [town, offTopic, random, secret, town2] = [
+    id('c', 1),
+    id('c', 2),
+    id('c', 3),
+    id('c', 4),
+    id('c', 5),
+  ]
+  return {
+    ...emptyState,
+    users: users.map((u, i) => ({
+      id: u,
+      username: `user${String(i + 1)}`,
+      systemRole: i === 2 ? 'guest' : 'user',
+    })),
+    teams: [
+      { id: t1, name: 'one', groupConstrained: false },
+      { id: t2, name: 'two', groupConstrained: false },
+    ],
+    channels: [
+      { id: town, teamId: t1, name: 'town-square', type: 'O', groupConstrained: false },
+      {
+        id: offTopic,
+        teamId: t1,
+        name: 'off-topic',
+        type: 'O',
+        groupConstrained: false,
+        deleted: true,
+      },
+      { id: random, teamId: t1, name: 'random', type: 'O', groupConstrained: false },
+      { id: secret, teamId: t1, name: 'secret', type: 'P', groupConstrained: false },
+      { id: town2, teamId: t2, name: 'town-square', type: 'O', groupConstrained: false },
+    ],
+    teamMembers: [
+      { teamId: t1, userId: id('u', 2), schemeAdmin: true, schemeGuest: false, deleted: true },
+      { teamId: t1, userId: id('u', 4), schemeAdmin: false, schemeGuest: false },
+    ],
+    channelMembers: [
+      { channelId: town, userId: id('u', 4), schemeAdmin: false, schemeGuest: false },
+      { channelId: town, userId: id('u', 5), schemeAdmin: true, schemeGuest: false },
+    ],
+    channelHistory: [
+      { channelId: town, userId: id('u', 2) },
+      { channelId: town, userId: id('u', 4) },
+      { channelId: town, userId: id('u', 5) },
     ],
   }
 }
@@ -410,8 +539,10 @@ export function describeContract(driver: Driver): void {
 
       it('should always end in the state core applyPlan models for a planSync plan', async () => {
         await fc.assert(
-          fc.asyncProperty(syncStateArb(), syncPolicyArb(), async (state, policy) => {
-            await write(state)
+          fc.asyncProperty(syncStateArb(), syncPolicyArb(), async (drawn, policy) => {
+            await write(drawn)
+            // Managed syncables plan as the configuration says; default channels as the database has them.
+            const state = withDefaultChannels(drawn)
             const plan = planSync(state, policy)
             const report = await must(applyPlan(client, plan))
             expect(report.outcomes.every((o) => o.kind === 'done')).toBe(true)
@@ -425,7 +556,10 @@ export function describeContract(driver: Driver): void {
 
       it('should always end in the state core applyPlan models for any commands when not strict', async () => {
         const arb = syncStateArb().chain((state) =>
-          fc.tuple(fc.constant(state), fc.array(syncCommandArb(state), { maxLength: 12 })),
+          fc.tuple(
+            fc.constant(withDefaultChannels(state)),
+            fc.array(syncCommandArb(state), { maxLength: 12 }),
+          ),
         )
         await fc.assert(
           fc.asyncProperty(arb, async ([state, commands]) => {
@@ -446,6 +580,271 @@ export function describeContract(driver: Driver): void {
       })
     })
 
+    describe('default channels', () => {
+      const now = 1_800_000_000_000
+      const [u1, u2, u3, u4, u5] = [1, 2, 3, 4, 5].map((n) => id('u', n)) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+      const t1 = id('t', 1)
+      const [town, , random] = [1, 2, 3].map((n) => id('c', n)) as [string, string, string]
+      const rowsOf = async (channelIds: readonly string[]): Promise<unknown[][]> =>
+        (
+          await client.query({
+            text: `SELECT channelid, userid, roles, schemeuser, schemeadmin, schemeguest, msgcount::text,
+                lastviewedat::text, lastupdateat::text, notifyprops FROM channelmembers
+              WHERE channelid = ANY($1::text[]) ORDER BY 1, 2`,
+            values: [[...channelIds]],
+            rowMode: 'array',
+          })
+        ).rows as unknown[][]
+      const historyOf = async (channelIds: readonly string[]): Promise<unknown[][]> =>
+        (
+          await client.query({
+            text: `SELECT channelid, userid, jointime::text, leavetime::text FROM channelmemberhistory
+              WHERE channelid = ANY($1::text[]) ORDER BY 1, 2, 3`,
+            values: [[...channelIds]],
+            rowMode: 'array',
+          })
+        ).rows as unknown[][]
+      const joined = (channelId: string, userId: string, admin: boolean): unknown[] => [
+        channelId,
+        userId,
+        '',
+        true,
+        admin,
+        false,
+        '0',
+        String(now),
+        String(now),
+        { ...defaultNotifyProps },
+      ]
+
+      it('should flag channels by name, with the default names or the given ones', async () => {
+        await write(defaultChannelScenario())
+        const flagged = async (names?: readonly string[]): Promise<string[]> =>
+          (
+            await must(
+              loadSyncState(client, names === undefined ? {} : { defaultChannelNames: names }),
+            )
+          ).channels
+            .filter((c) => c.defaultChannel === true)
+            .map((c) => c.id)
+            .sort()
+        expect(await flagged()).toEqual([1, 2, 5].map((n) => id('c', n)))
+        expect(await flagged(['random', 'secret'])).toEqual([id('c', 3), id('c', 4)])
+        expect(await flagged([])).toEqual([])
+      })
+
+      it('should join a new or returning non-guest to the live open default channels, as Mattermost does', async () => {
+        const state = defaultChannelScenario()
+        await write(state)
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: t1, userId: u1, role: 'member' },
+          { kind: 'addTeamMember', teamId: t1, userId: u2, role: 'admin' },
+          { kind: 'addTeamMember', teamId: t1, userId: u3, role: 'guest' },
+          { kind: 'addTeamMember', teamId: t1, userId: u5, role: 'member' },
+        ]
+        const report = await must(
+          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }, { now }),
+        )
+        expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'done', 'done'])
+        // Only town-square: off-topic is archived, random is not a default, secret is private,
+        // team 2's town-square is another team's; u3 is a guest, u5 already had a row.
+        const all = [1, 2, 3, 4, 5].map((n) => id('c', n))
+        expect(await rowsOf(all)).toEqual([
+          joined(town, u1, false),
+          // Not group-derived: a team admin joins as a plain member.
+          joined(town, u2, false),
+          [
+            town,
+            u4,
+            '',
+            true,
+            false,
+            false,
+            '0',
+            '1700000000000',
+            '1700000000000',
+            { ...defaultNotifyProps },
+          ],
+          [
+            town,
+            u5,
+            '',
+            true,
+            true,
+            false,
+            '0',
+            '1700000000000',
+            '1700000000000',
+            { ...defaultNotifyProps },
+          ],
+        ])
+        expect(await historyOf(all)).toEqual([
+          [town, u1, String(now), null],
+          [town, u2, '1700000000000', '1700000000000'],
+          [town, u2, String(now), null],
+          [town, u4, '1700000000000', null],
+          [town, u5, '1700000000000', null],
+        ])
+      })
+
+      it('should leave an active member whose add is a no-op out of the default channels', async () => {
+        const state = defaultChannelScenario()
+        await write(state)
+        await client.query({
+          text: 'DELETE FROM channelmembers WHERE userid = $1',
+          values: [u4],
+        })
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: t1, userId: u4, role: 'member' },
+        ]
+        const changed = {
+          ...state,
+          channelMembers: state.channelMembers.filter((m) => m.userId !== u4),
+        }
+        const report = await must(
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(changed) },
+            { now, strict: false },
+          ),
+        )
+        expect(report.outcomes.map((o) => o.kind)).toEqual(['already'])
+        expect((await rowsOf([town])).map((r) => r[1])).toEqual([u5])
+      })
+
+      it("should set the plan's role on a row its own team add joined, and on no other", async () => {
+        const state = defaultChannelScenario()
+        await write(state)
+        const fingerprint = fingerprintTarget(state)
+        const plan = (more: SyncCommand[]) => ({
+          commands: [
+            { kind: 'addTeamMember', teamId: t1, userId: u1, role: 'member' } as const,
+            ...more,
+          ],
+          targetFingerprint: fingerprint,
+        })
+        const report = await must(
+          applyPlan(
+            client,
+            plan([{ kind: 'addChannelMember', channelId: town, userId: u1, role: 'admin' }]),
+            { now },
+          ),
+        )
+        expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done'])
+        expect(report.counts.addChannelMember).toBe(1)
+        expect(await rowsOf([town])).toContainEqual(joined(town, u1, true))
+        expect(normalizeState(await must(loadSyncState(client)))).toEqual(
+          storable(
+            modelApplyPlan(
+              state,
+              plan([{ kind: 'addChannelMember', channelId: town, userId: u1, role: 'admin' }]),
+            ),
+          ),
+        )
+        // u4 was in town-square before the plan: strict refuses the add and writes nothing.
+        await write(state)
+        const refused = await errorOf(
+          applyPlan(
+            client,
+            plan([{ kind: 'addChannelMember', channelId: town, userId: u4, role: 'admin' }]),
+            { now },
+          ),
+        )
+        expect(refused).toMatchObject({ kind: 'unexpectedRow', command: { userId: u4 } })
+        expect(normalizeState(await must(loadSyncState(client)))).toEqual(storable(state))
+      })
+
+      it('should join the channels named by defaultChannelNames instead', async () => {
+        const state = defaultChannelScenario()
+        await write(state)
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: t1, userId: u1, role: 'member' },
+          { kind: 'addChannelMember', channelId: town, userId: u1, role: 'admin' },
+        ]
+        await must(
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(state) },
+            { now, defaultChannelNames: ['random', 'secret'] },
+          ),
+        )
+        // random joined by default; town-square added by the plan (a new row, with history).
+        expect((await rowsOf([town, random])).filter((r) => r[1] === u1)).toEqual([
+          joined(town, u1, true),
+          joined(random, u1, false),
+        ])
+      })
+
+      it('should remove a default-joined row later in the same plan, closing its history', async () => {
+        const state = defaultChannelScenario()
+        await write(state)
+        const commands: SyncCommand[] = [
+          { kind: 'addTeamMember', teamId: t1, userId: u1, role: 'member' },
+          { kind: 'removeChannelMember', channelId: town, userId: u1 },
+        ]
+        const report = await must(
+          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }, { now }),
+        )
+        expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done'])
+        expect((await rowsOf([town])).map((r) => r[1])).toEqual([u4, u5])
+        expect((await historyOf([town])).filter((r) => r[1] === u1)).toEqual([
+          [town, u1, String(now), String(now)],
+        ])
+      })
+
+      it('should always end in the state core applyPlan models for a planSync plan', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            defaultChannelStateArb(),
+            syncPolicyArb(),
+            async ({ state, names }, policy) => {
+              await write(state)
+              const loaded = await must(loadSyncState(client, namesOption(names)))
+              expect(normalizeState(loaded)).toEqual(storable(state, names))
+              // The drawn state keeps its managed syncables; its default channels are the loaded ones.
+              const planned = withDefaultChannels(state, names)
+              const plan = planSync(planned, policy)
+              const report = await must(applyPlan(client, plan, namesOption(names)))
+              expect(report.outcomes.every((o) => o.kind === 'done')).toBe(true)
+              expect(normalizeState(await must(loadSyncState(client, namesOption(names))))).toEqual(
+                storable(modelApplyPlan(planned, plan), names),
+              )
+            },
+          ),
+          dbRuns,
+        )
+      })
+
+      it('should always end in the state core applyPlan models for any commands when not strict', async () => {
+        const arb = defaultChannelStateArb().chain((drawn) =>
+          fc.tuple(fc.constant(drawn), fc.array(syncCommandArb(drawn.state), { maxLength: 12 })),
+        )
+        await fc.assert(
+          fc.asyncProperty(arb, async ([{ state, names }, commands]) => {
+            await write(state)
+            const planned = withDefaultChannels(state, names)
+            await must(
+              applyPlan(
+                client,
+                { commands, targetFingerprint: fingerprintTarget(planned) },
+                { strict: false, ...namesOption(names) },
+              ),
+            )
+            expect(normalizeState(await must(loadSyncState(client, namesOption(names))))).toEqual(
+              storable(modelApplyPlan(planned, commands), names),
+            )
+          }),
+          dbRuns,
+        )
+      })
+    })
+
     describe('PostgresSyncTarget', () => {
       it('should apply a plan made from its own scoped load', async () => {
         const state = scenarioState()
@@ -459,6 +858,37 @@ export function describeContract(driver: Driver): void {
           storable(modelApplyPlan(loaded, plan)),
         )
         expect(planSync(await must(target.loadSyncState())).commands).toEqual([])
+      })
+
+      it('should load and apply with its defaultChannelNames and converge in one apply', async () => {
+        const state = defaultChannelScenario()
+        const group = id('g', 1)
+        await write({
+          ...state,
+          groups: [{ id: group, name: 'everyone', memberIds: [id('u', 1), id('u', 3)] }],
+          links: [
+            {
+              groupId: group,
+              syncable: { kind: 'team', id: id('t', 1) },
+              autoAdd: true,
+              schemeAdmin: false,
+            },
+          ],
+        })
+        const target = new PostgresSyncTarget(client, { defaultChannelNames: ['random'] })
+        const loaded = await must(target.loadSyncState())
+        expect(loaded.channels.filter((c) => c.defaultChannel === true).map((c) => c.name)).toEqual(
+          ['random'],
+        )
+        const plan = planSync(loaded)
+        await must(target.applyPlan(plan))
+        const after = await must(target.loadSyncState())
+        expect(normalizeState(after)).toEqual(normalizeState(modelApplyPlan(loaded, plan)))
+        // u1 (a member) joined random by default; u3 (a guest) did not.
+        expect(
+          after.channelMembers.filter((m) => m.channelId === id('c', 3)).map((m) => m.userId),
+        ).toEqual([id('u', 1)])
+        expect(planSync(after).commands).toEqual([])
       })
     })
 
