@@ -1,7 +1,7 @@
 export { fromPglite, fromTextQueries, isPool } from './postgres-client.js'
 export { loadSyncState } from './load-sync-state.js'
 export { applyPlan, defaultNotifyProps } from './apply-plan.js'
-export { migrate } from './migrate.js'
+export { migrate, schemaVersion } from './migrate.js'
 export { defaultChannelNames } from './default-channel-names.js'
 export {
   finishRun,
@@ -13,6 +13,7 @@ export {
 } from './run-journal.js'
 export { withRunLock } from './with-run-lock.js'
 export { PostgresSyncTarget } from './postgres-sync-target.js'
+export { PostgresMembershipStore } from './postgres-membership-store.js'
 export { scrubSecrets, toPostgresError } from './postgres-error.js'
 
 export type {
@@ -33,6 +34,6 @@ export type {
   ApplyPlanReport,
   ApplyTimings,
 } from './apply-plan.js'
-export type { RunCommand, RunOutcome, RunRecord, RunStart } from './run-journal.js'
-export type { PostgresError } from './postgres-error.js'
+export type { RunCommand, RunOutcome, RunRecord, RunStart, RunTarget } from './run-journal.js'
+export type { PostgresError, SiteIdentity } from './postgres-error.js'
 export type { PostgresSyncTargetConfig } from './postgres-sync-target.js'

@@ -1,6 +1,12 @@
 import { match, P } from 'ts-pattern'
 import type { SyncCommand } from '@grouproles/core'
 
+/** Which Mattermost a store belongs to: its telemetry (or diagnostic) id and its site URL. */
+export interface SiteIdentity {
+  readonly siteId: string
+  readonly siteUrl: string
+}
+
 /** Everything the Postgres adapter can fail with; `cause` is the caught error, secrets scrubbed. */
 export type PostgresError =
   | { readonly kind: 'connectionRefused'; readonly message: string; readonly cause: unknown }
@@ -25,6 +31,26 @@ export type PostgresError =
   | { readonly kind: 'poolTooSmall'; readonly message: string; readonly max: number }
   /** Another runner holds the run lock. */
   | { readonly kind: 'alreadyRunning'; readonly message: string; readonly key: string }
+  /**
+   * grouproles' schema was migrated by a newer version of this package (`storeVersion` >
+   * `supportedVersion`); nothing was written. Upgrade this package, or use another database.
+   */
+  | {
+      readonly kind: 'schemaTooNew'
+      readonly message: string
+      readonly storeVersion: number
+      readonly supportedVersion: number
+    }
+  /**
+   * The store belongs to another Mattermost: its recorded site id or URL differs from the one
+   * given (`stored` vs `given`); nothing was written.
+   */
+  | {
+      readonly kind: 'differentMattermost'
+      readonly message: string
+      readonly stored: SiteIdentity
+      readonly given: SiteIdentity
+    }
   | {
       readonly kind: 'queryFailed'
       readonly message: string

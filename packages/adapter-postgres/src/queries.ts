@@ -166,6 +166,9 @@ export const createMigrationsTable: readonly string[] = [
 ]
 export const selectMigrations = 'SELECT version FROM grouproles.schema_migrations'
 export const insertMigration = 'INSERT INTO grouproles.schema_migrations (version) VALUES ($1)'
+/** Mirrors the newest applied migration into `grouproles.meta` (from migration 2 on). */
+export const upsertSchemaVersion: string = `INSERT INTO grouproles.meta (key, value) VALUES ('schema_version', $1)
+  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`
 
 /** Numbered migrations; a number is never reused or edited once released. */
 export const migrations: readonly { readonly version: number; readonly sql: readonly string[] }[] =
@@ -192,10 +195,61 @@ export const migrations: readonly { readonly version: number; readonly sql: read
         PRIMARY KEY (run_id, seq))`,
       ],
     },
+    {
+      // The membership store: what a REST target cannot list (who left), and whose site it is.
+      version: 2,
+      sql: [
+        `CREATE TABLE grouproles.meta (
+        key text PRIMARY KEY,
+        value text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now())`,
+        `CREATE TABLE grouproles.remembered_memberships (
+        syncable_kind text NOT NULL CHECK (syncable_kind IN ('team', 'channel')),
+        syncable_id text NOT NULL,
+        user_ids text[] NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (syncable_kind, syncable_id))`,
+      ],
+    },
+    {
+      // Runs applied through the REST API are journalled on the store's database too.
+      version: 3,
+      sql: [
+        `ALTER TABLE grouproles.runs ADD COLUMN target text NOT NULL DEFAULT 'database'
+        CHECK (target IN ('database', 'rest'))`,
+        'ALTER TABLE grouproles.runs ADD COLUMN site_id text',
+      ],
+    },
   ]
 
-export const insertRun: string = `INSERT INTO grouproles.runs (plan_summary, fingerprint, target_fingerprint)
-  VALUES ($1::jsonb, $2, $3) RETURNING id::integer`
+// ---- the membership store (grouproles.meta, grouproles.remembered_memberships).
+
+export const selectSiteIdentity: string = `SELECT key, value FROM grouproles.meta WHERE key IN ('site_id', 'site_url')`
+// $1: keys, $2: values; only keys not yet recorded (an existing one is compared, never replaced).
+export const insertSiteIdentity: string = `INSERT INTO grouproles.meta (key, value)
+  SELECT k, v FROM unnest($1::text[], $2::text[]) AS i(k, v) ON CONFLICT (key) DO NOTHING`
+
+export const selectRememberedMemberships: string = `SELECT syncable_kind, syncable_id, user_ids FROM grouproles.remembered_memberships`
+
+// $1 kinds, $2 syncable ids, $3 user ids: one element per (syncable, user) pair to add. A row is
+// written only when the union grows; the DO UPDATE unions with the row as it is when locked, so a
+// concurrent writer's ids are kept. UNION (hashed) instead of `<@`/`<> ALL`, which compare n × m.
+export const rememberMemberships: string = `WITH input AS (
+    SELECT kind, id, array_agg(DISTINCT user_id) AS ids
+    FROM unnest($1::text[], $2::text[], $3::text[]) AS i(kind, id, user_id) GROUP BY kind, id),
+  merged AS (
+    SELECT i.kind, i.id, i.ids, cardinality(r.user_ids) AS before,
+      CASE WHEN r.user_ids IS NULL THEN cardinality(i.ids)
+        ELSE cardinality(ARRAY(SELECT unnest(r.user_ids) UNION SELECT unnest(i.ids))) END AS after
+    FROM input i LEFT JOIN grouproles.remembered_memberships r ON r.syncable_kind = i.kind AND r.syncable_id = i.id)
+  INSERT INTO grouproles.remembered_memberships AS r (syncable_kind, syncable_id, user_ids)
+  SELECT kind, id, ids FROM merged WHERE before IS NULL OR after > before
+  ON CONFLICT (syncable_kind, syncable_id) DO UPDATE
+    SET user_ids = ARRAY(SELECT unnest(r.user_ids) UNION SELECT unnest(EXCLUDED.user_ids)), updated_at = now()
+  RETURNING syncable_kind`
+
+export const insertRun: string = `INSERT INTO grouproles.runs (plan_summary, fingerprint, target_fingerprint, target, site_id)
+  VALUES ($1::jsonb, $2, $3, $4, $5) RETURNING id::integer`
 export const updateRunFinished: string = `UPDATE grouproles.runs SET finished_at = now(), outcome = $2, error = $3::jsonb, timings = $4::jsonb
   WHERE id = $1 RETURNING id`
 // $2: jsonb array of {command, reason, outcome}; seq continues after the run's last recorded command.
@@ -204,8 +258,9 @@ export const insertRunCommands: string = `INSERT INTO grouproles.run_commands (r
     e.value -> 'command', e.value ->> 'reason', e.value ->> 'outcome'
   FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, ord)`
 export const selectRuns: string = `SELECT r.id::integer, r.started_at::text, r.finished_at::text, r.plan_summary, r.fingerprint, r.target_fingerprint,
-    r.outcome, r.error, r.timings, (SELECT count(*)::integer FROM grouproles.run_commands c WHERE c.run_id = r.id)
-  FROM grouproles.runs r ORDER BY r.id DESC LIMIT $1`
+    r.outcome, r.error, r.timings, (SELECT count(*)::integer FROM grouproles.run_commands c WHERE c.run_id = r.id),
+    r.target, r.site_id
+  FROM grouproles.runs r WHERE ($2::text IS NULL OR r.site_id = $2) ORDER BY r.id DESC LIMIT $1`
 export const selectRunCommands: string = `SELECT seq, command, reason, outcome FROM grouproles.run_commands WHERE run_id = $1 ORDER BY seq`
 
 export const tryLock = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0))'

@@ -14,6 +14,9 @@ import * as q from './queries.js'
 /** How a run ended. */
 export type RunOutcome = 'applied' | 'nothingToDo' | 'refused' | 'failed'
 
+/** What a run wrote through: Mattermost's database (`applyPlan` here) or its REST API. */
+export type RunTarget = 'database' | 'rest'
+
 /** One journalled command. */
 export interface RunCommand {
   readonly command: SyncCommand
@@ -33,14 +36,24 @@ export interface RunRecord {
   readonly error?: unknown
   readonly timings?: Readonly<Record<string, number>>
   readonly commandCount: number
+  readonly target: RunTarget
+  /** The Mattermost site the run was for (`SiteIdentity.siteId`), when `startRun` was told. */
+  readonly siteId?: string
 }
 
 /** What `startRun` records about the plan: its stats and fingerprints (commands come later). */
 export type RunStart = Pick<SyncPlan, 'stats' | 'fingerprint' | 'targetFingerprint'> & {
   readonly summary?: Readonly<Record<string, unknown>>
+  /** Default `'database'`. A REST run journals on the store's database, which has no Mattermost tables. */
+  readonly target?: RunTarget
+  /** The Mattermost site the run is for (`SiteIdentity.siteId`). */
+  readonly siteId?: string
 }
 
-/** Opens a run in the journal (after `migrate`); returns its id. */
+/**
+ * Opens a run in the journal (after `migrate`); returns its id. The journal lives in schema
+ * `grouproles` only: it works on any database, Mattermost's or the membership store's.
+ */
 export function startRun(
   client: PostgresClient,
   plan: RunStart,
@@ -50,6 +63,8 @@ export function startRun(
     JSON.stringify(summary),
     plan.fingerprint,
     plan.targetFingerprint,
+    plan.target ?? 'database',
+    plan.siteId ?? null,
   ]).map((rows) => Number((rows[0] as { id: unknown }).id))
 }
 
@@ -73,12 +88,15 @@ export function recordCommands(
 /**
  * How a run whose apply returned `error` ended: `refused` when the plan no longer fit the database
  * (`stalePlan`, `unexpectedRow`, `alreadyRunning`: nothing was written, make a new plan), else
- * `failed` (rolled back).
+ * `failed` (rolled back; `schemaTooNew` and `differentMattermost` wrote nothing either, but a new
+ * plan does not help: the setup must change).
  */
 export function runOutcomeOf(error: PostgresError): RunOutcome {
   return match(error.kind)
     .with('stalePlan', 'unexpectedRow', 'alreadyRunning', (): RunOutcome => 'refused')
     .with(
+      'schemaTooNew',
+      'differentMattermost',
       'connectionRefused',
       'authFailed',
       'serializationFailure',
@@ -113,14 +131,15 @@ export function finishRun(
   ]).map(() => undefined)
 }
 
-/** The newest runs first. */
+/** The newest runs first; `siteId` keeps only the runs `startRun` was told were for that site. */
 export function listRuns(
   client: PostgresClient,
-  options: { readonly limit?: number } = {},
+  options: { readonly limit?: number; readonly siteId?: string } = {},
 ): ResultAsync<readonly RunRecord[], PostgresError> {
-  return runArrays(client, 'listing runs', q.selectRuns, [options.limit ?? 20]).map((rows) =>
-    rows.map(toRunRecord),
-  )
+  return runArrays(client, 'listing runs', q.selectRuns, [
+    options.limit ?? 20,
+    options.siteId ?? null,
+  ]).map((rows) => rows.map(toRunRecord))
 }
 
 /** The commands journalled for a run, in order. */
@@ -158,6 +177,8 @@ function toRunRecord(r: unknown[]): RunRecord {
     ...(opt('error', r[7]) as { error?: unknown }),
     ...(opt('timings', r[8]) as { timings?: Record<string, number> }),
     commandCount: Number(r[9]),
+    target: r[10] === 'rest' ? 'rest' : 'database',
+    ...(opt('siteId', r[11]) as { siteId?: string }),
   }
 }
 
