@@ -1,12 +1,20 @@
 import { match } from 'ts-pattern'
 import type { ChannelHistory, ChannelMember, SyncState, TeamMember } from './model.js'
 import type { SyncCommand } from './sync-command.js'
+import { defaultChannelsByTeam } from './internal/default-channels.js'
 
 /**
  * The pure model of applying commands, as Mattermost's store does it: a team add inserts or revives
- * the row (fresh flags), a team removal soft-deletes it and deletes the user's memberships of that
- * team's channels, a channel add writes a history row, a channel removal deletes the row (history
- * stays). Commands whose effect already holds change nothing. The test oracle for every adapter.
+ * the row (fresh flags) and, for a non-guest, joins the team's default channels (see below); a
+ * team removal soft-deletes it and deletes the user's memberships of that team's channels, a
+ * channel add writes a history row, a channel removal deletes the row (history stays). Commands
+ * whose effect already holds change nothing. The test oracle for every adapter.
+ *
+ * Default channels (Mattermost's `JoinDefaultChannels`): a team add that creates or revives the row
+ * with a role other than `guest` joins the user to every channel of that team with
+ * `defaultChannel`, type `O` and not deleted where they have no row: a plain member row and a
+ * history row. A channel add for a row such a join made in the same call sets its admin flag from
+ * the add's role (the plan's role wins, as for any add); any other existing row stays as it is.
  */
 export function applyPlan(
   state: SyncState,
@@ -20,6 +28,9 @@ export function applyPlan(
   const history = new Map<string, ChannelHistory>()
   for (const h of state.channelHistory) history.set(`${h.channelId}\u0000${h.userId}`, h)
   let channelsOfTeam: Map<string, string[]> | undefined
+  let defaultChannelsOfTeam: Map<string, string[]> | undefined
+  /** Channel rows a default join of this call made and nothing has replaced since. */
+  const joinedByDefault = new Set<string>()
 
   for (const command of commands) {
     match(command)
@@ -33,10 +44,30 @@ export function applyPlan(
           schemeAdmin: c.role === 'admin',
           schemeGuest: c.role === 'guest',
         })
+        if (c.role === 'guest') return
+        defaultChannelsOfTeam ??= defaultChannelsByTeam(state.channels)
+        for (const channelId of defaultChannelsOfTeam.get(c.teamId) ?? []) {
+          const channelKey = `${channelId}\u0000${c.userId}`
+          if (channelMembers.has(channelKey)) continue
+          channelMembers.set(channelKey, {
+            channelId,
+            userId: c.userId,
+            schemeAdmin: false,
+            schemeGuest: false,
+          })
+          joinedByDefault.add(channelKey)
+          if (!history.has(channelKey)) history.set(channelKey, { channelId, userId: c.userId })
+        }
       })
       .with({ kind: 'addChannelMember' }, (c) => {
         const key = `${c.channelId}\u0000${c.userId}`
-        if (channelMembers.has(key)) return
+        const row = channelMembers.get(key)
+        if (row !== undefined && joinedByDefault.has(key)) {
+          if (row.schemeAdmin !== (c.role === 'admin'))
+            channelMembers.set(key, { ...row, schemeAdmin: c.role === 'admin' })
+          return
+        }
+        if (row !== undefined) return
         channelMembers.set(key, {
           channelId: c.channelId,
           userId: c.userId,
@@ -63,11 +94,14 @@ export function applyPlan(
         if (row === undefined || row.deleted === true) return
         teamMembers.set(key, { ...row, deleted: true })
         channelsOfTeam ??= indexChannels(state)
-        for (const channelId of channelsOfTeam.get(c.teamId) ?? [])
+        for (const channelId of channelsOfTeam.get(c.teamId) ?? []) {
           channelMembers.delete(`${channelId}\u0000${c.userId}`)
+          joinedByDefault.delete(`${channelId}\u0000${c.userId}`)
+        }
       })
       .with({ kind: 'removeChannelMember' }, (c) => {
         channelMembers.delete(`${c.channelId}\u0000${c.userId}`)
+        joinedByDefault.delete(`${c.channelId}\u0000${c.userId}`)
       })
       .exhaustive()
   }

@@ -25,7 +25,9 @@ export function fingerprintsOf(
     .str(String(p.limits.maxRemovalFraction))
     .str(String(p.limits.fractionMinRemovals))
     .flags(p.reAddRemovedMembers)
-    .end()
+  // Only a non-default value is hashed: policies from before it existed keep their fingerprints.
+  if (p.groupConstrainedRemovals !== 'apply') whole.str(p.groupConstrainedRemovals)
+  whole.end()
   return { state: whole.digest(), target: index.targetHash.digest() }
 }
 

@@ -21,6 +21,7 @@ import {
 } from './internal/state-index.js'
 import { HistoryTable } from './internal/history-table.js'
 import { fingerprintsOf } from './fingerprint.js'
+import { keepsTownSquare } from './internal/rules.js'
 
 type TeamRemoval = Extract<SyncCommand, { kind: 'removeTeamMember' }> & { readonly reason: string }
 type ChannelRemoval = Extract<SyncCommand, { kind: 'removeChannelMember' }> & {
@@ -50,6 +51,7 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
     if (!(index.syncables[t] as SyncableSlot).live) continue
     out.planTeam(t)
     for (const c of index.channelsOfTeam[t] ?? []) out.planChannel(c)
+    out.planDefaultJoins(t)
   }
 
   const limited = applyLimits(out, index, policy)
@@ -62,8 +64,8 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
     limited.keptTeam.sort(byTeamThenUser),
   ])
   const sortedHeld = concat<HeldCommand>([
-    limited.heldChannel.sort(byChannelThenUser),
-    limited.heldTeam.sort(byTeamThenUser),
+    concat([limited.heldChannel, out.leftChannel]).sort(byChannelThenUser),
+    concat([limited.heldTeam, out.leftTeam]).sort(byTeamThenUser),
   ])
   const warnings = sortWarnings(out.warnings)
 
@@ -77,7 +79,7 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
   let activeMemberships = 0
   for (const s of index.syncables) {
     if (s.live) live++
-    if (s.live && s.groupConstrained) constrained++
+    if (s.live && s.constrained) constrained++
     activeMemberships += s.activeRows
   }
   const { state: fingerprint, target: targetFingerprint } = fingerprintsOf(index, policy)
@@ -95,6 +97,7 @@ export function planSync(state: SyncState, policyInput?: SyncPolicyInput): SyncP
       activeMemberships,
       commands: counts,
       held: sortedHeld.length,
+      leftToMattermost: out.leftTeam.length + out.leftChannel.length,
       warnings: warnings.length,
     },
     fingerprint,
@@ -114,11 +117,20 @@ class Planner {
   readonly channelAdds: ChannelCommand[] = []
   readonly teamRemovals: TeamRemoval[] = []
   readonly channelRemovals: ChannelRemoval[] = []
-  /** Removals come out one syncable at a time: each run is one syncable's, for the limits. */
+  /**
+   * Removals come out one syncable at a time: each run is one syncable's, for the limits (a
+   * default channel can have a second run, from `planDefaultJoins`).
+   */
   readonly removalRuns: RemovalRun[] = []
+  /** Removals from syncables Mattermost group-constrains, under `leaveToMattermost`: no limits. */
+  readonly leftTeam: Held<TeamRemoval>[] = []
+  readonly leftChannel: Held<ChannelRemoval>[] = []
+  /** Per default channel slot: how many users the plan's team adds join to it (see applyLimits). */
+  readonly defaultJoined = new Map<number, number>()
   readonly warnings: SyncWarning[]
   readonly #index: StateIndex
   readonly #policy: ResolvedSyncPolicy
+  readonly #leaveConstrained: boolean
   readonly #frozen: boolean[]
   readonly #unknownSeen = new Set<string>()
   // Team-level stamps stay valid while the team's channels are planned right after it.
@@ -127,7 +139,15 @@ class Planner {
   readonly #tGroup: Int32Array
   readonly #tAdmin: Int32Array
   readonly #tRemoved: Int32Array
+  /** The team's removal of the user is left to Mattermost: still planned as a member meanwhile. */
+  readonly #tLeft: Int32Array
   readonly #tAdded: Int32Array
+  /** User slots of the current team's adds, in the order of their commands (for default joins). */
+  readonly #teamAddUsers: number[] = []
+  /** Default channels of the current team: the user slots each one adds. */
+  readonly #defaultChannelAdds = new Map<number, number[]>()
+  /** Per user slot: the default channel whose adds are being looked at (made on first use). */
+  #addedStamp: Int32Array | undefined
   readonly #cMember: Int32Array
   readonly #cGroup: Int32Array
   readonly #cAdmin: Int32Array
@@ -139,6 +159,7 @@ class Planner {
   constructor(index: StateIndex, policy: ResolvedSyncPolicy) {
     this.#index = index
     this.#policy = policy
+    this.#leaveConstrained = policy.groupConstrainedRemovals === 'leaveToMattermost'
     this.warnings = [...index.warnings]
     this.#frozen = frozenSyncables(index, this.warnings)
     const n = index.users.length
@@ -148,6 +169,7 @@ class Planner {
     this.#tGroup = stamp()
     this.#tAdmin = stamp()
     this.#tRemoved = stamp()
+    this.#tLeft = stamp()
     this.#tAdded = stamp()
     this.#cMember = stamp()
     this.#cGroup = stamp()
@@ -180,11 +202,15 @@ class Planner {
       row[u] = p
     }
 
+    this.#teamAddUsers.length = 0
+    this.#defaultChannelAdds.clear()
     const roleSynced =
-      team.groupConstrained || (policy.roleSync === 'allLinked' && team.links.length > 0)
-    const removing = team.groupConstrained && this.#frozen[t] !== true
+      team.constrained || (policy.roleSync === 'allLinked' && team.links.length > 0)
+    const removing = team.constrained && this.#frozen[t] !== true
+    const leaving = removing && team.groupConstrained && this.#leaveConstrained
     const removalsBefore = this.teamRemovals.length
-    const removalReason = `in no group linked to group-synced team ${team.name} (also leaves its channels)`
+    const removalReason = `in no group linked to team ${team.name} (${team.constraint}; also leaves its channels)`
+    let leftHold: HoldReason | undefined
     for (let p = rowStart; p < rowEnd; p++) {
       const r = this.#teamRowAt(p)
       if (r.deleted === true) continue
@@ -194,14 +220,26 @@ class Planner {
         continue
       }
       if (removing && group[u] !== t && !this.#exempt(u)) {
-        removed[u] = t
-        this.teamRemovals.push({
+        if (!leaving) {
+          removed[u] = t
+          this.teamRemovals.push({
+            kind: 'removeTeamMember',
+            teamId: team.ref.id,
+            userId: r.userId,
+            reason: removalReason,
+          })
+          continue
+        }
+        // Mattermost's own sync removes them (its channel pass first, then the team). Until it
+        // does they are members: their roles and channel rows are planned as anyone's.
+        this.#tLeft[u] = t
+        this.leftTeam.push({
           kind: 'removeTeamMember',
           teamId: team.ref.id,
           userId: r.userId,
           reason: removalReason,
+          hold: (leftHold ??= { kind: 'leftToMattermost', syncable: team.ref }),
         })
-        continue
       }
       const reason = roleSynced ? this.#roleChange(u, r, admin[u] === t, t) : undefined
       if (reason !== undefined)
@@ -232,6 +270,7 @@ class Planner {
         added[u] = t
         const how = member[u] === t ? via.reAdd('re-add (left or was removed)') : via.autoAdd
         this.teamAdds.push(this.#add('team', t, u, user, admin[u] === t, how))
+        this.#teamAddUsers.push(u)
       }
     }
   }
@@ -251,10 +290,12 @@ class Planner {
     }
 
     const roleSynced =
-      channel.groupConstrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
-    const removing = channel.groupConstrained && this.#frozen[c] !== true
+      channel.constrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
+    const removing = channel.constrained && this.#frozen[c] !== true
+    const leaving = removing && channel.groupConstrained && this.#leaveConstrained
     const removalsBefore = this.channelRemovals.length
-    const removalReason = `in no group linked to group-synced channel ${channel.name}`
+    const removalReason = `in no group linked to channel ${channel.name} (${channel.constraint})`
+    let leftHold: HoldReason | undefined
     for (let p = rowStart; p < rowEnd; p++) {
       const r = channelMembers[rowInput[p] as number] as ChannelMember
       const u = rowUser[p] as number
@@ -264,14 +305,23 @@ class Planner {
       }
       // Leaving the team takes the user out of its channels: no channel command of its own.
       if (this.#tRemoved[u] === t) continue
-      if (removing && group[u] !== c && !this.#exempt(u)) {
-        this.channelRemovals.push({
+      if (removing && group[u] !== c && !this.#exempt(u) && !this.#keepsTownSquare(channel, u)) {
+        if (!leaving) {
+          this.channelRemovals.push({
+            kind: 'removeChannelMember',
+            channelId: channel.ref.id,
+            userId: r.userId,
+            reason: removalReason,
+          })
+          continue
+        }
+        this.leftChannel.push({
           kind: 'removeChannelMember',
           channelId: channel.ref.id,
           userId: r.userId,
           reason: removalReason,
+          hold: (leftHold ??= { kind: 'leftToMattermost', syncable: channel.ref }),
         })
-        continue
       }
       const reason = roleSynced ? this.#roleChange(u, r, admin[u] === c, c) : undefined
       if (reason !== undefined)
@@ -286,6 +336,8 @@ class Planner {
 
     this.#run('channel', c, removalsBefore, this.channelRemovals.length)
 
+    let defaultAdds: number[] | undefined
+    if (channel.defaultJoin) this.#defaultChannelAdds.set(c, (defaultAdds = []))
     let historyLoaded = false
     const inHistory = (u: number): boolean => {
       if (!historyLoaded) {
@@ -309,7 +361,87 @@ class Planner {
         if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
         const how = returning ? via.reAdd('re-add') : via.autoAdd
         this.channelAdds.push(this.#add('channel', c, u, user, admin[u] === c, how))
+        defaultAdds?.push(u)
       }
+    }
+  }
+
+  /**
+   * After a team's channels: what the team adds will do to its default channels, so that one
+   * apply converges. Mattermost joins a new non-guest team member to every live open default
+   * channel (as a plain member, with no group check, whatever the channel's constraint; see
+   * applyPlan), so for each such join the plan has not already made an add of its own: a
+   * removal if the channel would remove them, else the admin flag if its role sync wants it.
+   */
+  planDefaultJoins(t: number): void {
+    const users = this.#teamAddUsers
+    if (users.length === 0 || this.#defaultChannelAdds.size === 0) return
+    const { syncables, userFlags: flags, rowUser } = this.#index
+    const team = syncables[t] as SyncableSlot
+    const policy = this.#policy
+    const [member, group, admin] = [this.#cMember, this.#cGroup, this.#cAdmin]
+    const added = (this.#addedStamp ??= new Int32Array(flags.length).fill(-1))
+    for (const [c, addedHere] of this.#defaultChannelAdds) {
+      const channel = syncables[c] as SyncableSlot
+      // The channel's own stamps were overwritten by the team's later channels: stamp again.
+      stampLinks(channel.links, c, group, admin)
+      for (let p = channel.rowStart; p < channel.rowEnd; p++) {
+        const u = rowUser[p] as number
+        if (u >= 0) member[u] = c
+      }
+      for (let i = 0; i < addedHere.length; i++) added[addedHere[i] as number] = c
+      const roleSynced =
+        channel.constrained || (policy.roleSync === 'allLinked' && channel.links.length > 0)
+      const removing = channel.constrained && this.#frozen[c] !== true
+      const leaving = removing && channel.groupConstrained && this.#leaveConstrained
+      const joins = `joins default channel ${channel.name} with team ${team.name}`
+      const removalsBefore = this.channelRemovals.length
+      let leftHold: HoldReason | undefined
+      let joined = 0
+      for (let i = 0; i < users.length; i++) {
+        const u = users[i] as number
+        // Guests are not joined to default channels, members keep their rows, and a planned add
+        // of its own sets the role of the row the join makes.
+        if (((flags[u] as number) & UserFlag.Guest) !== 0 || member[u] === c) continue
+        joined++
+        if (added[u] === c) continue
+        const user = this.#index.users[u] as User
+        // The user is no guest (guests are skipped above).
+        if (
+          removing &&
+          group[u] !== c &&
+          !this.#exempt(u) &&
+          !keepsTownSquare(channel.name, false)
+        ) {
+          const reason = `${joins}; in no group linked to channel ${channel.name} (${channel.constraint})`
+          if (leaving)
+            this.leftChannel.push({
+              kind: 'removeChannelMember',
+              channelId: channel.ref.id,
+              userId: user.id,
+              reason,
+              hold: (leftHold ??= { kind: 'leftToMattermost', syncable: channel.ref }),
+            })
+          else
+            this.channelRemovals.push({
+              kind: 'removeChannelMember',
+              channelId: channel.ref.id,
+              userId: user.id,
+              reason,
+            })
+          continue
+        }
+        if (roleSynced && this.#role(u, admin[u] === c) === 'admin')
+          this.channelAdds.push({
+            kind: 'addChannelMember',
+            channelId: channel.ref.id,
+            userId: user.id,
+            role: 'admin',
+            reason: `${joins}; admin via ${this.#adminNames('channel').of(c, channel.links, u)}`,
+          })
+      }
+      this.#run('channel', c, removalsBefore, this.channelRemovals.length)
+      if (joined > 0) this.defaultJoined.set(c, joined)
     }
   }
 
@@ -351,14 +483,15 @@ class Planner {
     via: LiveLink,
   ): boolean {
     const teamRow = this.#tMember[u] === t ? this.#teamRowAt(this.#tRow[u] as number) : undefined
-    const removedNow = this.#tRemoved[u] === t
-    if ((teamRow !== undefined && teamRow.deleted !== true && !removedNow) || this.#tAdded[u] === t)
+    // Removed by this plan or left to Mattermost to remove: either way on their way out.
+    const leavingNow = this.#tRemoved[u] === t || this.#tLeft[u] === t
+    if ((teamRow !== undefined && teamRow.deleted !== true && !leavingNow) || this.#tAdded[u] === t)
       return true
     let cause: 'leftTeam' | 'notInTeamGroups' | undefined
-    if (removedNow) cause = 'notInTeamGroups'
+    if (leavingNow) cause = 'notInTeamGroups'
     else if (teamRow?.deleted === true && !this.#policy.reAddRemovedMembers) cause = 'leftTeam'
-    // Adding to a group-synced team someone the same sync would remove is flapping (Mattermost does it).
-    else if (team.groupConstrained && this.#tGroup[u] !== t && !this.#exempt(u))
+    // Adding to a constrained team someone the same sync would remove is flapping (Mattermost does it).
+    else if (team.constrained && this.#tGroup[u] !== t && !this.#exempt(u))
       cause = 'notInTeamGroups'
     if (cause !== undefined) {
       this.warnings.push({
@@ -369,11 +502,12 @@ class Planner {
         message:
           cause === 'leftTeam'
             ? `${user.username} is in ${via.group.name} (auto-add to channel ${channel.name}) but left or was removed from team ${team.name}; not re-added`
-            : `${user.username} is in ${via.group.name} (auto-add to channel ${channel.name}) but in no group of group-synced team ${team.name}; skipped so the next run does not remove them again`,
+            : `${user.username} is in ${via.group.name} (auto-add to channel ${channel.name}) but in no group of team ${team.name} (${team.constraint}); skipped so that the team's sync does not remove them again`,
       })
       return false
     }
     this.#tAdded[u] = t
+    this.#teamAddUsers.push(u)
     this.teamAdds.push(
       this.#add(
         'team',
@@ -450,10 +584,12 @@ class Planner {
     const want = this.#role(u, inAdminGroup) === 'admin'
     if (want === row.schemeAdmin || (!want && this.#frozen[s] === true)) return undefined
     const kind = s < this.#index.teamCount ? 'team' : 'channel'
-    const links = (this.#index.syncables[s] as SyncableSlot).links
+    const target = this.#index.syncables[s] as SyncableSlot
+    // Mattermost's own constraint goes without saying; this project's is worth naming.
+    const why = target.managed ? ` (${target.constraint})` : ''
     return want
-      ? `promote: admin via ${this.#adminNames(kind).of(s, links, u)}`
-      : 'demote: in no scheme-admin group linked here'
+      ? `promote: admin via ${this.#adminNames(kind).of(s, target.links, u)}${why}`
+      : `demote: in no scheme-admin group linked here${why}`
   }
 
   /** Team names stay valid while the team's channels pull users into it, hence one per kind. */
@@ -465,6 +601,13 @@ class Planner {
     return (
       ((this.#index.userFlags[u] as number) & UserFlag.SystemAdmin) !== 0 &&
       this.#policy.sysadmins === 'bypass'
+    )
+  }
+
+  #keepsTownSquare(channel: SyncableSlot, u: number): boolean {
+    return keepsTownSquare(
+      channel.name,
+      ((this.#index.userFlags[u] as number) & UserFlag.Guest) !== 0,
     )
   }
 
@@ -631,31 +774,42 @@ function applyLimits(out: Planner, index: StateIndex, policy: ResolvedSyncPolicy
         })
       }
   }
+  // The fraction is per syncable: a default channel's removals can come in two runs. Its members
+  // include those the plan's team adds join to it, so that undoing such a join is a share of
+  // them too (and a fraction of 1 still holds nothing back).
+  const perSlot = new Map<number, number>()
+  for (const run of out.removalRuns)
+    perSlot.set(run.slot, (perSlot.get(run.slot) ?? 0) + run.to - run.from)
+  const fractionHolds = new Map<number, HoldReason>()
+  for (const [slot, n] of perSlot) {
+    const target = index.syncables[slot] as SyncableSlot
+    const active = target.activeRows + (out.defaultJoined.get(slot) ?? 0)
+    if (n < fractionMinRemovals || n <= maxRemovalFraction * active) continue
+    const reason: HoldReason = {
+      kind: 'maxRemovalFraction',
+      syncable: target.ref,
+      removals: n,
+      activeMembers: active,
+      limit: maxRemovalFraction,
+    }
+    fractionHolds.set(slot, reason)
+    warnings.push({
+      kind: 'removalsHeld',
+      hold: reason,
+      count: n,
+      message: `${target.ref.kind} ${target.name} would lose ${n} of ${active} members (more than ${Math.round(maxRemovalFraction * 100)} %): removals held for review`,
+    })
+  }
   const keptRuns: RemovalRun[] = []
   let keptCount = 0
   for (const run of out.removalRuns) {
-    const target = index.syncables[run.slot] as SyncableSlot
-    const active = target.activeRows
-    const n = run.to - run.from
-    if (n >= fractionMinRemovals && n > maxRemovalFraction * active) {
-      const reason: HoldReason = {
-        kind: 'maxRemovalFraction',
-        syncable: target.ref,
-        removals: n,
-        activeMembers: active,
-        limit: maxRemovalFraction,
-      }
+    const reason = fractionHolds.get(run.slot)
+    if (reason !== undefined) {
       hold(run, reason)
-      warnings.push({
-        kind: 'removalsHeld',
-        hold: reason,
-        count: n,
-        message: `${target.ref.kind} ${target.name} would lose ${n} of ${active} members (more than ${Math.round(maxRemovalFraction * 100)} %): removals held for review`,
-      })
       continue
     }
     keptRuns.push(run)
-    keptCount += n
+    keptCount += run.to - run.from
   }
   if (keptCount > maxRemovals) {
     const reason: HoldReason = { kind: 'maxRemovals', removals: keptCount, limit: maxRemovals }

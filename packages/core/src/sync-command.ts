@@ -53,6 +53,7 @@ export type HoldReason =
       readonly kind: 'maxRemovalFraction'
       readonly syncable: SyncableRef
       readonly removals: number
+      /** Its active members, and on a default channel those the plan's team adds join to it. */
       readonly activeMembers: number
       readonly limit: number
     }
@@ -106,7 +107,10 @@ export interface SyncStats {
   readonly liveLinks: number
   readonly activeMemberships: number
   readonly commands: Readonly<Record<SyncCommandKind, number>>
+  /** All of `held` (review holds and removals left to Mattermost). */
   readonly held: number
+  /** The part of `held` left to Mattermost's own group sync (`leftToMattermost`): not for review. */
+  readonly leftToMattermost: number
   readonly warnings: number
 }
 

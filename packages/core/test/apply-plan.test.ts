@@ -7,7 +7,8 @@ import {
   type SyncCommand,
   type SyncState,
 } from '@grouproles/core'
-import { syncCommandArb, syncStateArb } from '@grouproles/core/testing'
+import { syncCommandArb } from '@grouproles/core/testing'
+import { stateArb } from './support/arbitraries.js'
 import {
   channel,
   channelMember,
@@ -21,7 +22,14 @@ import {
   teamRef,
   user,
 } from './support/fixtures.js'
-import { activeTeamRow, channelRow, findChannel, hasHistory, teamRow } from './support/oracle.js'
+import {
+  activeTeamRow,
+  channelRow,
+  findChannel,
+  hasHistory,
+  joinsByDefault,
+  teamRow,
+} from './support/oracle.js'
 
 const rl = state({
   users: [user('alice'), user('bob'), user('carol', { systemRole: 'guest' })],
@@ -150,7 +158,73 @@ describe('applyPlan', () => {
     expect(after.links).toEqual(rl.links)
   })
 
-  const stateAndCommands = syncStateArb().chain((s) =>
+  describe('default channels', () => {
+    const s = state({
+      users: [user('alice'), user('bob'), user('carol', { systemRole: 'guest' })],
+      teams: [team('rl'), team('ops')],
+      channels: [
+        channel('town-square', 'rl', { type: 'O', defaultChannel: true }),
+        channel('off-topic', 'rl', { type: 'O', defaultChannel: true }),
+        channel('infrastructure', 'rl', { type: 'O' }),
+        channel('private', 'rl', { type: 'P', defaultChannel: true }),
+        channel('archived', 'rl', { type: 'O', defaultChannel: true, deleted: true }),
+        channel('alerts', 'ops', { type: 'O', defaultChannel: true }),
+      ],
+      teamMembers: [teamMember('rl', 'bob', { deleted: true })],
+      channelMembers: [channelMember('off-topic', 'alice', { schemeAdmin: true })],
+      channelHistory: [{ channelId: 'off-topic', userId: 'alice' }],
+    })
+    const rowsOf = (x: SyncState, userId: string) =>
+      x.channelMembers.filter((m) => m.userId === userId)
+
+    it('should join a new non-guest team member to the team’s live open default channels, with history', () => {
+      const after = applyPlan(s, [
+        { kind: 'addTeamMember', teamId: 'rl', userId: 'alice', role: 'admin' },
+      ])
+
+      // off-topic keeps the row alice already had.
+      expect(rowsOf(after, 'alice')).toEqual([
+        channelMember('off-topic', 'alice', { schemeAdmin: true }),
+        channelMember('town-square', 'alice'),
+      ])
+      expect(hasHistory(after, 'town-square', 'alice')).toBe(true)
+    })
+
+    it('should join on a revived row too, but neither a guest nor on an active row', () => {
+      const revived = applyPlan(s, [
+        { kind: 'addTeamMember', teamId: 'rl', userId: 'bob', role: 'member' },
+      ])
+      const guest = applyPlan(s, [
+        { kind: 'addTeamMember', teamId: 'rl', userId: 'carol', role: 'guest' },
+      ])
+      const again = applyPlan(revived, [
+        { kind: 'removeChannelMember', channelId: 'town-square', userId: 'bob' },
+        { kind: 'addTeamMember', teamId: 'rl', userId: 'bob', role: 'member' },
+      ])
+
+      expect(rowsOf(revived, 'bob').map((m) => m.channelId)).toEqual(['town-square', 'off-topic'])
+      expect(rowsOf(guest, 'carol')).toEqual([])
+      expect(rowsOf(again, 'bob').map((m) => m.channelId)).toEqual(['off-topic'])
+    })
+
+    it('should let a channel add of the same call set the role of a row a join made, and only that', () => {
+      const after = applyPlan(s, [
+        { kind: 'addTeamMember', teamId: 'rl', userId: 'alice', role: 'member' },
+        { kind: 'addChannelMember', channelId: 'town-square', userId: 'alice', role: 'admin' },
+        { kind: 'addChannelMember', channelId: 'off-topic', userId: 'alice', role: 'member' },
+      ])
+      const later = applyPlan(
+        applyPlan(s, [{ kind: 'addTeamMember', teamId: 'rl', userId: 'alice', role: 'member' }]),
+        [{ kind: 'addChannelMember', channelId: 'town-square', userId: 'alice', role: 'admin' }],
+      )
+
+      expect(channelRow(after, 'town-square', 'alice')?.schemeAdmin).toBe(true)
+      expect(channelRow(after, 'off-topic', 'alice')?.schemeAdmin).toBe(true)
+      expect(channelRow(later, 'town-square', 'alice')?.schemeAdmin).toBe(false)
+    })
+  })
+
+  const stateAndCommands = stateArb().chain((s) =>
     fc.tuple(fc.constant(s), fc.array(syncCommandArb(s), { maxLength: 8 })),
   )
 
@@ -169,14 +243,27 @@ describe('applyPlan', () => {
   it('should always make each command’s effect hold, and change nothing else', () => {
     fc.assert(
       fc.property(
-        syncStateArb().chain((s) => fc.tuple(fc.constant(s), syncCommandArb(s))),
+        stateArb().chain((s) => fc.tuple(fc.constant(s), syncCommandArb(s))),
         ([s, c]) => {
           const after = applyPlan(s, [c])
           const teamId = 'teamId' in c ? c.teamId : findChannel(s, c.channelId)?.teamId
+          // A team add that makes or revives the row of a non-guest joins the default channels.
+          const joined =
+            c.kind === 'addTeamMember' &&
+            c.role !== 'guest' &&
+            activeTeamRow(s, c.teamId, c.userId) === undefined
+              ? s.channels.filter(
+                  (ch) =>
+                    ch.teamId === c.teamId &&
+                    joinsByDefault(s, ch.id) &&
+                    channelRow(s, ch.id, c.userId) === undefined,
+                )
+              : []
           const touched = (kind: 'team' | 'channel', id: string, userId: string) => {
             if (userId !== c.userId) return false
             if (kind === 'team') return 'teamId' in c && c.teamId === id
             if ('channelId' in c) return c.channelId === id
+            if (joined.some((ch) => ch.id === id)) return true
             return (
               c.kind === 'removeTeamMember' &&
               findChannel(s, id)?.teamId === teamId &&
@@ -195,6 +282,10 @@ describe('applyPlan', () => {
                     schemeGuest: c.role === 'guest',
                   }),
               )
+              for (const ch of joined) {
+                expect(channelRow(after, ch.id, c.userId)).toEqual(channelMember(ch.id, c.userId))
+                expect(hasHistory(after, ch.id, c.userId)).toBe(true)
+              }
               break
             }
             case 'addChannelMember': {
@@ -246,7 +337,11 @@ describe('applyPlan', () => {
           for (const h of s.channelHistory)
             expect(hasHistory(after, h.channelId, h.userId)).toBe(true)
           expect(after.channelHistory.length - s.channelHistory.length).toBe(
-            c.kind === 'addChannelMember' && !hasHistory(s, c.channelId, c.userId) ? 1 : 0,
+            c.kind === 'addChannelMember'
+              ? hasHistory(s, c.channelId, c.userId)
+                ? 0
+                : 1
+              : joined.filter((ch) => !hasHistory(s, ch.id, c.userId)).length,
           )
         },
       ),
@@ -256,7 +351,7 @@ describe('applyPlan', () => {
   it('should always make a single command idempotent', () => {
     fc.assert(
       fc.property(
-        syncStateArb().chain((s) => fc.tuple(fc.constant(s), syncCommandArb(s))),
+        stateArb().chain((s) => fc.tuple(fc.constant(s), syncCommandArb(s))),
         ([s, c]) => {
           const once = applyPlan(s, [c])
 
@@ -266,10 +361,10 @@ describe('applyPlan', () => {
     )
   })
 
-  it('should always apply a list like one command after the other', () => {
+  it('should always apply a list like one command after the other, but for the role of rows its team adds join', () => {
     fc.assert(
       fc.property(stateAndCommands, ([s, commands]) => {
-        const stepwise = commands.reduce<SyncState>((acc, c: SyncCommand) => applyPlan(acc, [c]), s)
+        const stepwise = oneByOne(s, commands)
 
         expect(normalizeState(applyPlan(s, commands))).toEqual(normalizeState(stepwise))
         expect(normalizeState(applyPlan(s, { commands }))).toEqual(normalizeState(stepwise))
@@ -277,6 +372,41 @@ describe('applyPlan', () => {
     )
   })
 })
+
+/**
+ * `applyPlan` one command at a time, remembering which channel rows a team add's default join
+ * made (and that nothing has taken away since): a channel add for such a row sets its admin flag
+ * from the add's role, which a separate call would not do.
+ */
+function oneByOne(s: SyncState, commands: readonly SyncCommand[]): SyncState {
+  const key = (channelId: string, userId: string) => `${channelId}|${userId}`
+  const joined = new Set<string>()
+  let acc = s
+  for (const c of commands) {
+    let next = applyPlan(acc, [c])
+    if (
+      c.kind === 'addChannelMember' &&
+      joined.has(key(c.channelId, c.userId)) &&
+      channelRow(acc, c.channelId, c.userId) !== undefined
+    )
+      next = {
+        ...next,
+        channelMembers: next.channelMembers.map((m) =>
+          m.channelId === c.channelId && m.userId === c.userId
+            ? { ...m, schemeAdmin: c.role === 'admin' }
+            : m,
+        ),
+      }
+    if (c.kind === 'addTeamMember')
+      for (const m of next.channelMembers)
+        if (channelRow(acc, m.channelId, m.userId) === undefined)
+          joined.add(key(m.channelId, m.userId))
+    for (const k of [...joined])
+      if (!next.channelMembers.some((m) => key(m.channelId, m.userId) === k)) joined.delete(k)
+    acc = next
+  }
+  return acc
+}
 
 function sorted(rows: readonly object[]): string[] {
   return rows.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort()

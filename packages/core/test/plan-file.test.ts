@@ -94,6 +94,8 @@ describe('formatPlan', () => {
     expect(text).toMatch(
       /\+ add as admin\s+alice\s+auto-add via mm_rl_infra_admins; admin via mm_rl_infra_admins/,
     )
-    expect(text).toMatch(/- remove\s+bob\s+in no group linked to group-synced team rl/)
+    expect(text).toMatch(
+      /- remove\s+bob\s+in no group linked to team rl \(group-synced in Mattermost/,
+    )
   })
 })

@@ -2,7 +2,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   applyPlan,
+  commandSyncable,
   planSync,
+  type SyncableRef,
+  type Channel,
+  type SyncPolicyInput,
+  type Team,
   type SyncCommand,
   type SyncPolicy,
   type SyncState,
@@ -11,6 +16,7 @@ import {
 import { shuffledStateArb, syncPolicyArb, untidyStateArb } from '@grouproles/core/testing'
 import { stateArb } from './support/arbitraries.js'
 import {
+  bare,
   channel,
   channelMember,
   channelRef,
@@ -27,7 +33,9 @@ import {
 import {
   activeMemberCount,
   activeTeamRow,
+  carriedOut,
   channelRow,
+  defaultJoins,
   findChannel,
   findUser,
   hasHistory,
@@ -36,9 +44,14 @@ import {
   isBypassed,
   isConstrained,
   isFrozen,
+  isGroupConstrained,
+  isLeftHold,
+  isLeftToMattermost,
   isLive,
+  isManaged,
   isRemoval,
   isRoleChange,
+  keepsTownSquare,
   keyOf,
   leaves,
   liveLinksTo,
@@ -933,6 +946,455 @@ describe('planSync', () => {
     })
   })
 
+  describe('managed syncables: planned like group-constrained ones', () => {
+    const managedTeam = (rlTeam: Team = team('rl', { managed: true, managedBy: 'rule 2' })) =>
+      state({
+        users: [user('alice'), user('bob'), user('mallory')],
+        groups: [group('mm_rl_admins', ['alice']), group('mm_rl_users', ['alice', 'bob'])],
+        teams: [rlTeam],
+        links: [
+          link('mm_rl_admins', rl, { autoAdd: false, schemeAdmin: true }),
+          link('mm_rl_users', rl, { autoAdd: false }),
+        ],
+        teamMembers: [
+          teamMember('rl', 'alice'),
+          teamMember('rl', 'bob', { schemeAdmin: true }),
+          teamMember('rl', 'mallory'),
+        ],
+      })
+    const reasons = (s: SyncState, policy?: SyncPolicyInput) =>
+      [...planSync(s, policy).commands, ...planSync(s, policy).held].map((c) => [
+        c.kind,
+        c.userId,
+        c.reason,
+      ])
+
+    it('should remove and re-role on a managed team Mattermost does not constrain, saying it is managed', () => {
+      expect(reasons(managedTeam(), { limits: unlimited })).toEqual([
+        ['setTeamMemberAdmin', 'alice', 'promote: admin via mm_rl_admins (managed by rule 2)'],
+        [
+          'setTeamMemberAdmin',
+          'bob',
+          'demote: in no scheme-admin group linked here (managed by rule 2)',
+        ],
+        [
+          'removeTeamMember',
+          'mallory',
+          'in no group linked to team rl (managed by rule 2; also leaves its channels)',
+        ],
+      ])
+    })
+
+    it('should say which constraint a removal rests on: Mattermost’s, the config’s or both', () => {
+      const removalReason = (extra: Partial<Team>) =>
+        planSync(managedTeam(team('rl', extra)), { limits: unlimited }).commands.find(
+          (c) => c.kind === 'removeTeamMember',
+        )?.reason
+
+      expect(removalReason({ managed: true })).toBe(
+        'in no group linked to team rl (managed by config; also leaves its channels)',
+      )
+      expect(removalReason({ groupConstrained: true, managed: true, managedBy: 'rule 2' })).toBe(
+        'in no group linked to team rl (group-synced in Mattermost and managed by rule 2; also leaves its channels)',
+      )
+      expect(removalReason({ groupConstrained: true, managedBy: 'rule 2' })).toBe(
+        'in no group linked to team rl (group-synced in Mattermost; also leaves its channels)',
+      )
+      expect(removalReason({ managed: false, managedBy: 'rule 2' })).toBeUndefined()
+    })
+
+    it('should remove from a managed channel by its own groups, and count managed syncables as constrained', () => {
+      const s = state({
+        users: [user('alice'), user('bob')],
+        groups: [group('mm_rl_infra', ['alice'])],
+        teams: [team('rl'), team('ops')],
+        channels: [
+          channel('infrastructure', 'rl', { managed: true, managedBy: 'the manage list' }),
+        ],
+        links: [link('mm_rl_infra', infrastructure, { autoAdd: false })],
+        teamMembers: [teamMember('rl', 'alice'), teamMember('rl', 'bob')],
+        channelMembers: [
+          channelMember('infrastructure', 'alice'),
+          channelMember('infrastructure', 'bob'),
+        ],
+        channelHistory: [
+          { channelId: 'infrastructure', userId: 'alice' },
+          { channelId: 'infrastructure', userId: 'bob' },
+        ],
+      })
+
+      const plan = planSync(s)
+
+      expect(plan.commands).toEqual([
+        {
+          kind: 'removeChannelMember',
+          channelId: 'infrastructure',
+          userId: 'bob',
+          reason: 'in no group linked to channel infrastructure (managed by the manage list)',
+        },
+      ])
+      expect(plan.stats.constrainedSyncables).toBe(1)
+    })
+
+    it('should skip and warn a channel add into a managed team for a user in none of its groups', () => {
+      const s = state({
+        users: [user('bob')],
+        groups: [group('mm_rl_infra', ['bob']), group('mm_rl_users', [])],
+        teams: [team('rl', { managed: true })],
+        channels: [channel('infrastructure', 'rl')],
+        links: [link('mm_rl_infra', infrastructure), link('mm_rl_users', rl, { autoAdd: false })],
+      })
+
+      const plan = planSync(s)
+
+      expect(commandsOf(plan)).toEqual([])
+      expect(warningsOf(plan.warnings, 'channelAddSkipped')).toMatchObject([
+        { channelId: 'infrastructure', userId: 'bob', cause: 'notInTeamGroups' },
+      ])
+    })
+  })
+
+  describe('groupConstrainedRemovals: leaveToMattermost', () => {
+    const leave = { groupConstrainedRemovals: 'leaveToMattermost' } as const
+    // rl is group-constrained in Mattermost; its channels are only managed here.
+    const s = state({
+      users: [user('alice'), user('mallory')],
+      groups: [group('mm_rl_users', ['alice']), group('mm_rl_alerts', ['alice', 'mallory'])],
+      teams: [team('rl', { groupConstrained: true })],
+      channels: [
+        channel('infrastructure', 'rl', { managed: true }),
+        channel('alerts', 'rl', { managed: true }),
+      ],
+      links: [
+        link('mm_rl_users', rl, { autoAdd: false }),
+        link('mm_rl_users', infrastructure, { autoAdd: false }),
+        link('mm_rl_alerts', channelRef('alerts')),
+      ],
+      teamMembers: [teamMember('rl', 'alice'), teamMember('rl', 'mallory', { schemeAdmin: true })],
+      channelMembers: [
+        channelMember('infrastructure', 'alice'),
+        channelMember('infrastructure', 'mallory', { schemeAdmin: true }),
+      ],
+      channelHistory: [
+        { channelId: 'infrastructure', userId: 'alice' },
+        { channelId: 'infrastructure', userId: 'mallory' },
+      ],
+    })
+
+    it('should hold a removal from a group-constrained team as left to Mattermost, with no warning', () => {
+      const plan = planSync(s, leave)
+
+      expect(plan.held).toEqual([
+        {
+          kind: 'removeTeamMember',
+          teamId: 'rl',
+          userId: 'mallory',
+          reason:
+            'in no group linked to team rl (group-synced in Mattermost; also leaves its channels)',
+          hold: { kind: 'leftToMattermost', syncable: rl },
+        },
+      ])
+      expect(warningsOf(plan.warnings, 'removalsHeld')).toEqual([])
+      expect(plan.stats).toMatchObject({ held: 1, leftToMattermost: 1 })
+    })
+
+    it('should plan the user as a member until Mattermost removes them: roles, managed channels, no channel adds', () => {
+      const plan = planSync(s, leave)
+
+      // Mattermost's own sync does the same, channels first; what the REST API can do is done now.
+      expect(commandsOf(plan)).toEqual([
+        { kind: 'setTeamMemberAdmin', teamId: 'rl', userId: 'mallory', schemeAdmin: false },
+        { kind: 'addChannelMember', channelId: 'alerts', userId: 'alice', role: 'member' },
+        { kind: 'removeChannelMember', channelId: 'infrastructure', userId: 'mallory' },
+      ])
+      expect(warningsOf(plan.warnings, 'channelAddSkipped')).toMatchObject([
+        { channelId: 'alerts', userId: 'mallory', cause: 'notInTeamGroups' },
+      ])
+      // With 'apply' the team removal is a command and takes her out of the channels itself.
+      expect(commandsOf(planSync(s))).toEqual([
+        { kind: 'addChannelMember', channelId: 'alerts', userId: 'alice', role: 'member' },
+        { kind: 'removeTeamMember', teamId: 'rl', userId: 'mallory' },
+      ])
+    })
+
+    it('should converge with only removals left to Mattermost', () => {
+      const plan = planSync(s, leave)
+      const next = planSync(applyPlan(s, plan), leave)
+
+      expect(next.commands).toEqual([])
+      expect(next.held).toEqual(plan.held)
+    })
+
+    it('should count removals left to Mattermost towards no limit, and leave managed-only ones to no one', () => {
+      const ids = ['u1', 'u2', 'u3', 'u4']
+      const strays = state({
+        users: ids.map((id) => user(id)),
+        groups: [group('mm_users', ['u4'])],
+        teams: [team('rl', { groupConstrained: true }), team('ops', { managed: true })],
+        links: [
+          link('mm_users', rl, { autoAdd: false }),
+          link('mm_users', teamRef('ops'), { autoAdd: false }),
+        ],
+        teamMembers: [
+          ...ids.map((id) => teamMember('rl', id)),
+          teamMember('ops', 'u4'),
+          teamMember('ops', 'u1'),
+        ],
+      })
+      const limits = { maxRemovals: 1 }
+
+      const plan = planSync(strays, { ...leave, limits })
+
+      // rl loses 3 of its 4 members and ops 1 of its 2: only ops's removal counts, and it is kept.
+      expect(commandsOf(plan)).toEqual([{ kind: 'removeTeamMember', teamId: 'ops', userId: 'u1' }])
+      expect(plan.held.map((h) => [commandSyncable(h).id, h.userId, h.hold.kind])).toEqual([
+        ['rl', 'u1', 'leftToMattermost'],
+        ['rl', 'u2', 'leftToMattermost'],
+        ['rl', 'u3', 'leftToMattermost'],
+      ])
+      expect(plan.warnings).toEqual([])
+      // The same removals under 'apply': rl's are held by the fraction, 4 in all by maxRemovals.
+      expect(
+        planSync(strays, { limits }).held.map((h) => [
+          commandSyncable(h).id,
+          h.userId,
+          h.hold.kind,
+        ]),
+      ).toEqual([
+        ['rl', 'u1', 'maxRemovalFraction'],
+        ['rl', 'u2', 'maxRemovalFraction'],
+        ['rl', 'u3', 'maxRemovalFraction'],
+      ])
+      expect(
+        planSync(strays, { limits: { ...limits, maxRemovalFraction: 1 } }).held.map(
+          (h) => h.hold.kind,
+        ),
+      ).toEqual(Array(4).fill('maxRemovals'))
+    })
+  })
+
+  describe('town-square (Mattermost never removes a non-guest from it)', () => {
+    const townSquare = channelRef('town-square')
+    const s = state({
+      users: [user('alice'), user('bob'), user('carol', { systemRole: 'guest' }), user('mallory')],
+      groups: [group('mm_rl_users', ['alice', 'bob', 'carol']), group('mm_rl_ts', ['alice'])],
+      teams: [team('rl', { groupConstrained: true })],
+      channels: [
+        channel('town-square', 'rl', { type: 'O', groupConstrained: true, defaultChannel: true }),
+      ],
+      links: [
+        link('mm_rl_users', rl, { autoAdd: false }),
+        link('mm_rl_ts', townSquare, { autoAdd: false }),
+      ],
+      teamMembers: [
+        teamMember('rl', 'alice'),
+        teamMember('rl', 'bob'),
+        teamMember('rl', 'carol', { schemeGuest: true }),
+        teamMember('rl', 'mallory'),
+      ],
+      channelMembers: [
+        channelMember('town-square', 'alice'),
+        channelMember('town-square', 'bob', { schemeAdmin: true }),
+        channelMember('town-square', 'carol', { schemeGuest: true }),
+        channelMember('town-square', 'mallory'),
+      ],
+      channelHistory: ['alice', 'bob', 'carol', 'mallory'].map((userId) => ({
+        channelId: 'town-square',
+        userId,
+      })),
+    })
+
+    it('should keep a non-guest (still syncing the role), remove a guest, and let a team removal take anyone out', () => {
+      const plan = planSync(s, { limits: unlimited })
+
+      expect(commandsOf(plan)).toEqual([
+        {
+          kind: 'setChannelMemberAdmin',
+          channelId: 'town-square',
+          userId: 'bob',
+          schemeAdmin: false,
+        },
+        { kind: 'removeChannelMember', channelId: 'town-square', userId: 'carol' },
+        { kind: 'removeTeamMember', teamId: 'rl', userId: 'mallory' },
+      ])
+      const after = applyPlan(s, plan)
+      expect(after.channelMembers.map((m) => m.userId).sort()).toEqual(['alice', 'bob'])
+      expect(commandsOf(planSync(after, { limits: unlimited }))).toEqual([])
+    })
+
+    it('should go by the name alone, whatever the channel’s type', () => {
+      const privateOne = {
+        ...s,
+        channels: [channel('town-square', 'rl', { type: 'P', groupConstrained: true })],
+      }
+
+      const removed = commandsOf(planSync(privateOne, { limits: unlimited })).filter(isRemoval)
+
+      expect(removed.map((c) => c.userId)).toEqual(['carol', 'mallory'])
+    })
+  })
+
+  describe('default channels (Mattermost joins a new non-guest team member to them)', () => {
+    const s = state({
+      users: [user('alice'), user('bob'), user('carol', { systemRole: 'guest' })],
+      groups: [
+        group('mm_rl_users', ['alice', 'bob', 'carol']),
+        group('mm_rl_ts_admins', ['alice']),
+        group('mm_rl_social', ['bob']),
+      ],
+      teams: [team('rl')],
+      channels: [
+        channel('town-square', 'rl', { type: 'O', defaultChannel: true, groupConstrained: true }),
+        channel('off-topic', 'rl', { type: 'O', defaultChannel: true, managed: true }),
+        channel('private', 'rl', { type: 'P', defaultChannel: true, managed: true }),
+        channel('archived', 'rl', {
+          type: 'O',
+          defaultChannel: true,
+          managed: true,
+          deleted: true,
+        }),
+      ],
+      links: [
+        link('mm_rl_users', rl),
+        link('mm_rl_ts_admins', channelRef('town-square'), { autoAdd: false, schemeAdmin: true }),
+        link('mm_rl_social', channelRef('off-topic'), { autoAdd: false }),
+      ],
+    })
+
+    it('should anticipate the joins of planned team adds: a removal where the channel removes them, else the admin flag', () => {
+      const plan = planSync(s)
+
+      expect(plan.commands.map((c) => [c.kind, commandSyncable(c).id, c.userId, c.reason])).toEqual(
+        [
+          [
+            'addTeamMember',
+            'rl',
+            'alice',
+            'auto-add via mm_rl_users; member (no scheme-admin group)',
+          ],
+          [
+            'addTeamMember',
+            'rl',
+            'bob',
+            'auto-add via mm_rl_users; member (no scheme-admin group)',
+          ],
+          [
+            'addTeamMember',
+            'rl',
+            'carol',
+            'auto-add via mm_rl_users; guest account, added as guest',
+          ],
+          [
+            'addChannelMember',
+            'town-square',
+            'alice',
+            'joins default channel town-square with team rl; admin via mm_rl_ts_admins',
+          ],
+          [
+            'removeChannelMember',
+            'off-topic',
+            'alice',
+            'joins default channel off-topic with team rl; in no group linked to channel off-topic (managed by config)',
+          ],
+        ],
+      )
+      expect(plan.held).toEqual([])
+    })
+
+    it('should converge in one apply: the joins, the admin flag and the removal all land', () => {
+      const plan = planSync(s)
+      const after = applyPlan(s, plan)
+
+      expect(after.channelMembers).toEqual(
+        expect.arrayContaining([
+          channelMember('town-square', 'alice', { schemeAdmin: true }),
+          channelMember('town-square', 'bob'),
+          channelMember('off-topic', 'bob'),
+        ]),
+      )
+      expect(after.channelMembers).toHaveLength(3)
+      expect(hasHistory(after, 'off-topic', 'alice')).toBe(true)
+      expect(commandsOf(planSync(after))).toEqual([])
+    })
+
+    it('should leave the removal from a group-constrained default channel to Mattermost when asked to', () => {
+      const constrained = {
+        ...s,
+        channels: s.channels.map((c) =>
+          c.id === 'off-topic' ? { ...c, groupConstrained: true } : c,
+        ),
+      }
+
+      const plan = planSync(constrained, { groupConstrainedRemovals: 'leaveToMattermost' })
+
+      expect(heldOf(plan)).toEqual([
+        { kind: 'removeChannelMember', channelId: 'off-topic', userId: 'alice' },
+      ])
+      expect(plan.held[0]?.hold.kind).toBe('leftToMattermost')
+      expect(
+        commandsOf(
+          planSync(applyPlan(constrained, plan), { groupConstrainedRemovals: 'leaveToMattermost' }),
+        ),
+      ).toEqual([])
+    })
+
+    it('should not anticipate a join for a user with a row, a user the plan adds itself, or a guest', () => {
+      const s2 = {
+        ...s,
+        links: [...s.links, link('mm_rl_ts_admins', channelRef('off-topic'))],
+        channelMembers: [channelMember('town-square', 'alice')],
+        channelHistory: [{ channelId: 'town-square', userId: 'alice' }],
+      }
+
+      const channelCommands = commandsOf(planSync(s2)).filter((c) => !('teamId' in c))
+
+      // alice keeps her town-square row (its role sync promotes her), and off-topic adds her itself.
+      expect(channelCommands).toEqual([
+        {
+          kind: 'setChannelMemberAdmin',
+          channelId: 'town-square',
+          userId: 'alice',
+          schemeAdmin: true,
+        },
+        { kind: 'addChannelMember', channelId: 'off-topic', userId: 'alice', role: 'member' },
+      ])
+    })
+
+    it('should count users a plan joins to a default channel among its members for maxRemovalFraction', () => {
+      // Both joiners of off-topic would leave it at once: all of its members after the joins.
+      const nobodySocial = {
+        ...s,
+        groups: s.groups.map((g) => (g.id === 'mm_rl_social' ? { ...g, memberIds: [] } : g)),
+      }
+
+      const plan = planSync(nobodySocial)
+
+      expect(plan.held.map((h) => [h.userId, h.hold])).toEqual([
+        [
+          'alice',
+          {
+            kind: 'maxRemovalFraction',
+            syncable: channelRef('off-topic'),
+            removals: 2,
+            activeMembers: 2,
+            limit: 0.5,
+          },
+        ],
+        [
+          'bob',
+          {
+            kind: 'maxRemovalFraction',
+            syncable: channelRef('off-topic'),
+            removals: 2,
+            activeMembers: 2,
+            limit: 0.5,
+          },
+        ],
+      ])
+      expect(planSync(nobodySocial, { limits: { maxRemovalFraction: 1 } }).held).toEqual([])
+    })
+  })
+
   // ---------------------------------------------------------------------------------------------
   // Properties. Each checks planSync's output directly against the raw state (support/oracle.ts).
 
@@ -948,15 +1410,17 @@ describe('planSync', () => {
     groups: s.groups.map((g) => ({ ...g, status: 'complete' as const })),
   }))
 
-  it('should always converge: with nothing held and no group unavailable, the next plan is empty', () => {
+  it('should always converge: with nothing held for review and no group unavailable, the next plan is empty', () => {
     fc.assert(
       fc.property(knownStateArb, unlimitedPolicyArb, (s, policy) => {
         const plan = planSync(s, policy)
         const next = planSync(applyPlan(s, plan), policy)
 
-        expect(plan.held).toEqual([])
+        expect(plan.held.filter((h) => !isLeftHold(h))).toEqual([])
         expect(commandsOf(next)).toEqual([])
-        expect(next.held).toEqual([])
+        // What is left to Mattermost stays left, and nothing else turns up.
+        expect(sortedKeys(heldOf(next))).toEqual(sortedKeys(heldOf(plan)))
+        expect(next.held.every(isLeftHold)).toBe(true)
       }),
     )
   })
@@ -1007,23 +1471,29 @@ describe('planSync', () => {
       fc.property(stateArb(), policyArb, (s, policy) => {
         const plan = planSync(s, policy)
         const all = [...commandsOf(plan), ...heldOf(plan)]
+        const joins = new Set(
+          defaultJoins(s, commandsOf(plan)).map((j) => `${j.channelId}|${j.userId}`),
+        )
 
         expect(new Set(all.map(keyOf)).size).toBe(all.length)
         for (const c of all) {
           const row = rowOf(s, c)
-          if (isAdd(c) || c.kind === 'removeChannelMember' || c.kind === 'removeTeamMember') {
-            expect(row === undefined).toBe(isAdd(c))
-          } else {
-            expect(row?.schemeAdmin).toBe(!c.schemeAdmin)
-          }
+          if (isAdd(c)) expect(row).toBeUndefined()
+          else if (c.kind === 'removeChannelMember' && row === undefined)
+            // Only a row the plan's own team add makes by a default join.
+            expect(joins.has(`${c.channelId}|${c.userId}`)).toBe(true)
+          else if (isRemoval(c)) expect(row).toBeDefined()
+          else expect(row?.schemeAdmin).toBe(!c.schemeAdmin)
         }
-        // Nothing is changed that the same plan also takes away.
+        // Nothing is changed that the same plan also takes away (what it leaves to Mattermost,
+        // it does not take away: until Mattermost does, the user is planned as a member).
+        const done = carriedOut(plan)
         for (const c of all.filter(isRoleChange))
-          expect(leaves(s, all, syncableOf(c), c.userId)).toBe(false)
-        for (const c of all.filter((x) => x.kind === 'removeChannelMember')) {
+          expect(leaves(s, done, syncableOf(c), c.userId)).toBe(false)
+        for (const c of done.filter((x) => x.kind === 'removeChannelMember')) {
           const teamId = findChannel(s, syncableOf(c).id)?.teamId ?? ''
           expect(
-            all.some(
+            done.some(
               (x) => x.kind === 'removeTeamMember' && x.teamId === teamId && x.userId === c.userId,
             ),
           ).toBe(false)
@@ -1062,7 +1532,7 @@ describe('planSync', () => {
     )
   })
 
-  it('should never remove from, or by default re-role on, a syncable that is not group-constrained', () => {
+  it('should never remove from, or by default re-role on, a syncable that is neither group-constrained nor managed', () => {
     fc.assert(
       fc.property(stateArb(), policyArb, (s, policy) => {
         const byDefault = planSync(s)
@@ -1104,9 +1574,9 @@ describe('planSync', () => {
         const limited = planSync(s, policy)
         const free = planSync(s, { ...policy, limits: { ...policy.limits, ...unlimited } })
 
-        expect(free.held).toEqual([])
+        expect(free.held.every(isLeftHold)).toBe(true)
         expect(sortedKeys([...commandsOf(limited), ...heldOf(limited)])).toEqual(
-          sortedKeys(commandsOf(free)),
+          sortedKeys([...commandsOf(free), ...heldOf(free)]),
         )
         expect(limited.held.every((h) => isRemoval(h))).toBe(true)
       }),
@@ -1132,10 +1602,14 @@ describe('planSync', () => {
   it('should remove exactly the active members in none of the syncable’s live groups (unlimited)', () => {
     fc.assert(
       fc.property(stateArb(), policyArb, (s, policy) => {
-        const all = commandsOf(
-          planSync(s, { ...policy, limits: { ...policy.limits, ...unlimited } }),
+        const plan = planSync(s, { ...policy, limits: { ...policy.limits, ...unlimited } })
+        const removals = [...commandsOf(plan), ...heldOf(plan)].filter(isRemoval)
+        const removed = new Set(removals.map(keyOf))
+        const teamRemovalsDone = new Set(
+          commandsOf(plan)
+            .filter((c) => c.kind === 'removeTeamMember')
+            .map(keyOf),
         )
-        const removed = new Set(all.filter(isRemoval).map(keyOf))
         const due = (ref: { kind: 'team' | 'channel'; id: string }, userId: string) => {
           const u = findUser(s, userId)
           return (
@@ -1145,7 +1619,8 @@ describe('planSync', () => {
             !isFrozen(s, ref) &&
             u.isBot !== true &&
             !isBypassed(u, policy) &&
-            !inLinkedGroup(s, ref, userId)
+            !inLinkedGroup(s, ref, userId) &&
+            !(ref.kind === 'channel' && keepsTownSquare(s, ref.id, userId))
           )
         }
         for (const m of s.teamMembers) {
@@ -1155,11 +1630,23 @@ describe('planSync', () => {
         }
         for (const m of s.channelMembers) {
           const teamId = findChannel(s, m.channelId)?.teamId ?? ''
-          const viaTeam = removed.has(`removeTeamMember|${teamId}|${m.userId}`)
+          const viaTeam = teamRemovalsDone.has(`removeTeamMember|${teamId}|${m.userId}`)
           const planned = removed.has(`removeChannelMember|${m.channelId}|${m.userId}`)
           if (viaTeam) expect(planned).toBe(false)
           else expect(planned).toBe(due({ kind: 'channel', id: m.channelId }, m.userId))
         }
+        // A default join the plan's team adds cause is undone right away where it would be removed.
+        for (const j of defaultJoins(s, commandsOf(plan)))
+          expect(removed.has(`removeChannelMember|${j.channelId}|${j.userId}`)).toBe(
+            due({ kind: 'channel', id: j.channelId }, j.userId),
+          )
+        // Left to Mattermost exactly where Mattermost constrains and the policy says so.
+        for (const h of plan.held) {
+          expect(h.hold).toEqual({ kind: 'leftToMattermost', syncable: syncableOf(h) })
+          expect(isLeftToMattermost(s, syncableOf(h), policy)).toBe(true)
+        }
+        for (const c of commandsOf(plan).filter(isRemoval))
+          expect(isLeftToMattermost(s, syncableOf(c), policy)).toBe(false)
       }),
     )
   })
@@ -1212,6 +1699,7 @@ describe('planSync', () => {
         const all = commandsOf(plan)
         const adds = new Map(all.filter(isAdd).map((c) => [keyOf(c), c]))
         const skipped = warningsOf(plan.warnings, 'channelAddSkipped')
+        const joins = new Set(defaultJoins(s, all).map((j) => `${j.channelId}|${j.userId}`))
         const roleFor = (ref: { kind: 'team' | 'channel'; id: string }, userId: string) => {
           const u = findUser(s, userId)
           if (u?.systemRole === 'guest') return 'guest'
@@ -1282,7 +1770,11 @@ describe('planSync', () => {
               (policy.reAddRemovedMembers || !hasHistory(s, c.id, u.id))
             const warning = skipped.find((w) => w.channelId === c.id && w.userId === u.id)
             if (!due) {
-              expect(add).toBeUndefined()
+              // Else only the admin flag of a default join (see the default-join property).
+              if (add !== undefined) {
+                expect(joins.has(`${c.id}|${u.id}`)).toBe(true)
+                expect(add.role).toBe('admin')
+              }
               expect(warning).toBeUndefined()
               continue
             }
@@ -1319,32 +1811,169 @@ describe('planSync', () => {
       fc.property(stateArb(), policyArb, (s, policy) => {
         const plan = planSync(s, policy)
         const kept = commandsOf(plan).filter(isRemoval)
+        const review = plan.held.filter((h) => !isLeftHold(h))
         const { maxRemovals, maxRemovalFraction, fractionMinRemovals } = policy.limits
+        const joins = defaultJoins(s, commandsOf(plan))
+        // A default channel's members include those the plan's team adds join to it.
+        const members = (ref: SyncableRef) =>
+          activeMemberCount(s, ref) +
+          (ref.kind === 'channel' ? joins.filter((j) => j.channelId === ref.id).length : 0)
+        const removalsOf = (ref: SyncableRef) =>
+          carriedOut(plan).filter((c) => isRemoval(c) && sameRef(syncableOf(c), ref))
+
         expect(kept.length).toBeLessThanOrEqual(maxRemovals)
-        const per = new Map<string, number>()
-        for (const c of kept)
-          per.set(JSON.stringify(syncableOf(c)), (per.get(JSON.stringify(syncableOf(c))) ?? 0) + 1)
-        for (const [ref, n] of per) {
-          const active = activeMemberCount(
-            s,
-            JSON.parse(ref) as { kind: 'team' | 'channel'; id: string },
-          )
-          expect(n < fractionMinRemovals || n <= maxRemovalFraction * active).toBe(true)
+        for (const ref of new Set(kept.map((c) => JSON.stringify(syncableOf(c))))) {
+          const n = kept.filter((c) => JSON.stringify(syncableOf(c)) === ref).length
+          const target = JSON.parse(ref) as SyncableRef
+          expect(n < fractionMinRemovals || n <= maxRemovalFraction * members(target)).toBe(true)
         }
-        for (const h of plan.held) {
+        for (const h of review) {
           if (h.hold.kind === 'maxRemovals') {
             expect(h.hold.removals).toBeGreaterThan(maxRemovals)
+            // Removals left to Mattermost count towards no limit.
+            expect(h.hold.removals).toBe(review.filter((x) => x.hold.kind === 'maxRemovals').length)
           } else if (h.hold.kind === 'maxRemovalFraction') {
             const ref = h.hold.syncable
-            const removals = [...commandsOf(plan), ...heldOf(plan)].filter(
-              (c) => isRemoval(c) && JSON.stringify(syncableOf(c)) === JSON.stringify(ref),
-            )
+            const removals = removalsOf(ref)
             expect(syncableOf(h)).toEqual(ref)
             expect(h.hold.removals).toBe(removals.length)
-            expect(h.hold.activeMembers).toBe(activeMemberCount(s, ref))
+            expect(h.hold.activeMembers).toBe(members(ref))
             expect(removals.length).toBeGreaterThanOrEqual(fractionMinRemovals)
             expect(removals.length).toBeGreaterThan(maxRemovalFraction * h.hold.activeMembers)
+          } else {
+            expect.unreachable('a review hold is maxRemovals or maxRemovalFraction')
           }
+        }
+        // What is left to Mattermost is never held for review and never warned about.
+        for (const h of plan.held.filter(isLeftHold))
+          expect(isLeftToMattermost(s, syncableOf(h), policy)).toBe(true)
+        expect(
+          warningsOf(plan.warnings, 'removalsHeld').every(
+            (w) => w.hold.kind !== 'leftToMattermost',
+          ),
+        ).toBe(true)
+        expect(plan.stats.leftToMattermost).toBe(plan.held.filter(isLeftHold).length)
+        expect(plan.stats.held).toBe(plan.held.length)
+      }),
+    )
+  })
+
+  it('should never plan removing a non-guest from a channel named town-square', () => {
+    fc.assert(
+      fc.property(stateArb(), policyArb, (s, policy) => {
+        const plan = planSync(s, policy)
+        for (const c of [...commandsOf(plan), ...heldOf(plan)])
+          if (c.kind === 'removeChannelMember')
+            expect(keepsTownSquare(s, c.channelId, c.userId)).toBe(false)
+      }),
+    )
+  })
+
+  it('should always plan a managed syncable as if Mattermost group-constrained it, reasons apart', () => {
+    // Only Mattermost's own flag decides what is left to Mattermost, so compare under 'apply'.
+    const constrainedInstead = (s: SyncState): SyncState => ({
+      ...s,
+      teams: s.teams.map((t): Team => ({
+        id: t.id,
+        name: t.name,
+        groupConstrained: t.groupConstrained || t.managed === true,
+        ...(t.deleted === true ? { deleted: true } : {}),
+      })),
+      channels: s.channels.map((c): Channel => ({
+        id: c.id,
+        teamId: c.teamId,
+        name: c.name,
+        type: c.type,
+        groupConstrained: c.groupConstrained || c.managed === true,
+        ...(c.deleted === true ? { deleted: true } : {}),
+        ...(c.defaultChannel === true ? { defaultChannel: true } : {}),
+      })),
+    })
+    fc.assert(
+      fc.property(stateArb(), policyArb, (s, policy) => {
+        const applying = { ...policy, groupConstrainedRemovals: 'apply' as const }
+        const plan = planSync(s, applying)
+        const same = planSync(constrainedInstead(s), applying)
+
+        expect(commandsOf(plan)).toEqual(commandsOf(same))
+        expect(plan.held.map((h) => [bare(h), h.hold])).toEqual(
+          same.held.map((h) => [bare(h), h.hold]),
+        )
+        expect(plan.warnings.map((w) => w.kind)).toEqual(same.warnings.map((w) => w.kind))
+        expect(plan.stats.constrainedSyncables).toBe(same.stats.constrainedSyncables)
+      }),
+    )
+  })
+
+  it('should always say in a removal’s reason which constraint it rests on', () => {
+    fc.assert(
+      fc.property(stateArb(), policyArb, (s, policy) => {
+        const plan = planSync(s, policy)
+        for (const c of [...plan.commands, ...plan.held]) {
+          if (!isRemoval(c)) continue
+          const ref = syncableOf(c)
+          expect(c.reason.includes('group-synced in Mattermost')).toBe(isGroupConstrained(s, ref))
+          expect(c.reason.includes('managed by ')).toBe(isManaged(s, ref))
+        }
+      }),
+    )
+  })
+
+  it('should never let the limits touch what is left to Mattermost', () => {
+    fc.assert(
+      fc.property(stateArb(), policyArb, (s, policy) => {
+        const leaving = { ...policy, groupConstrainedRemovals: 'leaveToMattermost' as const }
+        const limited = planSync(s, leaving)
+        const free = planSync(s, { ...leaving, limits: { ...leaving.limits, ...unlimited } })
+
+        expect(limited.held.filter(isLeftHold)).toEqual(free.held)
+        for (const c of carriedOut(limited).filter(isRemoval))
+          expect(isGroupConstrained(s, syncableOf(c))).toBe(false)
+      }),
+    )
+  })
+
+  it('should always anticipate a default join: removed if the channel would remove them, else made admin if its role sync says so', () => {
+    fc.assert(
+      fc.property(stateArb(), unlimitedPolicyArb, (s, policy) => {
+        const plan = planSync(s, policy)
+        const all = [...commandsOf(plan), ...heldOf(plan)]
+        const about = (channelId: string, userId: string) =>
+          all.filter((c) => 'channelId' in c && c.channelId === channelId && c.userId === userId)
+        for (const { channelId, userId } of defaultJoins(s, commandsOf(plan))) {
+          const ref = { kind: 'channel' as const, id: channelId }
+          const u = findUser(s, userId)
+          const autoAdded = liveLinksTo(s, ref).some(
+            (l) =>
+              l.autoAdd && s.groups.some((g) => g.id === l.groupId && g.memberIds.includes(userId)),
+          )
+          const ownAdd =
+            autoAdded && (policy.reAddRemovedMembers || !hasHistory(s, channelId, userId))
+          const removed =
+            !ownAdd &&
+            isConstrained(s, ref) &&
+            !isFrozen(s, ref) &&
+            u?.isBot !== true &&
+            !(u !== undefined && isBypassed(u, policy)) &&
+            !inLinkedGroup(s, ref, userId) &&
+            !keepsTownSquare(s, channelId, userId)
+          const synced =
+            isConstrained(s, ref) ||
+            (policy.roleSync === 'allLinked' && liveLinksTo(s, ref).length > 0)
+          const admin =
+            u !== undefined &&
+            !isBypassed(u, policy) &&
+            inLinkedGroup(s, ref, userId, (l) => l.schemeAdmin)
+          const expected: SyncCommand[] = ownAdd
+            ? about(channelId, userId) // its own add, checked by the add property
+            : removed
+              ? [{ kind: 'removeChannelMember', channelId, userId }]
+              : synced && admin
+                ? [{ kind: 'addChannelMember', channelId, userId, role: 'admin' }]
+                : []
+          expect(about(channelId, userId)).toEqual(expected)
+          if (ownAdd)
+            expect(about(channelId, userId).map((c) => c.kind)).toEqual(['addChannelMember'])
         }
       }),
     )
@@ -1376,6 +2005,10 @@ describe('planSync', () => {
     )
   })
 })
+
+function sameRef(a: SyncableRef, b: SyncableRef): boolean {
+  return a.kind === b.kind && a.id === b.id
+}
 
 function compareIds(a: SyncCommand, b: SyncCommand): number {
   const sa = syncableOf(a).id

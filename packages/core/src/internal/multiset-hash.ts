@@ -109,4 +109,8 @@ export const HashTag = {
   ChannelMember: 8,
   History: 9,
   Policy: 10,
+  /** A team's `managed` / `managedBy`, only when set. */
+  TeamConfig: 11,
+  /** A channel's `managed` / `managedBy` / `defaultChannel`, only when set. */
+  ChannelConfig: 12,
 } as const

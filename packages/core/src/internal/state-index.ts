@@ -1,10 +1,12 @@
 import type {
+  Channel,
   ChannelHistory,
   ChannelMember,
   Group,
   GroupLink,
   SyncableRef,
   SyncState,
+  Team,
   TeamMember,
   User,
 } from '../model.js'
@@ -12,6 +14,7 @@ import type { SyncWarning } from '../sync-command.js'
 import { HistoryTable } from './history-table.js'
 import { IdTable } from './id-table.js'
 import { hashInto, HashTag, MultisetHash } from './multiset-hash.js'
+import { constraintLabel, isConstrained, joinsByDefault } from './rules.js'
 
 /** A live link (link, group and syncable all live) with its group's members as user slots. */
 export interface LiveLink {
@@ -25,7 +28,15 @@ export interface LiveLink {
 export interface SyncableSlot {
   readonly ref: SyncableRef
   readonly name: string
+  /** Mattermost's own flag: removals are refused by its REST API (see `leftToMattermost`). */
   readonly groupConstrained: boolean
+  /** Planned like a group-constrained syncable: `groupConstrained` or `managed` (see rules.ts). */
+  readonly constrained: boolean
+  readonly managed: boolean
+  /** Why it is constrained, as reasons say it (`''` when it is not): see `constraintLabel`. */
+  readonly constraint: string
+  /** A live channel new non-guest members of its team join (`joinsByDefault`). */
+  readonly defaultJoin: boolean
   /** Team slot of a channel (the team's own slot for a team). */
   readonly teamSlot: number
   readonly live: boolean
@@ -134,10 +145,15 @@ export function indexState(state: SyncState): StateIndex {
       .flags(g.deleted)
       .end()
   const teams = [...byKey(state.teams, (t) => t.id).values()]
-  for (const t of state.teams)
+  for (const t of state.teams) {
     target.begin(HashTag.Team).str(t.id).str(t.name).flags(t.groupConstrained, t.deleted).end()
+    // Config, not a Mattermost row: in the state fingerprint only, and only when set, so that
+    // states without it keep the fingerprints they had.
+    if (t.managed === true || t.managedBy !== undefined)
+      rest.begin(HashTag.TeamConfig).str(t.id).flags(t.managed).str(t.managedBy).end()
+  }
   const channels = [...byKey(state.channels, (c) => c.id).values()]
-  for (const c of state.channels)
+  for (const c of state.channels) {
     target
       .begin(HashTag.Channel)
       .str(c.id)
@@ -146,21 +162,33 @@ export function indexState(state: SyncState): StateIndex {
       .str(c.type)
       .flags(c.groupConstrained, c.deleted)
       .end()
+    if (c.managed === true || c.managedBy !== undefined || c.defaultChannel === true)
+      rest
+        .begin(HashTag.ChannelConfig)
+        .str(c.id)
+        .flags(c.managed, c.defaultChannel)
+        .str(c.managedBy)
+        .end()
+  }
 
   const syncables: SyncableSlot[] = []
   const teamSlots = new Map<string, number>()
   const channelSlots = new Map<string, number>()
   const slot = (
     ref: SyncableRef,
-    name: string,
-    groupConstrained: boolean,
+    x: Team | Channel,
     teamSlot: number,
     live: boolean,
+    channel?: Channel,
   ) => {
     syncables.push({
       ref,
-      name,
-      groupConstrained,
+      name: x.name,
+      groupConstrained: x.groupConstrained,
+      constrained: isConstrained(x),
+      managed: x.managed === true,
+      constraint: constraintLabel(x),
+      defaultJoin: channel !== undefined && live && joinsByDefault(channel),
       teamSlot,
       live,
       links: [],
@@ -173,13 +201,7 @@ export function indexState(state: SyncState): StateIndex {
   }
   for (const t of teams) {
     teamSlots.set(t.id, syncables.length)
-    slot(
-      { kind: 'team', id: t.id },
-      t.name,
-      t.groupConstrained,
-      syncables.length,
-      t.deleted !== true,
-    )
+    slot({ kind: 'team', id: t.id }, t, syncables.length, t.deleted !== true)
   }
   const channelsOfTeam: number[][] = teams.map(() => [])
   for (const c of channels) {
@@ -191,7 +213,7 @@ export function indexState(state: SyncState): StateIndex {
       (syncables[ts] as SyncableSlot).live
     const s = syncables.length
     channelSlots.set(c.id, s)
-    slot({ kind: 'channel', id: c.id }, c.name, c.groupConstrained, ts, live)
+    slot({ kind: 'channel', id: c.id }, c, ts, live, c)
     if (live) (channelsOfTeam[ts] as number[]).push(s)
   }
   const ids = new IdHashes(userA, userB, syncables)
@@ -670,7 +692,7 @@ function byKey<T extends object>(items: readonly T[], key: (item: T) => string):
  * Chooses between two records with the same key by their canonical text, so the choice does not
  * depend on input order (planSync must be deterministic under permutation). Only runs on collisions.
  */
-function pick<T extends object>(a: T, b: T): T {
+export function pick<T extends object>(a: T, b: T): T {
   return canonical(a) >= canonical(b) ? a : b
 }
 

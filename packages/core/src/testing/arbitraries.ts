@@ -99,32 +99,77 @@ export function userArb(id?: string): fc.Arbitrary<User> {
     )
 }
 
+/** What made a syncable managed, as a config names it; sometimes absent (reasons say `config`). */
+function managedByArb(): fc.Arbitrary<string | undefined> {
+  return fc.option(fc.constantFrom('rule 1', 'rule 2', 'the manage list'), { nil: undefined })
+}
+
+/**
+ * A team: group-constrained or not, sometimes deleted, sometimes `managed` (with or without a
+ * `managedBy` label, which may also come without `managed`).
+ */
 export function teamArb(id?: string): fc.Arbitrary<Team> {
   return fc
     .record({
       id: id === undefined ? mattermostIdArb() : fc.constant(id),
       groupConstrained: fc.boolean(),
       deleted: flagArb(),
+      managed: flagArb(),
+      managedBy: managedByArb(),
     })
-    .map(({ id: tid, groupConstrained, deleted }) =>
-      withFlags<Team>({ id: tid, name: `team-${tid.slice(0, 10)}`, groupConstrained }, { deleted }),
+    .map(({ id: tid, groupConstrained, deleted, managed, managedBy }) =>
+      withFlags<Team>(
+        {
+          id: tid,
+          name: `team-${tid.slice(0, 10)}`,
+          groupConstrained,
+          ...(managedBy !== undefined ? { managedBy } : {}),
+        },
+        { deleted, managed },
+      ),
     )
 }
 
+/**
+ * A channel of one of `teamIds`: any type, sometimes named `town-square` or `off-topic` (names
+ * repeat across and within teams), sometimes `managed` and sometimes a `defaultChannel`.
+ */
 export function channelArb(teamIds: readonly string[], id?: string): fc.Arbitrary<Channel> {
   return fc
     .record({
       id: id === undefined ? mattermostIdArb() : fc.constant(id),
       teamId: teamIds.length > 0 ? fc.constantFrom(...teamIds) : mattermostIdArb(),
+      name: fc.constantFrom<string | undefined>(undefined, undefined, 'town-square', 'off-topic'),
       type: fc.constantFrom<Channel['type']>('O', 'O', 'P', 'P', 'D', 'G'),
       groupConstrained: fc.boolean(),
       deleted: flagArb(),
+      managed: flagArb(),
+      managedBy: managedByArb(),
+      defaultChannel: flagArb(),
     })
-    .map(({ id: cid, teamId, type, groupConstrained, deleted }) =>
-      withFlags<Channel>(
-        { id: cid, teamId, name: `chan-${cid.slice(0, 10)}`, type, groupConstrained },
-        { deleted },
-      ),
+    .map(
+      ({
+        id: cid,
+        teamId,
+        name,
+        type,
+        groupConstrained,
+        deleted,
+        managed,
+        managedBy,
+        defaultChannel,
+      }) =>
+        withFlags<Channel>(
+          {
+            id: cid,
+            teamId,
+            name: name ?? `chan-${cid.slice(0, 10)}`,
+            type,
+            groupConstrained,
+            ...(managedBy !== undefined ? { managedBy } : {}),
+          },
+          { deleted, managed, defaultChannel },
+        ),
     )
 }
 
@@ -207,6 +252,7 @@ export function syncPolicyInputArb(): fc.Arbitrary<SyncPolicyInput> {
         sysadmins: fc.constant(p.sysadmins),
         roleSync: fc.constant(p.roleSync),
         reAddRemovedMembers: fc.constant(p.reAddRemovedMembers),
+        groupConstrainedRemovals: fc.constant(p.groupConstrainedRemovals),
         limits: fc.record(
           {
             maxRemovals: fc.constant(p.limits.maxRemovals),

@@ -37,6 +37,9 @@ function some<T>(arbs: readonly fc.Arbitrary<T>[], percent: number): fc.Arbitrar
 /** An optional flag: absent when false, as most real rows are. */
 const flag = (name: string, on: boolean): Record<string, boolean> => (on ? { [name]: true } : {})
 
+/** A config's label for what made a syncable managed, or none (reasons then say `config`). */
+const managedByArb = fc.constantFrom<string | undefined>(undefined, 'rule 1', 'the manage list')
+
 const ids = (prefix: string, n: number): string[] =>
   Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -103,12 +106,21 @@ export function denseStateArb(): fc.Arbitrary<SyncState> {
       ),
       teams: some(
         teamIds.map((id) =>
-          fc.record({ groupConstrained: chance(60), deleted: chance(10) }).map((t): Team => ({
-            id,
-            name: `team-${id}`,
-            groupConstrained: t.groupConstrained,
-            ...flag('deleted', t.deleted),
-          })),
+          fc
+            .record({
+              groupConstrained: chance(60),
+              deleted: chance(10),
+              managed: chance(25),
+              managedBy: managedByArb,
+            })
+            .map((t): Team => ({
+              id,
+              name: `team-${id}`,
+              groupConstrained: t.groupConstrained,
+              ...flag('deleted', t.deleted),
+              ...flag('managed', t.managed),
+              ...(t.managed && t.managedBy !== undefined ? { managedBy: t.managedBy } : {}),
+            })),
         ),
         85,
       ),
@@ -123,14 +135,24 @@ export function denseStateArb(): fc.Arbitrary<SyncState> {
               ),
               groupConstrained: chance(60),
               deleted: chance(10),
+              managed: chance(25),
+              managedBy: managedByArb,
+              // Default channels are open ones (town-square, off-topic), mostly; others are not joined.
+              defaultChannel: chance(50),
+              openIfDefault: chance(80),
+              // Mattermost's own default channel, where non-guests are never removed.
+              townSquare: chance(25),
             })
             .map((c): Channel => ({
               id,
               teamId: c.teamId,
-              name: `chan-${id}`,
-              type: c.type,
+              name: c.townSquare ? 'town-square' : `chan-${id}`,
+              type: c.defaultChannel && c.openIfDefault ? 'O' : c.type,
               groupConstrained: c.groupConstrained,
               ...flag('deleted', c.deleted),
+              ...flag('managed', c.managed),
+              ...(c.managed && c.managedBy !== undefined ? { managedBy: c.managedBy } : {}),
+              ...flag('defaultChannel', c.defaultChannel),
             })),
         ),
         60,

@@ -1,12 +1,15 @@
 import type {
   Channel,
   ChannelMember,
+  HeldCommand,
   TeamMember,
   GroupLink,
   SyncCommand,
   SyncableRef,
+  SyncPlan,
   SyncPolicy,
   SyncState,
+  Team,
   User,
 } from '@grouproles/core'
 
@@ -47,10 +50,88 @@ export function isLive(s: SyncState, ref: SyncableRef): boolean {
   return ref.kind === 'team' ? isLiveTeam(s, ref.id) : isLiveChannel(s, ref.id)
 }
 
+function findSyncable(s: SyncState, ref: SyncableRef): Team | Channel | undefined {
+  return ref.kind === 'team' ? s.teams.find((t) => t.id === ref.id) : findChannel(s, ref.id)
+}
+
+/** Mattermost's own constraint (`GroupConstrained`): its REST API refuses removals there. */
+export function isGroupConstrained(s: SyncState, ref: SyncableRef): boolean {
+  return findSyncable(s, ref)?.groupConstrained === true
+}
+
+/** This project's own constraint (config `manage`). */
+export function isManaged(s: SyncState, ref: SyncableRef): boolean {
+  return findSyncable(s, ref)?.managed === true
+}
+
+/**
+ * Rule: constrained for planning. Removals, role sync under `roleSync: 'groupConstrained'` and the
+ * "no channel add into a team that would remove you" rule apply where Mattermost group-constrains
+ * the syncable or this project manages it.
+ */
 export function isConstrained(s: SyncState, ref: SyncableRef): boolean {
-  return ref.kind === 'team'
-    ? s.teams.some((t) => t.id === ref.id && t.groupConstrained)
-    : s.channels.some((c) => c.id === ref.id && c.groupConstrained)
+  return isGroupConstrained(s, ref) || isManaged(s, ref)
+}
+
+/**
+ * Rule: with `groupConstrainedRemovals: 'leaveToMattermost'`, a removal from a syncable Mattermost
+ * group-constrains is not a command but held as left to Mattermost's own sync (managed alone is
+ * not enough: there the REST API removes).
+ */
+export function isLeftToMattermost(
+  s: SyncState,
+  ref: SyncableRef,
+  policy: Pick<SyncPolicy, 'groupConstrainedRemovals'>,
+): boolean {
+  return policy.groupConstrainedRemovals === 'leaveToMattermost' && isGroupConstrained(s, ref)
+}
+
+/** Rule: Mattermost never removes a non-guest account from a channel named town-square. */
+export function keepsTownSquare(s: SyncState, channelId: string, userId: string): boolean {
+  return (
+    findChannel(s, channelId)?.name === 'town-square' && findUser(s, userId)?.systemRole !== 'guest'
+  )
+}
+
+/**
+ * Rule: a default channel a new non-guest member of its team joins: flagged, open and not archived
+ * (a planned team add names a live team, so the channel is live).
+ */
+export function joinsByDefault(s: SyncState, channelId: string): boolean {
+  const c = findChannel(s, channelId)
+  return c !== undefined && c.defaultChannel === true && c.type === 'O' && c.deleted !== true
+}
+
+/**
+ * The channel rows the commands' team adds make by default joins, for commands that each create or
+ * revive the team row (as planned team adds do): every team add of a non-guest, times every
+ * default channel of that team where the user has no row.
+ */
+export function defaultJoins(
+  s: SyncState,
+  commands: readonly SyncCommand[],
+): { readonly channelId: string; readonly userId: string }[] {
+  return commands.flatMap((c) =>
+    c.kind === 'addTeamMember' && c.role !== 'guest'
+      ? s.channels
+          .filter(
+            (ch) =>
+              ch.teamId === c.teamId &&
+              joinsByDefault(s, ch.id) &&
+              channelRow(s, ch.id, c.userId) === undefined,
+          )
+          .map((ch) => ({ channelId: ch.id, userId: c.userId }))
+      : [],
+  )
+}
+
+export function isLeftHold(h: HeldCommand): boolean {
+  return h.hold.kind === 'leftToMattermost'
+}
+
+/** What this plan itself does or holds for review: everything but what it leaves to Mattermost. */
+export function carriedOut(plan: Pick<SyncPlan, 'commands' | 'held'>): SyncCommand[] {
+  return [...plan.commands, ...plan.held.filter((h) => !isLeftHold(h))]
 }
 
 /** Links to `ref` that are not deleted and come from an existing, not deleted group. */
