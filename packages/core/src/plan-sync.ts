@@ -35,6 +35,8 @@ interface RemovalRun {
   readonly slot: number
   readonly from: number
   readonly to: number
+  /** Removals that undo default joins of the plan's own team adds: no member is lost by them. */
+  readonly joins: boolean
 }
 
 /**
@@ -125,8 +127,6 @@ class Planner {
   /** Removals from syncables Mattermost group-constrains, under `leaveToMattermost`: no limits. */
   readonly leftTeam: Held<TeamRemoval>[] = []
   readonly leftChannel: Held<ChannelRemoval>[] = []
-  /** Per default channel slot: how many users the plan's team adds join to it (see applyLimits). */
-  readonly defaultJoined = new Map<number, number>()
   readonly warnings: SyncWarning[]
   readonly #index: StateIndex
   readonly #policy: ResolvedSyncPolicy
@@ -397,14 +397,12 @@ class Planner {
       const joins = `joins default channel ${channel.name} with team ${team.name}`
       const removalsBefore = this.channelRemovals.length
       let leftHold: HoldReason | undefined
-      let joined = 0
       for (let i = 0; i < users.length; i++) {
         const u = users[i] as number
         // Guests are not joined to default channels, members keep their rows, and a planned add
         // of its own sets the role of the row the join makes.
-        if (((flags[u] as number) & UserFlag.Guest) !== 0 || member[u] === c) continue
-        joined++
-        if (added[u] === c) continue
+        if (((flags[u] as number) & UserFlag.Guest) !== 0 || member[u] === c || added[u] === c)
+          continue
         const user = this.#index.users[u] as User
         // The user is no guest (guests are skipped above).
         if (
@@ -440,8 +438,7 @@ class Planner {
             reason: `${joins}; admin via ${this.#adminNames('channel').of(c, channel.links, u)}`,
           })
       }
-      this.#run('channel', c, removalsBefore, this.channelRemovals.length)
-      if (joined > 0) this.defaultJoined.set(c, joined)
+      this.#run('channel', c, removalsBefore, this.channelRemovals.length, true)
     }
   }
 
@@ -451,8 +448,8 @@ class Planner {
     return teamMembers[rowInput[p] as number] as TeamMember
   }
 
-  #run(kind: 'team' | 'channel', slot: number, from: number, to: number): void {
-    if (to > from) this.removalRuns.push({ kind, slot, from, to })
+  #run(kind: 'team' | 'channel', slot: number, from: number, to: number, joins = false): void {
+    if (to > from) this.removalRuns.push({ kind, slot, from, to, joins })
   }
 
   /** Loads the channel's history rows into the table (only for channels that add someone). */
@@ -774,16 +771,16 @@ function applyLimits(out: Planner, index: StateIndex, policy: ResolvedSyncPolicy
         })
       }
   }
-  // The fraction is per syncable: a default channel's removals can come in two runs. Its members
-  // include those the plan's team adds join to it, so that undoing such a join is a share of
-  // them too (and a fraction of 1 still holds nothing back).
+  // The fraction is the share of a syncable's active members it would lose. Undoing a default join
+  // of the plan's own team add loses no member, so those removals do not count; but they are
+  // held with the rest of the syncable's when its fraction is exceeded (its groups look wrong).
   const perSlot = new Map<number, number>()
   for (const run of out.removalRuns)
-    perSlot.set(run.slot, (perSlot.get(run.slot) ?? 0) + run.to - run.from)
+    if (!run.joins) perSlot.set(run.slot, (perSlot.get(run.slot) ?? 0) + run.to - run.from)
   const fractionHolds = new Map<number, HoldReason>()
   for (const [slot, n] of perSlot) {
     const target = index.syncables[slot] as SyncableSlot
-    const active = target.activeRows + (out.defaultJoined.get(slot) ?? 0)
+    const active = target.activeRows
     if (n < fractionMinRemovals || n <= maxRemovalFraction * active) continue
     const reason: HoldReason = {
       kind: 'maxRemovalFraction',

@@ -52,8 +52,8 @@ export type HoldReason =
   | {
       readonly kind: 'maxRemovalFraction'
       readonly syncable: SyncableRef
+      /** Active members it would lose (not counting default joins the same plan undoes). */
       readonly removals: number
-      /** Its active members, and on a default channel those the plan's team adds join to it. */
       readonly activeMembers: number
       readonly limit: number
     }

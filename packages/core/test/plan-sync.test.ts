@@ -1360,38 +1360,36 @@ describe('planSync', () => {
       ])
     })
 
-    it('should count users a plan joins to a default channel among its members for maxRemovalFraction', () => {
-      // Both joiners of off-topic would leave it at once: all of its members after the joins.
+    it('should not count undoing a default join as losing a member, but hold it with the channel’s other removals', () => {
       const nobodySocial = {
         ...s,
         groups: s.groups.map((g) => (g.id === 'mm_rl_social' ? { ...g, memberIds: [] } : g)),
       }
+      const withMembers = {
+        ...nobodySocial,
+        teamMembers: [teamMember('rl', 'dave')],
+        users: [...s.users, user('dave')],
+        channelMembers: [channelMember('off-topic', 'dave')],
+        channelHistory: [{ channelId: 'off-topic', userId: 'dave' }],
+      }
 
-      const plan = planSync(nobodySocial)
-
-      expect(plan.held.map((h) => [h.userId, h.hold])).toEqual([
-        [
-          'alice',
-          {
-            kind: 'maxRemovalFraction',
-            syncable: channelRef('off-topic'),
-            removals: 2,
-            activeMembers: 2,
-            limit: 0.5,
-          },
-        ],
-        [
-          'bob',
-          {
-            kind: 'maxRemovalFraction',
-            syncable: channelRef('off-topic'),
-            removals: 2,
-            activeMembers: 2,
-            limit: 0.5,
-          },
-        ],
-      ])
-      expect(planSync(nobodySocial, { limits: { maxRemovalFraction: 1 } }).held).toEqual([])
+      // off-topic has no member to lose: both joins are undone at once.
+      expect(heldOf(planSync(nobodySocial))).toEqual([])
+      expect(
+        commandsOf(planSync(nobodySocial))
+          .filter(isRemoval)
+          .map((c) => c.userId),
+      ).toEqual(['alice', 'bob'])
+      // dave, its one member, would go too: all three removals wait for review.
+      const held = planSync(withMembers).held
+      expect(held.map((h) => h.userId)).toEqual(['alice', 'bob', 'dave'])
+      expect(held[0]?.hold).toEqual({
+        kind: 'maxRemovalFraction',
+        syncable: channelRef('off-topic'),
+        removals: 1,
+        activeMembers: 1,
+        limit: 0.5,
+      })
     })
   })
 
@@ -1813,19 +1811,19 @@ describe('planSync', () => {
         const kept = commandsOf(plan).filter(isRemoval)
         const review = plan.held.filter((h) => !isLeftHold(h))
         const { maxRemovals, maxRemovalFraction, fractionMinRemovals } = policy.limits
-        const joins = defaultJoins(s, commandsOf(plan))
-        // A default channel's members include those the plan's team adds join to it.
-        const members = (ref: SyncableRef) =>
-          activeMemberCount(s, ref) +
-          (ref.kind === 'channel' ? joins.filter((j) => j.channelId === ref.id).length : 0)
-        const removalsOf = (ref: SyncableRef) =>
-          carriedOut(plan).filter((c) => isRemoval(c) && sameRef(syncableOf(c), ref))
-
+        // Undoing a default join of the plan's own team add loses no member: only removals of
+        // existing rows count towards the fraction.
+        const losses = (list: readonly SyncCommand[], ref: SyncableRef) =>
+          list.filter(
+            (c) => isRemoval(c) && sameRef(syncableOf(c), ref) && rowOf(s, c) !== undefined,
+          ).length
         expect(kept.length).toBeLessThanOrEqual(maxRemovals)
         for (const ref of new Set(kept.map((c) => JSON.stringify(syncableOf(c))))) {
-          const n = kept.filter((c) => JSON.stringify(syncableOf(c)) === ref).length
           const target = JSON.parse(ref) as SyncableRef
-          expect(n < fractionMinRemovals || n <= maxRemovalFraction * members(target)).toBe(true)
+          const n = losses(kept, target)
+          expect(
+            n < fractionMinRemovals || n <= maxRemovalFraction * activeMemberCount(s, target),
+          ).toBe(true)
         }
         for (const h of review) {
           if (h.hold.kind === 'maxRemovals') {
@@ -1834,12 +1832,18 @@ describe('planSync', () => {
             expect(h.hold.removals).toBe(review.filter((x) => x.hold.kind === 'maxRemovals').length)
           } else if (h.hold.kind === 'maxRemovalFraction') {
             const ref = h.hold.syncable
-            const removals = removalsOf(ref)
+            const done = carriedOut(plan)
             expect(syncableOf(h)).toEqual(ref)
-            expect(h.hold.removals).toBe(removals.length)
-            expect(h.hold.activeMembers).toBe(members(ref))
-            expect(removals.length).toBeGreaterThanOrEqual(fractionMinRemovals)
-            expect(removals.length).toBeGreaterThan(maxRemovalFraction * h.hold.activeMembers)
+            // The whole syncable is held, including the default joins it would undo.
+            expect(
+              done
+                .filter((c) => isRemoval(c) && sameRef(syncableOf(c), ref))
+                .every((c) => 'hold' in c),
+            ).toBe(true)
+            expect(h.hold.removals).toBe(losses(done, ref))
+            expect(h.hold.activeMembers).toBe(activeMemberCount(s, ref))
+            expect(h.hold.removals).toBeGreaterThanOrEqual(fractionMinRemovals)
+            expect(h.hold.removals).toBeGreaterThan(maxRemovalFraction * h.hold.activeMembers)
           } else {
             expect.unreachable('a review hold is maxRemovals or maxRemovalFraction')
           }
