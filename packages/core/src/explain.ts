@@ -9,6 +9,7 @@ import {
   type SyncWarning,
 } from './sync-command.js'
 import { resolvePolicy, type SyncPolicyInput } from './sync-policy.js'
+import { constraintLabel, joinsByDefault, keepsTownSquare } from './internal/rules.js'
 
 /** One group linked to the syncable, seen from the user's side. */
 export interface ExplainedLink {
@@ -33,7 +34,11 @@ export interface Explanation {
   readonly user?: User
   readonly syncableName?: string
   readonly syncableLive: boolean
+  /** Mattermost's own flag. */
   readonly groupConstrained: boolean
+  /** This project's own constraint: planned like a group-constrained syncable. */
+  readonly managed: boolean
+  readonly managedBy?: string
   readonly current: {
     readonly member: boolean
     readonly leftOrRemoved: boolean
@@ -167,8 +172,21 @@ export function explain(
   )
 
   const name = target?.name
+  const constraint = target === undefined ? '' : constraintLabel(target)
+  const notes: string[] = []
+  if (channel !== undefined && syncableLive) {
+    const teamName = state.teams.find((t) => t.id === channel.teamId)?.name ?? channel.teamId
+    if (joinsByDefault(channel))
+      notes.push(`  default channel: new non-guest members of team ${teamName} join it`)
+    const outside =
+      current.member && constraint !== '' && !links.some((l) => l.counts && l.userIsMember)
+    if (outside && user !== undefined && keepsTownSquare(channel.name, user.systemRole === 'guest'))
+      notes.push(
+        `  kept: Mattermost never removes a non-guest from ${channel.name}; only leaving team ${teamName} does`,
+      )
+  }
   const lines = [
-    `${user?.username ?? userId} on ${syncable.kind} ${name ?? syncable.id}${syncableLive ? '' : ' (not live: nothing is synced)'}${target?.groupConstrained === true ? ' [group-synced]' : ''}`,
+    `${user?.username ?? userId} on ${syncable.kind} ${name ?? syncable.id}${syncableLive ? '' : ' (not live: nothing is synced)'}${constraint !== '' ? ` [${constraint}]` : ''}`,
     `  now: ${current.member ? `member, ${current.role ?? 'member'}` : current.leftOrRemoved ? 'not a member (left or removed before)' : 'not a member'}`,
     `  decided role: ${decision.role}: ${decision.reason}`,
     ...links.map(
@@ -177,7 +195,12 @@ export function explain(
     ),
     ...(commands.length === 0 && held.length === 0 ? ['  plan: nothing to do'] : []),
     ...commands.map((c) => `  plan: ${c.kind} (${c.reason})`),
-    ...held.map((c) => `  held: ${c.kind} (${c.reason}; held by ${c.hold.kind})`),
+    ...notes,
+    ...held.map((c) =>
+      c.hold.kind === 'leftToMattermost'
+        ? `  left to Mattermost's group sync: ${c.kind} (${c.reason})`
+        : `  held: ${c.kind} (${c.reason}; held by ${c.hold.kind})`,
+    ),
     ...warnings.map((w) => `  warning: ${w.message}`),
   ]
 
@@ -188,6 +211,10 @@ export function explain(
     ...(name !== undefined ? { syncableName: name } : {}),
     syncableLive,
     groupConstrained: target?.groupConstrained === true,
+    managed: target?.managed === true,
+    ...(target?.managed === true && target.managedBy !== undefined
+      ? { managedBy: target.managedBy }
+      : {}),
     current,
     decision,
     links,

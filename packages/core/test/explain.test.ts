@@ -111,6 +111,74 @@ describe('explain', () => {
     expect(e.commands).toEqual([])
   })
 
+  it('should say which constraint applies, and show a removal left to Mattermost as such', () => {
+    const both = {
+      ...s,
+      teams: [team('rl', { groupConstrained: true, managed: true, managedBy: 'rule 2' })],
+    }
+
+    const e = explain(
+      both,
+      { userId: 'mallory', syncable: rl },
+      {
+        groupConstrainedRemovals: 'leaveToMattermost',
+      },
+    )
+
+    expect(e.groupConstrained).toBe(true)
+    expect(e.managed).toBe(true)
+    expect(e.managedBy).toBe('rule 2')
+    expect(e.lines[0]).toBe('mallory on team rl [group-synced in Mattermost and managed by rule 2]')
+    expect(e.commands).toEqual([])
+    expect(e.held.map((h) => h.hold.kind)).toEqual(['leftToMattermost'])
+    expect(e.lines).toContain(
+      "  left to Mattermost's group sync: removeTeamMember (in no group linked to team rl (group-synced in Mattermost and managed by rule 2; also leaves its channels))",
+    )
+  })
+
+  it('should explain why a non-guest outside the groups stays in town-square', () => {
+    const st = state({
+      users: [user('bob')],
+      groups: [group('mm_rl_users', ['bob']), group('mm_rl_ts', [])],
+      teams: [team('rl', { groupConstrained: true })],
+      channels: [channel('town-square', 'rl', { type: 'O', managed: true, defaultChannel: true })],
+      links: [link('mm_rl_users', rl), link('mm_rl_ts', channelRef('town-square'))],
+      teamMembers: [teamMember('rl', 'bob')],
+      channelMembers: [channelMember('town-square', 'bob')],
+      channelHistory: [{ channelId: 'town-square', userId: 'bob' }],
+    })
+
+    const e = explain(st, { userId: 'bob', syncable: channelRef('town-square') })
+
+    expect(e.commands).toEqual([])
+    expect(e.lines).toEqual(
+      expect.arrayContaining([
+        '  default channel: new non-guest members of team rl join it',
+        '  kept: Mattermost never removes a non-guest from town-square; only leaving team rl does',
+      ]),
+    )
+  })
+
+  it('should show the removal that undoes a default join together with the team add', () => {
+    const st = state({
+      users: [user('bob')],
+      groups: [group('mm_rl_users', ['bob'])],
+      teams: [team('rl')],
+      channels: [channel('off-topic', 'rl', { type: 'O', managed: true, defaultChannel: true })],
+      links: [link('mm_rl_users', rl)],
+    })
+
+    const e = explain(st, { userId: 'bob', syncable: channelRef('off-topic') })
+
+    expect(e.commands.map((c) => [c.kind, c.reason])).toEqual([
+      ['addTeamMember', 'auto-add via mm_rl_users; member (no scheme-admin group)'],
+      [
+        'removeChannelMember',
+        'joins default channel off-topic with team rl; in no group linked to channel off-topic (managed by config)',
+      ],
+    ])
+  })
+
   const queryArb = stateArb().chain((st) => {
     const refs = syncableRefsOf(st)
     const userIds = st.users.map((u) => u.id)
