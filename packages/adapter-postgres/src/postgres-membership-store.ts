@@ -74,21 +74,10 @@ export class PostgresMembershipStore implements MembershipStore<PostgresError> {
     return known.andThen((current) => {
       const delta = newPairs(current, memberships)
       if (delta.size === 0) return okAsync(undefined)
-      const kinds: string[] = []
-      const ids: string[] = []
-      const users: string[] = []
-      for (const [key, added] of delta) {
-        const [kind, id] = splitKey(key)
-        for (const user of added) {
-          kinds.push(kind)
-          ids.push(id)
-          users.push(user)
-        }
-      }
+      const rows: [SyncableKind, string, string[]][] = []
+      for (const [key, added] of delta) rows.push([...splitKey(key), [...added]])
       return run(this.#client, 'remembering memberships', q.rememberMemberships, [
-        kinds,
-        ids,
-        users,
+        JSON.stringify(rows),
       ]).map(() => {
         const now = this.#knownNow()
         for (const [key, added] of delta)
@@ -164,17 +153,16 @@ function toKind(value: unknown): SyncableKind | undefined {
   return value === 'team' || value === 'channel' ? value : undefined
 }
 
-// pg and PGlite parse text[] into arrays; fromTextQueries passes them on as they are.
+// The ids come as parsed JSON, sorted; sorted again here only when JS orders them otherwise.
 function toUserIds(value: unknown): readonly string[] {
   if (!Array.isArray(value)) return []
-  const ids = value.map(String)
-  // Rows are unions in no particular order; sorted lists make lookups binary searches.
-  return isSorted(ids) ? ids : ids.sort()
-}
-
-function isSorted(ids: readonly string[]): boolean {
-  for (let i = 1; i < ids.length; i++) if ((ids[i - 1] as string) > (ids[i] as string)) return false
-  return true
+  let sorted = true
+  for (let i = 0; i < value.length; i++) {
+    const id: unknown = value[i]
+    if (typeof id !== 'string') return value.map(String).sort()
+    if (i > 0 && (value[i - 1] as string) > id) sorted = false
+  }
+  return sorted ? (value as string[]) : (value as string[]).sort()
 }
 
 function toMemberships(known: ReadonlyMap<string, readonly string[]>): RememberedMemberships {

@@ -229,23 +229,31 @@ export const selectSiteIdentity: string = `SELECT key, value FROM grouproles.met
 export const insertSiteIdentity: string = `INSERT INTO grouproles.meta (key, value)
   SELECT k, v FROM unnest($1::text[], $2::text[]) AS i(k, v) ON CONFLICT (key) DO NOTHING`
 
-export const selectRememberedMemberships: string = `SELECT syncable_kind, syncable_id, user_ids FROM grouproles.remembered_memberships`
+// User ids come back as JSON (pg and PGlite parse it natively; a text[] is parsed character by
+// character in JS) and sorted in "C" order, which is JS's order for ids without astral characters.
+export const selectRememberedMemberships: string = `SELECT syncable_kind, syncable_id, to_json(user_ids) AS user_ids
+  FROM grouproles.remembered_memberships`
 
-// $1 kinds, $2 syncable ids, $3 user ids: one element per (syncable, user) pair to add. A row is
-// written only when the union grows; the DO UPDATE unions with the row as it is when locked, so a
-// concurrent writer's ids are kept. UNION (hashed) instead of `<@`/`<> ALL`, which compare n × m.
+const sortedUnion = (a: string, b: string): string =>
+  `ARRAY(SELECT u FROM (SELECT unnest(${a}) AS u UNION SELECT unnest(${b})) AS s ORDER BY u COLLATE "C")`
+
+// $1: JSON array of [kind, syncable id, [user ids]], one per syncable with ids to add. A row is
+// written only when its set grows; the DO UPDATE unions with the row as it is when locked, so a
+// concurrent writer's ids are kept. UNION (hashed) rather than `<@` or `<> ALL`, which compare
+// n × m elements. Rows are kept sorted (see selectRememberedMemberships).
 export const rememberMemberships: string = `WITH input AS (
-    SELECT kind, id, array_agg(DISTINCT user_id) AS ids
-    FROM unnest($1::text[], $2::text[], $3::text[]) AS i(kind, id, user_id) GROUP BY kind, id),
+    SELECT e ->> 0 AS kind, e ->> 1 AS id,
+      ARRAY(SELECT DISTINCT u COLLATE "C" FROM json_array_elements_text(e -> 2) AS x(u) ORDER BY 1) AS ids
+    FROM json_array_elements($1::json) AS e),
   merged AS (
     SELECT i.kind, i.id, i.ids, cardinality(r.user_ids) AS before,
       CASE WHEN r.user_ids IS NULL THEN cardinality(i.ids)
         ELSE cardinality(ARRAY(SELECT unnest(r.user_ids) UNION SELECT unnest(i.ids))) END AS after
     FROM input i LEFT JOIN grouproles.remembered_memberships r ON r.syncable_kind = i.kind AND r.syncable_id = i.id)
   INSERT INTO grouproles.remembered_memberships AS r (syncable_kind, syncable_id, user_ids)
-  SELECT kind, id, ids FROM merged WHERE before IS NULL OR after > before
+  SELECT kind, id, ids FROM merged WHERE cardinality(ids) > 0 AND (before IS NULL OR after > before)
   ON CONFLICT (syncable_kind, syncable_id) DO UPDATE
-    SET user_ids = ARRAY(SELECT unnest(r.user_ids) UNION SELECT unnest(EXCLUDED.user_ids)), updated_at = now()
+    SET user_ids = ${sortedUnion('r.user_ids', 'EXCLUDED.user_ids')}, updated_at = now()
   RETURNING syncable_kind`
 
 export const insertRun: string = `INSERT INTO grouproles.runs (plan_summary, fingerprint, target_fingerprint, target, site_id)
