@@ -20,6 +20,7 @@ import {
   listRuns,
   loadSyncState,
   migrate,
+  PostgresMembershipStore,
   PostgresSyncTarget,
   runOutcomeOf,
   startRun,
@@ -980,6 +981,23 @@ export function describeContract(driver: Driver): void {
           expect(runOutcomeOf({ kind } as PostgresError)).toBe(
             refused.includes(kind) ? 'refused' : 'failed',
           )
+      })
+    })
+
+    describe("PostgresMembershipStore on Mattermost's own database", () => {
+      it("should keep its memberships beside Mattermost's tables without touching them", async () => {
+        const state = scenarioState()
+        await write(state)
+        await client.query({ text: 'DROP SCHEMA IF EXISTS grouproles CASCADE' })
+        const site = { siteId: 'mmsite0000000000000000000a', siteUrl: 'https://mm.example.test' }
+        const store = await must(PostgresMembershipStore.open(client, site))
+        const remembered = {
+          teams: [{ teamId: id('t', 1), userIds: [id('u', 1), id('u', 4)] }],
+          channels: [{ channelId: id('c', 1), userIds: [id('u', 1)] }],
+        }
+        await must(store.remember(remembered))
+        expect(await must(store.recall())).toEqual(remembered)
+        expect(normalizeState(await must(loadSyncState(client)))).toEqual(storable(state))
       })
     })
 
