@@ -38,6 +38,47 @@ const s = state({
   channelHistory: [{ channelId: 'infrastructure', userId: 'alice' }],
 })
 
+// Every kind of record and flag the fingerprints hashed before phase 1 added managed, managedBy,
+// defaultChannel and groupConstrainedRemovals.
+const rich = state({
+  users: [
+    user('alice', { email: 'alice@example.test', authData: 'uid=alice' }),
+    user('carol', { systemRole: 'guest' }),
+    user('jenkins', { isBot: true }),
+    user('frank', { deactivated: true }),
+  ],
+  groups: [
+    group('mm_rl_infra', ['alice', 'carol', 'jenkins']),
+    group('mm_gone', ['frank'], { deleted: true }),
+    group('mm_ldap_down', [], { status: 'unavailable' }),
+  ],
+  teams: [team('rl', { groupConstrained: true }), team('old', { deleted: true })],
+  channels: [
+    channel('town-square', 'rl', { type: 'O' }),
+    channel('off-topic', 'rl', { type: 'O', groupConstrained: true }),
+    channel('archive', 'old', { deleted: true }),
+  ],
+  links: [
+    link('mm_rl_infra', teamRef('rl'), { autoAdd: false }),
+    link('mm_gone', channelRef('off-topic'), { schemeAdmin: true, deleted: true }),
+    link('mm_ldap_down', teamRef('rl')),
+  ],
+  teamMembers: [
+    teamMember('rl', 'alice', { schemeAdmin: true }),
+    teamMember('rl', 'carol', { schemeGuest: true }),
+    teamMember('rl', 'frank', { deleted: true }),
+  ],
+  channelMembers: [
+    channelMember('town-square', 'alice'),
+    channelMember('off-topic', 'carol', { schemeGuest: true }),
+  ],
+  channelHistory: [
+    { channelId: 'town-square', userId: 'alice' },
+    { channelId: 'off-topic', userId: 'carol' },
+    { channelId: 'off-topic', userId: 'frank' },
+  ],
+})
+
 const reversed = (x: SyncState): SyncState => ({
   users: [...x.users].reverse(),
   groups: [...x.groups].reverse().map((g) => ({ ...g, memberIds: [...g.memberIds].reverse() })),
@@ -59,6 +100,62 @@ describe('fingerprintState', () => {
     expect(planSync(reversed(s), { sysadmins: 'asUsers' }).fingerprint).toBe(
       fingerprintState(s, { sysadmins: 'asUsers' }),
     )
+  })
+
+  it('should give the fingerprints the code before phase 1 gave when no new field or policy value is used', () => {
+    // Computed with the committed code of 8116e8a (the phase-1 types, before the planner used
+    // them): a scratch script ran fingerprintState / fingerprintTarget on these same states.
+    const richPolicy = {
+      roleSync: 'allLinked' as const,
+      reAddRemovedMembers: true,
+      limits: { maxRemovals: 5, maxRemovalFraction: 1, fractionMinRemovals: 2 },
+    }
+
+    expect(fingerprintState(s)).toBe('51f5e62b3e95eea3')
+    expect(fingerprintState(s, { sysadmins: 'asUsers' })).toBe('fa84380e0008dbea')
+    expect(fingerprintTarget(s)).toBe('d8496bb0c6d53863')
+    expect(fingerprintState(rich)).toBe('c009c5f08eb700e7')
+    expect(fingerprintState(rich, richPolicy)).toBe('a6ecb9b0f630e22b')
+    expect(fingerprintTarget(rich)).toBe('a51c97173a93199e')
+    // The new fields at their defaults are no new input.
+    const defaults: SyncState = {
+      ...rich,
+      teams: rich.teams.map((t) => ({ ...t, managed: false })),
+      channels: rich.channels.map((c) => ({ ...c, managed: false, defaultChannel: false })),
+    }
+    expect(fingerprintState(defaults, { ...richPolicy, groupConstrainedRemovals: 'apply' })).toBe(
+      'a6ecb9b0f630e22b',
+    )
+  })
+
+  it('should change with managed, managedBy and defaultChannel, which the target fingerprint ignores', () => {
+    const variants: SyncState[] = [
+      { ...rich, teams: [team('rl', { groupConstrained: true, managed: true }), rich.teams[1]!] },
+      {
+        ...rich,
+        teams: [
+          team('rl', { groupConstrained: true, managed: true, managedBy: 'rule 2' }),
+          rich.teams[1]!,
+        ],
+      },
+      { ...rich, channels: [{ ...rich.channels[0]!, managed: true }, ...rich.channels.slice(1)] },
+      {
+        ...rich,
+        channels: [{ ...rich.channels[0]!, defaultChannel: true }, ...rich.channels.slice(1)],
+      },
+      {
+        ...rich,
+        channels: [
+          { ...rich.channels[0]!, managed: true, managedBy: 'the manage list' },
+          ...rich.channels.slice(1),
+        ],
+      },
+    ]
+
+    const prints = new Set([rich, ...variants].map((v) => fingerprintState(v)))
+
+    expect(prints.size).toBe(variants.length + 1)
+    for (const v of variants) expect(fingerprintTarget(v)).toBe(fingerprintTarget(rich))
   })
 
   it('should treat a missing policy, an empty one and the defaults alike', () => {
@@ -98,6 +195,7 @@ describe('fingerprintState', () => {
       { limits: { maxRemovals: Number.POSITIVE_INFINITY } },
       { limits: { maxRemovalFraction: 1 } },
       { limits: { fractionMinRemovals: 0 } },
+      { groupConstrainedRemovals: 'leaveToMattermost' as const },
     ]
 
     expect(new Set(policies.map((p) => fingerprintState(s, p))).size).toBe(policies.length)
@@ -172,6 +270,7 @@ function policyText(p: SyncPolicy): string {
     p.sysadmins,
     p.roleSync,
     p.reAddRemovedMembers,
+    p.groupConstrainedRemovals ?? 'apply',
     maxRemovals,
     maxRemovalFraction,
     fractionMinRemovals,
@@ -233,20 +332,42 @@ function mutationArb(x: SyncState): fc.Arbitrary<SyncState> {
       })).map((groups) => ({ ...x, groups })),
     )
   }
-  if (x.teams.length > 0)
+  if (x.teams.length > 0) {
     options.push(
       at(x.teams, (t) => ({ ...t, groupConstrained: !t.groupConstrained })).map((teams) => ({
         ...x,
         teams,
       })),
     )
-  if (x.channels.length > 0)
+    options.push(
+      at(x.teams, (t) => ({ ...t, managed: toggle(t.managed) })).map((teams) => ({ ...x, teams })),
+    )
+    options.push(
+      at(x.teams, (t) => ({ ...t, managedBy: `${t.managedBy ?? ''}, rule 9` })).map((teams) => ({
+        ...x,
+        teams,
+      })),
+    )
+  }
+  if (x.channels.length > 0) {
     options.push(
       at(x.channels, (c) => ({ ...c, deleted: toggle(c.deleted) })).map((channels) => ({
         ...x,
         channels,
       })),
     )
+    options.push(
+      at(x.channels, (c) => ({ ...c, managed: toggle(c.managed) })).map((channels) => ({
+        ...x,
+        channels,
+      })),
+    )
+    options.push(
+      at(x.channels, (c) => ({ ...c, defaultChannel: toggle(c.defaultChannel) })).map(
+        (channels) => ({ ...x, channels }),
+      ),
+    )
+  }
   if (x.links.length > 0) {
     options.push(
       at(x.links, (l) => ({ ...l, schemeAdmin: !l.schemeAdmin })).map((links) => ({ ...x, links })),

@@ -83,6 +83,24 @@ describe('normalizeState', () => {
     expect(Object.keys(normalizeState(s).users[0] ?? {})).not.toContain('isBot')
   })
 
+  it('should keep managed, managedBy and defaultChannel, and drop them when false', () => {
+    const s = state({
+      teams: [team('rl', { managed: true, managedBy: 'rule 2' }), team('ops', { managed: false })],
+      channels: [
+        channel('town-square', 'rl', { type: 'O', defaultChannel: true, managedBy: 'rule 2' }),
+        channel('alerts', 'ops', { managed: false, defaultChannel: false }),
+      ],
+    })
+
+    const n = normalizeState(s)
+
+    expect(n.teams).toEqual([team('ops'), team('rl', { managed: true, managedBy: 'rule 2' })])
+    expect(n.channels).toEqual([
+      channel('alerts', 'ops'),
+      channel('town-square', 'rl', { type: 'O', managedBy: 'rule 2', defaultChannel: true }),
+    ])
+  })
+
   it('should always be idempotent', () => {
     fc.assert(
       fc.property(syncStateArb(), (s) => {
