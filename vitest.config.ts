@@ -21,6 +21,8 @@ export default defineConfig({
       project('adapter-ldap', { globalSetup: ['test/global-setup.ts'] }),
       project('adapter-postgres', { globalSetup: ['test/global-setup.ts'] }),
       project('adapter-mattermost'),
+      // Builds the bin once (tsup), so tests spawn it as a user would.
+      project('cli', { globalSetup: ['test/global-setup.ts'] }),
       { extends: true, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
     ],
   },

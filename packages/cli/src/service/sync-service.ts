@@ -8,6 +8,7 @@ import {
   type RoleDecider,
   type RoleDecision,
   type CommandError,
+  type HoldReason,
   type RunSyncError,
   type RunSyncOptions,
   type RunSyncPorts,
@@ -103,7 +104,8 @@ export function createSyncService<
   })
   const held = new Gauge({
     name: 'grouproles_sync_held_commands',
-    help: 'Commands held back by the safety limits in the last plan',
+    help: "Commands held back in the last plan, by hold: the safety limits (maxRemovals, maxRemovalFraction) or removals left to Mattermost's own group sync (leftToMattermost)",
+    labelNames: ['hold'],
     registers: [registry],
   })
   const warnings = new Gauge({
@@ -183,7 +185,8 @@ export function createSyncService<
     for (const o of r.applied?.outcomes ?? [])
       if (o.kind === 'done') changes.inc({ kind: o.command.kind })
     for (const o of failed) failedCommands.inc({ kind: o.command.kind })
-    held.set(r.plan.held.length)
+    for (const hold of holdKinds) held.set({ hold }, 0)
+    for (const h of r.plan.held) held.inc({ hold: h.hold.kind })
     warnings.set(r.warnings.length)
     stage.set({ stage: 'load' }, r.timings.loadMs / 1000)
     stage.set({ stage: 'plan' }, r.timings.planMs / 1000)
@@ -198,6 +201,7 @@ export function createSyncService<
     const fields = {
       commands: r.plan.stats.commands,
       held: r.plan.held.length,
+      leftToMattermost: r.plan.held.filter((h) => h.hold.kind === 'leftToMattermost').length,
       warnings: r.warnings.length,
       dryRun: r.dryRun,
       failed: failed.length,
@@ -288,6 +292,13 @@ export function createSyncService<
   }
   return service
 }
+
+// A Record over the union: a new hold kind fails to compile here until it is listed.
+const holdKinds = Object.keys({
+  maxRemovals: true,
+  maxRemovalFraction: true,
+  leftToMattermost: true,
+} satisfies Record<HoldReason['kind'], true>)
 
 const runSyncErrorKinds: ReadonlySet<string> = new Set([
   'loadFailed',

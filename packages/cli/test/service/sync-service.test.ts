@@ -5,17 +5,16 @@ import type { CommandError, Warning } from '@grouproles/core'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fromPglite, loadSyncState } from '@grouproles/adapter-postgres'
+import { fromPglite, loadSyncState, PostgresSyncTarget } from '@grouproles/adapter-postgres'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
-import { mattermostSeed, mmId } from '../rocky-linux/mattermost-seed.js'
-import { parseConfigText } from '../shared/parse-config.js'
-import { syncPorts } from '../shared/sync-ports.js'
-import { createSyncService, type SyncServiceOptions } from './sync-service.js'
+import { mattermostSeed, mmId } from '../../../../examples/rocky-linux/mattermost-seed.js'
+import { parseConfigText } from '../../src/config/read-config.js'
+import { LdifGroupSource } from '@grouproles/adapter-ldap'
+import { createSyncService, type SyncServiceOptions } from '../../src/service/sync-service.js'
 
-const config = parseConfigText(
-  readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
-)._unsafeUnwrap()
-const ldif = readFileSync(new URL('../rocky-linux/directory.ldif', import.meta.url), 'utf8')
+const configFile = new URL('../../assets/demo-config.json', import.meta.url).pathname
+const config = parseConfigText(readFileSync(configFile, 'utf8'), configFile)._unsafeUnwrap()
+const ldif = readFileSync(new URL('../../assets/demo-directory.ldif', import.meta.url), 'utf8')
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const close of closers.splice(0)) await close()
@@ -44,12 +43,16 @@ async function setup(
     { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) },
   )
   const registry = new Registry()
-  const ports = syncPorts({
-    directory: { kind: 'ldif', text: ldif, config: config.ldap },
-    target: { kind: 'postgres', client },
-    matchBy: config.matchBy,
-    rules: config.rules,
-  })
+  const ports = {
+    groups: new LdifGroupSource({
+      text: ldif,
+      source: 'demo-directory.ldif',
+      ldap: config.ldap,
+      matchBy: config.matchBy,
+      rules: config.rules,
+    }),
+    target: new PostgresSyncTarget(client),
+  }
   const service = createSyncService({
     ports,
     lockClient: client,
@@ -97,7 +100,8 @@ describe('createSyncService', { timeout: 120_000 }, () => {
     if (outcome.kind !== 'synced') throw new Error(`expected synced, got ${outcome.kind}`)
     expect(outcome.result.plan.held).toHaveLength(2)
     const metrics = await registry.metrics()
-    expect(metrics).toMatch(/^grouproles_sync_held_commands 2$/m)
+    expect(metrics).toMatch(/^grouproles_sync_held_commands\{hold="maxRemovals"\} 2$/m)
+    expect(metrics).toMatch(/^grouproles_sync_held_commands\{hold="leftToMattermost"\} 0$/m)
     expect(metrics).toMatch(
       new RegExp(`^grouproles_sync_warnings ${outcome.result.warnings.length}$`, 'm'),
     )

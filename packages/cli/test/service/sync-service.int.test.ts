@@ -4,17 +4,17 @@ import pg from 'pg'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PostgresSyncTarget } from '@grouproles/adapter-postgres'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import {
   findPgBin,
   startPostgres,
   type RunningPostgres,
-} from '../../packages/adapter-postgres/test/start-postgres.js'
-import { exampleLdifPath } from '../rocky-linux/demo.js'
-import { mattermostSeed } from '../rocky-linux/mattermost-seed.js'
-import { parseConfigText } from '../shared/parse-config.js'
-import { syncPorts } from '../shared/sync-ports.js'
-import { createSyncService } from './sync-service.js'
+} from '../../../adapter-postgres/test/start-postgres.js'
+import { mattermostSeed } from '../../../../examples/rocky-linux/mattermost-seed.js'
+import { parseConfigText } from '../../src/config/read-config.js'
+import { LdifGroupSource } from '@grouproles/adapter-ldap'
+import { createSyncService } from '../../src/service/sync-service.js'
 
 const pgBin = findPgBin()
 if (pgBin === undefined) {
@@ -24,9 +24,8 @@ if (pgBin === undefined) {
     '\n*** service integration test SKIPPED: no PostgreSQL (run scripts/bootstrap.sh) ***\n',
   )
 }
-const config = parseConfigText(
-  readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
-)._unsafeUnwrap()
+const configFile = new URL('../../assets/demo-config.json', import.meta.url).pathname
+const config = parseConfigText(readFileSync(configFile, 'utf8'), configFile)._unsafeUnwrap()
 
 describe.skipIf(pgBin === undefined)(
   'createSyncService with PostgreSQL',
@@ -59,16 +58,19 @@ describe.skipIf(pgBin === undefined)(
       const logs: { level: number; msg: string }[] = []
       const registry = new Registry()
       const service = createSyncService({
-        ports: syncPorts({
-          directory: {
-            kind: 'ldif',
-            text: readFileSync(exampleLdifPath, 'utf8'),
-            config: config.ldap,
-          },
-          target: { kind: 'postgres', client: pool },
-          matchBy: config.matchBy,
-          rules: config.rules,
-        }),
+        ports: {
+          groups: new LdifGroupSource({
+            text: readFileSync(
+              new URL('../../assets/demo-directory.ldif', import.meta.url),
+              'utf8',
+            ),
+            source: 'demo-directory.ldif',
+            ldap: config.ldap,
+            matchBy: config.matchBy,
+            rules: config.rules,
+          }),
+          target: new PostgresSyncTarget(pool),
+        },
         lockClient: pool,
         lockKey: 'grouproles-sync',
         policy: config.policy,

@@ -1,0 +1,102 @@
+import { err, ok } from 'neverthrow'
+import { failure } from '../cli-error.js'
+import {
+  boolFlag,
+  ldifPath,
+  loadConfig,
+  stringFlag,
+  type CommandContext,
+  type CommandResult,
+} from '../command-context.js'
+import { openGroups } from '../open-groups.js'
+import { openTarget } from '../open-target.js'
+import { parseServeSettings } from '../service/parse-serve-settings.js'
+
+/**
+ * `grouproles serve`: syncs on an interval under the run lock, logs JSON lines, serves /metrics,
+ * /healthz and /role until SIGINT or SIGTERM.
+ */
+export async function run(ctx: CommandContext): Promise<CommandResult> {
+  const interval = stringFlag(ctx.flags, 'interval')
+  const port = stringFlag(ctx.flags, 'port')
+  const host = stringFlag(ctx.flags, 'host')
+  const settings = parseServeSettings(
+    {
+      apply: boolFlag(ctx.flags, 'apply'),
+      ...(interval !== undefined ? { interval } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(host !== undefined ? { host } : {}),
+    },
+    ctx.env,
+  )
+  if (settings.isErr()) return err(settings.error)
+  const config = loadConfig(ctx, 'serve')
+  if (config.isErr()) return err(config.error)
+  const ldif = ldifPath(ctx)
+  const groups = await openGroups(config.value, ctx.env, {
+    ...(ldif !== undefined ? { ldif } : {}),
+    cwd: ctx.io.cwd,
+    allowEmpty: boolFlag(ctx.flags, 'allow-empty'),
+  })
+  if (groups.isErr()) return err(groups.error)
+  const target = await openTarget(ctx.env, {
+    demo: boolFlag(ctx.flags, 'demo'),
+    config: config.value,
+  })
+  if (target.isErr()) return err(target.error)
+  const lockClient = target.value.lockClient
+  if (lockClient === undefined) {
+    await target.value.close()
+    return err(
+      failure('noRunLock', 'serve needs a Postgres database for its run lock (DATABASE_URL)'),
+    )
+  }
+  const [{ pino }, { Registry, collectDefaultMetrics }, { createSyncService }] = await Promise.all([
+    import('pino'),
+    import('prom-client'),
+    import('../service/sync-service.js'),
+  ])
+  const s = settings.value
+  const logger = pino({ level: s.logLevel, redact: ['*.password', '*.token', '*.bindPassword'] })
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const service = createSyncService({
+    ports: { groups: groups.value.groups, target: target.value.target },
+    lockClient,
+    policy: config.value.policy,
+    gates: config.value.gates,
+    apply: s.apply,
+    intervalMs: s.intervalMs,
+    logger,
+    registry,
+  })
+  const server = await service.listen(s.port, s.host)
+  const address = server.address()
+  logger.info(
+    {
+      directory: groups.value.description,
+      mattermost: target.value.description,
+      apply: s.apply,
+      intervalMs: s.intervalMs,
+      port: typeof address === 'object' && address !== null ? address.port : s.port,
+      host: s.host,
+    },
+    'grouproles service listening',
+  )
+  service.start()
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const name of ['SIGINT', 'SIGTERM'] as const)
+      process.once(name, () => {
+        resolve(name)
+      })
+  })
+  logger.info({ signal }, 'stopping')
+  await service.stop()
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve()
+    }),
+  )
+  await target.value.close()
+  return ok(0)
+}

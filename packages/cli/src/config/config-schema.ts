@@ -1,0 +1,182 @@
+import { linkPatternProblem } from '@grouproles/core'
+import { z } from 'zod'
+
+/*
+ * The config file's decoder. The same schema checks a file (`readConfig`) and is turned into the
+ * published JSON Schema (`schema/config.schema.json`, `pnpm --filter @grouproles/cli schemas`), so
+ * what editors complete is exactly what the CLI accepts. Values are never echoed in messages: a
+ * config may hold a password.
+ */
+
+const nonEmpty = z.string().trim().min(1, 'must be a non-empty string')
+const infinity = z.literal('Infinity').meta({ description: 'no limit (JSON has no Infinity)' })
+const count = z.number().int().min(0)
+
+const ldapAttributes = z
+  .strictObject({
+    userId: nonEmpty.optional(),
+    username: nonEmpty.optional(),
+    email: nonEmpty.optional(),
+    groupId: nonEmpty.optional(),
+    groupName: nonEmpty.optional(),
+    member: z.array(nonEmpty).min(1).optional(),
+    memberUid: z.string().optional(),
+  })
+  .meta({ description: 'attribute names; the preset fills in the rest' })
+
+const disabledRule = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('attributeEquals'), attribute: nonEmpty, value: z.string() }),
+  z.strictObject({ kind: z.literal('bitSet'), attribute: nonEmpty, bit: count }),
+  z.strictObject({ kind: z.literal('present'), attribute: nonEmpty }),
+])
+
+/** The `ldap` part: every option of adapter-ldap's `LdapDirectoryConfig` (its README has the table). */
+export const ldapSchema = z
+  .strictObject({
+    url: nonEmpty.optional().meta({ description: 'ldap:// or ldaps:// URL of the first server' }),
+    urls: z.array(nonEmpty).min(1).optional().meta({ description: 'servers tried in order' }),
+    bindDn: nonEmpty.meta({ description: 'a system account, never a person' }),
+    password: z.string().optional().meta({ description: 'better: passwordFile or LDAP_PASSWORD' }),
+    passwordFile: nonEmpty
+      .optional()
+      .meta({ description: 'a file holding the password (relative to this config file)' }),
+    preset: z.enum(['freeipa', 'openldap', 'activeDirectory']),
+    baseDn: nonEmpty.meta({ description: 'the suffix, e.g. dc=example,dc=org' }),
+    tls: z
+      .strictObject({
+        ca: z.string().optional().meta({ description: 'PEM of the CA' }),
+        caFile: nonEmpty
+          .optional()
+          .meta({ description: 'a PEM file (relative to this config file)' }),
+        startTls: z.boolean().optional(),
+        rejectUnauthorized: z.boolean().optional().meta({ description: 'default true' }),
+      })
+      .optional(),
+    pageSize: z.number().int().min(1).optional(),
+    timeoutMs: z.number().int().min(1).optional(),
+    connectTimeoutMs: z.number().int().min(1).optional(),
+    usersContainer: z.string().optional(),
+    groupsContainer: z.string().optional(),
+    userFilter: nonEmpty.optional(),
+    groupFilter: nonEmpty.optional(),
+    attributes: ldapAttributes.optional(),
+    disabled: disabledRule.optional(),
+    idFormat: z.enum(['text', 'guid']).optional(),
+    rangeRetrieval: z.boolean().optional(),
+    allowEmpty: z.boolean().optional(),
+  })
+  .meta({ description: 'the directory (the LDIF export given with --ldif is read with it too)' })
+
+const pattern = nonEmpty.superRefine((value, ctx) => {
+  const problem = linkPatternProblem(value)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+const manageFlag = z
+  .boolean()
+  .optional()
+  .meta({ description: 'every team and channel this rule links is managed (removals, role sync)' })
+
+/** A link rule: core's `LinkRule`. */
+export const ruleSchema = z.discriminatedUnion('kind', [
+  z
+    .strictObject({
+      kind: z.literal('pattern'),
+      pattern: pattern.meta({ description: 'e.g. mm_{team}_{channel}; {team} is required' }),
+      adminSuffix: nonEmpty.optional().meta({ description: 'e.g. _admins: groups making admins' }),
+      autoAdd: z.boolean().optional().meta({ description: 'default true' }),
+      manage: manageFlag,
+    })
+    .meta({ description: 'groups named by a convention' }),
+  z
+    .strictObject({
+      kind: z.literal('explicit'),
+      group: nonEmpty,
+      team: nonEmpty,
+      channel: nonEmpty.optional(),
+      autoAdd: z.boolean().optional().meta({ description: 'default true' }),
+      schemeAdmin: z.boolean().optional().meta({ description: 'default false' }),
+      manage: manageFlag,
+    })
+    .meta({ description: 'one group to one team or channel' }),
+])
+
+const syncableName = z
+  .string()
+  .regex(/^[^/\s]+(\/[^/\s]+)?$/, 'must be "team" or "team/channel"')
+  .meta({ description: 'a team name, or team/channel' })
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().meta({ description: 'for editors: the JSON Schema' }),
+    ldap: ldapSchema,
+    matchBy: z
+      .enum(['username', 'email', 'authData'])
+      .meta({ description: 'how directory users find their Mattermost account' }),
+    rules: z.array(ruleSchema).meta({ description: 'group → team/channel links' }),
+    manage: z
+      .array(syncableName)
+      .optional()
+      .meta({ description: 'teams and channels planned like group-synced ones (removals, roles)' }),
+    policy: z
+      .strictObject({
+        sysadmins: z.enum(['bypass', 'asUsers']).optional(),
+        roleSync: z.enum(['groupConstrained', 'allLinked']).optional(),
+        reAddRemovedMembers: z.boolean().optional(),
+        groupConstrainedRemovals: z.enum(['apply', 'leaveToMattermost']).optional(),
+        limits: z
+          .strictObject({
+            maxRemovals: z.union([z.number().min(0), infinity]).optional(),
+            maxRemovalFraction: z.number().min(0).max(1).optional(),
+            fractionMinRemovals: count.optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    gates: z
+      .strictObject({
+        minGroups: count.optional(),
+        maxCommands: z.union([count, infinity]).optional(),
+      })
+      .optional()
+      .meta({ description: 'checked before an unattended run (serve) applies' }),
+    mattermost: z
+      .strictObject({
+        teams: z
+          .array(nonEmpty)
+          .optional()
+          .meta({ description: 'sync only these teams (names); default: every team' }),
+        defaultChannels: z.array(nonEmpty).optional().meta({
+          description: 'channels a new team member joins (default town-square, off-topic)',
+        }),
+      })
+      .optional(),
+    store: z
+      .strictObject({
+        url: nonEmpty
+          .optional()
+          .meta({ description: 'a Postgres URL for the REST history (any database)' }),
+        dataDir: nonEmpty.optional().meta({
+          description:
+            'an embedded PGlite directory (relative to this file); default .grouproles/store',
+        }),
+      })
+      .refine((s) => s.url === undefined || s.dataDir === undefined, {
+        message: 'give url or dataDir, not both',
+      })
+      .optional()
+      .meta({ description: 'where REST runs keep what the API cannot show (who left)' }),
+  })
+  .meta({
+    title: 'grouproles config',
+    description: 'grouproles: directory groups → Mattermost teams, channels and admin roles',
+  })
+
+/** A config file as decoded, before paths are resolved and the LDAP part is checked. */
+export type ConfigInput = z.output<typeof configSchema>
+
+/** The published JSON Schema of the config file. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' })
+}

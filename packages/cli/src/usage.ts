@@ -1,0 +1,95 @@
+/** The command names, in the order `--help` lists them. */
+export const commandNames = ['plan', 'show', 'apply', 'explain', 'serve', 'init'] as const
+export type CommandName = (typeof commandNames)[number]
+
+const targets = `Mattermost (plan, apply, explain, serve):
+  --demo                      the demo's in-memory Mattermost (Rocky Linux example, shipped with
+                              this package); with no --config, the demo's config and directory too
+  DATABASE_URL                Mattermost's Postgres database
+  MATTERMOST_URL, MATTERMOST_TOKEN
+                              the REST API of a live server (preferred when both are set)`
+
+const directory = `Directory (plan, explain, serve):
+  --ldif FILE                 an LDIF export (ldapsearch -LLL … > export.ldif); else the config's
+                              LDAP server (LDAP_URL, LDAP_BIND_DN, LDAP_PASSWORD, LDAP_BASE_DN,
+                              LDAP_CA_FILE override it)`
+
+export const globalUsage = `grouproles: keep Mattermost team and channel memberships and admin roles in line with
+directory groups (FreeIPA, OpenLDAP, Active Directory).
+
+Usage: grouproles <command> [options]
+
+Commands:
+  plan      plan a sync and print it for review (--out FILE writes the plan file)
+  show      print a saved plan file, per team and channel, with reasons
+  apply     apply a reviewed plan file exactly as written
+  explain   why a user has (or gets) a role in a team or channel
+  serve     sync on an interval, with /metrics, /healthz and /role
+  init      write a commented starter config
+
+Options:
+  --json                      one JSON document on stdout (shapes: the package README)
+  -h, --help                  this help; "grouproles <command> --help" for a command's
+  -v, --version               the version
+
+Paths on the command line resolve from the current directory; paths inside a config file from
+the config file's folder. Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage
+(plan --detailed-exitcode: 0 no changes, 2 changes pending, 1 error).
+
+Try it: grouproles plan --demo`
+
+export const commandUsage: Readonly<Record<CommandName, string>> = {
+  plan: `Usage: grouproles plan --config FILE [--ldif FILE] [--out FILE] [options]
+
+Plans a sync from the directory to Mattermost and prints it: every change per team and channel
+with its reason, what the safety limits held, and the warnings. Nothing is changed.
+
+Options:
+  --config FILE               the config file (JSON, comments allowed)
+  --out FILE                  write the plan file, to review and then "grouproles apply FILE"
+  --allow-empty               accept a directory, filter or rule that selects no group
+  --detailed-exitcode         exit 0 when there is nothing to change, 2 when changes are pending,
+                              1 on any error
+  --json                      print the plan as JSON
+
+${directory}
+
+${targets}`,
+  show: `Usage: grouproles show PLAN_FILE [--json]
+
+Prints a saved plan file per team and channel, with reasons and warnings. Needs no server.`,
+  apply: `Usage: grouproles apply PLAN_FILE [--config FILE] [--json]
+
+Prints the plan, then applies it exactly as written. The target re-reads Mattermost first and
+refuses the whole plan (stalePlan, exit 1) when anything changed since it was made: plan again.
+Give the --config the plan was made with when it scopes Mattermost (mattermost.teams).
+
+${targets}`,
+  explain: `Usage: grouproles explain --config FILE --user NAME --team NAME [--channel NAME] [options]
+
+Says which groups give the user which role in the team or channel, and why.
+
+${directory}
+
+${targets}`,
+  serve: `Usage: grouproles serve --config FILE [--ldif FILE] [--apply] [--interval SECONDS]
+                       [--port PORT] [--host HOST]
+
+Syncs on an interval under a Postgres run lock, logs JSON lines (pino), and serves /metrics
+(Prometheus), /healthz (200 once a run did all it was asked) and /role?user=…&team=…|channel=….
+Without --apply it only plans and reports.
+
+Options:
+  --apply                     apply the plans (also SYNC_APPLY=1)
+  --interval SECONDS          pause between runs (also SYNC_INTERVAL_SECONDS; default 300)
+  --port PORT, --host HOST    where to listen (also PORT, HOST; default 127.0.0.1:9464)
+  LOG_LEVEL                   pino level (default info)
+
+${directory}
+
+${targets}`,
+  init: `Usage: grouproles init [FILE] [--force] [--json]
+
+Writes a commented starter config (default grouproles.json) with a "$schema" line, so editors
+complete and check it. Refuses to overwrite an existing file unless --force.`,
+}

@@ -1,0 +1,106 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { parseConfigText, readConfig } from '../../src/config/read-config.js'
+import { assets, tempDir } from '../support/cli.js'
+
+const demo = readFileSync(assets('demo-config.json'), 'utf8')
+const example = JSON.parse(demo) as Record<string, unknown> & { ldap: Record<string, unknown> }
+const messageOf = (raw: unknown) =>
+  parseConfigText(JSON.stringify(raw), '/etc/g.json', 'g.json')._unsafeUnwrapErr().message
+
+describe('readConfig', () => {
+  it('should read the demo config with the documented defaults', () => {
+    const c = parseConfigText(demo, '/etc/grouproles/g.json')._unsafeUnwrap()
+    expect(c.matchBy).toBe('username')
+    expect(c.manage).toEqual([])
+    expect(c.mattermost).toEqual({ defaultChannels: ['town-square', 'off-topic'] })
+    expect(c.store).toEqual({ kind: 'dataDir', path: '/etc/grouproles/.grouproles/store' })
+    expect(c.policy.limits).toEqual({ maxRemovals: 25, maxRemovalFraction: 0.5 })
+  })
+
+  it('should accept comments and trailing commas, and resolve paths from the file and the caller', () => {
+    const cwd = tempDir()
+    mkdirSync(join(cwd, 'conf'))
+    writeFileSync(join(cwd, 'conf', 'secret'), 'pw\n')
+    const text = demo
+      .replace('{', '{\n  // a comment\n  /* another */')
+      .replace('"password": "set LDAP_PASSWORD; never stored here",', '"passwordFile": "secret",')
+      .replace('"matchBy": "username",', '"matchBy": "username", "store": { "dataDir": "state" },')
+    writeFileSync(join(cwd, 'conf', 'g.json'), text)
+    const c = readConfig('conf/g.json', cwd)._unsafeUnwrap()
+    expect(c.ldap.password).toBe('pw')
+    expect(c.store).toEqual({ kind: 'dataDir', path: join(cwd, 'conf', 'state') })
+  })
+
+  it('should name the file and the path of a wrong value, never the value', () => {
+    expect(messageOf({ ...example, polcy: {} })).toBe('g.json: polcy: unknown key')
+    expect(messageOf({ ...example, matchBy: 'nickname' })).toMatch(/^g\.json: matchBy: /)
+    expect(
+      messageOf({
+        ...example,
+        rules: [
+          { kind: 'pattern', pattern: 'mm_{team}' },
+          { kind: 'pattern', pattern: 'mm_{x}' },
+        ],
+      }),
+    ).toBe('g.json: rules[1].pattern: must contain {team}')
+    expect(
+      messageOf({
+        ...example,
+        rules: [{ kind: 'explicit', group: 'g', team: 't', manage: 'yes' }],
+      }),
+    ).toMatch(/^g\.json: rules\[0\]\.manage: /)
+    expect(messageOf({ ...example, manage: ['rl/infra/x'] })).toBe(
+      'g.json: manage[0]: must be "team" or "team/channel"',
+    )
+    expect(messageOf({ ...example, policy: { limits: { maxRemovalFraction: 7 } } })).toMatch(
+      /^g\.json: policy\.limits\.maxRemovalFraction: /,
+    )
+    expect(messageOf({ ...example, store: { url: 'postgres://x', dataDir: 'y' } })).toBe(
+      'g.json: store: give url or dataDir, not both',
+    )
+    const secret = messageOf({
+      ...example,
+      ldap: { ...example.ldap, password: 42, url: 'hunter2' },
+    })
+    expect(secret).toMatch(/^g\.json: ldap\.password: /)
+    expect(secret).not.toContain('hunter2')
+  })
+
+  it('should point at file:line:column for a syntax error without echoing the text', () => {
+    const text = '{\n  "ldap": { "password": "hunter2" }\n  "matchBy": "username"\n}'
+    const e = parseConfigText(text, '/x/g.json', 'g.json')._unsafeUnwrapErr()
+    expect(e).toEqual({
+      kind: 'badInput',
+      code: 'configSyntax',
+      message: 'g.json:3:3: not valid JSON: comma expected',
+    })
+  })
+
+  it('should never throw on arbitrary text or JSON: a config or a typed error', () => {
+    const mutated = fc
+      .tuple(fc.nat({ max: demo.length }), fc.nat({ max: 20 }), fc.string({ maxLength: 8 }))
+      .map(([at, drop, insert]) => demo.slice(0, at) + insert + demo.slice(at + drop))
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          mutated,
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ ...example, rules: v })),
+        ),
+        (text) => {
+          const r = parseConfigText(text, '/x/g.json', 'g.json')
+          if (r.isErr()) {
+            expect(r.error.kind).toBe('badInput')
+            expect(r.error.message).toMatch(/^g\.json[:]/)
+            expect(r.error.message).not.toContain('\n')
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+})
