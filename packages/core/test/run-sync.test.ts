@@ -220,7 +220,7 @@ describe('runSync', () => {
     })
   })
 
-  it('should mark the managed teams and channels with what made them managed', async () => {
+  it('should mark the managed teams and channels with what made them managed, and plan their removals', async () => {
     const unconstrained: SyncState = {
       ...target,
       teams: target.teams.map((t) => ({ ...t, groupConstrained: false })),
@@ -238,6 +238,10 @@ describe('runSync', () => {
       { id: 'rl', name: 'rl', groupConstrained: false, managed: true, managedBy: 'rule 2' },
     ])
     expect(r.state.channels).toEqual(unconstrained.channels)
+    // Planned like a group-synced team: bob, in no linked group, is removed.
+    expect(r.plan.commands).toContainEqual(
+      expect.objectContaining({ kind: 'removeTeamMember', teamId: 'rl', userId: 'bob' }),
+    )
   })
 
   it("should plan with the target's policy defaults, a caller's explicit policy winning", async () => {
