@@ -49,7 +49,9 @@ const ids = (prefix: string, n: number): string[] =>
  * real data (mostly plain users, live rows, non-guest rows). The exported `syncStateArb` draws links
  * and memberships as size-biased lists and flags uniformly (half the rows are guest rows), so with
  * fast-check's default size about 1 state in 30 holds a role change; here it is about 1 in 3. Short
- * ids keep counterexamples readable.
+ * ids keep counterexamples readable. Teams and channels are sometimes `managed` (with or without a
+ * label), channels sometimes named `town-square`, and about half are default channels (mostly
+ * open ones, as Mattermost's are).
  */
 export function denseStateArb(): fc.Arbitrary<SyncState> {
   // Fixed id pools and no `chain`, so that shrinking works well: a missing entity is dropped

@@ -136,6 +136,34 @@ describe('entity arbitraries', () => {
   })
 })
 
+describe('teamArb and channelArb', () => {
+  it('should make managed syncables with and without a label, default channels and town-squares, and plain ones', () => {
+    const teams = fc.sample(teamArb(), 300)
+    const channels = fc.sample(channelArb(['rl']), 300)
+    const seen = new Set<string>()
+    for (const t of teams) {
+      seen.add(`team managed=${String(t.managed)} labelled=${String(t.managedBy !== undefined)}`)
+    }
+    for (const c of channels) {
+      seen.add(`channel managed=${String(c.managed)} labelled=${String(c.managedBy !== undefined)}`)
+      seen.add(`channel defaultChannel=${String(c.defaultChannel)}`)
+      seen.add(`channel ${c.name === 'town-square' ? 'town-square' : 'other name'}`)
+      if (c.name === 'town-square' && c.type === 'O' && c.defaultChannel === true)
+        seen.add('channel open default town-square')
+    }
+
+    for (const kind of ['team', 'channel'])
+      for (const managed of ['true', 'false', 'undefined'])
+        for (const labelled of ['true', 'false'])
+          expect(seen).toContain(`${kind} managed=${managed} labelled=${labelled}`)
+    for (const x of ['true', 'false', 'undefined'])
+      expect(seen).toContain(`channel defaultChannel=${x}`)
+    expect(seen).toContain('channel town-square')
+    expect(seen).toContain('channel other name')
+    expect(seen).toContain('channel open default town-square')
+  })
+})
+
 describe('roleArb', () => {
   it('should make exactly the three roles', () => {
     expect(new Set(fc.sample(roleArb, 200))).toEqual(new Set(['guest', 'member', 'admin']))
@@ -191,6 +219,8 @@ describe('syncPolicyInputArb', () => {
   it('should leave out keys and limits sometimes and give them sometimes', () => {
     const inputs = fc.sample(syncPolicyInputArb(), 300)
 
+    for (const value of [undefined, 'apply', 'leaveToMattermost'])
+      expect(inputs.some((p) => p.groupConstrainedRemovals === value)).toBe(true)
     expect(inputs.some((p) => p.sysadmins === undefined)).toBe(true)
     expect(inputs.some((p) => p.sysadmins !== undefined)).toBe(true)
     expect(inputs.some((p) => p.limits === undefined)).toBe(true)
@@ -297,12 +327,39 @@ describe('syncPolicyArb', () => {
   })
 })
 
-describe('denseStateArb (test support)', () => {
+describe('denseStateArb', () => {
   it('should always make consistent states too', () => {
     fc.assert(
       fc.property(denseStateArb(), (s) => {
         expect(problems(s)).toEqual([])
       }),
+    )
+  })
+
+  it('should make states whose plans exercise the phase-1 rules', () => {
+    // Guards the properties over it: each rule must actually come up.
+    const seen = new Set<string>()
+    for (const [s, policy] of fc.sample(fc.tuple(denseStateArb(), syncPolicyArb()), 1000)) {
+      const plan = planSync(s, policy)
+      for (const c of [...plan.commands, ...plan.held]) {
+        if (c.reason.includes('managed by ')) seen.add('managed')
+        if (c.reason.startsWith('joins default channel')) seen.add(`default join: ${c.kind}`)
+      }
+      for (const h of plan.held) seen.add(`held: ${h.hold.kind}`)
+      const townSquares = s.channels.filter((c) => c.name === 'town-square').map((c) => c.id)
+      if (s.channelMembers.some((m) => townSquares.includes(m.channelId))) seen.add('town-square')
+    }
+
+    expect([...seen].sort()).toEqual(
+      [
+        'default join: addChannelMember',
+        'default join: removeChannelMember',
+        'held: leftToMattermost',
+        'held: maxRemovalFraction',
+        'held: maxRemovals',
+        'managed',
+        'town-square',
+      ].sort(),
     )
   })
 })
