@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import fc from 'fast-check'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import type { RememberedMemberships } from '@grouproles/core'
 import {
   fromPglite,
@@ -17,7 +18,7 @@ import {
 } from '../src/index.js'
 import * as q from '../src/queries.js'
 import { errorOf, must } from './contract.js'
-import { emptyDatabases, type EmptyDatabase } from './empty-databases.js'
+import { emptyDatabases, freshDatabase, type EmptyDatabase } from './empty-databases.js'
 
 const site: SiteIdentity = {
   siteId: 'k3x9site0000000000000000aa',
@@ -284,6 +285,53 @@ function describeStore(database: EmptyDatabase): void {
 }
 
 for (const database of emptyDatabases()) describeStore(database)
+
+describe.runIf(inject('pgUrl') !== '')(
+  'PostgresMembershipStore on a real server, concurrently',
+  () => {
+    it('should bind a fresh store to exactly one of two Mattermosts opening it at once', async () => {
+      const url = await freshDatabase()
+      const clients = [
+        new pg.Client({ connectionString: url }),
+        new pg.Client({ connectionString: url }),
+      ]
+      await Promise.all(clients.map((c) => c.connect()))
+      try {
+        const sites = [site, { ...site, siteId: 'othersite00000000000000000' }]
+        const results = await Promise.all(
+          clients.map((c, i) => PostgresMembershipStore.open(c, sites[i] ?? site)),
+        )
+        const winners = results.filter((r) => r.isOk())
+        expect(winners).toHaveLength(1)
+        const loser = results.find((r) => r.isErr())
+        expect(loser?.isErr() === true && loser.error.kind).toBe('differentMattermost')
+        const bound = winners[0]?.isOk() === true ? winners[0].value.site : undefined
+        expect((await metaOf(clients[0] as PostgresClient)).site_id).toBe(bound?.siteId)
+      } finally {
+        await Promise.all(clients.map((c) => c.end()))
+      }
+    })
+
+    it('should keep both of two remembers of one new syncable running at once', async () => {
+      const url = await freshDatabase()
+      const first = new pg.Client({ connectionString: url })
+      const second = new pg.Client({ connectionString: url })
+      await Promise.all([first.connect(), second.connect()])
+      try {
+        const mine = await must(PostgresMembershipStore.open(first, site))
+        const theirs = await must(PostgresMembershipStore.open(second, site))
+        await Promise.all([
+          must(mine.remember(memberships({ t1: ['u1', 'u2'] }))),
+          must(theirs.remember(memberships({ t1: ['u3', 'u2'] }))),
+        ])
+        const fresh = await must(PostgresMembershipStore.open(first, site))
+        expect(await must(fresh.recall())).toEqual(memberships({ t1: ['u1', 'u2', 'u3'] }))
+      } finally {
+        await Promise.all([first.end(), second.end()])
+      }
+    })
+  },
+)
 
 describe('PostgresMembershipStore on PGlite with a data directory', () => {
   let dir: string
