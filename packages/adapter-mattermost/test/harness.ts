@@ -1,4 +1,4 @@
-import type { SyncableRef, SyncCommand, SyncState } from '@grouproles/core'
+import type { Channel, SyncableRef, SyncCommand, SyncState, Team } from '@grouproles/core'
 import {
   channelArb,
   channelMemberArb,
@@ -29,7 +29,11 @@ export function useFake(): { readonly fake: () => FakeMattermost } {
     const violations = [...fake.violations]
     fake.violations.length = 0
     fake.requests.length = 0
+    fake.counts.clear()
     fake.clearFaults()
+    fake.resetSettings()
+    fake.onRequest = undefined
+    fake.random = Math.random
     expect(violations).toEqual([])
   })
   afterAll(async () => {
@@ -58,21 +62,50 @@ export function clientFor(
   })
 }
 
+/** Channel names the loader marks `defaultChannel` unless told otherwise. */
+export const defaultNames: readonly string[] = ['town-square', 'off-topic']
+
 /**
- * The part of a core state the REST API can represent and show: live teams, open/private channels
- * of those teams, live groups (always complete) with live links, active team rows, and channel
- * history only for current members (the API cannot read the rest).
+ * What `loadSyncState` reads back from a fake seeded with `state`: every team (archived ones
+ * too) with its active rows, the open and private channels of those teams (archived ones too,
+ * `defaultChannel` by name), the live groups with their existing users and live links, and channel
+ * history only for current members. `managed` is config, never read from Mattermost.
  */
-export function toApiState(state: SyncState): SyncState {
-  const teams = state.teams.filter((t) => t.deleted !== true)
+export function toApiState(
+  state: SyncState,
+  options: { readonly groups?: boolean; readonly defaultChannelNames?: readonly string[] } = {},
+): SyncState {
+  const names = new Set(options.defaultChannelNames ?? defaultNames)
+  const userIds = new Set(state.users.map((u) => u.id))
+  const teams = state.teams.map((t): Team => ({
+    id: t.id,
+    name: t.name,
+    groupConstrained: t.groupConstrained,
+    ...(t.deleted === true ? { deleted: true } : {}),
+  }))
   const teamIds = new Set(teams.map((t) => t.id))
-  const channels = state.channels.filter(
-    (c) => (c.type === 'O' || c.type === 'P') && teamIds.has(c.teamId),
-  )
+  const channels = state.channels
+    .filter((c) => (c.type === 'O' || c.type === 'P') && teamIds.has(c.teamId))
+    .map((c): Channel => ({
+      id: c.id,
+      teamId: c.teamId,
+      name: c.name,
+      type: c.type,
+      groupConstrained: c.groupConstrained,
+      ...(c.deleted === true ? { deleted: true } : {}),
+      ...(names.has(c.name) ? { defaultChannel: true } : {}),
+    }))
   const channelIds = new Set(channels.map((c) => c.id))
-  const groups = state.groups
-    .filter((g) => g.deleted !== true)
-    .map((g) => ({ id: g.id, name: g.name, memberIds: g.memberIds }))
+  const groups =
+    options.groups === false
+      ? []
+      : state.groups
+          .filter((g) => g.deleted !== true)
+          .map((g) => ({
+            id: g.id,
+            name: g.name,
+            memberIds: [...new Set(g.memberIds)].filter((id) => userIds.has(id)),
+          }))
   const groupIds = new Set(groups.map((g) => g.id))
   return {
     users: state.users,
