@@ -305,3 +305,15 @@ export const parseChannelStats: Parse<{ member_count: number }> = (json) =>
 
 /** Accepts any JSON body (status answers such as `{"status":"OK"}`). */
 export const parseAny: Parse<void> = () => ok(undefined)
+
+/** Parses `GET /config/client?format=old`: the installation's id (`TelemetryId`, else `DiagnosticId`) and `SiteURL`. */
+export const parseSiteIdentity: Parse<{ siteId: string; siteUrl: string }> = (json) =>
+  record(json, 'ClientConfig').andThen((o) => {
+    const siteId = optString(o['TelemetryId']) ?? optString(o['DiagnosticId'])
+    if (siteId === undefined)
+      return err('ClientConfig: neither TelemetryId nor DiagnosticId is set')
+    const url = o['SiteURL']
+    if (url !== undefined && typeof url !== 'string')
+      return err('ClientConfig: SiteURL is not a string')
+    return ok({ siteId, siteUrl: (url ?? '').replace(/\/+$/, '') })
+  })

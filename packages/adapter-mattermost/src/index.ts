@@ -1,8 +1,14 @@
 export { createMattermostClient, MattermostClient } from './mattermost-client.js'
-export { maxChannelBatch, maxIdsPerRead, maxTeamBatch, perPage } from './mattermost-client.js'
+export {
+  defaultConcurrency,
+  maxChannelBatch,
+  maxIdsPerRead,
+  maxTeamBatch,
+  perPage,
+} from './mattermost-client.js'
 export { groupConstrainedErrorIds, isTransientError } from './mattermost-error.js'
 export { isMattermostId } from './is-mattermost-id.js'
-export { loadSyncState, toSystemRole } from './load-sync-state.js'
+export { defaultChannelNames, loadSyncState, toSystemRole } from './load-sync-state.js'
 export { applyPlan, channelHistoryOf } from './apply-plan.js'
 export { MattermostSyncTarget } from './mattermost-sync-target.js'
 export {
@@ -13,7 +19,13 @@ export {
   unlinkGroup,
 } from './group-links.js'
 
-export type { LinkTarget, MattermostClientConfig } from './mattermost-client.js'
+export type {
+  LinkTarget,
+  MattermostClientConfig,
+  PagedList,
+  SiteIdentity,
+  TeamChannelListing,
+} from './mattermost-client.js'
 export type { MattermostError } from './mattermost-error.js'
 export type { LoadSyncStateOptions } from './load-sync-state.js'
 export type { MattermostSyncTargetConfig } from './mattermost-sync-target.js'

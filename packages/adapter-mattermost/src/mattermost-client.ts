@@ -17,6 +17,7 @@ import {
   parseGroupMembersPage,
   parseGroupSyncable,
   parseGroupsWithSchemeAdmin,
+  parseSiteIdentity,
   parseTeam,
   parseTeamMember,
   parseTeamMemberWithError,
@@ -65,17 +66,47 @@ export interface MattermostClientConfig {
   readonly concurrency?: number
 }
 
+/** Requests in flight at once unless configured. */
+export const defaultConcurrency = 8
+
 /** Items per page: the server silently caps `per_page` at 200. */
 export const perPage = 200
 /** Largest `POST /teams/{id}/members/batch` the server accepts. */
 export const maxTeamBatch = 256
 /** Largest `user_ids` list `POST /channels/{id}/members` accepts. */
 export const maxChannelBatch = 1000
-/** Ids per `POST …/ids` read; keeps bodies far below the 300 KB payload cap. */
-export const maxIdsPerRead = 1000
+/**
+ * Ids per `POST …/ids` read. The server sets no count limit, only its 300 000-byte request body cap
+ * (`MaximumPayloadSizeBytes`); 5000 ids are about 145 KB.
+ */
+export const maxIdsPerRead = 5000
 
 type Parse<T> = (json: unknown) => Result<T, string>
 type Query = Readonly<Record<string, string | number | boolean>>
+// A request body is built when the request is sent (inside the concurrency limit), so the bodies of
+// queued requests take no memory.
+type RequestOptions = { readonly query?: Query; readonly body?: () => unknown }
+
+/** A paged list as the server listed it: the rows (de-duplicated) and how many rows the pages held. */
+export interface PagedList<T> {
+  readonly items: T[]
+  /**
+   * Rows the pages claimed: 200 per full page plus the last page's. More than `items.length` means
+   * pages overlapped, so rows were skipped too (the server's order moved between requests).
+   */
+  readonly listed: number
+}
+
+/** The installation a token talks to: what a store of remembered memberships is bound to. */
+export interface SiteIdentity {
+  /** `TelemetryId` (older servers: `DiagnosticId`) of `GET /config/client?format=old`. */
+  readonly siteId: string
+  /** `SiteURL`, empty when the server has none configured. */
+  readonly siteUrl: string
+}
+
+/** Which of a team's channel listings to read. */
+export type TeamChannelListing = 'public' | 'private' | 'deleted'
 
 type Attempt =
   | { readonly kind: 'ok'; readonly status: number; readonly text: string }
@@ -105,6 +136,7 @@ export class MattermostClient {
   readonly #maxDelayMs: number
   readonly #retry: RetryPolicy
   readonly #bulkhead: BulkheadPolicy
+  readonly #concurrency: number
   // Set by a 429: no request of this client is sent before this time (ms since the epoch).
   #pausedUntil = 0
 
@@ -134,7 +166,13 @@ export class MattermostClient {
         }),
       },
     )
-    this.#bulkhead = bulkhead(Math.max(1, config.concurrency ?? 8), Number.POSITIVE_INFINITY)
+    this.#concurrency = Math.max(1, config.concurrency ?? defaultConcurrency)
+    this.#bulkhead = bulkhead(this.#concurrency, Number.POSITIVE_INFINITY)
+  }
+
+  /** Requests in flight at most (the `concurrency` setting). */
+  get concurrency(): number {
+    return this.#concurrency
   }
 
   /** The base URL only: a client serialised into a log or plan file carries no token. */
@@ -144,9 +182,9 @@ export class MattermostClient {
 
   // ---- users -------------------------------------------------------------------------------
 
-  /** All users (active, deactivated and bots), paged through `GET /users`. */
+  /** All users (active, deactivated and bots), paged through `GET /users`, several pages at once. */
   listUsers(): ResultAsync<ApiUser[], MattermostError> {
-    return this.#pages('/users', {}, arrayOf(parseUser, 'User[]'), (u) => u.id)
+    return this.#windowedPages('/users', {}, arrayOf(parseUser, 'User[]'), (u) => u.id)
   }
 
   /** `POST /users/ids` in chunks. */
@@ -160,9 +198,9 @@ export class MattermostClient {
 
   // ---- teams -------------------------------------------------------------------------------
 
-  /** All teams the token may list, paged through `GET /teams`. */
+  /** All teams the token may list (archived ones too), paged through `GET /teams`. */
   listTeams(): ResultAsync<ApiTeam[], MattermostError> {
-    return this.#pages('/teams', {}, arrayOf(parseTeam, 'Team[]'), (t) => t.id)
+    return this.#pages('/teams', {}, arrayOf(parseTeam, 'Team[]'), (t) => t.id).map((l) => l.items)
   }
 
   /** Active members of a team (`delete_at = 0` rows only: the API never lists soft-deleted rows). */
@@ -173,7 +211,7 @@ export class MattermostClient {
         {},
         arrayOf(parseTeamMember, 'TeamMember[]'),
         (m) => m.user_id,
-      ),
+      ).map((l) => l.items),
     )
   }
 
@@ -210,7 +248,7 @@ export class MattermostClient {
           arrayOf(parseTeamMemberWithError, 'TeamMemberWithError[]'),
           {
             query: { graceful: true },
-            body: userIds.map((userId) => ({ team_id: teamId, user_id: userId })),
+            body: () => userIds.map((userId) => ({ team_id: teamId, user_id: userId })),
           },
         ),
       )
@@ -231,12 +269,48 @@ export class MattermostClient {
   ): ResultAsync<void, MattermostError> {
     return checkIds({ team_id: teamId, user_id: userId }).asyncAndThen(() =>
       this.#request('PUT', `/teams/${teamId}/members/${userId}/schemeRoles`, parseAny, {
-        body: { scheme_admin: schemeAdmin, scheme_user: true },
+        body: () => ({ scheme_admin: schemeAdmin, scheme_user: true }),
       }),
     )
   }
 
   // ---- channels ----------------------------------------------------------------------------
+
+  /**
+   * Every open and private channel of every team (`GET /channels`, several pages at once; archived
+   * ones with `includeDeleted`). Needs the system console's channel or group read permission: a
+   * token without it gets a 403.
+   */
+  listChannels(options: {
+    readonly includeDeleted: boolean
+  }): ResultAsync<ApiChannel[], MattermostError> {
+    return this.#windowedPages(
+      '/channels',
+      options.includeDeleted ? { include_deleted: true } : {},
+      arrayOf(parseChannel, 'Channel[]'),
+      (c) => c.id,
+    )
+  }
+
+  /**
+   * One of a team's channel listings: `public` (live open channels), `private` (live private ones;
+   * needs manage_system) or `deleted` (archived open ones, and archived private ones the caller is
+   * in).
+   */
+  listTeamChannels(
+    teamId: string,
+    which: TeamChannelListing,
+  ): ResultAsync<ApiChannel[], MattermostError> {
+    const suffix = { public: '', private: '/private', deleted: '/deleted' }[which]
+    return checkIds({ team_id: teamId }).asyncAndThen(() =>
+      this.#pages(
+        `/teams/${teamId}/channels${suffix}`,
+        {},
+        arrayOf(parseChannel, 'Channel[]'),
+        (c) => c.id,
+      ).map((l) => l.items),
+    )
+  }
 
   /** `GET /channels/{id}` (archived channels too, with `delete_at > 0`). */
   getChannel(channelId: string): ResultAsync<ApiChannel, MattermostError> {
@@ -259,6 +333,14 @@ export class MattermostClient {
    * can overlap or skip rows; `loadSyncState` checks the count and falls back to `…/members/ids`.
    */
   listChannelMembers(channelId: string): ResultAsync<ApiChannelMember[], MattermostError> {
+    return this.pageChannelMembers(channelId).map((l) => l.items)
+  }
+
+  /**
+   * Members of a channel as the pages listed them, with the count the pages claimed: when it
+   * exceeds the rows, pages overlapped and rows were skipped (see `PagedList.listed`).
+   */
+  pageChannelMembers(channelId: string): ResultAsync<PagedList<ApiChannelMember>, MattermostError> {
     return checkIds({ channel_id: channelId }).asyncAndThen(() =>
       this.#pages(
         `/channels/${channelId}/members`,
@@ -306,7 +388,7 @@ export class MattermostClient {
             Array.isArray(json)
               ? arrayOf(parseChannelMember, 'ChannelMember[]')(json)
               : parseChannelMember(json).map((m) => [m]),
-          { body: { user_ids: userIds } },
+          { body: () => ({ user_ids: userIds }) },
         ),
       )
   }
@@ -326,7 +408,7 @@ export class MattermostClient {
   ): ResultAsync<void, MattermostError> {
     return checkIds({ channel_id: channelId, user_id: userId }).asyncAndThen(() =>
       this.#request('PUT', `/channels/${channelId}/members/${userId}/schemeRoles`, parseAny, {
-        body: { scheme_admin: schemeAdmin, scheme_user: true },
+        body: () => ({ scheme_admin: schemeAdmin, scheme_user: true }),
       }),
     )
   }
@@ -335,13 +417,15 @@ export class MattermostClient {
 
   /** All groups the token may see, paged through `GET /groups` (archived groups excluded). */
   listGroups(): ResultAsync<ApiGroup[], MattermostError> {
-    return this.#pages('/groups', {}, arrayOf(parseGroup, 'Group[]'), (g) => g.id)
+    return this.#windowedPages('/groups', {}, arrayOf(parseGroup, 'Group[]'), (g) => g.id)
   }
 
   /** Members of a group, paged through `GET /groups/{id}/members`. */
   listGroupMembers(groupId: string): ResultAsync<ApiUser[], MattermostError> {
     return checkIds({ group_id: groupId }).asyncAndThen(() =>
-      this.#pages(`/groups/${groupId}/members`, {}, parseGroupMembersPage, (u) => u.id),
+      this.#pages(`/groups/${groupId}/members`, {}, parseGroupMembersPage, (u) => u.id).map(
+        (l) => l.items,
+      ),
     )
   }
 
@@ -369,7 +453,7 @@ export class MattermostClient {
         {},
         parseGroupsWithSchemeAdmin,
         (g) => g.id,
-      ),
+      ).map((l) => l.items),
     )
   }
 
@@ -381,7 +465,7 @@ export class MattermostClient {
   ): ResultAsync<void, MattermostError> {
     return checkIds({ group_id: groupId, [`${target.kind}_id`]: target.id }).asyncAndThen(() =>
       this.#request('POST', `/groups/${groupId}/${target.kind}s/${target.id}/link`, parseAny, {
-        body: { auto_add: patch.autoAdd, scheme_admin: patch.schemeAdmin },
+        body: () => ({ auto_add: patch.autoAdd, scheme_admin: patch.schemeAdmin }),
       }),
     )
   }
@@ -394,7 +478,7 @@ export class MattermostClient {
   ): ResultAsync<void, MattermostError> {
     return checkIds({ group_id: groupId, [`${target.kind}_id`]: target.id }).asyncAndThen(() =>
       this.#request('PUT', `/groups/${groupId}/${target.kind}s/${target.id}/patch`, parseAny, {
-        body: { auto_add: patch.autoAdd, scheme_admin: patch.schemeAdmin },
+        body: () => ({ auto_add: patch.autoAdd, scheme_admin: patch.schemeAdmin }),
       }),
     )
   }
@@ -406,6 +490,17 @@ export class MattermostClient {
     )
   }
 
+  // ---- site ------------------------------------------------------------------------------------
+
+  /**
+   * Which installation this is (`GET /config/client?format=old`): `TelemetryId`, else
+   * `DiagnosticId`, and `SiteURL`. A store of remembered memberships records it and refuses
+   * another Mattermost.
+   */
+  getSiteIdentity(): ResultAsync<SiteIdentity, MattermostError> {
+    return this.#request('GET', '/config/client', parseSiteIdentity, { query: { format: 'old' } })
+  }
+
   // ---- plumbing ----------------------------------------------------------------------------
 
   // Pages until a short page; de-duplicates by key because the server's order is not stable.
@@ -414,33 +509,80 @@ export class MattermostClient {
     query: Query,
     parse: Parse<T[]>,
     key: (item: T) => string,
-  ): ResultAsync<T[], MattermostError> {
+  ): ResultAsync<PagedList<T>, MattermostError> {
     const seen = new Map<string, T>()
-    const next = (page: number): ResultAsync<T[], MattermostError> =>
+    const next = (page: number): ResultAsync<PagedList<T>, MattermostError> =>
       this.#request('GET', path, parse, { query: { ...query, page, per_page: perPage } }).andThen(
         (items) => {
           for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item)
-          return items.length < perPage ? okAsync([...seen.values()]) : next(page + 1)
+          return items.length < perPage
+            ? okAsync({ items: [...seen.values()], listed: page * perPage + items.length })
+            : next(page + 1)
         },
       )
     return next(0)
   }
 
+  // Reads page 0 alone; when it is full, keeps `concurrency` pages of the listing in flight. After
+  // the first short page no new page starts (the ones already sent past the end come back empty:
+  // at most concurrency - 1 extra requests, and none for a list that fits in one page).
+  #windowedPages<T>(
+    path: string,
+    query: Query,
+    parse: Parse<T[]>,
+    key: (item: T) => string,
+  ): ResultAsync<T[], MattermostError> {
+    const seen = new Map<string, T>()
+    const run = new Promise<MattermostError | undefined>((resolve) => {
+      let next = 0
+      let inFlight = 0
+      let done = false
+      let failure: MattermostError | undefined
+      let window = 1
+      const launch = (): void => {
+        while (!done && inFlight < window) {
+          const page = next++
+          inFlight++
+          void this.#request('GET', path, parse, {
+            query: { ...query, page, per_page: perPage },
+          }).then((r) => {
+            inFlight--
+            if (r.isErr()) {
+              failure ??= r.error
+              done = true
+            } else {
+              for (const item of r.value) if (!seen.has(key(item))) seen.set(key(item), item)
+              if (r.value.length < perPage) done = true
+              else window = this.#concurrency
+            }
+            if (inFlight === 0 && done) resolve(failure)
+            else launch()
+          })
+        }
+      }
+      launch()
+    })
+    return ResultAsync.fromSafePromise(run).andThen((failure) =>
+      failure === undefined ? okAsync([...seen.values()]) : errAsync(failure),
+    )
+  }
+
+  // Chunks are cut when each request is sent, not up front.
   #chunked<T>(
     ids: readonly string[],
     size: number,
-    call: (chunk: readonly string[]) => ResultAsync<T[], MattermostError>,
+    call: (chunk: () => readonly string[]) => ResultAsync<T[], MattermostError>,
   ): ResultAsync<T[], MattermostError> {
-    const chunks: string[][] = []
-    for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size))
-    return ResultAsync.combine(chunks.map(call)).map((parts) => parts.flat())
+    const calls: ResultAsync<T[], MattermostError>[] = []
+    for (let i = 0; i < ids.length; i += size) calls.push(call(() => ids.slice(i, i + size)))
+    return ResultAsync.combine(calls).map((parts) => parts.flat())
   }
 
   #request<T>(
     method: string,
     path: string,
     parse: Parse<T>,
-    options: { readonly query?: Query; readonly body?: unknown } = {},
+    options: RequestOptions = {},
   ): ResultAsync<T, MattermostError> {
     return ResultAsync.fromSafePromise(this.#execute(method, path, options)).andThen((attempt) => {
       if (attempt.kind === 'fail') return errAsync(attempt.error)
@@ -457,11 +599,7 @@ export class MattermostClient {
     })
   }
 
-  async #execute(
-    method: string,
-    path: string,
-    options: { readonly query?: Query; readonly body?: unknown },
-  ): Promise<Attempt> {
+  async #execute(method: string, path: string, options: RequestOptions): Promise<Attempt> {
     const url = new URL(this.#base + path)
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v))
     // The budget starts at the first attempt, not on enqueueing: the late requests of a big apply
@@ -472,8 +610,7 @@ export class MattermostClient {
       Authorization: `Bearer ${this.#token}`,
       Accept: 'application/json',
     }
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json'
     const once = async (): Promise<Attempt> => {
       deadline ??= Date.now() + this.#maxRetryTimeMs
       attempts++
@@ -483,6 +620,7 @@ export class MattermostClient {
         return { kind: 'fail', error, retryable: false, deadline }
       }
       const signal = AbortSignal.timeout(this.#timeoutMs)
+      const body = options.body === undefined ? undefined : JSON.stringify(options.body())
       try {
         const response = await this.#fetch(url, {
           method,

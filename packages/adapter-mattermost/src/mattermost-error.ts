@@ -76,6 +76,8 @@ export type MattermostError =
       readonly expected: string
       readonly actual: string
     }
+  /** Team names the caller scoped a load to that no team has (`loadSyncState` `teamNames`). */
+  | { readonly kind: 'unknownTeam'; readonly message: string; readonly names: readonly string[] }
   /** A group link the caller named does not exist (live) in Mattermost. */
   | {
       readonly kind: 'linkNotFound'
@@ -110,6 +112,7 @@ export function isTransientError(error: MattermostError): boolean {
         { kind: 'invalidArgument' },
         { kind: 'skipped' },
         { kind: 'stalePlan' },
+        { kind: 'unknownTeam' },
         { kind: 'linkNotFound' },
         () => false,
       )

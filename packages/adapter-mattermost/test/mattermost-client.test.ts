@@ -25,16 +25,53 @@ describe('MattermostClient', () => {
   const { fake } = useFake()
 
   it('should page with per_page=200 until a short page', async () => {
-    fake().seed(withUsers(450))
+    const state = withUsers(450)
+    fake().seed({
+      ...state,
+      teamMembers: state.users.map((u) => ({
+        teamId: id('t', 1),
+        userId: u.id,
+        schemeAdmin: false,
+        schemeGuest: false,
+      })),
+    })
 
-    const users = await clientFor(fake()).listUsers()
+    const members = await clientFor(fake()).listTeamMembers(id('t', 1))
 
-    expect(users._unsafeUnwrap()).toHaveLength(450)
+    expect(members._unsafeUnwrap()).toHaveLength(450)
     expect(fake().requests.map((r) => [r.query['page'], r.query['per_page']])).toEqual([
       ['0', '200'],
       ['1', '200'],
       ['2', '200'],
     ])
+  })
+
+  it('should read page 0 alone, then keep a window of pages in flight until a short page', async () => {
+    fake().seed(withUsers(1_450))
+    fake().configure({ latencyMs: 5 })
+    fake().maxInFlight = 0
+
+    const users = await clientFor(fake(), { concurrency: 3 }).listUsers()
+
+    expect(users._unsafeUnwrap()).toHaveLength(1_450)
+    const pagesAsked = fake().requests.map((r) => Number(r.query['page']))
+    expect(pagesAsked[0]).toBe(0)
+    expect(fake().requests[1]!.at).toBeGreaterThanOrEqual(fake().requests[0]!.at + 5)
+    expect(new Set(pagesAsked)).toEqual(new Set(pagesAsked.map((_, i) => i)))
+    // Pages 0..7 hold the users; at most concurrency - 1 past the end are sent.
+    expect(pagesAsked.length).toBeGreaterThanOrEqual(8)
+    expect(pagesAsked.length).toBeLessThanOrEqual(8 + 2)
+    expect(fake().maxInFlight).toBeLessThanOrEqual(3)
+    expect(fake().requests.every((r) => r.query['per_page'] === '200')).toBe(true)
+  })
+
+  it('should read one page only for a list that fits in it', async () => {
+    fake().seed(withUsers(199))
+
+    const users = await clientFor(fake()).listUsers()
+
+    expect(users._unsafeUnwrap()).toHaveLength(199)
+    expect(fake().requests).toHaveLength(1)
   })
 
   it('should send the token as a bearer header and never put it in errors or JSON', async () => {

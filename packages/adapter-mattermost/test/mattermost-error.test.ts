@@ -32,6 +32,7 @@ describe('isTransientError', () => {
       ],
       [{ kind: 'invalidResponse', ...at }, false],
       [{ kind: 'skipped', userId: 'u', message: 'm' }, false],
+      [{ kind: 'unknownTeam', names: ['x'], message: 'm' }, false],
     ]
 
     expect(errors.map(([e]) => isTransientError(e))).toEqual(errors.map(([, t]) => t))
