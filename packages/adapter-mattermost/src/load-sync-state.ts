@@ -10,160 +10,294 @@ import type {
   TeamMember,
   User,
 } from '@grouproles/core'
-import { errAsync, okAsync, ResultAsync } from 'neverthrow'
-import type { ApiChannelMember, ApiGroupSyncable, ApiUser } from './api-types.js'
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
+import type {
+  ApiChannel,
+  ApiChannelMember,
+  ApiGroup,
+  ApiGroupSyncable,
+  ApiTeam,
+  ApiUser,
+} from './api-types.js'
 import { checkIds } from './is-mattermost-id.js'
-import { perPage, type MattermostClient } from './mattermost-client.js'
+import type { MattermostClient } from './mattermost-client.js'
 import type { MattermostError } from './mattermost-error.js'
 
-/** What `loadSyncState` reads. Without options: every team, and every channel a synced group is linked to. */
+/** What `loadSyncState` reads. Without options: every team, its channels, and Mattermost's groups. */
 export interface LoadSyncStateOptions {
-  /** Only these teams (and their channels). */
+  /** Only these teams (and their channels), by id. With `teamNames` too, a team named by either is in scope. */
   readonly teamIds?: readonly string[]
+  /** Only these teams (and their channels), by name; a name no team has is an `unknownTeam` error. */
+  readonly teamNames?: readonly string[]
   /**
-   * Channels to load even if no synced group links them (e.g. a group-constrained channel whose
-   * links were all removed). The API has no team-channel listing in the pinned spec subset, so
-   * unlinked channels are otherwise invisible.
+   * Channels to load beyond the listing, by id (e.g. an archived private channel the per-team
+   * listing does not show). Kept for compatibility: the listing finds every other channel.
    */
   readonly channelIds?: readonly string[]
+  /**
+   * `mattermost` (default): read Mattermost's own groups and links; an unlicensed server (501) or a
+   * licence without LDAP groups (403 `api.ldap_groups.license_error`) means "no groups", not a
+   * failure. `none`: never touch a group route (the groups come from the directory).
+   */
+  readonly groups?: 'mattermost' | 'none'
+  /**
+   * Channel names Mattermost joins new team members to: town-square and off-topic by default, or
+   * town-square plus the server's `TeamSettings.ExperimentalDefaultChannels`. Sets
+   * `Channel.defaultChannel`.
+   */
+  readonly defaultChannelNames?: readonly string[]
   /** Which group sources count as synced. Default: `ldap` and `plugin_*` (what Mattermost can link). */
   readonly isSyncedSource?: (source: string) => boolean
   /**
    * Channel member history from elsewhere (the database's `ChannelMemberHistory`, or the channel
-   * adds of earlier runs, see `channelHistoryOf`). The API cannot read it; without it a user who
-   * left an auto-add channel is planned back in even with `reAddRemovedMembers: false`.
+   * adds of earlier runs). The API cannot read it; `MattermostSyncTarget` with a store adds it.
    */
   readonly channelHistory?: readonly ChannelHistory[]
 }
 
+/** The channels a new team member joins when the server's list is not configured. */
+export const defaultChannelNames: readonly string[] = Object.freeze(['town-square', 'off-topic'])
+
 const defaultSyncedSource = (source: string): boolean =>
   source === 'ldap' || source.startsWith('plugin_')
 
+type ReadGroup = {
+  readonly group: ApiGroup
+  readonly members: readonly string[]
+  readonly links: readonly ApiGroupSyncable[]
+}
+
 /**
- * Reads the Mattermost side of a `SyncState` through the REST API: users, teams, the channels synced
- * groups are linked to, synced groups with their members, live links (from the list endpoints, which
- * keep `scheme_admin`), and team/channel members. Two things the API cannot show are left empty:
- * soft-deleted team rows (only `delete_at = 0` rows are listed) and channel member history.
+ * Reads the Mattermost side of a `SyncState` through the REST API: users, the teams in scope and
+ * all their channels (archived ones marked deleted), Mattermost's synced groups with their
+ * members and live links (unless `groups: 'none'`), and team and channel members. Independent
+ * reads run at once, limited only by the client's concurrency: users and channel listings a window
+ * of pages at a time, team members as soon as the teams are known, channel members as soon as the
+ * channels are. Soft-deleted team rows and channel history are not in the API; current channel
+ * members get a history row (every join writes one).
  */
 export function loadSyncState(
   client: MattermostClient,
   options: LoadSyncStateOptions = {},
 ): ResultAsync<SyncState, MattermostError> {
-  const isSynced = options.isSyncedSource ?? defaultSyncedSource
   for (const id of [...(options.teamIds ?? []), ...(options.channelIds ?? [])]) {
     const r = checkIds({ id })
     if (r.isErr()) return errAsync(r.error)
   }
-  const scope = options.teamIds === undefined ? undefined : new Set(options.teamIds)
+  const ids = new IdTable()
+  const users = client.listUsers().map((list) => list.map((u) => toUser(u, ids)))
+  const groups =
+    options.groups === 'none'
+      ? okAsync<ReadGroup[], MattermostError>([])
+      : readGroups(client, options.isSyncedSource ?? defaultSyncedSource, ids)
+  const teams = client.listTeams().andThen((all) => scopeTeams(all, options))
+  // Team member reads start as soon as the teams are known; channel re-reads wait on them.
+  const teamReads = teams.map(
+    (list) =>
+      new Map(
+        list.map((t) => [
+          t.id,
+          client.listTeamMembers(t.id).map((rows) =>
+            rows.map((m): TeamMember => ({
+              teamId: t.id,
+              userId: ids.intern(m.user_id),
+              schemeAdmin: m.scheme_admin,
+              schemeGuest: m.scheme_guest,
+            })),
+          ),
+        ]),
+      ),
+  )
+  const channels = readChannels(client, teams, options)
+  const channelRows = ResultAsync.combine([channels, teamReads] as const).andThen(
+    ([list, byTeam]) =>
+      ResultAsync.combine(
+        list.map((c) => readChannelMembers(client, c, byTeam.get(c.teamId), ids)),
+      ),
+  )
+  const teamRows = teamReads.andThen((byTeam) => ResultAsync.combine([...byTeam.values()]))
 
-  return ResultAsync.combine([client.listUsers(), client.listTeams(), client.listGroups()] as const)
-    .andThen(([apiUsers, apiTeams, apiGroups]) => {
-      const synced = apiGroups.filter((g) => g.delete_at === 0 && isSynced(g.source))
-      return ResultAsync.combine(
-        synced.map((g) =>
-          ResultAsync.combine([
-            client.listGroupMembers(g.id),
-            client.listGroupSyncables(g.id, 'team'),
-            client.listGroupSyncables(g.id, 'channel'),
-          ] as const).map(([members, teamLinks, channelLinks]) => ({
-            group: g,
-            members,
-            teamLinks,
-            channelLinks,
-          })),
+  return ResultAsync.combine([users, groups, teams, channels, teamRows, channelRows] as const).map(
+    ([userList, groupList, teamList, channelList, teamMembers, channelMembers]): SyncState => {
+      const teamIds = new Set(teamList.map((t) => t.id))
+      const channelIds = new Set(channelList.map((c) => c.id))
+      const members = channelMembers.flat()
+      return {
+        users: userList,
+        groups: groupList.map((g): Group => ({
+          id: g.group.id,
+          name: g.group.name !== '' ? g.group.name : g.group.display_name,
+          memberIds: g.members,
+        })),
+        teams: teamList,
+        channels: channelList,
+        links: groupList.flatMap((g) =>
+          g.links
+            .filter((l) => (l.kind === 'team' ? teamIds : channelIds).has(l.syncable_id))
+            .map(toLink),
         ),
-      ).map((groups) => ({ apiUsers, apiTeams, groups }))
-    })
-    .andThen(({ apiUsers, apiTeams, groups }) => {
-      const teams = apiTeams
-        .filter((t) => scope === undefined || scope.has(t.id))
-        .map((t): Team => ({
-          id: t.id,
-          name: t.name,
-          groupConstrained: t.group_constrained === true,
-          ...(t.delete_at > 0 ? { deleted: true } : {}),
-        }))
-      const teamIds = new Set(teams.map((t) => t.id))
-      const channelIds = new Set(options.channelIds ?? [])
-      for (const g of groups) {
-        for (const l of g.channelLinks) {
-          if (l.team_id === undefined || teamIds.has(l.team_id)) channelIds.add(l.syncable_id)
-        }
+        teamMembers: teamMembers.flat(),
+        channelMembers: members,
+        // Current members have a history row too (Mattermost writes one on every join).
+        channelHistory: [
+          ...(options.channelHistory ?? []).filter((h) => channelIds.has(h.channelId)),
+          ...members.map((m): ChannelHistory => ({ channelId: m.channelId, userId: m.userId })),
+        ],
       }
-      return ResultAsync.combine([...channelIds].map((id) => client.getChannel(id))).map(
-        (apiChannels) => ({ apiUsers, groups, teams, teamIds, apiChannels }),
-      )
-    })
-    .andThen(({ apiUsers, groups, teams, teamIds, apiChannels }) => {
-      const channels = apiChannels
-        .filter((c) => (c.type === 'O' || c.type === 'P') && teamIds.has(c.team_id))
-        .map((c): Channel => ({
-          id: c.id,
-          teamId: c.team_id,
-          name: c.name,
-          type: c.type === 'O' ? 'O' : 'P',
-          groupConstrained: c.group_constrained === true,
-          ...(c.delete_at > 0 ? { deleted: true } : {}),
-        }))
-      const allUserIds = apiUsers.map((u) => u.id)
-      const activeUsers = new Set(apiUsers.filter((u) => u.delete_at === 0).map((u) => u.id))
-      return ResultAsync.combine([
-        ResultAsync.combine(teams.map((t) => client.listTeamMembers(t.id))),
-        ResultAsync.combine(
-          channels.map((c) => channelMembers(client, c.id, allUserIds, activeUsers)),
-        ),
-      ] as const).map(([teamRows, channelRows]): SyncState => {
-        const channelSet = new Set(channels.map((c) => c.id))
-        return {
-          users: apiUsers.map(toUser),
-          groups: groups.map((g): Group => ({
-            id: g.group.id,
-            name: g.group.name !== '' ? g.group.name : g.group.display_name,
-            memberIds: g.members.map((u) => u.id),
-          })),
-          teams,
-          channels,
-          links: groups.flatMap((g) => [
-            ...g.teamLinks.filter((l) => teamIds.has(l.syncable_id)).map(toLink),
-            ...g.channelLinks.filter((l) => channelSet.has(l.syncable_id)).map(toLink),
-          ]),
-          teamMembers: teamRows.flat().map((m): TeamMember => ({
-            teamId: m.team_id,
-            userId: m.user_id,
-            schemeAdmin: m.scheme_admin,
-            schemeGuest: m.scheme_guest,
-          })),
-          channelMembers: channelRows.flat().map((m): ChannelMember => ({
-            channelId: m.channel_id,
-            userId: m.user_id,
-            schemeAdmin: m.scheme_admin,
-            schemeGuest: m.scheme_guest,
-          })),
-          // Current members have a history row too (Mattermost writes one on every join).
-          channelHistory: [
-            ...(options.channelHistory ?? []).filter((h) => channelSet.has(h.channelId)),
-            ...channelRows.flat().map((m) => ({ channelId: m.channel_id, userId: m.user_id })),
-          ],
-        }
-      })
-    })
+    },
+  )
 }
 
-// Offset paging over an unordered query can skip rows; a full first page means more than one
-// query ran, so the count is checked against the stats and, if short, read by user id instead.
-function channelMembers(
+// ---- teams and channels ---------------------------------------------------------------------
+
+function scopeTeams(
+  all: readonly ApiTeam[],
+  options: LoadSyncStateOptions,
+): Result<Team[], MattermostError> {
+  const byId = options.teamIds === undefined ? undefined : new Set(options.teamIds)
+  const byName = options.teamNames === undefined ? undefined : new Set(options.teamNames)
+  if (byName !== undefined) {
+    const known = new Set(all.map((t) => t.name))
+    const unknown = [...byName].filter((n) => !known.has(n))
+    if (unknown.length > 0) {
+      return err({
+        kind: 'unknownTeam',
+        names: unknown,
+        message: `no team is named ${unknown.map((n) => `"${n}"`).join(', ')}`,
+      })
+    }
+  }
+  const scoped =
+    byId === undefined && byName === undefined
+      ? all
+      : all.filter((t) => byId?.has(t.id) === true || byName?.has(t.name) === true)
+  return ok(
+    scoped.map((t): Team => ({
+      id: t.id,
+      name: t.name,
+      groupConstrained: t.group_constrained === true,
+      ...(t.delete_at > 0 ? { deleted: true } : {}),
+    })),
+  )
+}
+
+// `GET /channels` lists every team's channels in one paged listing; a token that may not use it
+// (403) lists each team in scope instead: public, private and archived channels.
+function readChannels(
   client: MattermostClient,
-  channelId: string,
-  allUserIds: readonly string[],
-  activeUsers: ReadonlySet<string>,
-): ResultAsync<ApiChannelMember[], MattermostError> {
-  return client.listChannelMembers(channelId).andThen((paged) => {
-    if (paged.length < perPage) return okAsync(paged)
-    return client.getChannelMemberCount(channelId).andThen((count) => {
-      const active = paged.filter((m) => activeUsers.has(m.user_id)).length
-      return active >= count ? okAsync(paged) : client.getChannelMembersByIds(channelId, allUserIds)
+  teams: ResultAsync<readonly Team[], MattermostError>,
+  options: LoadSyncStateOptions,
+): ResultAsync<Channel[], MattermostError> {
+  const listed = client
+    .listChannels({ includeDeleted: true })
+    .orElse((e) =>
+      e.kind === 'http' && e.status === 403
+        ? teams.andThen((list) =>
+            ResultAsync.combine(
+              list.flatMap((t) =>
+                (['public', 'private', 'deleted'] as const).map((which) =>
+                  client.listTeamChannels(t.id, which),
+                ),
+              ),
+            ).map((parts) => parts.flat()),
+          )
+        : errAsync(e),
+    )
+  const names = new Set(options.defaultChannelNames ?? defaultChannelNames)
+  return ResultAsync.combine([teams, listed] as const).andThen(([teamList, apiChannels]) => {
+    const inScope = new Set(teamList.map((t) => t.id))
+    const seen = new Set(apiChannels.map((c) => c.id))
+    const extra = (options.channelIds ?? []).filter((id) => !seen.has(id))
+    return ResultAsync.combine(extra.map((id) => client.getChannel(id))).map((more) => {
+      const unique = new Map([...apiChannels, ...more].map((c) => [c.id, c]))
+      return [...unique.values()]
+        .filter((c) => (c.type === 'O' || c.type === 'P') && inScope.has(c.team_id))
+        .map((c) => toChannel(c, names))
     })
   })
+}
+
+// Offset paging over the server's unordered query can skip rows when pages overlap. Every member of
+// a channel is a member of its team, so a channel whose pages came up short is re-read, by id,
+// for the team's members the pages did not show: never by every user.
+function readChannelMembers(
+  client: MattermostClient,
+  channel: Channel,
+  teamMembers: ResultAsync<readonly TeamMember[], MattermostError> | undefined,
+  ids: IdTable,
+): ResultAsync<ChannelMember[], MattermostError> {
+  const toRows = (rows: readonly ApiChannelMember[]): ChannelMember[] =>
+    rows.map((m) => ({
+      channelId: channel.id,
+      userId: ids.intern(m.user_id),
+      schemeAdmin: m.scheme_admin,
+      schemeGuest: m.scheme_guest,
+    }))
+  return client.pageChannelMembers(channel.id).andThen(({ items, listed }) => {
+    const rows = toRows(items)
+    if (items.length >= listed || teamMembers === undefined) return okAsync(rows)
+    return teamMembers.andThen((team) => {
+      const seen = new Set(rows.map((m) => m.userId))
+      const missing = team.filter((m) => !seen.has(m.userId)).map((m) => m.userId)
+      if (missing.length === 0) return okAsync(rows)
+      return client
+        .getChannelMembersByIds(channel.id, missing)
+        .map((more) => [...rows, ...toRows(more.filter((m) => !seen.has(m.user_id)))])
+    })
+  })
+}
+
+// ---- groups ---------------------------------------------------------------------------------
+
+// A server without a licence answers the group routes 501; one whose licence lacks LDAP groups
+// answers 403 api.ldap_groups.license_error. Both mean "no Mattermost groups".
+function isLicenceRefusal(e: MattermostError): boolean {
+  return (
+    e.kind === 'http' &&
+    (e.status === 501 || (e.status === 403 && e.errorId === 'api.ldap_groups.license_error'))
+  )
+}
+
+function readGroups(
+  client: MattermostClient,
+  isSynced: (source: string) => boolean,
+  ids: IdTable,
+): ResultAsync<ReadGroup[], MattermostError> {
+  return client
+    .listGroups()
+    .orElse((e) => (isLicenceRefusal(e) ? okAsync([]) : errAsync(e)))
+    .andThen((all) =>
+      ResultAsync.combine(
+        all
+          .filter((g) => g.delete_at === 0 && isSynced(g.source))
+          .map((g) =>
+            ResultAsync.combine([
+              client.listGroupMembers(g.id),
+              client.listGroupSyncables(g.id, 'team'),
+              client.listGroupSyncables(g.id, 'channel'),
+            ] as const).map(([members, teamLinks, channelLinks]): ReadGroup => ({
+              group: g,
+              members: members.map((u) => ids.intern(u.id)),
+              links: [...teamLinks, ...channelLinks],
+            })),
+          ),
+      ),
+    )
+}
+
+// ---- rows -----------------------------------------------------------------------------------
+
+// One string per distinct id: the ids parsed from thousands of pages would otherwise each keep
+// their own copy (2 M member rows at XL).
+class IdTable {
+  readonly #ids = new Map<string, string>()
+
+  intern(id: string): string {
+    const known = this.#ids.get(id)
+    if (known !== undefined) return known
+    this.#ids.set(id, id)
+    return id
+  }
 }
 
 /** Maps `Users.Roles` (space-separated) to the core's system role. */
@@ -174,15 +308,27 @@ export function toSystemRole(roles: string): SystemRole {
   return 'user'
 }
 
-function toUser(u: ApiUser): User {
+function toUser(u: ApiUser, ids: IdTable): User {
   return {
-    id: u.id,
+    id: ids.intern(u.id),
     username: u.username,
     ...(u.email !== undefined ? { email: u.email } : {}),
     ...(u.auth_data !== undefined ? { authData: u.auth_data } : {}),
     systemRole: toSystemRole(u.roles),
     ...(u.is_bot ? { isBot: true } : {}),
     ...(u.delete_at > 0 ? { deactivated: true } : {}),
+  }
+}
+
+function toChannel(c: ApiChannel, defaults: ReadonlySet<string>): Channel {
+  return {
+    id: c.id,
+    teamId: c.team_id,
+    name: c.name,
+    type: c.type === 'O' ? 'O' : 'P',
+    groupConstrained: c.group_constrained === true,
+    ...(c.delete_at > 0 ? { deleted: true } : {}),
+    ...(defaults.has(c.name) ? { defaultChannel: true } : {}),
   }
 }
 
