@@ -50,8 +50,8 @@ export interface MattermostApplyReport {
   readonly failed: number
 }
 
-/** Options of `applyPlan`. */
-export interface ApplyPlanOptions {
+/** Options of `applyPlan`; `E` is what `loadTarget` may fail with besides `MattermostError`. */
+export interface ApplyPlanOptions<E = never> {
   readonly onProgress?: (progress: ApplyProgress) => void
   /** Single calls (role changes, removals, one-by-one adds) per progress event. Default 100. */
   readonly progressEvery?: number
@@ -61,7 +61,7 @@ export interface ApplyPlanOptions {
    */
   readonly verifyFingerprint?: boolean
   /** How to re-read the target; must match how the plan's state was read. Default `loadSyncState(client)`. */
-  readonly loadTarget?: () => ResultAsync<SyncState, MattermostError>
+  readonly loadTarget?: () => ResultAsync<SyncState, MattermostError | E>
 }
 
 /** A plan as `applyPlan` takes it: core's `SyncPlan` or a bare command list. */
@@ -76,17 +76,15 @@ export interface ApplicablePlan {
  * DELETE. One failure never stops the rest; every command gets an outcome. Only the stale check
  * can fail the whole call.
  */
-export function applyPlan(
+export function applyPlan<E = never>(
   client: MattermostClient,
   plan: ApplicablePlan,
-  options: ApplyPlanOptions = {},
-): ResultAsync<MattermostApplyReport, MattermostError> {
+  options: ApplyPlanOptions<E> = {},
+): ResultAsync<MattermostApplyReport, MattermostError | E> {
   const expected = plan.targetFingerprint
   const verify = options.verifyFingerprint ?? expected !== undefined
-  const run = (): ResultAsync<MattermostApplyReport, MattermostError> =>
-    ResultAsync.fromSafePromise(
-      execute(client, plan.commands, new Progress(plan.commands.length, options)),
-    )
+  const run = (): ResultAsync<MattermostApplyReport, MattermostError | E> =>
+    ResultAsync.fromSafePromise(execute(client, plan.commands, new Run(plan.commands, options)))
   if (!verify) return run()
   if (expected === undefined) {
     return errAsync({
@@ -98,7 +96,7 @@ export function applyPlan(
   return load().andThen((state) => {
     const actual = fingerprintTarget(state)
     if (actual !== expected) {
-      return errAsync<MattermostApplyReport, MattermostError>({
+      return errAsync<MattermostApplyReport, MattermostError | E>({
         kind: 'stalePlan',
         expected,
         actual,
@@ -111,8 +109,11 @@ export function applyPlan(
 
 type Indexed<C extends SyncCommand> = { readonly index: number; readonly command: C }
 
-// Collects the outcomes and sends progress events; an event only when something new finished.
-class Progress {
+// One apply: collects the outcomes, sends progress events (only when something new finished), and
+// remembers which channel rows were absent just before this apply added their user to a team: the
+// server joins a new team member to the team's default channels, and a plan's add of such a row
+// must still set the plan's role.
+class Run {
   readonly outcomes: (MattermostCommandOutcome | undefined)[]
   kind: SyncCommandKind = 'addTeamMember'
   readonly #onProgress: ((progress: ApplyProgress) => void) | undefined
@@ -120,11 +121,52 @@ class Progress {
   #completed = 0
   #failed = 0
   #reported = 0
+  readonly #commands: readonly SyncCommand[]
+  // Channel adds of the plan per user, for the snapshot before a team add.
+  #channelAddsByUser: Map<string, string[]> | undefined
+  // `channelId:userId` rows that did not exist just before this apply added the user to a team.
+  readonly #absentBeforeTeamAdd = new Set<string>()
 
-  constructor(total: number, options: ApplyPlanOptions) {
-    this.outcomes = new Array<MattermostCommandOutcome | undefined>(total)
+  constructor(
+    commands: readonly SyncCommand[],
+    options: Pick<ApplyPlanOptions, 'onProgress' | 'progressEvery'>,
+  ) {
+    this.#commands = commands
+    this.outcomes = new Array<MattermostCommandOutcome | undefined>(commands.length)
     this.#onProgress = options.onProgress
     this.#every = Math.max(1, options.progressEvery ?? 100)
+  }
+
+  /** The plan's channel adds for these users, as channel id -> user ids. */
+  channelAddsOf(userIds: readonly string[]): Map<string, string[]> {
+    if (this.#channelAddsByUser === undefined) {
+      this.#channelAddsByUser = new Map()
+      for (const c of this.#commands) {
+        if (c.kind !== 'addChannelMember') continue
+        let list = this.#channelAddsByUser.get(c.userId)
+        if (list === undefined) this.#channelAddsByUser.set(c.userId, (list = []))
+        list.push(c.channelId)
+      }
+    }
+    const out = new Map<string, Set<string>>()
+    for (const userId of userIds) {
+      for (const channelId of this.#channelAddsByUser.get(userId) ?? []) {
+        let users = out.get(channelId)
+        if (users === undefined) out.set(channelId, (users = new Set()))
+        users.add(userId)
+      }
+    }
+    return new Map([...out].map(([channelId, users]) => [channelId, [...users]]))
+  }
+
+  /** The row had not been there before this apply's team add of the user. */
+  markAbsent(channelId: string, userId: string): void {
+    this.#absentBeforeTeamAdd.add(`${channelId}:${userId}`)
+  }
+
+  /** Whether the row, if it exists now, appeared after this apply's team add of the user. */
+  wasAbsent(channelId: string, userId: string): boolean {
+    return this.#absentBeforeTeamAdd.has(`${channelId}:${userId}`)
   }
 
   set(index: number, outcome: MattermostCommandOutcome): void {
@@ -160,7 +202,7 @@ class Progress {
 async function execute(
   client: MattermostClient,
   commands: readonly SyncCommand[],
-  progress: Progress,
+  run: Run,
 ): Promise<MattermostApplyReport> {
   // Consecutive commands of one kind form a step; steps run in plan order, so a plan's channel
   // adds start only after its team adds have finished.
@@ -170,28 +212,26 @@ async function execute(
     let end = start
     while (end < commands.length && commands[end]?.kind === first.kind) end++
     const step = commands.slice(start, end).map((command, i) => ({ index: start + i, command }))
-    progress.kind = first.kind
-    await runStep(client, first.kind, step, progress)
-    progress.batchDone()
+    run.kind = first.kind
+    await runStep(client, first.kind, step, run)
+    run.batchDone()
     start = end
   }
-  return report(progress.outcomes)
+  return report(run.outcomes)
 }
 
 function runStep(
   client: MattermostClient,
   kind: SyncCommandKind,
   step: readonly Indexed<SyncCommand>[],
-  progress: Progress,
+  run: Run,
 ): Promise<void> {
   return match(kind)
     .with('addTeamMember', () =>
-      inRounds(step, (round) => addTeamMembers(client, narrow(round, 'addTeamMember'), progress)),
+      inRounds(step, (round) => addTeamMembers(client, narrow(round, 'addTeamMember'), run)),
     )
     .with('addChannelMember', () =>
-      inRounds(step, (round) =>
-        addChannelMembers(client, narrow(round, 'addChannelMember'), progress),
-      ),
+      inRounds(step, (round) => addChannelMembers(client, narrow(round, 'addChannelMember'), run)),
     )
     .with(
       'setTeamMemberAdmin',
@@ -202,8 +242,8 @@ function runStep(
         inRounds(step, (round) =>
           Promise.all(
             round.map(async (c) => {
-              await single(client, c, progress)
-              progress.singleDone()
+              await single(client, c, run)
+              run.singleDone()
             }),
           ).then(() => undefined),
         ),
@@ -270,7 +310,7 @@ type ChannelAdd = Indexed<Extract<SyncCommand, { kind: 'addChannelMember' }>>
 async function addTeamMembers(
   client: MattermostClient,
   items: readonly TeamAdd[],
-  progress: Progress,
+  run: Run,
 ): Promise<void> {
   await Promise.all(
     [...groupBy(items, (i) => i.command.teamId)].map(async ([teamId, list]) => {
@@ -281,19 +321,24 @@ async function addTeamMembers(
         list.map((i) => i.command.userId),
       )
       if (existing.isErr()) {
-        for (const i of list) progress.set(i.index, failed(i.command, existing.error))
+        for (const i of list) run.set(i.index, failed(i.command, existing.error))
         return
       }
       const active = new Set(existing.value.filter((m) => m.delete_at === 0).map((m) => m.user_id))
       const todo = list.filter((i) => {
         if (!active.has(i.command.userId)) return true
-        progress.set(i.index, { kind: 'already', command: i.command })
+        run.set(i.index, { kind: 'already', command: i.command })
         return false
       })
+      await snapshotChannelRows(
+        client,
+        todo.map((i) => i.command.userId),
+        run,
+      )
       await Promise.all(
         chunks(todo, maxTeamBatch).map(async (b) => {
-          await addTeamBatch(client, teamId, b, progress)
-          progress.batchDone()
+          await addTeamBatch(client, teamId, b, run)
+          run.batchDone()
         }),
       )
     }),
@@ -304,7 +349,7 @@ async function addTeamBatch(
   client: MattermostClient,
   teamId: string,
   batch: readonly TeamAdd[],
-  progress: Progress,
+  run: Run,
 ): Promise<void> {
   const result = await client.addTeamMembers(
     teamId,
@@ -316,13 +361,13 @@ async function addTeamBatch(
     if (result.error.kind === 'groupConstrained' && batch.length > 1) {
       await Promise.all(
         batch.map(async (i) => {
-          await addTeamBatch(client, teamId, [i], progress)
-          progress.singleDone()
+          await addTeamBatch(client, teamId, [i], run)
+          run.singleDone()
         }),
       )
       return
     }
-    for (const i of batch) progress.set(i.index, failed(i.command, result.error))
+    for (const i of batch) run.set(i.index, failed(i.command, result.error))
     return
   }
   const byUser = new Map(result.value.map((r) => [r.user_id, r]))
@@ -333,7 +378,7 @@ async function addTeamBatch(
         const outcome = await fixRole(i.command, entry.member, (admin) =>
           client.updateTeamMemberSchemeAdmin(teamId, i.command.userId, admin),
         )
-        progress.set(i.index, outcome)
+        run.set(i.index, outcome)
         return
       }
       const e = entry?.error
@@ -347,7 +392,7 @@ async function addTeamBatch(
               'POST',
               `/teams/${teamId}/members/batch`,
             )
-      progress.set(i.index, failed(i.command, error))
+      run.set(i.index, failed(i.command, error))
     }),
   )
 }
@@ -355,7 +400,7 @@ async function addTeamBatch(
 async function addChannelMembers(
   client: MattermostClient,
   items: readonly ChannelAdd[],
-  progress: Progress,
+  run: Run,
 ): Promise<void> {
   await Promise.all(
     [...groupBy(items, (i) => i.command.channelId)].map(async ([channelId, list]) => {
@@ -364,22 +409,58 @@ async function addChannelMembers(
         list.map((i) => i.command.userId),
       )
       if (existing.isErr()) {
-        for (const i of list) progress.set(i.index, failed(i.command, existing.error))
+        for (const i of list) run.set(i.index, failed(i.command, existing.error))
         return
       }
-      const present = new Set(existing.value.map((m) => m.user_id))
-      const todo = list.filter((i) => {
-        if (!present.has(i.command.userId)) return true
-        progress.set(i.index, { kind: 'already', command: i.command })
-        return false
-      })
+      const present = new Map(existing.value.map((m) => [m.user_id, m]))
+      const todo: ChannelAdd[] = []
+      await Promise.all(
+        list.map(async (i) => {
+          const row = present.get(i.command.userId)
+          if (row === undefined) todo.push(i)
+          else run.set(i.index, await existingChannelRow(client, i, row, run))
+        }),
+      )
       await Promise.all(
         chunks(todo, maxChannelBatch).map(async (b) => {
-          await addChannelBatch(client, channelId, b, progress)
-          progress.batchDone()
+          await addChannelBatch(client, channelId, b, run)
+          run.batchDone()
         }),
       )
     }),
+  )
+}
+
+// Before users join a team, the rows the plan will add them to in channels: a row that is absent
+// now and there at the channel add was made by the server's default-channel join (or raced in),
+// and gets the plan's role like a new one. A failed read leaves those rows treated as existing.
+async function snapshotChannelRows(
+  client: MattermostClient,
+  userIds: readonly string[],
+  run: Run,
+): Promise<void> {
+  await Promise.all(
+    [...run.channelAddsOf(userIds)].map(async ([channelId, users]) => {
+      const rows = await client.getChannelMembersByIds(channelId, users)
+      if (rows.isErr()) return
+      const present = new Set(rows.value.map((m) => m.user_id))
+      for (const u of users) if (!present.has(u)) run.markAbsent(channelId, u)
+    }),
+  )
+}
+
+// An existing row is left as it is (and reported `already`), unless it appeared after this
+// apply's team add of the user: then the plan's role wins, as for a new member.
+function existingChannelRow(
+  client: MattermostClient,
+  item: ChannelAdd,
+  row: ApiChannelMember,
+  run: Run,
+): Promise<MattermostCommandOutcome> | MattermostCommandOutcome {
+  const { command } = item
+  if (!run.wasAbsent(command.channelId, command.userId)) return { kind: 'already', command }
+  return fixRole(command, row, (admin) =>
+    client.updateChannelMemberSchemeAdmin(command.channelId, command.userId, admin),
   )
 }
 
@@ -387,7 +468,7 @@ async function addChannelBatch(
   client: MattermostClient,
   channelId: string,
   batch: readonly ChannelAdd[],
-  progress: Progress,
+  run: Run,
 ): Promise<void> {
   const result = await client.addChannelMembers(
     channelId,
@@ -401,13 +482,13 @@ async function addChannelBatch(
     if (batch.length > 1 && refusesUsers(result.error)) {
       await Promise.all(
         batch.map(async (i) => {
-          await addChannelBatch(client, channelId, [i], progress)
-          progress.singleDone()
+          await addChannelBatch(client, channelId, [i], run)
+          run.singleDone()
         }),
       )
       return
     }
-    for (const i of batch) progress.set(i.index, failed(i.command, result.error))
+    for (const i of batch) run.set(i.index, failed(i.command, result.error))
     return
   }
   const byUser = new Map<string, ApiChannelMember>(result.value.map((m) => [m.user_id, m]))
@@ -420,7 +501,7 @@ async function addChannelBatch(
           : await fixRole(i.command, member, (admin) =>
               client.updateChannelMemberSchemeAdmin(channelId, i.command.userId, admin),
             )
-      progress.set(i.index, outcome)
+      run.set(i.index, outcome)
     }),
   )
 }
@@ -457,6 +538,7 @@ function refusesUsers(error: MattermostError): boolean {
       { kind: 'invalidArgument' },
       { kind: 'skipped' },
       { kind: 'stalePlan' },
+      { kind: 'unknownTeam' },
       { kind: 'linkNotFound' },
       () => false,
     )
@@ -478,7 +560,7 @@ async function fixRole(
 async function single(
   client: MattermostClient,
   item: Indexed<SyncCommand>,
-  progress: Progress,
+  run: Run,
 ): Promise<void> {
   const c = item.command
   const call = match(c)
@@ -495,7 +577,7 @@ async function single(
     })
     .exhaustive()
   const r = await call
-  progress.set(
+  run.set(
     item.index,
     r.match<MattermostCommandOutcome>(
       () => ({ kind: 'done', command: c }),
@@ -521,13 +603,16 @@ function isRemoval(c: SyncCommand): boolean {
   return c.kind === 'removeTeamMember' || c.kind === 'removeChannelMember'
 }
 
-// "Not a member" on a removal means the effect already holds.
+// "Not a member" on a removal means the effect already holds: 404 for a channel, and 400
+// `api.team.remove_user_from_team.missing.app_error` for a team the user never joined.
 function isMissingMember(error: MattermostError): boolean {
   return (
     error.kind === 'http' &&
-    error.status === 404 &&
-    (error.errorId === 'app.team.get_member.missing.app_error' ||
-      error.errorId === 'app.channel.get_member.missing.app_error')
+    ((error.status === 404 &&
+      (error.errorId === 'app.team.get_member.missing.app_error' ||
+        error.errorId === 'app.channel.get_member.missing.app_error')) ||
+      (error.status === 400 &&
+        error.errorId === 'api.team.remove_user_from_team.missing.app_error'))
   )
 }
 
