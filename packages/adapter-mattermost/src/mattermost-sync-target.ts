@@ -1,44 +1,84 @@
-import type { PlanApplier, SyncPlan, SyncState, SyncStateSource } from '@grouproles/core'
-import type { ResultAsync } from 'neverthrow'
+import {
+  emptyState,
+  membershipsToRemember,
+  withRememberedMemberships,
+  type MembershipStore,
+  type SyncPlan,
+  type SyncPolicyInput,
+  type SyncState,
+  type SyncTarget,
+} from '@grouproles/core'
+import { ResultAsync } from 'neverthrow'
 import { applyPlan, type ApplyProgress, type MattermostApplyReport } from './apply-plan.js'
 import { loadSyncState, type LoadSyncStateOptions } from './load-sync-state.js'
 import type { MattermostClient } from './mattermost-client.js'
 import type { MattermostError } from './mattermost-error.js'
 
-/** Configuration of `MattermostSyncTarget`: what to load, and who hears about progress. */
-export interface MattermostSyncTargetConfig extends LoadSyncStateOptions {
+/** Configuration of `MattermostSyncTarget`: what to load, where to remember, who hears progress. */
+export interface MattermostSyncTargetConfig<E = never> extends LoadSyncStateOptions {
   readonly onProgress?: (progress: ApplyProgress) => void
   /** Single calls per progress event (see `ApplyPlanOptions.progressEvery`). Default 100. */
   readonly progressEvery?: number
   /** Refuse stale plans (re-reads the target first). Default true. */
   readonly verifyFingerprint?: boolean
+  /**
+   * Where the memberships the API cannot show are kept between runs (who left a team or a
+   * channel): every load remembers what it saw and every apply what it added, and every load adds
+   * what is remembered (`withRememberedMemberships`), so `reAddRemovedMembers: false` holds.
+   */
+  readonly store?: MembershipStore<E>
 }
 
 /**
- * The core's `SyncStateSource` and `PlanApplier` ports over the REST API. The stale check re-reads
- * with the same options the state was loaded with, so fingerprints compare like with like.
+ * The core's `SyncTarget` over the REST API. Removals from group-constrained teams and channels
+ * are left to Mattermost (the API refuses them): `policyDefaults` asks the planner for that. The
+ * stale check re-reads with the same options the state was loaded with, so fingerprints compare
+ * like with like. `E` is the store's error type.
  */
-export class MattermostSyncTarget
-  implements SyncStateSource<MattermostError>, PlanApplier<MattermostError>
-{
+export class MattermostSyncTarget<E = never> implements SyncTarget<
+  MattermostError | E,
+  MattermostError
+> {
+  /** What this target needs from the planner: constrained removals go to Mattermost's own sync. */
+  readonly policyDefaults: SyncPolicyInput = Object.freeze({
+    groupConstrainedRemovals: 'leaveToMattermost',
+  })
   readonly #client: MattermostClient
-  readonly #config: MattermostSyncTargetConfig
+  readonly #config: MattermostSyncTargetConfig<E>
+  // The last state read through the API (before remembered rows were added).
+  #lastRead: SyncState | undefined
 
-  constructor(client: MattermostClient, config: MattermostSyncTargetConfig = {}) {
+  constructor(client: MattermostClient, config: MattermostSyncTargetConfig<E> = {}) {
     this.#client = client
     this.#config = config
   }
 
-  /** Reads the Mattermost side of the state (see `loadSyncState`). */
-  loadSyncState(): ResultAsync<SyncState, MattermostError> {
-    return loadSyncState(this.#client, this.#config)
+  /**
+   * Reads the Mattermost side of the state (see `loadSyncState`). With a store: recalls what earlier
+   * runs remembered, remembers what this read saw, and adds the departures the memory implies.
+   */
+  loadSyncState(): ResultAsync<SyncState, MattermostError | E> {
+    const read = loadSyncState(this.#client, this.#config).map((state) => {
+      this.#lastRead = state
+      return state
+    })
+    const store = this.#config.store
+    if (store === undefined) return read
+    return ResultAsync.combine([read, store.recall()] as const).andThen(([state, memory]) =>
+      store
+        .remember(membershipsToRemember(state))
+        .map(() => withRememberedMemberships(state, memory)),
+    )
   }
 
-  /** Applies a plan (see `applyPlan`), refusing it if the target changed since it was made. */
+  /**
+   * Applies a plan (see `applyPlan`), refusing it if the target changed since it was made; with a
+   * store, then remembers the adds that hold.
+   */
   applyPlan(
     plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
-  ): ResultAsync<MattermostApplyReport, MattermostError> {
-    return applyPlan(this.#client, plan, {
+  ): ResultAsync<MattermostApplyReport, MattermostError | E> {
+    const applied = applyPlan<E>(this.#client, plan, {
       ...(this.#config.onProgress !== undefined ? { onProgress: this.#config.onProgress } : {}),
       ...(this.#config.progressEvery !== undefined
         ? { progressEvery: this.#config.progressEvery }
@@ -46,5 +86,10 @@ export class MattermostSyncTarget
       verifyFingerprint: this.#config.verifyFingerprint ?? true,
       loadTarget: () => this.loadSyncState(),
     })
+    const store = this.#config.store
+    if (store === undefined) return applied
+    return applied.andThen((report) =>
+      store.remember(membershipsToRemember(this.#lastRead ?? emptyState, report)).map(() => report),
+    )
   }
 }
