@@ -67,11 +67,7 @@ export class PostgresMembershipStore implements MembershipStore<PostgresError> {
    * nothing. A store that has not recalled yet recalls first (a read) to know what is new.
    */
   remember(memberships: RememberedMemberships): ResultAsync<void, PostgresError> {
-    const known: ResultAsync<Map<string, readonly string[]>, PostgresError> = this.#known !==
-    undefined
-      ? okAsync(this.#known)
-      : this.recall().map(() => this.#knownNow())
-    return known.andThen((current) => {
+    return this.#recalled().andThen((current) => {
       const delta = newPairs(current, memberships)
       if (delta.size === 0) return okAsync(undefined)
       const rows: [SyncableKind, string, string[]][] = []
@@ -84,6 +80,12 @@ export class PostgresMembershipStore implements MembershipStore<PostgresError> {
           now.set(key, mergeSorted(now.get(key) ?? [], [...added].sort()))
       })
     })
+  }
+
+  #recalled(): ResultAsync<Map<string, readonly string[]>, PostgresError> {
+    return this.#known !== undefined
+      ? okAsync(this.#known)
+      : this.recall().map(() => this.#knownNow())
   }
 
   #knownNow(): Map<string, readonly string[]> {
