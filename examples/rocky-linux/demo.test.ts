@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { toSyncCommand } from '@grouproles/core'
-import { FakeMattermost } from '../../packages/adapter-mattermost/test/fake-mattermost/fake-mattermost.js'
+import { FakeMattermost } from '@grouproles/adapter-mattermost/testing'
 import { mmId, runDemo } from './demo.js'
-import { mattermostSeed } from './mattermost-seed.js'
+import { enterpriseSeed } from './rest-seed.js'
 
 const quiet = { env: {}, log: () => undefined }
 
@@ -149,48 +149,49 @@ describe('runDemo', { timeout: 120_000 }, () => {
     ])
   })
 
-  it('should plan through the REST API (dry run) and load exactly the MATTERMOST_CHANNEL_IDS', async () => {
+  it('should plan through the REST API (dry run), find the channels by name and touch no group route', async () => {
     const fake = await FakeMattermost.start()
     try {
-      fake.seed(mattermostSeed)
-      const rest = { MATTERMOST_URL: fake.url, MATTERMOST_TOKEN: fake.token }
+      fake.seed(await enterpriseSeed())
       const lines: string[] = []
-      const withChannel = (
+      const summary = (
         await runDemo({
-          env: { ...rest, MATTERMOST_CHANNEL_IDS: ` ${mmId('rlinfrastructure')} ,` },
+          env: { MATTERMOST_URL: fake.url, MATTERMOST_TOKEN: fake.token },
           log: (l) => lines.push(l),
         })
       )._unsafeUnwrap()
-      expect(withChannel.sources.mattermost).toBe(
-        `REST API ${fake.url} (1 channels from MATTERMOST_CHANNEL_IDS)`,
-      )
-      expect(withChannel.applied).toBeUndefined()
-      const channels = new Set(
-        withChannel.plan.commands.flatMap((c) => ('channelId' in c ? [c.channelId] : [])),
-      )
-      expect([...channels]).toEqual([mmId('rlinfrastructure')])
+      expect(summary.sources.mattermost).toBe(`REST API ${fake.url}`)
+      expect(summary.applied).toBeUndefined()
       expect(lines.join('\n')).toMatch(/Dry run: nothing applied/)
-      // No channel ids: the API subset reaches no channel, so only team commands are planned.
-      const without = (await runDemo({ env: rest, log: () => undefined }))._unsafeUnwrap()
-      expect(without.plan.commands.filter((c) => 'channelId' in c)).toEqual([])
-      expect(without.plan.commands.map((c) => c.kind)).toContain('setTeamMemberAdmin')
+      // No channel ids given: the listing found both channels the rules name.
+      const channels = new Set(
+        summary.plan.commands.flatMap((c) => ('channelId' in c ? [c.channelId] : [])),
+      )
+      expect([...channels].sort()).toEqual([mmId('resfboard'), mmId('rlinfrastructure')])
+      // rl is group-constrained in Mattermost: its removals are left to Mattermost's own sync.
+      expect(summary.plan.commands.filter((c) => c.kind.startsWith('remove'))).toEqual([])
+      expect(summary.plan.held.map((h) => [h.hold.kind, h.kind, h.userId]).sort()).toEqual([
+        ['leftToMattermost', 'removeChannelMember', mmId('carol')],
+        ['leftToMattermost', 'removeChannelMember', mmId('frank')],
+        ['leftToMattermost', 'removeTeamMember', mmId('carol')],
+        ['leftToMattermost', 'removeTeamMember', mmId('frank')],
+      ])
+      // The groups come from the directory: no group route was called.
+      const groupRoutes = [...fake.counts.keys()].filter((id) => /Group/.test(id))
+      expect(groupRoutes).toEqual([])
       expect(fake.violations).toEqual([])
     } finally {
       await fake.close()
     }
   })
 
-  it('should apply through the REST API when asked, from the plan file', async () => {
+  it('should apply through the REST API when asked, leave constrained removals to Mattermost and converge', async () => {
     const fake = await FakeMattermost.start()
     try {
-      fake.seed(mattermostSeed)
+      fake.seed(await enterpriseSeed())
       const summary = (
         await runDemo({
-          env: {
-            MATTERMOST_URL: fake.url,
-            MATTERMOST_TOKEN: fake.token,
-            MATTERMOST_CHANNEL_IDS: mmId('resfboard'),
-          },
+          env: { MATTERMOST_URL: fake.url, MATTERMOST_TOKEN: fake.token },
           log: () => undefined,
           apply: true,
         })
@@ -201,8 +202,17 @@ describe('runDemo', { timeout: 120_000 }, () => {
         )?.kind
       expect(outcome('addChannelMember', 'alice')).toBe('done')
       expect(outcome('addTeamMember', 'dave')).toBe('done')
-      // Mattermost itself refuses removals from a group-synced team through the API.
-      expect(outcome('removeTeamMember', 'carol')).toBe('failed')
+      // Never sent (the server would refuse them), so never failed: held as left to Mattermost.
+      expect(outcome('removeTeamMember', 'carol')).toBeUndefined()
+      expect(summary.applied?.outcomes.filter((o) => o.kind === 'failed')).toEqual([])
+      expect(summary.plan.held.map((h) => [h.hold.kind, h.kind, h.userId]).sort()).toEqual([
+        ['leftToMattermost', 'removeChannelMember', mmId('carol')],
+        ['leftToMattermost', 'removeChannelMember', mmId('frank')],
+        ['leftToMattermost', 'removeTeamMember', mmId('carol')],
+        ['leftToMattermost', 'removeTeamMember', mmId('frank')],
+      ])
+      // The re-plan is empty apart from those held removals: converged.
+      expect(summary.replanned).toBe(0)
       const after = fake.snapshot()
       expect(
         after.channelMembers
@@ -210,6 +220,12 @@ describe('runDemo', { timeout: 120_000 }, () => {
           .map((m) => m.userId)
           .sort(),
       ).toEqual([mmId('alice'), mmId('dave'), mmId('erin')])
+      expect(
+        after.teamMembers
+          .filter((m) => m.teamId === mmId('teamrl'))
+          .map((m) => m.userId)
+          .sort(),
+      ).toContain(mmId('carol'))
       expect(fake.violations).toEqual([])
     } finally {
       await fake.close()

@@ -4,7 +4,13 @@ import { openTarget } from './open-target.js'
 const rest = { MATTERMOST_URL: 'http://mm.example.org', MATTERMOST_TOKEN: 't0ken' }
 
 describe('openTarget', () => {
-  it('should prefer the REST API and read MATTERMOST_CHANNEL_IDS (trimmed, empties dropped)', async () => {
+  it('should prefer the REST API, groups from the directory, MATTERMOST_CHANNEL_IDS an optional extra', async () => {
+    const plain = (await openTarget(rest, 'never'))._unsafeUnwrap()
+    expect(plain.input.kind === 'mattermost' ? plain.input.options : undefined).toEqual({
+      groups: 'none',
+    })
+    expect(plain.description).toBe('REST API http://mm.example.org')
+    await plain.close()
     const t = (
       await openTarget(
         { ...rest, DATABASE_URL: 'postgres://x@db/mm', MATTERMOST_CHANNEL_IDS: ' a1 ,,b2,' },
@@ -13,10 +19,11 @@ describe('openTarget', () => {
     )._unsafeUnwrap()
     expect(t.input.kind).toBe('mattermost')
     expect(t.input.kind === 'mattermost' ? t.input.options : undefined).toEqual({
+      groups: 'none',
       channelIds: ['a1', 'b2'],
     })
     expect(t.description).toBe(
-      'REST API http://mm.example.org (2 channels from MATTERMOST_CHANNEL_IDS)',
+      'REST API http://mm.example.org (and 2 channels from MATTERMOST_CHANNEL_IDS)',
     )
     expect(t.embedded).toBe(false)
     await t.close()

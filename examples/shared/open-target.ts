@@ -22,8 +22,9 @@ export type OpenTargetError =
 
 /**
  * Opens the Mattermost side from the environment, the same way for the CLI, the demo and the
- * service: `MATTERMOST_URL` + `MATTERMOST_TOKEN` (REST API; `MATTERMOST_CHANNEL_IDS`, comma-separated,
- * lists the channels to load, as the API subset cannot list a team's channels), else `DATABASE_URL`
+ * service: `MATTERMOST_URL` + `MATTERMOST_TOKEN` (REST API: every team's channels are listed, so
+ * rules map by name; `MATTERMOST_CHANNEL_IDS`, comma-separated, optionally names extra channels the
+ * listing does not show, e.g. archived private ones), else `DATABASE_URL`
  * (Mattermost's Postgres). `embedded`: `always` uses the example's in-memory database whatever is
  * set, `fallback` only when neither is set, `never` makes that a `noTarget` error.
  */
@@ -43,9 +44,14 @@ export async function openTarget(
       input: {
         kind: 'mattermost',
         client: createMattermostClient({ url, token }),
-        options: { channelIds },
+        // The groups come from the directory: the loader never touches a group route (Team
+        // Edition answers them 501), and lists every team's channels so rules map by name.
+        options: { groups: 'none', ...(channelIds.length > 0 ? { channelIds } : {}) },
       },
-      description: `REST API ${url} (${channelIds.length} channels from MATTERMOST_CHANNEL_IDS)`,
+      description:
+        channelIds.length > 0
+          ? `REST API ${url} (and ${channelIds.length} channels from MATTERMOST_CHANNEL_IDS)`
+          : `REST API ${url}`,
       embedded: false,
       close: () => Promise.resolve(),
     })
