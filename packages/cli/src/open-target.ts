@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import type { SyncState, SyncTarget } from '@grouproles/core'
 import type { PostgresClient, PostgresError } from '@grouproles/adapter-postgres'
 import type { MattermostError } from '@grouproles/adapter-mattermost'
 import { err, ok, type Result } from 'neverthrow'
-import { badInput, failure, messageOf, type CliError } from './cli-error.js'
+import { badInput, failure, messageOf, usageError, type CliError } from './cli-error.js'
+import { journaledTarget } from './journaled-target.js'
 import type { GroupRolesConfig } from './config/read-config.js'
 import { demoAssets } from './demo-assets.js'
 
@@ -16,14 +17,18 @@ export interface OpenedTarget {
   readonly description: string
   /** The demo's in-memory Mattermost (nothing real is touched). */
   readonly embedded: boolean
-  /** A Postgres database for the run lock (serve), when the target has one. */
+  /**
+   * A Postgres database for the run lock (serve): Mattermost's with DATABASE_URL, the store's
+   * (`store.url` or the PGlite in `store.dataDir`) with the REST API.
+   */
   readonly lockClient?: PostgresClient
   close(): Promise<void>
 }
 
 /**
  * Opens the Mattermost side: `--demo` (the package's in-memory Rocky Linux Mattermost), else
- * `MATTERMOST_URL` + `MATTERMOST_TOKEN` (the REST API), else `DATABASE_URL` (its Postgres). Heavy
+ * `MATTERMOST_URL` + `MATTERMOST_TOKEN` (the REST API, with the config's store), else `DATABASE_URL`
+ * (its Postgres). Heavy
  * modules (pg, PGlite, the adapters) load only here, so `--help` stays fast.
  */
 export async function openTarget(
@@ -36,24 +41,13 @@ export async function openTarget(
   if (url !== undefined && url !== '') {
     if (token === undefined || token === '')
       return err(badInput('noTarget', 'MATTERMOST_URL is set but MATTERMOST_TOKEN is not'))
-    const { createMattermostClient, MattermostSyncTarget } =
-      await import('@grouproles/adapter-mattermost')
-    let client
-    try {
-      client = createMattermostClient({ url, token })
-    } catch (e) {
-      return err(badInput('invalidTarget', `MATTERMOST_URL: ${messageOf(e)}`))
-    }
-    const channelIds = (env['MATTERMOST_CHANNEL_IDS'] ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter((id) => id !== '')
-    return ok({
-      target: new MattermostSyncTarget(client, channelIds.length > 0 ? { channelIds } : {}),
-      description: `REST API ${url}`,
-      embedded: false,
-      close: () => Promise.resolve(),
-    })
+    if (options.config === undefined)
+      return err(
+        usageError(
+          'the REST API needs --config: its store (who left) and Mattermost scope make the plan',
+        ),
+      )
+    return openRest(url, token, env, options.config)
   }
   const databaseUrl = env['DATABASE_URL']
   if (databaseUrl !== undefined && databaseUrl !== '') {
@@ -111,4 +105,115 @@ async function openDemo(): Promise<Result<OpenedTarget, CliError>> {
     lockClient: client,
     close: () => db.close(),
   })
+}
+
+/**
+ * The REST API: groups come from the directory (`groups: 'none'`: no group route, so Team Edition
+ * works), channels are listed per team in `mattermost.teams` (every team when unset), and the
+ * config's store (Postgres at `store.url`, else PGlite in `store.dataDir`) is bound to the server's
+ * site identity: it remembers who was a member, journals every apply (`target: 'rest'`) and holds
+ * `serve`'s run lock. `MATTERMOST_CHANNEL_IDS` (comma-separated) optionally adds channels the
+ * listing does not show (archived private ones).
+ */
+async function openRest(
+  url: string,
+  token: string,
+  env: Readonly<Record<string, string | undefined>>,
+  config: GroupRolesConfig,
+): Promise<Result<OpenedTarget, CliError>> {
+  const [mattermost, postgres] = await Promise.all([
+    import('@grouproles/adapter-mattermost'),
+    import('@grouproles/adapter-postgres'),
+  ])
+  let client
+  try {
+    client = mattermost.createMattermostClient({ url, token })
+  } catch (e) {
+    return err(badInput('invalidTarget', `MATTERMOST_URL: ${messageOf(e)}`))
+  }
+  const identity = await client.getSiteIdentity()
+  if (identity.isErr())
+    return err(
+      failure(
+        identity.error.kind,
+        `Mattermost at ${url}: cannot read its site identity: ${identity.error.message}`,
+      ),
+    )
+  // A server without a SiteURL is known by the URL it is reached at.
+  const site = {
+    siteId: identity.value.siteId,
+    siteUrl: identity.value.siteUrl !== '' ? identity.value.siteUrl : url,
+  }
+  const storeDb = await openStoreDb(config)
+  if (storeDb.isErr()) return err(storeDb.error)
+  const { db, description: storeDescription, close } = storeDb.value
+  const opened = await postgres.PostgresMembershipStore.open(db, site)
+  if (opened.isErr()) {
+    await close()
+    const e = opened.error
+    // A store of a newer grouproles or of another Mattermost: the setup must change (nothing written).
+    const setup = e.kind === 'schemaTooNew' || e.kind === 'differentMattermost'
+    return err(
+      (setup ? badInput : failure)(e.kind, `the store (${storeDescription}): ${e.message}`),
+    )
+  }
+  const channelIds = (env['MATTERMOST_CHANNEL_IDS'] ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '')
+  const target = new mattermost.MattermostSyncTarget(client, {
+    groups: 'none',
+    ...(config.mattermost.teams !== undefined ? { teamNames: config.mattermost.teams } : {}),
+    defaultChannelNames: config.mattermost.defaultChannels,
+    ...(channelIds.length > 0 ? { channelIds } : {}),
+    store: opened.value,
+  })
+  return ok({
+    target: journaledTarget(
+      target,
+      {
+        startRun: (c, plan) => postgres.startRun(c, plan),
+        recordCommands: (c, runId, commands) => postgres.recordCommands(c, runId, commands),
+        finishRun: (c, runId, end) => postgres.finishRun(c, runId, end),
+      },
+      db,
+      site.siteId,
+    ),
+    description: `REST API ${url} (store: ${storeDescription})`,
+    embedded: false,
+    lockClient: db,
+    close,
+  })
+}
+
+/** The store's database: a Postgres pool at `store.url`, or PGlite persisting in `store.dataDir`. */
+async function openStoreDb(config: GroupRolesConfig): Promise<
+  Result<
+    {
+      readonly db: PostgresClient
+      readonly description: string
+      readonly close: () => Promise<void>
+    },
+    CliError
+  >
+> {
+  const store = config.store
+  if (store.kind === 'url') {
+    const [{ default: pg }] = await Promise.all([import('pg')])
+    const pool = new pg.Pool({ connectionString: store.url, max: 4 })
+    pool.on('error', () => undefined)
+    return ok({ db: pool, description: 'store.url', close: () => pool.end() })
+  }
+  const [{ PGlite }, { fromPglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@grouproles/adapter-postgres'),
+  ])
+  try {
+    mkdirSync(store.path, { recursive: true })
+    const db = new PGlite(store.path)
+    await db.waitReady
+    return ok({ db: fromPglite(db), description: store.path, close: () => db.close() })
+  } catch (e) {
+    return err(badInput('unreadableStore', `store.dataDir ${store.path}: ${messageOf(e)}`))
+  }
 }

@@ -7,7 +7,9 @@ const targets = `Mattermost (plan, apply, explain, serve):
                               this package); with no --config, the demo's config and directory too
   DATABASE_URL                Mattermost's Postgres database
   MATTERMOST_URL, MATTERMOST_TOKEN
-                              the REST API of a live server (preferred when both are set)`
+                              the REST API of a live server (preferred when both are set), with
+                              the config's store (store.dataDir, default .grouproles/store next
+                              to the config, or store.url): who left, the journal, the run lock`
 
 const directory = `Directory (plan, explain, serve):
   --ldif FILE                 an LDIF export (ldapsearch -LLL … > export.ldif); else the config's
@@ -75,8 +77,9 @@ ${targets}`,
   serve: `Usage: grouproles serve --config FILE [--ldif FILE] [--apply] [--interval SECONDS]
                        [--port PORT] [--host HOST]
 
-Syncs on an interval under a Postgres run lock, logs JSON lines (pino), and serves /metrics
-(Prometheus), /healthz (200 once a run did all it was asked) and /role?user=…&team=…|channel=….
+Syncs on an interval under a Postgres run lock (Mattermost's database, or with the REST API the
+store's), logs JSON lines (pino), and serves /metrics (Prometheus), /healthz (200 once a run did
+all it was asked) and /role?user=…&team=…|channel=….
 Without --apply it only plans and reports.
 
 Options:

@@ -48,7 +48,10 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   if (lockClient === undefined) {
     await target.value.close()
     return err(
-      failure('noRunLock', 'serve needs a Postgres database for its run lock (DATABASE_URL)'),
+      failure(
+        'noRunLock',
+        "serve needs a Postgres database for its run lock (DATABASE_URL, or the REST API's store)",
+      ),
     )
   }
   const [{ pino }, { Registry, collectDefaultMetrics }, { createSyncService }] = await Promise.all([

@@ -1,0 +1,197 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { describe, expect, it } from 'vitest'
+import type { SyncState } from '@grouproles/core'
+import { FakeMattermost, type FakeEdition } from '@grouproles/adapter-mattermost/testing'
+import { fromPglite, listRuns } from '@grouproles/adapter-postgres'
+import { assets, schemaErrors, spawnBin, tempDir } from './support/cli.js'
+
+const demoState = JSON.parse(readFileSync(assets('demo-mattermost.json'), 'utf8')) as SyncState
+const idOf = (name: string): string => {
+  const u = demoState.users.find((x) => x.username === name)
+  if (u === undefined) throw new Error(`no user ${name}`)
+  return u.id
+}
+const teamId = (name: string): string => {
+  const t = demoState.teams.find((x) => x.name === name)
+  if (t === undefined) throw new Error(`no team ${name}`)
+  return t.id
+}
+
+/** The demo's Mattermost on Team Edition: nothing is group-constrained, no Mattermost groups. */
+const teamEdition: SyncState = {
+  ...demoState,
+  teams: demoState.teams.map((t) => ({ ...t, groupConstrained: false })),
+  channels: demoState.channels.map((c) => ({ ...c, groupConstrained: false })),
+}
+
+/** A config next to its (default) store: the demo's, with `extra` keys. */
+function writeConfig(dir: string, extra: Record<string, unknown>): string {
+  const config = JSON.parse(readFileSync(assets('demo-config.json'), 'utf8')) as object
+  const file = join(dir, 'grouproles.json')
+  writeFileSync(file, JSON.stringify({ ...config, ...extra }))
+  return file
+}
+
+async function withFake<T>(
+  edition: FakeEdition,
+  state: SyncState,
+  fn: (fake: FakeMattermost, env: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  const fake = await FakeMattermost.start({ settings: { edition } })
+  try {
+    fake.seed(state)
+    return await fn(fake, { MATTERMOST_URL: fake.url, MATTERMOST_TOKEN: fake.token })
+  } finally {
+    await fake.close()
+  }
+}
+
+interface PlanDoc {
+  readonly changes: boolean
+  readonly commands: readonly {
+    kind: string
+    userId: string
+    teamId?: string
+    channelId?: string
+  }[]
+  readonly held: readonly { kind: string; hold: { kind: string } }[]
+  readonly sources: { mattermost: string }
+}
+const parse = (stdout: string): PlanDoc => JSON.parse(stdout) as PlanDoc
+const groupRoutes = (fake: FakeMattermost) =>
+  [...fake.counts.keys()].filter((id) => /Group/.test(id))
+
+// The bin is spawned with plain node, as a user runs it; PGlite opens its data directory each time.
+describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 }, () => {
+  it('should sync managed teams on Team Edition, journal the run in the store and converge', async () => {
+    await withFake('team', teamEdition, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, { manage: ['rl', 'resf'] })
+      const ldif = assets('demo-directory.ldif')
+      const args = ['--config', 'grouproles.json', '--ldif', ldif]
+      const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
+      expect([plan.code, plan.stderr]).toEqual([0, ''])
+      const doc = parse(plan.stdout)
+      expect(await schemaErrors('plan-output', doc)).toEqual([])
+      const storeDir = join(cwd, '.grouproles', 'store')
+      expect(doc.sources.mattermost).toBe(`REST API ${fake.url} (store: ${storeDir})`)
+      // Managed: removals are planned and sent (nothing is constrained in Mattermost), none held.
+      const removals = doc.commands.filter((c) => c.kind === 'removeTeamMember')
+      expect(removals.map((c) => c.userId).sort()).toEqual([idOf('carol'), idOf('frank')].sort())
+      expect(doc.held).toEqual([])
+      // Channels were found by name (listing), and no group route was called (Team Edition: 501).
+      expect(doc.commands.some((c) => c.kind === 'addChannelMember')).toBe(true)
+      expect(groupRoutes(fake)).toEqual([])
+      expect(existsSync(storeDir)).toBe(true)
+
+      const apply = await spawnBin(
+        ['apply', 'plan.json', '--config', 'grouproles.json', '--json'],
+        {
+          cwd,
+          env,
+        },
+      )
+      expect(apply.code).toBe(0)
+      const applied = JSON.parse(apply.stdout) as { summary: { failed: number; done: number } }
+      expect(applied.summary.failed).toBe(0)
+      expect(applied.summary.done).toBe(doc.commands.length)
+      expect(
+        fake
+          .snapshot()
+          .teamMembers.filter((m) => m.teamId === teamId('rl') && m.userId === idOf('carol'))
+          .map((m) => m.deleted),
+      ).toEqual([true])
+
+      const again = await spawnBin(['plan', ...args, '--detailed-exitcode'], { cwd, env })
+      expect(again.code).toBe(0)
+      expect(again.stderr).toContain('planned 0 changes (0 held)')
+
+      // The apply was journalled in the store's database: a REST run for this site.
+      const db = new PGlite(storeDir)
+      try {
+        const runs = (await listRuns(fromPglite(db)))._unsafeUnwrap()
+        expect(runs.map((r) => [r.target, r.siteId, r.outcome])).toEqual([
+          ['rest', fake.settings.siteId, 'applied'],
+        ])
+      } finally {
+        await db.close()
+      }
+    })
+  })
+
+  it('should not re-add a user who left a channel on the next REST run (the store remembers)', async () => {
+    await withFake('team', teamEdition, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, { manage: ['rl', 'resf'] })
+      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+      const first = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
+      expect(first.code).toBe(0)
+      const added = parse(first.stdout).commands.find(
+        (c) => c.kind === 'addChannelMember' && c.userId === idOf('alice'),
+      )
+      expect(added?.channelId).toBeDefined()
+      const channelId = added?.channelId ?? ''
+      const apply = await spawnBin(['apply', 'plan.json', '--config', 'grouproles.json'], {
+        cwd,
+        env,
+      })
+      expect(apply.code).toBe(0)
+      // alice leaves the channel in Mattermost; the API cannot show that she was ever in it.
+      fake.removeChannelMember(channelId, idOf('alice'))
+      const next = await spawnBin(['plan', ...args, '--json'], { cwd, env })
+      expect(next.code).toBe(0)
+      expect(
+        parse(next.stdout).commands.filter(
+          (c) => c.channelId === channelId && c.userId === idOf('alice'),
+        ),
+      ).toEqual([])
+      // With reAddRemovedMembers: true she is planned back in.
+      const config = JSON.parse(readFileSync(join(cwd, 'grouproles.json'), 'utf8')) as {
+        policy: object
+      }
+      writeConfig(cwd, {
+        manage: ['rl', 'resf'],
+        policy: { ...config.policy, reAddRemovedMembers: true },
+      })
+      const reAdd = await spawnBin(['plan', ...args, '--json'], { cwd, env })
+      expect(
+        parse(reAdd.stdout).commands.filter(
+          (c) => c.channelId === channelId && c.userId === idOf('alice'),
+        ),
+      ).toHaveLength(1)
+    })
+  })
+
+  it('should scope by mattermost.teams and refuse a store bound to another Mattermost', async () => {
+    await withFake('enterprise', demoState, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, { mattermost: { teams: ['resf'] }, store: { dataDir: 'state' } })
+      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+      const plan = await spawnBin(['plan', ...args, '--json', '--allow-empty'], { cwd, env })
+      expect(plan.code).toBe(0)
+      const commands = parse(plan.stdout).commands
+      expect(commands.length).toBeGreaterThan(0)
+      expect(commands.filter((c) => c.teamId !== undefined && c.teamId !== teamId('resf'))).toEqual(
+        [],
+      )
+      expect(existsSync(join(cwd, 'state'))).toBe(true)
+      // The same store, another server: refused, exit 2, nothing written.
+      fake.configure({ siteId: 'anothersite000000000000000' })
+      const other = await spawnBin(['plan', ...args, '--json'], { cwd, env })
+      expect(other.code).toBe(2)
+      expect(JSON.parse(other.stdout)).toMatchObject({
+        kind: 'error',
+        error: { kind: 'badInput', code: 'differentMattermost' },
+      })
+    })
+  })
+
+  it('should need --config for the REST API (its store makes the plan)', async () => {
+    await withFake('team', teamEdition, async (_fake, env) => {
+      const r = await spawnBin(['apply', 'nope.json', '--json'], { cwd: tempDir(), env })
+      expect(r.code).toBe(2)
+    })
+  })
+})
