@@ -9,7 +9,7 @@ export { defaultSyncPolicy, resolvePolicy } from './sync-policy.js'
 export { commandKey, commandSyncable, syncCommandKinds, toSyncCommand } from './sync-command.js'
 export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
-export { formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
+export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
 export { resolveGroups } from './resolve-groups.js'
@@ -52,7 +52,14 @@ export type {
   RunSyncPorts,
   RunSyncResult,
 } from './run-sync.js'
-export type { PlanFile, PlanFileError } from './plan-file.js'
+export type {
+  PlanFile,
+  PlanFileError,
+  PlanFileIntegrity,
+  PlanSigningKey,
+  ReadPlanFileOptions,
+  WritePlanFileOptions,
+} from './plan-file.js'
 export type {
   ApplyReport,
   CommandError,
