@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -147,6 +147,36 @@ describe('runDemo', { timeout: 120_000 }, () => {
       'config',
       expect.stringMatching(/cannot read the config file/) as unknown,
     ])
+  })
+
+  it('should run the REST demo (pnpm demo --target rest): the Team Edition fake, managed teams, a PGlite store, converged', async () => {
+    const lines: string[] = []
+    const storeDir = mkdtempSync(join(tmpdir(), 'grouproles-store-'))
+    const summary = (
+      await runDemo({ env: {}, log: (l) => lines.push(l), target: 'rest', storeDir })
+    )._unsafeUnwrap()
+    expect(summary.sources.mattermost).toMatch(
+      /^in-process fake Mattermost \(Team Edition\) http:\/\/127\.0\.0\.1:\d+, REST API; store: PGlite in /,
+    )
+    // Managed by the config (Team Edition constrains nothing): removals and demotions are planned
+    // and sent through the API, nothing is held, nothing fails.
+    const kinds = (kind: string) =>
+      summary.plan.commands
+        .filter((c) => c.kind === kind)
+        .map((c) => c.userId)
+        .sort()
+    expect(kinds('removeTeamMember')).toEqual([mmId('carol'), mmId('frank')])
+    expect(kinds('setChannelMemberAdmin')).toEqual([mmId('alice')])
+    expect(summary.plan.held).toEqual([])
+    expect(summary.applied?.outcomes.map((o) => o.kind)).toEqual(
+      summary.plan.commands.map(() => 'done'),
+    )
+    expect(summary.replanned).toBe(0)
+    const text = lines.join('\n')
+    expect(text).toContain('(managed by the manage list; also leaves its channels)')
+    expect(text).toMatch(/Re-planned: 0 changes \(converged\)/)
+    // The store was written in its folder: PGlite's data directory.
+    expect(readdirSync(storeDir)).toContain('PG_VERSION')
   })
 
   it('should plan through the REST API (dry run), find the channels by name and touch no group route', async () => {

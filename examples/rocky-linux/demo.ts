@@ -18,11 +18,14 @@ import { openDirectory } from '../shared/open-directory.js'
 import { parseConfigText, readConfigFile } from '../shared/parse-config.js'
 import { openTarget } from '../shared/open-target.js'
 import { mmId } from './mattermost-seed.js'
+import { openRestDemo } from './rest-target.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 /** The example's config file and LDIF export, the defaults of the demo and the service. */
 export const exampleConfigPath: string = join(here, 'config.json')
 export const exampleLdifPath: string = join(here, 'directory.ldif')
+/** The REST demo's config: the example's, with its two teams managed (Team Edition has no groups). */
+export const exampleRestConfigPath: string = join(here, 'config.rest.json')
 
 export type DemoError =
   | { readonly kind: 'config'; readonly message: string }
@@ -50,6 +53,14 @@ export interface DemoOptions {
   readonly ldifPath?: string
   readonly configText?: string
   readonly ldifText?: string
+  /**
+   * `rest`: the in-process fake Mattermost (Team Edition) through the REST API, with a PGlite
+   * membership store, and `config.rest.json` unless a config is given. Default: from the environment
+   * (REST, DATABASE_URL, else the embedded database).
+   */
+  readonly target?: 'rest'
+  /** The REST demo's store folder (default: a fresh temporary one). */
+  readonly storeDir?: string
 }
 
 /**
@@ -64,9 +75,11 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
   const config =
     options.configText !== undefined
       ? parseConfigText(options.configText)
-      : readConfigFile(configPath ?? exampleConfigPath)
+      : readConfigFile(
+          configPath ?? (options.target === 'rest' ? exampleRestConfigPath : exampleConfigPath),
+        )
   if (config.isErr()) return err({ kind: 'config', message: config.error.message })
-  const { matchBy, rules, policy } = config.value
+  const { matchBy, rules, manage, policy } = config.value
 
   const directory = openDirectory(
     config.value.ldap,
@@ -77,7 +90,10 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
   )
   if (directory.isErr()) return err({ kind: 'config', message: directory.error.message })
 
-  const opened = await openTarget(env, 'fallback')
+  const opened =
+    options.target === 'rest'
+      ? await openRestDemo(options.storeDir !== undefined ? { storeDir: options.storeDir } : {})
+      : await openTarget(env, 'fallback')
   if (opened.isErr())
     return err({ kind: 'sync', message: opened.error.message, cause: opened.error })
   const target = opened.value
@@ -93,6 +109,7 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
       target: target.input,
       matchBy,
       rules,
+      manage,
     })
 
     log(`Directory: ${sources.directory}`)

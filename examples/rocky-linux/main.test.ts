@@ -27,7 +27,22 @@ describe('rocky-linux/main', { timeout: 120_000 }, () => {
     ])
     const unknown = await demo(['--aply'])
     expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toContain('usage: pnpm demo [--apply | --dry-run] [--config FILE]')
+    expect(unknown.stderr).toContain(
+      'usage: pnpm demo [--target rest] [--apply | --dry-run] [--config FILE]',
+    )
+    const target = await demo(['--target', 'grpc'])
+    expect([target.code, target.stderr.trim()]).toEqual([
+      2,
+      '--target: expected "rest", got "grpc"',
+    ])
+  })
+
+  it('should run pnpm demo --target rest to convergence, as a user types it', async () => {
+    const r = await demo(['--target', 'rest'])
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    expect(r.stdout).toMatch(/^Mattermost: in-process fake Mattermost \(Team Edition\)/m)
+    expect(r.stdout).toContain('Applied from the plan file: ')
+    expect(r.stdout).toMatch(/Re-planned: 0 changes \(converged\)/)
   })
 
   it('should read --config and fail with exit code 2 when it cannot', async () => {

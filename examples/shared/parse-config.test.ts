@@ -23,6 +23,16 @@ describe('parseConfig', () => {
     expect(c.gates).toEqual({})
   })
 
+  it('should read the manage list (none by default) and refuse one that is not a list of names', () => {
+    expect(parseConfig(example)._unsafeUnwrap().manage).toEqual([])
+    expect(
+      parseConfig({ ...example, manage: ['rl', 'rl/infrastructure'] })._unsafeUnwrap().manage,
+    ).toEqual(['rl', 'rl/infrastructure'])
+    expect(fieldOf({ ...example, manage: 'rl' })).toBe('manage')
+    expect(fieldOf({ ...example, manage: ['rl', 3] })).toBe('manage')
+    expect(fieldOf({ ...example, manage: [''] })).toBe('manage')
+  })
+
   it('should refuse an unknown top-level key, naming it', () => {
     expect(parseConfig({ ...example, polcy: {} })._unsafeUnwrapErr()).toMatchObject({
       kind: 'invalidConfig',

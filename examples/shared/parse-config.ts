@@ -17,6 +17,8 @@ export interface GroupRolesConfig {
   readonly policy: SyncPolicyInput
   /** `runSync` gates, checked before applying (`minGroups`, `maxCommands`). */
   readonly gates: NonNullable<RunSyncOptions['gates']>
+  /** Teams (`rl`) and channels (`rl/infrastructure`) this project manages (removals, role sync). */
+  readonly manage: readonly string[]
 }
 
 /** Why a config file was refused; `field` is the dotted path of the first wrong field. */
@@ -25,7 +27,7 @@ export type ConfigError =
   | { readonly kind: 'invalidJson'; readonly message: string }
   | { readonly kind: 'invalidConfig'; readonly message: string; readonly field: string }
 
-const topKeys = ['ldap', 'matchBy', 'rules', 'policy', 'gates'] as const
+const topKeys = ['ldap', 'matchBy', 'rules', 'manage', 'policy', 'gates'] as const
 const policyKeys = ['sysadmins', 'roleSync', 'reAddRemovedMembers', 'limits'] as const
 const limitKeys = ['maxRemovals', 'maxRemovalFraction', 'fractionMinRemovals'] as const
 const gateKeys = ['minGroups', 'maxCommands'] as const
@@ -133,9 +135,14 @@ export function parseConfig(raw: unknown): Result<GroupRolesConfig, ConfigError>
     gates[key] = n
   }
 
+  const manageRaw = raw['manage'] ?? []
+  if (!Array.isArray(manageRaw) || !manageRaw.every((m) => typeof m === 'string' && m !== ''))
+    return bad('manage', 'expected a list of team or team/channel names')
+  const manage: readonly string[] = manageRaw
+
   const ldap = parseLdapConfig(raw['ldap'])
   if (ldap.isErr()) return bad('ldap', ldap.error.message)
-  return ok({ ldap: ldap.value, matchBy, rules: rules.value, policy, gates })
+  return ok({ ldap: ldap.value, matchBy, rules: rules.value, manage, policy, gates })
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -28,7 +28,8 @@ export type TargetInput =
   | {
       readonly kind: 'mattermost'
       readonly client: mattermost.MattermostClient
-      readonly options?: mattermost.LoadSyncStateOptions
+      /** Loader options and the membership store (who left a team or channel). */
+      readonly options?: mattermost.MattermostSyncTargetConfig<postgres.PostgresError>
     }
 
 export interface SyncPortsConfig {
