@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   planSync,
@@ -25,7 +26,9 @@ import {
   type LdapDirectoryConfig,
 } from '@grouproles/adapter-ldap'
 import {
+  fromPglite,
   loadSyncState,
+  PostgresMembershipStore,
   withRunLock,
   type PostgresPool,
   type PostgresPoolClient,
@@ -43,7 +46,7 @@ import {
   startPostgres,
   type RunningPostgres,
 } from '../../packages/adapter-postgres/test/start-postgres.js'
-import { FakeMattermost } from '../../packages/adapter-mattermost/test/fake-mattermost/fake-mattermost.js'
+import { FakeMattermost } from '@grouproles/adapter-mattermost/testing'
 import { parseConfig, parseConfigText } from '../shared/parse-config.js'
 import { mattermostSeed, mmId } from '../rocky-linux/mattermost-seed.js'
 import { syncPorts, type TargetInput } from '../shared/sync-ports.js'
@@ -466,19 +469,27 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
   })
 
   /**
-   * The Rocky Linux seed on the fake Mattermost, synced through the REST adapter. Through the API
-   * the server itself refuses removals on group-synced teams/channels (only its own sync removes
-   * there), so these scenarios sync the same teams unconstrained, roles included: nothing may be
-   * removed at all, and every lost membership is a wrongful removal.
+   * How a REST scenario syncs. `unconstrained`: the seed with nothing group-constrained and roles
+   * synced everywhere, so nothing may be removed at all. `managed`: Team Edition (every group route
+   * 501), both teams managed by the config (`manage`), the example's policy, channels found by name
+   * and a membership store (PGlite): the planned removals of a clean run are allowed, any other lost
+   * membership is wrongful.
    */
-  function restWorld(fake: FakeMattermost) {
+  type RestMode = 'unconstrained' | 'managed'
+
+  /**
+   * The Rocky Linux seed on the fake Mattermost, synced through the REST adapter. Groups come from
+   * the directory in this flow, not from Mattermost's own group tables.
+   */
+  async function restWorld(fake: FakeMattermost, mode: RestMode) {
     const unconstrained: SyncState = {
       ...mattermostSeed,
       channelHistory: [],
       teams: mattermostSeed.teams.map((t) => ({ ...t, groupConstrained: false })),
       channels: mattermostSeed.channels.map((c) => ({ ...c, groupConstrained: false })),
     }
-    const policy = { ...config.policy, roleSync: 'allLinked' as const }
+    const managed = mode === 'managed'
+    const policy = managed ? config.policy : { ...config.policy, roleSync: 'allLinked' as const }
     const snapshot = readLdif(fixtureLdif(0), ldapConfig())._unsafeUnwrap()
     const groups = resolveGroups(snapshot, unconstrained.users, { matchBy: config.matchBy }).groups
     const links = linksFromRules(
@@ -487,7 +498,7 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       unconstrained.teams,
       unconstrained.channels,
     ).links
-    // Groups come from the directory in this flow, not from Mattermost's own group tables.
+    if (managed) fake.configure({ edition: 'team' })
     fake.seed(unconstrained)
     const seeded = memberships(fake.snapshot())
     const channelIds = unconstrained.channels.map((c) => c.id)
@@ -499,8 +510,50 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       maxAttempts: 3,
       timeoutMs: 5_000,
     })
-    const ports = offlinePortsFor({ kind: 'mattermost', client, options: { channelIds } })
-    const lost = () => [...seeded].filter((k) => !memberships(fake.snapshot()).has(k)).length
+    const storeDb = managed ? await PGlite.create() : undefined
+    const store =
+      storeDb === undefined
+        ? undefined
+        : (
+            await client
+              .getSiteIdentity()
+              .andThen((site) => PostgresMembershipStore.open(fromPglite(storeDb), site))
+          )._unsafeUnwrap()
+    const target: TargetInput = {
+      kind: 'mattermost',
+      client,
+      options: store === undefined ? { channelIds } : { groups: 'none', store },
+    }
+    const ports = syncPorts({
+      directory: {
+        kind: 'ldif',
+        text: fixtureLdif(0),
+        source: 'fixture.ldif',
+        config: ldapConfig(),
+      },
+      target,
+      matchBy: config.matchBy,
+      rules: config.rules,
+      ...(managed ? { manage: ['rl', 'resf'] } : {}),
+    })
+    // What a clean run removes on the seed (a team removal takes the team's channels with it).
+    const allowed = new Set<string>()
+    if (managed) {
+      const clean = (await runSync(ports, policy, { apply: false }))._unsafeUnwrap().plan
+      for (const c of clean.commands) {
+        if (c.kind === 'removeChannelMember') allowed.add(`channel:${c.channelId}:${c.userId}`)
+        if (c.kind === 'removeTeamMember') {
+          allowed.add(`team:${c.teamId}:${c.userId}`)
+          for (const ch of unconstrained.channels.filter((x) => x.teamId === c.teamId))
+            allowed.add(`channel:${ch.id}:${c.userId}`)
+        }
+      }
+      expect(allowed.has(`team:${mmId('teamrl')}:${mmId('frank')}`)).toBe(true)
+    }
+    const lost = () => {
+      const now = memberships(fake.snapshot())
+      return [...seeded].filter((k) => !now.has(k) && !allowed.has(k)).length
+    }
     /** Faults off, then clean runs until one verifies; the final state must plan to nothing. */
     const converge = async (): Promise<boolean> => {
       fake.clearFaults()
@@ -510,11 +563,17 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
         converged =
           r.isOk() && (r.value.verification?.converged ?? r.value.plan.commands.length === 0)
       }
-      const final = (await loadViaApi(client, { channelIds }))._unsafeUnwrap()
+      const final = (
+        await loadViaApi(client, managed ? { groups: 'none' } : { channelIds })
+      )._unsafeUnwrap()
       expect(final.teamMembers.length).toBe(
         new Set(final.teamMembers.map((m) => `${m.teamId}:${m.userId}`)).size,
       )
-      expect(planSync({ ...final, groups, links }, policy).commands).toEqual([])
+      if (managed)
+        expect(
+          (await runSync(ports, policy, { apply: false }))._unsafeUnwrap().plan.commands,
+        ).toEqual([])
+      else expect(planSync({ ...final, groups, links }, policy).commands).toEqual([])
       return converged
     }
     const faultyRun = async (): Promise<ApplyReport> => {
@@ -527,25 +586,46 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       const lostAfterFault = lost()
       const converged = await converge()
       const removals = lostAfterFault + lost()
-      rows.push({ scenario, outcome, wrongfulRemovals: removals, converged })
+      rows.push({
+        scenario: managed ? `${scenario} (managed, Team Edition)` : scenario,
+        outcome,
+        wrongfulRemovals: removals,
+        converged,
+      })
       expect(removals).toBe(0)
       expect(converged).toBe(true)
       expect(fake.violations).toEqual([])
     }
-    return { faultyRun, settle }
+    return {
+      faultyRun,
+      settle,
+      ports,
+      policy,
+      close: async () => {
+        await storeDb?.close()
+      },
+    }
   }
+
+  type RestWorld = Awaited<ReturnType<typeof restWorld>>
 
   /** A fresh fake Mattermost with the REST world on it, closed whatever the scenario does. */
   async function withRestWorld(
-    scenario: (fake: FakeMattermost, world: ReturnType<typeof restWorld>) => Promise<void>,
+    scenario: (fake: FakeMattermost, world: RestWorld) => Promise<void>,
+    mode: RestMode = 'unconstrained',
   ): Promise<void> {
     const fake = await FakeMattermost.start()
+    let world: RestWorld | undefined
     try {
-      await scenario(fake, restWorld(fake))
+      world = await restWorld(fake, mode)
+      await scenario(fake, world)
     } finally {
+      await world?.close()
       await fake.close()
     }
   }
+
+  const restModes: readonly RestMode[] = ['unconstrained', 'managed']
 
   const teamBatch = (teamId: string) => (method: string, path: string) =>
     method === 'POST' && path === `/api/v4/teams/${teamId}/members/batch`
@@ -556,75 +636,118 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     return `${report.outcomes.length - failed} done or already, ${failed} failed`
   }
 
-  it('Mattermost answering 429: retried after the wait, every command done, nothing lost', async () => {
-    await withRestWorld(async (fake, world) => {
-      const path = `/api/v4/teams/${mmId('teamresf')}/members/batch`
-      fake.failNext({ kind: 'rateLimit', retryAfterSeconds: 0 }, 2, teamBatch(mmId('teamresf')))
-      const report = await world.faultyRun()
-      expect(report.outcomes.filter((o) => o.kind === 'failed')).toEqual([])
-      expect(report.outcomes.length).toBeGreaterThan(0)
-      // Two 429s, then the batch went through: three attempts on the same request.
-      expect(requestsTo(fake, 'POST', path)).toBe(3)
-      await world.settle('Mattermost 429', `retried: ${outcomeCounts(report)}`)
-    })
-  })
+  it.each(restModes)(
+    'Mattermost answering 429: retried after the wait, every command done, nothing lost [%s]',
+    async (mode) => {
+      await withRestWorld(async (fake, world) => {
+        const path = `/api/v4/teams/${mmId('teamresf')}/members/batch`
+        fake.failNext({ kind: 'rateLimit', retryAfterSeconds: 0 }, 2, teamBatch(mmId('teamresf')))
+        const report = await world.faultyRun()
+        expect(report.outcomes.filter((o) => o.kind === 'failed')).toEqual([])
+        expect(report.outcomes.length).toBeGreaterThan(0)
+        // Two 429s, then the batch went through: three attempts on the same request.
+        expect(requestsTo(fake, 'POST', path)).toBe(3)
+        await world.settle('Mattermost 429', `retried: ${outcomeCounts(report)}`)
+      }, mode)
+    },
+  )
 
-  it('Mattermost answering 5xx: a transient one is retried, a persistent one fails that command (http 503); re-runs converge', async () => {
-    await withRestWorld(async (fake, world) => {
-      // Transient: one 503 on the resf team batch, retried.
-      fake.failNext({ kind: 'serverError', status: 503 }, 1, teamBatch(mmId('teamresf')))
-      // Persistent: alice's promotion in rl answers 503 on all 3 attempts.
-      const promote = `/api/v4/teams/${mmId('teamrl')}/members/${mmId('alice')}/schemeRoles`
-      fake.failNext(
-        { kind: 'serverError', status: 503 },
-        3,
-        (method, path) => method === 'PUT' && path === promote,
-      )
-      const report = await world.faultyRun()
-      const failed = report.outcomes.filter((o) => o.kind === 'failed')
-      expect(failed).toHaveLength(1)
-      expect(failed).toMatchObject([
-        {
-          kind: 'failed',
-          command: expect.objectContaining({
-            kind: 'setTeamMemberAdmin',
-            teamId: mmId('teamrl'),
-            userId: mmId('alice'),
-          }) as unknown,
-          error: expect.objectContaining({ kind: 'http', status: 503 }) as unknown,
-        },
-      ])
-      expect(requestsTo(fake, 'PUT', promote)).toBe(3)
-      expect(
-        report.outcomes.find(
-          (o) => o.command.kind === 'addTeamMember' && o.command.userId === mmId('dave'),
-        )?.kind,
-      ).toBe('done')
-      await world.settle('Mattermost 5xx', `${outcomeCounts(report)} (http 503)`)
-    })
-  })
+  it.each(restModes)(
+    'Mattermost answering 5xx: a transient one is retried, a persistent one fails that command (http 503); re-runs converge [%s]',
+    async (mode) => {
+      await withRestWorld(async (fake, world) => {
+        // Transient: one 503 on the resf team batch, retried.
+        fake.failNext({ kind: 'serverError', status: 503 }, 1, teamBatch(mmId('teamresf')))
+        // Persistent: alice's promotion in rl answers 503 on all 3 attempts.
+        const promote = `/api/v4/teams/${mmId('teamrl')}/members/${mmId('alice')}/schemeRoles`
+        fake.failNext(
+          { kind: 'serverError', status: 503 },
+          3,
+          (method, path) => method === 'PUT' && path === promote,
+        )
+        const report = await world.faultyRun()
+        const failed = report.outcomes.filter((o) => o.kind === 'failed')
+        expect(failed).toHaveLength(1)
+        expect(failed).toMatchObject([
+          {
+            kind: 'failed',
+            command: expect.objectContaining({
+              kind: 'setTeamMemberAdmin',
+              teamId: mmId('teamrl'),
+              userId: mmId('alice'),
+            }) as unknown,
+            error: expect.objectContaining({ kind: 'http', status: 503 }) as unknown,
+          },
+        ])
+        expect(requestsTo(fake, 'PUT', promote)).toBe(3)
+        expect(
+          report.outcomes.find(
+            (o) => o.command.kind === 'addTeamMember' && o.command.userId === mmId('dave'),
+          )?.kind,
+        ).toBe('done')
+        await world.settle('Mattermost 5xx', `${outcomeCounts(report)} (http 503)`)
+      }, mode)
+    },
+  )
 
-  it('Mattermost resetting connections (before and after applying): retried, no duplicates; re-runs converge', async () => {
+  it.each(restModes)(
+    'Mattermost resetting connections (before and after applying): retried, no duplicates; re-runs converge [%s]',
+    async (mode) => {
+      await withRestWorld(async (fake, world) => {
+        // Dropped before the server handled it, and dropped after it applied (the retry finds it done).
+        fake.failNext({ kind: 'reset' }, 1, teamBatch(mmId('teamresf')))
+        const board = `/api/v4/channels/${mmId('resfboard')}/members`
+        fake.failNext(
+          { kind: 'resetAfterApply' },
+          1,
+          (method, path) => method === 'POST' && path === board,
+        )
+        const report = await world.faultyRun()
+        expect(report.outcomes.filter((o) => o.kind === 'failed')).toEqual([])
+        expect(requestsTo(fake, 'POST', board)).toBe(2)
+        expect(
+          fake
+            .snapshot()
+            .channelMembers.filter((m) => m.channelId === mmId('resfboard'))
+            .map((m) => m.userId)
+            .sort(),
+        ).toEqual([mmId('alice'), mmId('dave'), mmId('erin')])
+        await world.settle('Mattermost connection resets', `retried: ${outcomeCounts(report)}`)
+      }, mode)
+    },
+  )
+
+  it('a user who left a channel: not re-added on the next REST run (the store remembers), and re-added with reAddRemovedMembers: true', async () => {
     await withRestWorld(async (fake, world) => {
-      // Dropped before the server handled it, and dropped after it applied (the retry finds it done).
-      fake.failNext({ kind: 'reset' }, 1, teamBatch(mmId('teamresf')))
-      const board = `/api/v4/channels/${mmId('resfboard')}/members`
-      fake.failNext(
-        { kind: 'resetAfterApply' },
-        1,
-        (method, path) => method === 'POST' && path === board,
+      const first = (await runSync(world.ports, world.policy, { apply: true }))._unsafeUnwrap()
+      expect(first.verification?.converged).toBe(true)
+      // alice was added to resf/board by the run; she leaves it in Mattermost.
+      const board = mmId('resfboard')
+      expect(fake.channelMembers.get(board)?.has(mmId('alice'))).toBe(true)
+      fake.removeChannelMember(board, mmId('alice'))
+      const next = (await runSync(world.ports, world.policy, { apply: true }))._unsafeUnwrap()
+      const readds = next.plan.commands.filter(
+        (c) => c.kind === 'addChannelMember' && c.channelId === board && c.userId === mmId('alice'),
       )
-      const report = await world.faultyRun()
-      expect(report.outcomes.filter((o) => o.kind === 'failed')).toEqual([])
-      expect(requestsTo(fake, 'POST', board)).toBe(2)
+      expect(readds).toEqual([])
+      expect(fake.channelMembers.get(board)?.has(mmId('alice'))).toBe(false)
+      rows.push({
+        scenario: 'a user left a channel (REST, store)',
+        outcome: `not re-added: ${next.plan.commands.length} commands`,
+        wrongfulRemovals: 0,
+        converged: next.verification?.converged ?? next.plan.commands.length === 0,
+      })
+      // The same memory, with re-adds allowed: she is planned back in.
+      const again = (
+        await runSync(world.ports, { ...world.policy, reAddRemovedMembers: true }, { apply: false })
+      )._unsafeUnwrap()
       expect(
-        fake
-          .snapshot()
-          .channelMembers.filter((m) => m.channelId === mmId('resfboard'))
-          .map((m) => m.userId)
-          .sort(),
-      ).toEqual([mmId('alice'), mmId('dave'), mmId('erin')])
-      await world.settle('Mattermost connection resets', `retried: ${outcomeCounts(report)}`)
-    })
+        again.plan.commands.filter(
+          (c) =>
+            c.kind === 'addChannelMember' && c.channelId === board && c.userId === mmId('alice'),
+        ),
+      ).toHaveLength(1)
+      expect(fake.violations).toEqual([])
+    }, 'managed')
   })
 })
