@@ -10,6 +10,7 @@ export { commandKey, commandSyncable, syncCommandKinds, toSyncCommand } from './
 export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
 export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
+export { checkPlanCommands } from './check-plan-commands.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
 export { resolveGroups } from './resolve-groups.js'
@@ -60,6 +61,13 @@ export type {
   ReadPlanFileOptions,
   WritePlanFileOptions,
 } from './plan-file.js'
+export type {
+  CheckPlanCommandsOptions,
+  NoLongerPlannedWhy,
+  PlanCommandsCheck,
+  StaleCause,
+  StaleCommand,
+} from './check-plan-commands.js'
 export type {
   ApplyReport,
   CommandError,
