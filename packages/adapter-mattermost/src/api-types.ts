@@ -1,4 +1,4 @@
-import { err, ok, Result } from 'neverthrow'
+import { err, ok, type Result } from 'neverthrow'
 
 // Wire shapes: only the fields the adapter reads, named as the Go JSON tags (mattermost-api.md §4).
 
@@ -87,221 +87,228 @@ export interface ApiGroupSyncable {
 
 type Parse<T> = (json: unknown) => Result<T, string>
 
-function record(json: unknown, what: string): Result<Record<string, unknown>, string> {
+/** Why a JSON value is not what the API promises. */
+class Invalid {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * A parser of one row that returns the row itself or an `Invalid`: list answers hold millions of
+ * rows at scale, so rows are checked without a Result each.
+ */
+export type Check<T> = (json: unknown) => T | Invalid
+
+type Row = Record<string, unknown>
+
+function isRow(json: unknown): json is Row {
   return typeof json === 'object' && json !== null && !Array.isArray(json)
-    ? ok(json as Record<string, unknown>)
-    : err(`${what}: expected an object`)
 }
 
-function field<T>(
-  o: Record<string, unknown>,
-  name: string,
-  what: string,
-  check: (v: unknown) => v is T,
-): Result<T, string> {
-  const v = o[name]
-  return check(v) ? ok(v) : err(`${what}: field ${name} is missing or has the wrong type`)
+function record(json: unknown, what: string): Result<Row, string> {
+  return isRow(json) ? ok(json) : err(`${what}: expected an object`)
 }
 
-const isString = (v: unknown): v is string => typeof v === 'string'
-const isNumber = (v: unknown): v is number => typeof v === 'number'
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean'
+const wrong = (what: string, name: string): Invalid =>
+  new Invalid(`${what}: field ${name} is missing or has the wrong type`)
 const isOptBool = (v: unknown): v is boolean | null | undefined =>
   v === undefined || v === null || typeof v === 'boolean'
 const numberOr = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
 const optString = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : undefined
 
-/** Parses an array with an element parser; the first bad element fails the whole array. */
-export function arrayOf<T>(parse: Parse<T>, what: string): Parse<T[]> {
+/** Parses an array with a row check; the first bad row fails the whole array. */
+export function arrayOf<T>(check: Check<T>, what: string): Parse<T[]> {
   return (json) => {
     if (!Array.isArray(json)) return err(`${what}: expected an array`)
-    const out: T[] = []
-    for (const item of json) {
-      const r = parse(item)
-      if (r.isErr()) return err(r.error)
-      out.push(r.value)
+    const out: T[] = new Array<T>(json.length)
+    for (let i = 0; i < json.length; i++) {
+      const r = check(json[i])
+      if (r instanceof Invalid) return err(r.message)
+      out[i] = r
     }
     return ok(out)
   }
 }
 
-/** Parses a `User`. */
-export const parseUser: Parse<ApiUser> = (json) =>
-  record(json, 'User').andThen((o) =>
-    Result.combine([
-      field(o, 'id', 'User', isString),
-      field(o, 'username', 'User', isString),
-      field(o, 'delete_at', 'User', isNumber),
-    ]).map(([id, username, deleteAt]) => ({
-      id,
-      username,
-      email: optString(o['email']),
-      auth_data: optString(o['auth_data']),
-      roles: typeof o['roles'] === 'string' ? o['roles'] : '',
-      delete_at: deleteAt,
-      is_bot: o['is_bot'] === true,
-    })),
-  )
+/** Parses one object with a row check. */
+export function one<T>(check: Check<T>): Parse<T> {
+  return (json) => {
+    const r = check(json)
+    return r instanceof Invalid ? err(r.message) : ok(r)
+  }
+}
 
-/** Parses a `Team`. */
-export const parseTeam: Parse<ApiTeam> = (json) =>
-  record(json, 'Team').andThen((o) =>
-    Result.combine([
-      field(o, 'id', 'Team', isString),
-      field(o, 'name', 'Team', isString),
-      field(o, 'delete_at', 'Team', isNumber),
-      field(o, 'group_constrained', 'Team', isOptBool),
-    ]).map(([id, name, deleteAt, gc]) => ({
-      id,
-      name,
-      delete_at: deleteAt,
-      group_constrained: gc ?? null,
-    })),
-  )
+/** Checks a `User`. */
+export const checkUser: Check<ApiUser> = (json) => {
+  if (!isRow(json)) return new Invalid('User: expected an object')
+  const { id, username, delete_at: deleteAt, roles } = json
+  if (typeof id !== 'string') return wrong('User', 'id')
+  if (typeof username !== 'string') return wrong('User', 'username')
+  if (typeof deleteAt !== 'number') return wrong('User', 'delete_at')
+  return {
+    id,
+    username,
+    email: optString(json['email']),
+    auth_data: optString(json['auth_data']),
+    roles: typeof roles === 'string' ? roles : '',
+    delete_at: deleteAt,
+    is_bot: json['is_bot'] === true,
+  }
+}
+
+/** Checks a `Team`. */
+export const checkTeam: Check<ApiTeam> = (json) => {
+  if (!isRow(json)) return new Invalid('Team: expected an object')
+  const { id, name, delete_at: deleteAt, group_constrained: gc } = json
+  if (typeof id !== 'string') return wrong('Team', 'id')
+  if (typeof name !== 'string') return wrong('Team', 'name')
+  if (typeof deleteAt !== 'number') return wrong('Team', 'delete_at')
+  if (!isOptBool(gc)) return wrong('Team', 'group_constrained')
+  return { id, name, delete_at: deleteAt, group_constrained: gc ?? null }
+}
+
+/** Checks a `Channel`. */
+export const checkChannel: Check<ApiChannel> = (json) => {
+  if (!isRow(json)) return new Invalid('Channel: expected an object')
+  const { id, team_id: teamId, name, type, delete_at: deleteAt, group_constrained: gc } = json
+  if (typeof id !== 'string') return wrong('Channel', 'id')
+  if (typeof teamId !== 'string') return wrong('Channel', 'team_id')
+  if (typeof name !== 'string') return wrong('Channel', 'name')
+  if (typeof type !== 'string') return wrong('Channel', 'type')
+  if (typeof deleteAt !== 'number') return wrong('Channel', 'delete_at')
+  if (!isOptBool(gc)) return wrong('Channel', 'group_constrained')
+  return { id, team_id: teamId, name, type, delete_at: deleteAt, group_constrained: gc ?? null }
+}
+
+/** Checks a `TeamMember`; NULL scheme flags read as false, as the server's store does. */
+export const checkTeamMember: Check<ApiTeamMember> = (json) => {
+  if (!isRow(json)) return new Invalid('TeamMember: expected an object')
+  const { team_id: teamId, user_id: userId, scheme_admin: admin, scheme_guest: guest } = json
+  const user = json['scheme_user']
+  if (typeof teamId !== 'string') return wrong('TeamMember', 'team_id')
+  if (typeof userId !== 'string') return wrong('TeamMember', 'user_id')
+  if (!isOptBool(admin)) return wrong('TeamMember', 'scheme_admin')
+  if (!isOptBool(guest)) return wrong('TeamMember', 'scheme_guest')
+  if (!isOptBool(user)) return wrong('TeamMember', 'scheme_user')
+  const deleteAt = json['delete_at']
+  return {
+    team_id: teamId,
+    user_id: userId,
+    delete_at: typeof deleteAt === 'number' ? deleteAt : 0,
+    scheme_admin: admin === true,
+    scheme_guest: guest === true,
+    scheme_user: user === true,
+  }
+}
+
+/** Checks one entry of a graceful batch-add answer. */
+export const checkTeamMemberWithError: Check<ApiTeamMemberWithError> = (json) => {
+  if (!isRow(json)) return new Invalid('TeamMemberWithError: expected an object')
+  const userId = json['user_id']
+  if (typeof userId !== 'string') return wrong('TeamMemberWithError', 'user_id')
+  const raw = json['member']
+  const member = raw === undefined || raw === null ? undefined : checkTeamMember(raw)
+  if (member instanceof Invalid) return member
+  const e = json['error']
+  const error = isRow(e)
+    ? {
+        id: optString(e['id']),
+        message: optString(e['message']) ?? 'rejected',
+        status_code: numberOr(e['status_code']),
+      }
+    : undefined
+  return { user_id: userId, member, error }
+}
+
+/** Checks a `ChannelMember`. */
+export const checkChannelMember: Check<ApiChannelMember> = (json) => {
+  if (!isRow(json)) return new Invalid('ChannelMember: expected an object')
+  const { channel_id: channelId, user_id: userId, scheme_admin: admin, scheme_guest: guest } = json
+  const user = json['scheme_user']
+  if (typeof channelId !== 'string') return wrong('ChannelMember', 'channel_id')
+  if (typeof userId !== 'string') return wrong('ChannelMember', 'user_id')
+  if (!isOptBool(admin)) return wrong('ChannelMember', 'scheme_admin')
+  if (!isOptBool(guest)) return wrong('ChannelMember', 'scheme_guest')
+  if (!isOptBool(user)) return wrong('ChannelMember', 'scheme_user')
+  return {
+    channel_id: channelId,
+    user_id: userId,
+    scheme_admin: admin === true,
+    scheme_guest: guest === true,
+    scheme_user: user === true,
+  }
+}
+
+/** Checks a `Group`. */
+export const checkGroup: Check<ApiGroup> = (json) => {
+  if (!isRow(json)) return new Invalid('Group: expected an object')
+  const { id, source, delete_at: deleteAt } = json
+  if (typeof id !== 'string') return wrong('Group', 'id')
+  if (typeof source !== 'string') return wrong('Group', 'source')
+  if (typeof deleteAt !== 'number') return wrong('Group', 'delete_at')
+  return {
+    id,
+    name: optString(json['name']) ?? '',
+    display_name: optString(json['display_name']) ?? '',
+    source,
+    delete_at: deleteAt,
+  }
+}
+
+/** Checks a `GroupSyncable` of the given kind (team or channel). */
+export function checkGroupSyncable(kind: 'team' | 'channel'): Check<ApiGroupSyncable> {
+  const idField = kind === 'team' ? 'team_id' : 'channel_id'
+  return (json) => {
+    if (!isRow(json)) return new Invalid('GroupSyncable: expected an object')
+    const groupId = json['group_id']
+    const syncableId = json[idField]
+    const autoAdd = json['auto_add']
+    const schemeAdmin = json['scheme_admin']
+    if (typeof groupId !== 'string') return wrong('GroupSyncable', 'group_id')
+    if (typeof syncableId !== 'string') return wrong('GroupSyncable', idField)
+    if (typeof autoAdd !== 'boolean') return wrong('GroupSyncable', 'auto_add')
+    if (!isOptBool(schemeAdmin)) return wrong('GroupSyncable', 'scheme_admin')
+    const deleteAt = json['delete_at']
+    return {
+      group_id: groupId,
+      kind,
+      syncable_id: syncableId,
+      team_id: optString(json['team_id']),
+      auto_add: autoAdd,
+      scheme_admin: schemeAdmin === true,
+      delete_at: typeof deleteAt === 'number' ? deleteAt : 0,
+    }
+  }
+}
 
 /** Parses a `Channel`. */
-export const parseChannel: Parse<ApiChannel> = (json) =>
-  record(json, 'Channel').andThen((o) =>
-    Result.combine([
-      field(o, 'id', 'Channel', isString),
-      field(o, 'team_id', 'Channel', isString),
-      field(o, 'name', 'Channel', isString),
-      field(o, 'type', 'Channel', isString),
-      field(o, 'delete_at', 'Channel', isNumber),
-      field(o, 'group_constrained', 'Channel', isOptBool),
-    ]).map(([id, teamId, name, type, deleteAt, gc]) => ({
-      id,
-      team_id: teamId,
-      name,
-      type,
-      delete_at: deleteAt,
-      group_constrained: gc ?? null,
-    })),
-  )
-
-/** Parses a `TeamMember`; NULL scheme flags read as false, as the server's store does. */
-export const parseTeamMember: Parse<ApiTeamMember> = (json) =>
-  record(json, 'TeamMember').andThen((o) =>
-    Result.combine([
-      field(o, 'team_id', 'TeamMember', isString),
-      field(o, 'user_id', 'TeamMember', isString),
-      field(o, 'scheme_admin', 'TeamMember', isOptBool),
-      field(o, 'scheme_guest', 'TeamMember', isOptBool),
-      field(o, 'scheme_user', 'TeamMember', isOptBool),
-    ]).map(([teamId, userId, admin, guest, user]) => ({
-      team_id: teamId,
-      user_id: userId,
-      delete_at: typeof o['delete_at'] === 'number' ? o['delete_at'] : 0,
-      scheme_admin: admin === true,
-      scheme_guest: guest === true,
-      scheme_user: user === true,
-    })),
-  )
-
-/** Parses one entry of a graceful batch-add answer. */
-export const parseTeamMemberWithError: Parse<ApiTeamMemberWithError> = (json) =>
-  record(json, 'TeamMemberWithError').andThen((o) =>
-    field(o, 'user_id', 'TeamMemberWithError', isString).andThen((userId) => {
-      const member =
-        o['member'] === undefined || o['member'] === null
-          ? ok(undefined)
-          : parseTeamMember(o['member'])
-      return member.map((m) => {
-        const e = o['error']
-        const error =
-          typeof e === 'object' && e !== null
-            ? {
-                id: optString((e as Record<string, unknown>)['id']),
-                message: optString((e as Record<string, unknown>)['message']) ?? 'rejected',
-                status_code: numberOr((e as Record<string, unknown>)['status_code']),
-              }
-            : undefined
-        return { user_id: userId, member: m, error }
-      })
-    }),
-  )
-
+export const parseChannel: Parse<ApiChannel> = one(checkChannel)
 /** Parses a `ChannelMember`. */
-export const parseChannelMember: Parse<ApiChannelMember> = (json) =>
-  record(json, 'ChannelMember').andThen((o) =>
-    Result.combine([
-      field(o, 'channel_id', 'ChannelMember', isString),
-      field(o, 'user_id', 'ChannelMember', isString),
-      field(o, 'scheme_admin', 'ChannelMember', isOptBool),
-      field(o, 'scheme_guest', 'ChannelMember', isOptBool),
-      field(o, 'scheme_user', 'ChannelMember', isOptBool),
-    ]).map(([channelId, userId, admin, guest, user]) => ({
-      channel_id: channelId,
-      user_id: userId,
-      scheme_admin: admin === true,
-      scheme_guest: guest === true,
-      scheme_user: user === true,
-    })),
-  )
-
-/** Parses a `Group`. */
-export const parseGroup: Parse<ApiGroup> = (json) =>
-  record(json, 'Group').andThen((o) =>
-    Result.combine([
-      field(o, 'id', 'Group', isString),
-      field(o, 'source', 'Group', isString),
-      field(o, 'delete_at', 'Group', isNumber),
-    ]).map(([id, source, deleteAt]) => ({
-      id,
-      name: optString(o['name']) ?? '',
-      display_name: optString(o['display_name']) ?? '',
-      source,
-      delete_at: deleteAt,
-    })),
-  )
-
-/** Parses a `GroupSyncable` of the given kind (team or channel). */
-export function parseGroupSyncable(kind: 'team' | 'channel'): Parse<ApiGroupSyncable> {
-  const idField = kind === 'team' ? 'team_id' : 'channel_id'
-  return (json) =>
-    record(json, 'GroupSyncable').andThen((o) =>
-      Result.combine([
-        field(o, 'group_id', 'GroupSyncable', isString),
-        field(o, idField, 'GroupSyncable', isString),
-        field(o, 'auto_add', 'GroupSyncable', isBool),
-        field(o, 'scheme_admin', 'GroupSyncable', isOptBool),
-      ]).map(([groupId, syncableId, autoAdd, schemeAdmin]) => ({
-        group_id: groupId,
-        kind,
-        syncable_id: syncableId,
-        team_id: optString(o['team_id']),
-        auto_add: autoAdd,
-        scheme_admin: schemeAdmin === true,
-        delete_at: typeof o['delete_at'] === 'number' ? o['delete_at'] : 0,
-      })),
-    )
-}
+export const parseChannelMember: Parse<ApiChannelMember> = one(checkChannelMember)
 
 /** Parses `{ members: User[] }` from `GET /groups/{id}/members`. */
 export const parseGroupMembersPage: Parse<ApiUser[]> = (json) =>
-  record(json, 'GroupMembers').andThen((o) => arrayOf(parseUser, 'GroupMembers')(o['members']))
+  record(json, 'GroupMembers').andThen((o) => arrayOf(checkUser, 'GroupMembers')(o['members']))
 
 /** Parses `{ groups: [...] }` from `GET /teams/{id}/groups`: group id and `scheme_admin`. */
 export const parseGroupsWithSchemeAdmin: Parse<{ id: string; scheme_admin: boolean }[]> = (json) =>
   record(json, 'GroupsWithCount').andThen((o) =>
-    arrayOf(
-      (g) =>
-        record(g, 'GroupWithSchemeAdmin').andThen((r) =>
-          field(r, 'id', 'GroupWithSchemeAdmin', isString).map((id) => ({
-            id,
-            scheme_admin: r['scheme_admin'] === true,
-          })),
-        ),
-      'GroupsWithCount',
-    )(o['groups']),
+    arrayOf((g): { id: string; scheme_admin: boolean } | Invalid => {
+      if (!isRow(g)) return new Invalid('GroupWithSchemeAdmin: expected an object')
+      const id = g['id']
+      if (typeof id !== 'string') return wrong('GroupWithSchemeAdmin', 'id')
+      return { id, scheme_admin: g['scheme_admin'] === true }
+    }, 'GroupsWithCount')(o['groups']),
   )
 
 /** Parses `{ member_count }` from `GET /channels/{id}/stats`. */
 export const parseChannelStats: Parse<{ member_count: number }> = (json) =>
-  record(json, 'ChannelStats').andThen((o) =>
-    field(o, 'member_count', 'ChannelStats', isNumber).map((n) => ({ member_count: n })),
-  )
+  record(json, 'ChannelStats').andThen((o) => {
+    const n = o['member_count']
+    return typeof n === 'number'
+      ? ok({ member_count: n })
+      : err('ChannelStats: field member_count is missing or has the wrong type')
+  })
 
 /** Accepts any JSON body (status answers such as `{"status":"OK"}`). */
 export const parseAny: Parse<void> = () => ok(undefined)

@@ -20,6 +20,7 @@ import type {
   ApiUser,
 } from './api-types.js'
 import { checkIds } from './is-mattermost-id.js'
+import { Limiter, pooled } from './limiter.js'
 import type { MattermostClient } from './mattermost-client.js'
 import type { MattermostError } from './mattermost-error.js'
 
@@ -85,11 +86,15 @@ export function loadSyncState(
     if (r.isErr()) return errAsync(r.error)
   }
   const ids = new IdTable()
+  // Listings of members wait in pools of twice the client's concurrency, so the client's queue
+  // (and the memory of its queued requests) stays short while every slot stays busy.
+  const pool = () => new Limiter(2 * client.concurrency)
+  const [teamPool, channelPool] = [pool(), pool()]
   const users = client.listUsers().map((list) => list.map((u) => toUser(u, ids)))
   const groups =
     options.groups === 'none'
       ? okAsync<ReadGroup[], MattermostError>([])
-      : readGroups(client, options.isSyncedSource ?? defaultSyncedSource, ids)
+      : readGroups(client, options.isSyncedSource ?? defaultSyncedSource, ids, pool())
   const teams = client.listTeams().andThen((all) => scopeTeams(all, options))
   // Team member reads start as soon as the teams are known; channel re-reads wait on them.
   const teamReads = teams.map(
@@ -97,8 +102,8 @@ export function loadSyncState(
       new Map(
         list.map((t) => [
           t.id,
-          client.listTeamMembers(t.id).map((rows) =>
-            rows.map((m): TeamMember => ({
+          pooled(teamPool, () =>
+            client.listTeamMembers(t.id, (m): TeamMember => ({
               teamId: t.id,
               userId: ids.intern(m.user_id),
               schemeAdmin: m.scheme_admin,
@@ -112,7 +117,9 @@ export function loadSyncState(
   const channelRows = ResultAsync.combine([channels, teamReads] as const).andThen(
     ([list, byTeam]) =>
       ResultAsync.combine(
-        list.map((c) => readChannelMembers(client, c, byTeam.get(c.teamId), ids)),
+        list.map((c) =>
+          pooled(channelPool, () => readChannelMembers(client, c, byTeam.get(c.teamId), ids)),
+        ),
       ),
   )
   const teamRows = teamReads.andThen((byTeam) => ResultAsync.combine([...byTeam.values()]))
@@ -139,9 +146,10 @@ export function loadSyncState(
         teamMembers: teamMembers.flat(),
         channelMembers: members,
         // Current members have a history row too (Mattermost writes one on every join).
+        // (a member row is one: same channel and user, so it stands for it rather than a copy).
         channelHistory: [
           ...(options.channelHistory ?? []).filter((h) => channelIds.has(h.channelId)),
-          ...members.map((m): ChannelHistory => ({ channelId: m.channelId, userId: m.userId })),
+          ...members,
         ],
       }
     },
@@ -226,23 +234,22 @@ function readChannelMembers(
   teamMembers: ResultAsync<readonly TeamMember[], MattermostError> | undefined,
   ids: IdTable,
 ): ResultAsync<ChannelMember[], MattermostError> {
-  const toRows = (rows: readonly ApiChannelMember[]): ChannelMember[] =>
-    rows.map((m) => ({
-      channelId: channel.id,
-      userId: ids.intern(m.user_id),
-      schemeAdmin: m.scheme_admin,
-      schemeGuest: m.scheme_guest,
-    }))
-  return client.pageChannelMembers(channel.id).andThen(({ items, listed }) => {
-    const rows = toRows(items)
-    if (items.length >= listed || teamMembers === undefined) return okAsync(rows)
+  const toRow = (m: ApiChannelMember): ChannelMember => ({
+    channelId: channel.id,
+    userId: ids.intern(m.user_id),
+    schemeAdmin: m.scheme_admin,
+    schemeGuest: m.scheme_guest,
+  })
+  return client.pageChannelMembers(channel.id, toRow).andThen(({ items: rows, listed }) => {
+    if (rows.length >= listed || teamMembers === undefined) return okAsync(rows)
     return teamMembers.andThen((team) => {
       const seen = new Set(rows.map((m) => m.userId))
       const missing = team.filter((m) => !seen.has(m.userId)).map((m) => m.userId)
       if (missing.length === 0) return okAsync(rows)
-      return client
-        .getChannelMembersByIds(channel.id, missing)
-        .map((more) => [...rows, ...toRows(more.filter((m) => !seen.has(m.user_id)))])
+      return client.getChannelMembersByIds(channel.id, missing).map((more) => {
+        for (const m of more) if (!seen.has(m.user_id)) rows.push(toRow(m))
+        return rows
+      })
     })
   })
 }
@@ -262,6 +269,7 @@ function readGroups(
   client: MattermostClient,
   isSynced: (source: string) => boolean,
   ids: IdTable,
+  groupPool: Limiter,
 ): ResultAsync<ReadGroup[], MattermostError> {
   return client
     .listGroups()
@@ -271,15 +279,17 @@ function readGroups(
         all
           .filter((g) => g.delete_at === 0 && isSynced(g.source))
           .map((g) =>
-            ResultAsync.combine([
-              client.listGroupMembers(g.id),
-              client.listGroupSyncables(g.id, 'team'),
-              client.listGroupSyncables(g.id, 'channel'),
-            ] as const).map(([members, teamLinks, channelLinks]): ReadGroup => ({
-              group: g,
-              members: members.map((u) => ids.intern(u.id)),
-              links: [...teamLinks, ...channelLinks],
-            })),
+            pooled(groupPool, () =>
+              ResultAsync.combine([
+                client.listGroupMembers(g.id, (u) => ids.intern(u.id)),
+                client.listGroupSyncables(g.id, 'team'),
+                client.listGroupSyncables(g.id, 'channel'),
+              ] as const).map(([members, teamLinks, channelLinks]): ReadGroup => ({
+                group: g,
+                members,
+                links: [...teamLinks, ...channelLinks],
+              })),
+            ),
           ),
       ),
     )
