@@ -5,6 +5,13 @@ import { describe, expect, it } from 'vitest'
 import type { SyncState } from '@grouproles/core'
 import { FakeMattermost, type FakeEdition } from '@grouproles/adapter-mattermost/testing'
 import { fromPglite, listRuns } from '@grouproles/adapter-postgres'
+import {
+  LdifGroupSource,
+  parseLdapConfig,
+  parseLinkRules,
+  type LdapDirectoryConfig,
+  type LinkRule,
+} from '@grouproles/adapter-ldap'
 import { assets, schemaErrors, spawnBin, tempDir } from './support/cli.js'
 
 const demoState = JSON.parse(readFileSync(assets('demo-mattermost.json'), 'utf8')) as SyncState
@@ -118,6 +125,84 @@ describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 
       } finally {
         await db.close()
       }
+    })
+  })
+
+  it('should hold constrained removals as leftToMattermost on Enterprise, apply the rest, and journal a stale plan as refused', async () => {
+    const config = JSON.parse(readFileSync(assets('demo-config.json'), 'utf8')) as {
+      ldap: LdapDirectoryConfig
+      rules: LinkRule[]
+    }
+    // A licensed server keeps the directory's groups and links itself (its LDAP group sync).
+    const directory = new LdifGroupSource({
+      text: readFileSync(assets('demo-directory.ldif'), 'utf8'),
+      source: 'demo-directory.ldif',
+      ldap: parseLdapConfig(config.ldap)._unsafeUnwrap(),
+      matchBy: 'username',
+      rules: parseLinkRules(config.rules)._unsafeUnwrap(),
+    })
+    const load = (await directory.loadGroups(demoState))._unsafeUnwrap()
+    const state = { ...demoState, groups: load.groups, links: load.links }
+    await withFake('enterprise', state, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, {})
+      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+      const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
+      expect(plan.code).toBe(0)
+      const doc = parse(plan.stdout)
+      expect(await schemaErrors('plan-output', doc)).toEqual([])
+      expect(doc.commands.filter((c) => c.kind.startsWith('remove'))).toEqual([])
+      expect(doc.held.map((h) => [h.hold.kind, h.kind]).sort()).toEqual([
+        ['leftToMattermost', 'removeChannelMember'],
+        ['leftToMattermost', 'removeChannelMember'],
+        ['leftToMattermost', 'removeTeamMember'],
+        ['leftToMattermost', 'removeTeamMember'],
+      ])
+      // A plan file whose Mattermost state no longer holds: refused, journalled as refused.
+      const file = join(cwd, 'plan.json')
+      writeFileSync(
+        join(cwd, 'stale.json'),
+        readFileSync(file, 'utf8').replace(
+          /"targetFingerprint": "[0-9a-f]+"/,
+          '"targetFingerprint": "0123456789abcdef"',
+        ),
+      )
+      const stale = await spawnBin(
+        ['apply', 'stale.json', '--config', 'grouproles.json', '--json'],
+        {
+          cwd,
+          env,
+        },
+      )
+      expect(stale.code).toBe(1)
+      expect(JSON.parse(stale.stdout)).toMatchObject({ error: { code: 'stalePlan' } })
+      const apply = await spawnBin(
+        ['apply', 'plan.json', '--config', 'grouproles.json', '--json'],
+        {
+          cwd,
+          env,
+        },
+      )
+      expect(apply.code).toBe(0)
+      expect((JSON.parse(apply.stdout) as { summary: unknown }).summary).toEqual({
+        done: doc.commands.length,
+        already: 0,
+        failed: 0,
+      })
+      const again = await spawnBin(['plan', ...args, '--detailed-exitcode'], { cwd, env })
+      expect(again.code).toBe(0)
+      expect(again.stderr).toContain('planned 0 changes (4 held)')
+      const db = new PGlite(join(cwd, '.grouproles', 'store'))
+      try {
+        const runs = (await listRuns(fromPglite(db)))._unsafeUnwrap()
+        expect(runs.map((r) => [r.target, r.outcome])).toEqual([
+          ['rest', 'applied'],
+          ['rest', 'refused'],
+        ])
+      } finally {
+        await db.close()
+      }
+      expect(groupRoutes(fake)).toEqual([])
     })
   })
 
