@@ -207,4 +207,31 @@ describe('checkPlanCommands', () => {
       ),
     )
   })
+
+  it('should never make a command stale for a change to an unrelated team', () => {
+    fc.assert(
+      fc.property(syncStateArb(), syncPolicyArb(), (s, policy) => {
+        // A new user, group and team that no planned command touches; ids no arbitrary makes.
+        const busy: SyncState = {
+          ...s,
+          users: [...s.users, { id: 'new-user', username: 'newcomer', systemRole: 'user' }],
+          groups: [...s.groups, { id: 'new-group', name: 'mm_new', memberIds: ['new-user'] }],
+          teams: [...s.teams, { id: 'new-team', name: 'new', groupConstrained: true }],
+          links: [
+            ...s.links,
+            {
+              groupId: 'new-group',
+              syncable: { kind: 'team', id: 'new-team' },
+              autoAdd: true,
+              schemeAdmin: false,
+            },
+          ],
+        }
+        const plan = planSync(s, policy)
+        const fresh = planSync(busy, policy)
+        expect(fresh.commands.length).toBe(plan.commands.length + 1)
+        expect(checkPlanCommands(plan.commands, fresh, { state: busy }).stale).toEqual([])
+      }),
+    )
+  })
 })
