@@ -73,10 +73,16 @@ export function checkPlanCommands<C extends SyncCommand>(
   fresh: Pick<SyncPlan, 'commands' | 'held'>,
   options: CheckPlanCommandsOptions = {},
 ): PlanCommandsCheck<C> {
-  const planned = new Map<string, PlannedCommand>()
+  const planned = new Map<string, { readonly command: PlannedCommand; readonly change: string }>()
   const held = new Map<string, HoldReason>()
-  for (const c of fresh.commands) if (!planned.has(memberKey(c))) planned.set(memberKey(c), c)
-  for (const c of fresh.held) if (!held.has(commandText(c))) held.set(commandText(c), c.hold)
+  for (const c of fresh.commands) {
+    const k = keysOf(c)
+    if (!planned.has(k.member)) planned.set(k.member, { command: c, change: k.change })
+  }
+  for (const c of fresh.held) {
+    const { change } = keysOf(c)
+    if (!held.has(change)) held.set(change, c.hold)
+  }
   const seen = new Map<string, number>()
   const current: C[] = []
   const stale: StaleCommand<C>[] = []
@@ -84,22 +90,22 @@ export function checkPlanCommands<C extends SyncCommand>(
   let explainer: Explainer | undefined
   for (let index = 0; index < commands.length; index++) {
     const command = commands[index] as C
-    const text = commandText(command)
-    const firstIndex = seen.get(text)
-    const now = planned.get(memberKey(command))
-    if (firstIndex === undefined && now !== undefined && commandText(now) === text) {
-      seen.set(text, index)
+    const { member, change } = keysOf(command)
+    const firstIndex = seen.get(change)
+    const now = planned.get(member)
+    if (firstIndex === undefined && now !== undefined && now.change === change) {
+      seen.set(change, index)
       current.push(command)
       continue
     }
-    seen.set(text, firstIndex ?? index)
+    seen.set(change, firstIndex ?? index)
     explainer ??= new Explainer(options)
-    const hold = held.get(text)
+    const hold = held.get(change)
     const cause: StaleCause =
       firstIndex !== undefined
         ? { kind: 'duplicate', firstIndex }
         : now !== undefined
-          ? { kind: 'changed', now }
+          ? { kind: 'changed', now: now.command }
           : hold !== undefined
             ? { kind: 'held', hold }
             : { kind: 'noLongerPlanned', why: explainer.why(command) }
@@ -110,21 +116,28 @@ export function checkPlanCommands<C extends SyncCommand>(
 
 /** One membership: the syncable and the user, whatever is done to it. */
 function memberKey(command: SyncCommand): string {
-  const s = commandSyncable(command)
-  return `${s.kind}\u0000${s.id}\u0000${command.userId}`
+  return keysOf(command).member
 }
 
-/** The change itself: kind, syncable, user and role or flag (not the reason). */
-function commandText(command: SyncCommand): string {
-  const detail = match<SyncCommand, string>(command)
-    .with({ kind: 'addTeamMember' }, (c) => c.role)
-    .with({ kind: 'addChannelMember' }, (c) => c.role)
-    .with({ kind: 'setTeamMemberAdmin' }, (c) => String(c.schemeAdmin))
-    .with({ kind: 'setChannelMemberAdmin' }, (c) => String(c.schemeAdmin))
-    .with({ kind: 'removeTeamMember' }, () => '')
-    .with({ kind: 'removeChannelMember' }, () => '')
+/**
+ * `member`: the membership (syncable and user); `change`: what is done to it (kind, role or flag;
+ * not the reason). One match per command: this runs for every command of two plans.
+ */
+function keysOf(command: SyncCommand): { readonly member: string; readonly change: string } {
+  const team = (id: string, detail: string) => keys(`team\u0000${id}`, detail)
+  const channel = (id: string, detail: string) => keys(`channel\u0000${id}`, detail)
+  const keys = (syncable: string, detail: string) => {
+    const member = `${syncable}\u0000${command.userId}`
+    return { member, change: `${command.kind}\u0000${member}\u0000${detail}` }
+  }
+  return match<SyncCommand, { readonly member: string; readonly change: string }>(command)
+    .with({ kind: 'addTeamMember' }, (c) => team(c.teamId, c.role))
+    .with({ kind: 'addChannelMember' }, (c) => channel(c.channelId, c.role))
+    .with({ kind: 'setTeamMemberAdmin' }, (c) => team(c.teamId, String(c.schemeAdmin)))
+    .with({ kind: 'setChannelMemberAdmin' }, (c) => channel(c.channelId, String(c.schemeAdmin)))
+    .with({ kind: 'removeTeamMember' }, (c) => team(c.teamId, ''))
+    .with({ kind: 'removeChannelMember' }, (c) => channel(c.channelId, ''))
     .exhaustive()
-  return `${command.kind}\u0000${memberKey(command)}\u0000${detail}`
 }
 
 /** Indexes of the live state, built only when some command is stale. */

@@ -3,7 +3,7 @@
  * and must run anywhere. Plan files are small (a few MB at most), so clarity beats speed here.
  */
 
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -24,22 +24,32 @@ export function sha256(data: Uint8Array): Uint8Array {
   // Lengths beyond 2^53 bits cannot occur for a JS array; split into two 32-bit words.
   view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000))
   view.setUint32(padded.length - 4, bitLength >>> 0)
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ])
-  const w = new Uint32Array(64)
+  let h0 = 0x6a09e667
+  let h1 = 0xbb67ae85 | 0
+  let h2 = 0x3c6ef372
+  let h3 = 0xa54ff53a | 0
+  let h4 = 0x510e527f
+  let h5 = 0x9b05688c | 0
+  let h6 = 0x1f83d9ab
+  let h7 = 0x5be0cd19
+  const w = new Int32Array(64)
   for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4)
+    for (let i = 0; i < 16; i++) w[i] = view.getInt32(off + i * 4)
     for (let i = 16; i < 64; i++) {
-      const a = w[i - 15] ?? 0
-      const b = w[i - 2] ?? 0
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3)
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10)
+      const x = w[i - 15] ?? 0
+      const y = w[i - 2] ?? 0
+      const s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3)
+      const s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10)
       w[i] = ((w[i - 16] ?? 0) + s0 + (w[i - 7] ?? 0) + s1) | 0
     }
-    let [a, b, c, d, e, f, g, hh] = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]].map(
-      (x) => x ?? 0,
-    ) as [number, number, number, number, number, number, number, number]
+    let a = h0
+    let b = h1
+    let c = h2
+    let d = h3
+    let e = h4
+    let f = h5
+    let g = h6
+    let hh = h7
     for (let i = 0; i < 64; i++) {
       const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
       const ch = (e & f) ^ (~e & g)
@@ -56,15 +66,21 @@ export function sha256(data: Uint8Array): Uint8Array {
       b = a
       a = (t1 + t2) | 0
     }
-    const add = [a, b, c, d, e, f, g, hh]
-    for (let i = 0; i < 8; i++) h[i] = ((h[i] ?? 0) + (add[i] ?? 0)) | 0
+    h0 = (h0 + a) | 0
+    h1 = (h1 + b) | 0
+    h2 = (h2 + c) | 0
+    h3 = (h3 + d) | 0
+    h4 = (h4 + e) | 0
+    h5 = (h5 + f) | 0
+    h6 = (h6 + g) | 0
+    h7 = (h7 + hh) | 0
   }
   const out = new Uint8Array(32)
   const outView = new DataView(out.buffer)
-  for (let i = 0; i < 8; i++) outView.setUint32(i * 4, h[i] ?? 0)
+  const words = [h0, h1, h2, h3, h4, h5, h6, h7]
+  for (let i = 0; i < 8; i++) outView.setInt32(i * 4, words[i] ?? 0)
   return out
 }
-
 /** HMAC-SHA-256 of `message` under `key` (RFC 2104; keys longer than a block are hashed first). */
 export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
   const block = new Uint8Array(64)
@@ -90,10 +106,15 @@ export function toHex(bytes: Uint8Array): string {
 
 /** UTF-8 bytes of a string (lone surrogates become U+FFFD, as `TextEncoder` does). */
 export function utf8(text: string): Uint8Array {
-  // Core's lib has no TextEncoder (no DOM, no Node types): encode by hand.
-  const out: number[] = []
+  // Core's lib has no TextEncoder (no DOM, no Node types): encode by hand, into one buffer.
+  const out = new Uint8Array(text.length * 3)
+  let n = 0
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i)
+    if (c < 0x80) {
+      out[n++] = c
+      continue
+    }
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
       const d = text.charCodeAt(i + 1)
       if (d >= 0xdc00 && d <= 0xdfff) {
@@ -102,13 +123,21 @@ export function utf8(text: string): Uint8Array {
       }
     }
     if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd
-    if (c < 0x80) out.push(c)
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
-    else
-      out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+    if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6)
+      out[n++] = 0x80 | (c & 63)
+    } else if (c < 0x10000) {
+      out[n++] = 0xe0 | (c >> 12)
+      out[n++] = 0x80 | ((c >> 6) & 63)
+      out[n++] = 0x80 | (c & 63)
+    } else {
+      out[n++] = 0xf0 | (c >> 18)
+      out[n++] = 0x80 | ((c >> 12) & 63)
+      out[n++] = 0x80 | ((c >> 6) & 63)
+      out[n++] = 0x80 | (c & 63)
+    }
   }
-  return Uint8Array.from(out)
+  return out.subarray(0, n)
 }
 
 function rotr(x: number, n: number): number {
