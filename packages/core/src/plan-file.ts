@@ -116,7 +116,8 @@ export function readPlanFile(
   } catch (e) {
     return err({
       kind: 'invalidJson',
-      message: `not JSON: ${e instanceof Error ? e.message : String(e)}`,
+      // The parser quotes a snippet of the text: shown escaped, as everything from a file is.
+      message: `not JSON: ${escapeForTerminal(e instanceof Error ? e.message : String(e))}`,
     })
   }
   if (!isRecord(raw) || own(raw, 'format') !== 'grouproles-plan')

@@ -9,7 +9,7 @@ import {
   type SyncPlan,
   type SyncState,
 } from '../src/index.js'
-import { syncPolicyArb, syncStateArb } from '../src/testing/index.js'
+import { syncPolicyArb, syncStateArb, untidyStateArb } from '../src/testing/index.js'
 
 const state: SyncState = {
   users: [
@@ -39,10 +39,16 @@ describe('writePlanFile', () => {
 
   it('should always round-trip any plan', () => {
     fc.assert(
-      fc.property(syncStateArb(), syncPolicyArb(), (s, policy) => {
-        const plan = planSync(s, policy)
-        expect(readPlanFile(writePlanFile(plan))._unsafeUnwrap().plan).toEqual(plan)
-      }),
+      fc.property(
+        syncStateArb().chain((s) => fc.oneof(fc.constant(s), untidyStateArb(s))),
+        syncPolicyArb(),
+        (s, policy) => {
+          const plan = planSync(s, policy)
+          const read = readPlanFile(writePlanFile(plan, { state: s }))._unsafeUnwrap()
+          expect(read.plan).toEqual(plan)
+          expect(read.edited).toBe(false)
+        },
+      ),
     )
   })
 })
@@ -262,6 +268,11 @@ describe('readPlanFile: validation', () => {
           fc
             .tuple(fc.constantFrom(...paths), fc.jsonValue())
             .map(([path, value]) => textOf(setAt(clone(valid), path, value))),
+          fc.tuple(fc.nat(), fc.string({ maxLength: 3 })).map(([at, chars]) => {
+            const text = textOf(valid)
+            const i = at % text.length
+            return text.slice(0, i) + chars + text.slice(i + 1)
+          }),
         ),
         (text) => {
           const r = readPlanFile(text)
@@ -269,6 +280,8 @@ describe('readPlanFile: validation', () => {
           else expect(typeof r.error.message).toBe('string')
         },
       ),
+      // A fuzz test: thousands of cases, still well under a second.
+      { numRuns: 3_000 },
     )
   })
 })
