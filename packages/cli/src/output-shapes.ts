@@ -60,6 +60,12 @@ const plan = {
   names: z.record(z.string(), z.string()),
 }
 const plainCommand = z.looseObject({ kind: z.string(), userId: id })
+/** What the plan file's digest and signature say (see core's `readPlanFile`). */
+const fileFacts = {
+  integrity: z.enum(['intact', 'edited', 'noDigest']),
+  edited: z.boolean(),
+  signed: z.boolean(),
+}
 
 /** Every `--json` document, by name. */
 export const outputShapes = {
@@ -74,11 +80,24 @@ export const outputShapes = {
     kind: z.literal('show'),
     file: z.string(),
     createdAt: z.string().nullable(),
+    ...fileFacts,
     ...plan,
   }),
   'apply-output': z.strictObject({
     kind: z.literal('apply'),
     file: z.string(),
+    ...fileFacts,
+    /** `--partial` was given: stale commands were skipped, not refused. */
+    partial: z.boolean(),
+    /** The file's commands a fresh plan no longer makes (empty unless `--partial`). */
+    skipped: z.array(
+      z.strictObject({
+        index: z.number().int(),
+        command: plainCommand,
+        cause: z.enum(['changed', 'held', 'duplicate', 'noLongerPlanned']),
+        message: z.string(),
+      }),
+    ),
     summary: z.strictObject({
       done: z.number().int(),
       already: z.number().int(),

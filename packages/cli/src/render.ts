@@ -1,4 +1,10 @@
-import { formatPlan, type SyncPlan, type SyncState, type Warning } from '@grouproles/core'
+import {
+  escapeForTerminal,
+  formatPlan,
+  type SyncPlan,
+  type SyncState,
+  type Warning,
+} from '@grouproles/core'
 
 /** Display names of a state's users, teams and channels, by id. */
 export function namesOf(state: SyncState): Record<string, string> {
@@ -46,7 +52,7 @@ export function renderPlan(
     lines.push(
       '',
       `Directory and rule warnings (${sourceWarnings.length})`,
-      ...sourceWarnings.map((w) => `  - ${w.message}`),
+      ...sourceWarnings.map((w) => `  - ${escapeForTerminal(w.message)}`),
     )
   const s = summaryOf(plan, sourceWarnings)
   lines.push(

@@ -41,7 +41,13 @@ const commands: Readonly<
   },
   show: { options: common, positionals: 1, load: () => import('./commands/show.js') },
   apply: {
-    options: { ...common, ...targetFlags, config: { type: 'string' } },
+    options: {
+      ...common,
+      ...targetFlags,
+      ...directoryFlags,
+      'allow-edited': { type: 'boolean' },
+      partial: { type: 'boolean' },
+    },
     positionals: 1,
     load: () => import('./commands/apply.js'),
   },

@@ -40,6 +40,10 @@ the config file's folder. Exit codes: 0 ok, 1 runtime failure, 2 bad input or us
 
 Try it: grouproles plan --demo`
 
+const planKey = `Signing (optional):
+  GROUPROLES_PLAN_KEY         when set, plan --out signs the file and show and apply refuse a file
+                              unsigned or altered since (exit 1); set but empty is an error (exit 2)`
+
 export const commandUsage: Readonly<Record<CommandName, string>> = {
   plan: `Usage: grouproles plan --config FILE [--ldif FILE] [--out FILE] [options]
 
@@ -59,12 +63,27 @@ ${directory}
 ${targets}`,
   show: `Usage: grouproles show PLAN_FILE [--json]
 
-Prints a saved plan file per team and channel, with reasons and warnings. Needs no server.`,
-  apply: `Usage: grouproles apply PLAN_FILE [--config FILE] [--json]
+Prints a saved plan file per team and channel, with reasons and warnings. Needs no server. Says so
+when the file was edited by hand since it was written (or has no digest).
 
-Prints the plan, then applies it exactly as written. The target re-reads Mattermost first and
-refuses the whole plan (stalePlan, exit 1) when anything changed since it was made: plan again.
-Give the --config the plan was made with when it scopes Mattermost (mattermost.teams).
+${planKey}`,
+  apply: `Usage: grouproles apply PLAN_FILE --config FILE [--ldif FILE] [options]
+
+Refuses a plan file edited by hand. Re-reads the directory and Mattermost, plans again with the
+file's policy and checks each command of the file against that fresh plan: a command that no
+longer holds (re-added, already done, now held, gone) refuses the apply (stalePlan, exit 1) and
+is printed with why. Changes to other memberships do not. Then prints the plan (names from the
+live state) and applies the file's commands.
+
+Options:
+  --config FILE               the config file the plan was made with
+  --allow-edited              apply a file edited by hand (or with no digest) all the same
+  --partial                   apply only the commands that still hold; say how many were skipped
+  --json                      print the outcome as JSON
+
+${directory}
+
+${planKey}
 
 ${targets}`,
   explain: `Usage: grouproles explain --config FILE --user NAME --team NAME [--channel NAME] [options]

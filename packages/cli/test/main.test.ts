@@ -93,7 +93,7 @@ describe('grouproles (the built bin, spawned with plain node)', { timeout: 180_0
     expect(stale.code).toBe(1)
     const error = parse(stale.stdout)
     expect(await schemaErrors('error-output', error)).toEqual([])
-    expect(error).toMatchObject({ error: { kind: 'failure', code: 'stalePlan' } })
+    expect(error).toMatchObject({ error: { kind: 'failure', code: 'editedPlan' } })
   })
 
   it('should explain the demo with --json', async () => {

@@ -1,45 +1,97 @@
+import { checkPlanCommands, escapeForTerminal, runSync } from '@grouproles/core'
 import { err, ok } from 'neverthrow'
 import { failure } from '../cli-error.js'
 import {
   boolFlag,
-  stringFlag,
+  ldifPath,
+  loadConfig,
   type CommandContext,
   type CommandResult,
 } from '../command-context.js'
-import { readConfig } from '../config/read-config.js'
 import { printJson } from '../json-output.js'
+import { openGroups } from '../open-groups.js'
 import { openTarget } from '../open-target.js'
-import { readPlan } from '../read-plan.js'
-import { renderPlan } from '../render.js'
+import { runErrorToCli } from '../plan-run.js'
+import { integrityLine, readPlan } from '../read-plan.js'
+import { namesOf, renderPlan } from '../render.js'
 
-/** `grouproles apply PLAN_FILE`: print the reviewed plan, then apply exactly that. */
+/**
+ * `grouproles apply PLAN_FILE`: re-load and re-plan with the file's policy, check each command of
+ * the file against the fresh plan, print the reviewed plan (names from the live state), then apply
+ * the file's commands that still hold: all of them, or with `--partial` the current ones only.
+ */
 export async function run(ctx: CommandContext): Promise<CommandResult> {
   const name = ctx.positionals[0]
-  const read = readPlan(name, ctx.io.cwd, 'apply')
+  const read = readPlan(name, ctx.io.cwd, 'apply', ctx.env)
   if (read.isErr()) return err(read.error)
-  const configPath = stringFlag(ctx.flags, 'config')
-  const config = configPath === undefined ? undefined : readConfig(configPath, ctx.io.cwd)
-  if (config?.isErr() === true) return err(config.error)
+  const { file, warnings } = read.value
+  const allowEdited = boolFlag(ctx.flags, 'allow-edited')
+  if (file.edited && !allowEdited)
+    return err(
+      failure(
+        'editedPlan',
+        file.integrity === 'edited'
+          ? 'refused: the plan file was edited by hand since it was written (its digest does not match); plan again, or pass --allow-edited'
+          : 'refused: the plan file has no digest, so hand edits cannot be ruled out; plan again, or pass --allow-edited',
+      ),
+    )
+  const partial = boolFlag(ctx.flags, 'partial')
+  const config = loadConfig(ctx, 'apply')
+  if (config.isErr()) return err(config.error)
+  const ldif = ldifPath(ctx)
+  const groups = await openGroups(config.value, ctx.env, {
+    ...(ldif !== undefined ? { ldif } : {}),
+    cwd: ctx.io.cwd,
+    allowEmpty: true,
+  })
+  if (groups.isErr()) return err(groups.error)
   const target = await openTarget(ctx.env, {
     demo: boolFlag(ctx.flags, 'demo'),
-    ...(config?.isOk() === true ? { config: config.value } : {}),
+    config: config.value,
   })
   if (target.isErr()) return err(target.error)
-  const { file, warnings } = read.value
-  if (!ctx.json) {
-    for (const line of renderPlan(file.plan, file.names ?? {}, warnings)) ctx.io.out(line)
-    ctx.io.out('')
-  }
   try {
-    const applied = await target.value.target.applyPlan(file.plan)
+    // Re-load and re-plan with the file's policy: the file's commands are checked one by one.
+    const fresh = await runSync(
+      { groups: groups.value.groups, target: target.value.target },
+      file.plan.policy,
+    )
+    if (fresh.isErr()) return err(runErrorToCli(fresh.error))
+    const { state, plan: freshPlan } = fresh.value
+    const names = namesOf(state)
+    const check = checkPlanCommands(file.plan.commands, freshPlan, { state, names })
+    if (check.stale.length > 0 && !partial) {
+      for (const s of check.stale) ctx.io.err(`  stale: ${s.message}`)
+      return err(
+        failure(
+          'stalePlan',
+          `refused: ${check.stale.length} of ${file.plan.commands.length} commands no longer hold (Mattermost or the directory changed since the plan was made); plan again and review, or pass --partial to apply the ${check.current.length} that still hold`,
+        ),
+      )
+    }
+    if (!ctx.json) {
+      const line = integrityLine(file)
+      if (line !== undefined) ctx.io.out(line)
+      for (const l of renderPlan(file.plan, names, warnings)) ctx.io.out(l)
+      ctx.io.out('')
+      for (const s of check.stale) ctx.io.out(`  skipped (stale): ${s.message}`)
+      if (check.stale.length > 0)
+        ctx.io.out(
+          `Applying ${check.current.length} of ${file.plan.commands.length} commands; ${check.stale.length} skipped as stale (--partial)`,
+        )
+    }
+    // The fresh plan's fingerprints: a change between this re-plan and the apply still refuses.
+    const toApply = { ...freshPlan, commands: check.current }
+    const applied = await target.value.target.applyPlan(toApply)
     if (applied.isErr()) {
       const e = applied.error
+      const message = escapeForTerminal(e.message)
       return err(
         failure(
           e.kind,
           e.kind === 'stalePlan'
-            ? `refused: ${e.message} (Mattermost changed since the plan was made; plan again and review)`
-            : `apply failed: ${e.message}`,
+            ? `refused: ${message} (Mattermost changed while applying; plan again and review)`
+            : `apply failed: ${message}`,
         ),
       )
     }
@@ -51,6 +103,16 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
         printJson({
           kind: 'apply',
           file: name,
+          integrity: file.integrity,
+          edited: file.edited,
+          signed: file.signed,
+          partial,
+          skipped: check.stale.map((s) => ({
+            index: s.index,
+            command: s.command,
+            cause: s.cause.kind,
+            message: s.message,
+          })),
           summary,
           outcomes: outcomes.map((o) =>
             o.kind === 'failed'
@@ -65,12 +127,12 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
       )
     else {
       ctx.io.out(
-        `Applied: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed`,
+        `Applied: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${check.stale.length > 0 ? `, ${check.stale.length} skipped as stale` : ''}`,
       )
       for (const o of outcomes)
         if (o.kind === 'failed')
           ctx.io.err(
-            `  failed: ${o.command.kind} ${file.names?.[o.command.userId] ?? o.command.userId}: ${o.error.message}`,
+            `  failed: ${o.command.kind} ${escapeForTerminal(names[o.command.userId] ?? o.command.userId)}: ${escapeForTerminal(o.error.message)}`,
           )
     }
     return ok(summary.failed > 0 ? 1 : 0)

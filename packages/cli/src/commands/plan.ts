@@ -10,12 +10,15 @@ import {
   type CommandResult,
 } from '../command-context.js'
 import { planJson, printJson } from '../json-output.js'
+import { planKeyOf } from '../plan-key.js'
 import { planFromFlags } from '../plan-run.js'
 import { withSourceWarnings } from '../plan-file-warnings.js'
 import { namesOf, renderPlan } from '../render.js'
 
 /** `grouproles plan`: plan, print for review, optionally write the plan file. */
 export async function run(ctx: CommandContext): Promise<CommandResult> {
+  const key = planKeyOf(ctx.env)
+  if (key.isErr()) return err(key.error)
   const planned = await planFromFlags(ctx, 'plan')
   if (planned.isErr()) return err(planned.error)
   const { result, sources } = planned.value
@@ -28,7 +31,11 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
       writeFileSync(
         resolve(ctx.io.cwd, out),
         withSourceWarnings(
-          writePlanFile(plan, { state, createdAt: new Date().toISOString() }),
+          writePlanFile(plan, {
+            state,
+            createdAt: new Date().toISOString(),
+            ...(key.value === undefined ? {} : { signingKey: key.value }),
+          }),
           sourceWarnings,
         ),
       )
