@@ -227,7 +227,9 @@ function readChannels(
 
 // Offset paging over the server's unordered query can skip rows when pages overlap. Every member of
 // a channel is a member of its team, so a channel whose pages came up short is re-read, by id,
-// for the team's members the pages did not show: never by every user.
+// for the team's members the pages did not show: never by every user. A channel that still falls
+// short of what its pages claimed holds members without an active team row (Mattermost's group
+// sync can add those); their ids then come from the stable users listing of the channel.
 function readChannelMembers(
   client: MattermostClient,
   channel: Channel,
@@ -241,16 +243,29 @@ function readChannelMembers(
     schemeGuest: m.scheme_guest,
   })
   return client.pageChannelMembers(channel.id, toRow).andThen(({ items: rows, listed }) => {
-    if (rows.length >= listed || teamMembers === undefined) return okAsync(rows)
-    return teamMembers.andThen((team) => {
-      const seen = new Set(rows.map((m) => m.userId))
-      const missing = team.filter((m) => !seen.has(m.userId)).map((m) => m.userId)
+    if (rows.length >= listed) return okAsync(rows)
+    const seen = new Set(rows.map((m) => m.userId))
+    const readMissing = (candidates: readonly string[]) => {
+      const missing = candidates.filter((u) => !seen.has(u))
       if (missing.length === 0) return okAsync(rows)
       return client.getChannelMembersByIds(channel.id, missing).map((more) => {
-        for (const m of more) if (!seen.has(m.user_id)) rows.push(toRow(m))
+        for (const m of more) {
+          if (seen.has(m.user_id)) continue
+          seen.add(m.user_id)
+          rows.push(toRow(m))
+        }
         return rows
       })
-    })
+    }
+    const byTeam =
+      teamMembers === undefined
+        ? okAsync<ChannelMember[], MattermostError>(rows)
+        : teamMembers.andThen((team) => readMissing(team.map((m) => m.userId)))
+    return byTeam.andThen(() =>
+      rows.length >= listed
+        ? okAsync(rows)
+        : client.listChannelMemberIds(channel.id).andThen(readMissing),
+    )
   })
 }
 

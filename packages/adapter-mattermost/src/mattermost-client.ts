@@ -187,6 +187,23 @@ export class MattermostClient {
     return this.#windowedPages('/users', {}, arrayOf(checkUser, 'User[]'), (u) => u.id)
   }
 
+  /**
+   * The ids of a channel's members through `GET /users?in_channel=` (a users listing, in the
+   * server's stable order, unlike the channel's own member pages). For the rare rows a re-read by
+   * team member ids cannot find.
+   */
+  listChannelMemberIds(channelId: string): ResultAsync<string[], MattermostError> {
+    return checkIds({ channel_id: channelId }).asyncAndThen(() =>
+      this.#pages(
+        '/users',
+        { in_channel: channelId },
+        arrayOf(checkUser, 'User[]'),
+        (u) => u.id,
+        (u) => u.id,
+      ).map((l) => l.items),
+    )
+  }
+
   /** `POST /users/ids` in chunks. */
   getUsersByIds(userIds: readonly string[]): ResultAsync<ApiUser[], MattermostError> {
     return checkList('user_id', userIds).asyncAndThen(() =>
@@ -546,9 +563,10 @@ export class MattermostClient {
     return next(0)
   }
 
-  // Reads page 0 alone; when it is full, keeps `concurrency` pages of the listing in flight. After
-  // the first short page no new page starts (the ones already sent past the end come back empty:
-  // at most concurrency - 1 extra requests, and none for a list that fits in one page).
+  // Reads page 0 alone, then doubles the pages in flight with every full page, up to
+  // `concurrency`. After the first short page no new page starts; the ones already sent past the
+  // end come back empty (fewer than the window: none for a list that fits in one page, at most
+  // concurrency - 1 for a long one).
   #windowedPages<T>(
     path: string,
     query: Query,
@@ -576,7 +594,7 @@ export class MattermostClient {
             } else {
               for (const item of r.value) if (!seen.has(key(item))) seen.set(key(item), item)
               if (r.value.length < perPage) done = true
-              else window = this.#concurrency
+              else window = Math.min(this.#concurrency, window * 2)
             }
             if (inFlight === 0 && done) resolve(failure)
             else launch()

@@ -23,6 +23,7 @@ export const clientCalls: Readonly<
   getChannelMemberCount: (m) => m.getChannelMemberCount(c),
   listChannelMembers: (m) => m.listChannelMembers(c),
   pageChannelMembers: (m) => m.pageChannelMembers(c),
+  listChannelMemberIds: (m) => m.listChannelMemberIds(c),
   getChannelMembersByIds: (m) => m.getChannelMembersByIds(c, [u1]),
   addChannelMembers: (m) => m.addChannelMembers(c, [u1, u2]),
   removeChannelMember: (m) => m.removeChannelMember(c, u1),

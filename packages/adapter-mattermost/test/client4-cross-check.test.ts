@@ -61,6 +61,11 @@ const calls: Call[] = [
   ],
   ['GET /config/client', (m) => m.getSiteIdentity(), (k) => k.getClientConfig()],
   ['GET /channels/{id}', (m) => m.getChannel(c), (k) => k.getChannel(c)],
+  [
+    'GET /users?in_channel',
+    (m) => m.listChannelMemberIds(c),
+    (k) => k.getProfilesInChannel(c, 0, 200),
+  ],
   ['GET /channels/{id}/stats', (m) => m.getChannelMemberCount(c), (k) => k.getChannelStats(c)],
   [
     'GET /channels/{id}/members',

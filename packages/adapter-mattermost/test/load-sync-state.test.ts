@@ -163,6 +163,30 @@ describe('loadSyncState', () => {
     ).toBe(false)
   })
 
+  it('should find members without a team row too, through the stable users listing of the channel', async () => {
+    // Arrange: 30 of 450 channel members have no team row (Mattermost's group sync can do that).
+    const state = bigChannelState(450)
+    const outsiders = new Set(state.users.filter((_, n) => n % 15 === 7).map((u) => u.id))
+    fake().seed({
+      ...state,
+      teamMembers: state.teamMembers.filter((m) => !outsiders.has(m.userId)),
+    })
+    let seed = 11
+    fake().random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+
+    // Act
+    const loaded = (await loadSyncState(clientFor(fake())))._unsafeUnwrap()
+
+    // Assert
+    expect(normalizeState(loaded).channelMembers).toEqual(normalizeState(state).channelMembers)
+    const listedUsers = fake().requests.filter(
+      (r) => r.operationId === 'GetUsers' && r.query['in_channel'] === channel,
+    )
+    expect(listedUsers.length).toBeGreaterThan(0)
+    expect(listedUsers.length).toBeLessThanOrEqual(pages(450))
+    expect(fake().count('GetChannelMembersByIds')).toBeLessThanOrEqual(2)
+  })
+
   it('should page a channel with stable pages in the fewest requests and read nothing back by id', async () => {
     fake().configure({ memberPages: 'stable' })
     fake().seed(bigChannelState(650, 10))

@@ -176,14 +176,26 @@ export function handle(operationId: FakeOperationId, ctx: HandlerContext): Reply
 
 // ---- users ----------------------------------------------------------------------------------
 
+// Ordered by id (the server orders by username: stable either way); `in_group` and `in_channel`
+// filter.
 function getUsers(ctx: HandlerContext): Reply {
   const { model } = ctx
-  const all = model.cached('users', () => [...model.users.values()].sort(byId))
   const inGroup = ctx.query['in_group']
+  const inChannel = ctx.query['in_channel']
   const list =
-    inGroup === undefined
-      ? all
-      : all.filter((u) => model.groupMembers.get(inGroup)?.has(u.id) === true)
+    inChannel !== undefined
+      ? model.cached(`channel-users:${inChannel}`, () =>
+          [...(model.channelMembers.get(inChannel)?.keys() ?? [])]
+            .sort()
+            .flatMap((id) => maybe(model.users.get(id), (u) => u)),
+        )
+      : inGroup !== undefined
+        ? model.cached(`group-users:${inGroup}`, () =>
+            model
+              .cached('users', () => [...model.users.values()].sort(byId))
+              .filter((u) => model.groupMembers.get(inGroup)?.has(u.id) === true),
+          )
+        : model.cached('users', () => [...model.users.values()].sort(byId))
   return ok(page(list, ctx).map(userJson))
 }
 
