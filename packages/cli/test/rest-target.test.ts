@@ -195,6 +195,45 @@ describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 
     })
   })
 
+  it('should refuse a plan whose commands no longer hold, naming them, and apply the rest with --partial', async () => {
+    await withFake('team', teamEdition, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, { manage: ['rl', 'resf'] })
+      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+      const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
+      expect(plan.code).toBe(0)
+      const doc = parse(plan.stdout)
+      const add = doc.commands.find((c) => c.kind === 'addTeamMember')
+      if (add?.teamId === undefined) throw new Error('the demo plans a team add')
+      // Someone adds that user by hand between plan and apply: that one command no longer holds.
+      fake.addTeamMember(add.teamId, add.userId)
+
+      const refused = await spawnBin(['apply', 'plan.json', ...args], { cwd, env })
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('stale:')
+      expect(refused.stderr).toContain('1 of')
+      expect(
+        fake.snapshot().teamMembers.filter((m) => m.deleted === true && m.userId === idOf('carol')),
+      ).toEqual([])
+
+      const partial = await spawnBin(['apply', 'plan.json', ...args, '--partial', '--json'], {
+        cwd,
+        env,
+      })
+      expect(partial.code).toBe(0)
+      const out = JSON.parse(partial.stdout) as {
+        partial: boolean
+        skipped: readonly { command: { userId: string } }[]
+        summary: { done: number; failed: number }
+      }
+      expect(out.partial).toBe(true)
+      expect(out.skipped.map((s) => s.command.userId)).toEqual([add.userId])
+      expect(out.summary).toMatchObject({ done: doc.commands.length - 1, failed: 0 })
+      const again = await spawnBin(['plan', ...args, '--detailed-exitcode'], { cwd, env })
+      expect(again.code).toBe(0)
+    })
+  })
+
   it('should not re-add a user who left a channel on the next REST run (the store remembers)', async () => {
     await withFake('team', teamEdition, async (fake, env) => {
       const cwd = tempDir()
