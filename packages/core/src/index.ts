@@ -14,8 +14,16 @@ export { checkPlanCommands } from './check-plan-commands.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
 export { resolveGroups } from './resolve-groups.js'
-export { linkPatternProblem, linksFromRules, linkWarning, parseLinkRules } from './link-rules.js'
+export {
+  linkPatternProblem,
+  linksFromRules,
+  linkWarning,
+  managerGroupId,
+  parseLinkRules,
+} from './link-rules.js'
+export { managerGroups } from './manager-groups.js'
 export { groupsFromDirectory } from './groups-from-directory.js'
+export { isLoopbackHost, redactUrls } from './redact-urls.js'
 
 export type {
   Channel,
@@ -100,8 +108,11 @@ export type {
   LinkRuleError,
   LinksFromRules,
   LinksFromRulesOptions,
+  ManagerGroupRef,
+  ManagersMode,
   LinkWarning,
   ManagedSyncable,
 } from './link-rules.js'
 export type { GroupSourceWarning, GroupsFromDirectoryOptions } from './groups-from-directory.js'
+export type { ManagerGroups } from './manager-groups.js'
 export type { RememberedMemberships } from './remembered-memberships.js'
