@@ -7,6 +7,7 @@ export { LdapGroupSource } from './ldap-group-source.js'
 export { LdifGroupSource } from './ldif-group-source.js'
 export { flattenGroups } from './flatten-groups.js'
 export { ldapPresets, parseLdapConfig, resolveLdapConfig } from './ldap-directory-config.js'
+export { checkLdapTransport } from './check-ldap-transport.js'
 export { dnKey, escapeDnValue, isDnKeyWithin, normalizeDn, parseDn } from './normalize-dn.js'
 export { readRangedValues } from './read-ranged-values.js'
 export { completeRangedGroup, type RangedGroup } from './complete-ranged-group.js'
@@ -28,6 +29,7 @@ export type {
   ResolvedLdapConfig,
 } from './ldap-directory-config.js'
 export type { LdapError, LdapErrorKind } from './to-ldap-error.js'
+export type { LdapTransportError, LdapTransportSettings } from './check-ldap-transport.js'
 export type { LdifError } from './read-ldif.js'
 export type {
   LdifAttribute,

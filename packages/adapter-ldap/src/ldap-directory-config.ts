@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { FilterParser } from 'ldapts'
 import { err, ok, type Result } from 'neverthrow'
+import { redactUrls } from '@grouproles/core'
 import { dnKey } from './normalize-dn.js'
 
 /** The directory flavours with built-in defaults. */
@@ -74,6 +75,12 @@ export interface LdapDirectoryConfig {
    * read is far more often a wrong filter, container or missing read right than the truth.
    */
   readonly allowEmpty?: boolean
+  /**
+   * Accept a bind password over plain `ldap://` without StartTLS to a host other than this machine,
+   * and `tls.rejectUnauthorized: false`. Default false: such a read is refused (`insecureTransport`,
+   * see `checkLdapTransport`); when true, the CLI prints one warning. Only for a lab.
+   */
+  readonly insecure?: boolean
 }
 
 /** The defaults a preset contributes. */
@@ -172,6 +179,7 @@ export interface ResolvedLdapConfig {
   readonly idFormat: 'text' | 'guid'
   readonly rangeRetrieval: boolean
   readonly allowEmpty: boolean
+  readonly insecure: boolean
   readonly tls: {
     readonly ca?: string
     readonly startTls: boolean
@@ -206,6 +214,7 @@ const knownKeys = new Set([
   'idFormat',
   'rangeRetrieval',
   'allowEmpty',
+  'insecure',
 ])
 const attributeKeys = new Set([
   'userId',
@@ -389,6 +398,9 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
   const allowEmpty = input['allowEmpty']
   if (allowEmpty !== undefined && typeof allowEmpty !== 'boolean')
     issues.push({ field: 'allowEmpty', message: 'must be a boolean' })
+  const insecure = input['insecure']
+  if (insecure !== undefined && typeof insecure !== 'boolean')
+    issues.push({ field: 'insecure', message: 'must be a boolean' })
 
   if (
     issues.length > 0 ||
@@ -420,6 +432,7 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
     ...(idFormat === 'text' || idFormat === 'guid' ? { idFormat } : {}),
     ...(typeof rangeRetrieval === 'boolean' ? { rangeRetrieval } : {}),
     ...(typeof allowEmpty === 'boolean' ? { allowEmpty } : {}),
+    ...(typeof insecure === 'boolean' ? { insecure } : {}),
   }
   // Semantic checks (URLs, DNs, filters) are shared with configs built in code.
   return resolveLdapConfig(config).map(() => config)
@@ -450,11 +463,11 @@ export function resolveLdapConfig(
     try {
       parsed = new URL(u)
     } catch {
-      issues.push({ field, message: `"${u}" is not a URL` })
+      issues.push({ field, message: `"${redactUrls(u)}" is not a URL` })
     }
     if (parsed !== undefined) {
       if (parsed.protocol !== 'ldap:' && parsed.protocol !== 'ldaps:')
-        issues.push({ field, message: `"${u}" must start with ldap:// or ldaps://` })
+        issues.push({ field, message: `"${redactUrls(u)}" must start with ldap:// or ldaps://` })
       else if (parsed.username !== '' || parsed.password !== '')
         issues.push({ field, message: 'must not carry credentials' })
       if (parsed.protocol === 'ldaps:' && config.tls?.startTls === true)
@@ -474,6 +487,13 @@ export function resolveLdapConfig(
     issues.push({
       field: 'bindDn',
       message: 'must not be empty (anonymous binds cannot read members)',
+    })
+  // Servers take a DN with an empty password as an unauthenticated (anonymous) bind: a read with
+  // fewer rights that looks like success.
+  if (config.password === '')
+    issues.push({
+      field: 'password',
+      message: 'must not be empty (an empty password is an anonymous bind)',
     })
   if (config.baseDn.trim() === '') issues.push({ field: 'baseDn', message: 'must not be empty' })
   dnField('baseDn', config.baseDn)
@@ -538,6 +558,7 @@ export function resolveLdapConfig(
     idFormat: config.idFormat ?? defaults.idFormat,
     rangeRetrieval: config.rangeRetrieval ?? defaults.rangeRetrieval,
     allowEmpty: config.allowEmpty ?? false,
+    insecure: config.insecure ?? false,
     tls: {
       ...(config.tls?.ca !== undefined ? { ca: config.tls.ca } : {}),
       startTls: config.tls?.startTls ?? false,

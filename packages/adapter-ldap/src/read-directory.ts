@@ -12,6 +12,7 @@ import {
   type ResolvedLdapConfig,
 } from './ldap-directory-config.js'
 import { findRange } from './read-ranged-values.js'
+import { checkLdapTransport } from './check-ldap-transport.js'
 import { readAhead } from './read-ahead.js'
 import { completeRangedGroup } from './complete-ranged-group.js'
 import {
@@ -198,12 +199,16 @@ async function readOnce(
  * Reads users and groups from an LDAP directory: binds, pages through both containers with explicit
  * attribute lists, fetches AD `member;range=` slices, resolves and flattens membership. Either the
  * whole snapshot or a typed error; servers in `urls` are tried in order when one cannot be reached.
+ * An insecure transport (see `checkLdapTransport`) is refused before connecting unless `insecure`.
  */
 export function readDirectory(
   config: LdapDirectoryConfig,
 ): ResultAsync<DirectorySnapshot, LdapError> {
   const resolved = resolveLdapConfig(config)
   if (resolved.isErr()) return errAsync(resolved.error)
+  // Before any connection: a refused transport must not have sent the password once.
+  const transport = checkLdapTransport(config)
+  if (transport.isErr()) return errAsync(transport.error)
   const c = resolved.value
   const attempt = (
     index: number,

@@ -13,6 +13,7 @@ import {
 } from 'ldapts'
 import { match, P } from 'ts-pattern'
 import type { LdapConfigError } from './ldap-directory-config.js'
+import type { LdapTransportError } from './check-ldap-transport.js'
 
 /** Kinds of failure of a directory read; each one means "no snapshot", never a partial one. */
 export type LdapErrorKind =
@@ -31,6 +32,7 @@ export type LdapErrorKind =
 /** Why `readDirectory` returned no snapshot. Never carries the bind password. */
 export type LdapError =
   | LdapConfigError
+  | LdapTransportError
   | {
       readonly kind: LdapErrorKind
       readonly message: string
