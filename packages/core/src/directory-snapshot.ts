@@ -23,8 +23,19 @@ export interface DirectoryGroup {
   readonly memberUsernames: readonly string[]
   /** `unavailable`: this group or a group nested in it could not be read completely. */
   readonly status: 'complete' | 'unavailable'
-  /** For members only in through nested groups: group names from this group down to the direct one. */
+  /**
+   * For members only in through nested groups: group names from this group down to the direct one.
+   * Only for sources that have such paths at hand: they grow with the cube of the nesting depth. The
+   * LDAP and LDIF readers give `subgroupIds` instead, and `nestingPath` builds a path when asked.
+   */
   readonly nesting?: Readonly<Record<string, readonly string[]>>
+  /**
+   * The groups this group names directly as members (their `id`s), when it names any that were read;
+   * sorted by name. Links, not paths: they grow with the number of groups, not with depth.
+   */
+  readonly subgroupIds?: readonly string[]
+  /** With `subgroupIds`: the users this group names itself, sorted. Without, every member is direct. */
+  readonly directMemberUsernames?: readonly string[]
   /** Why the group is unavailable. */
   readonly unavailableReason?: string
 }

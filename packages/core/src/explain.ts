@@ -1,6 +1,7 @@
 import { match } from 'ts-pattern'
 import type { Channel, Role, SyncableRef, SyncState, Team, User } from './model.js'
 import { decideRole, type RoleDecision } from './decide-role.js'
+import { nestingPath } from './nesting-path.js'
 import { planSync } from './plan-sync.js'
 import {
   commandSyncable,
@@ -109,7 +110,8 @@ export function explain(
     .filter((l) => l.syncable.kind === syncable.kind && l.syncable.id === syncable.id)
     .map((l) => {
       const group = groupsById.get(l.groupId)
-      const path = group?.nesting?.[userId]
+      const member = group?.memberIds.includes(userId) === true
+      const path = member ? nestingPath(groupsById, l.groupId, userId) : group?.nesting?.[userId]
       return {
         groupId: l.groupId,
         groupName: group?.name ?? l.groupId,
@@ -118,7 +120,7 @@ export function explain(
         linkDeleted: l.deleted === true,
         groupDeleted: group === undefined || group.deleted === true,
         groupUnavailable: group?.status === 'unavailable',
-        userIsMember: group?.memberIds.includes(userId) === true,
+        userIsMember: member,
         ...(path !== undefined ? { nestingPath: path } : {}),
         counts: syncableLive && l.deleted !== true && group !== undefined && group.deleted !== true,
       }

@@ -14,6 +14,7 @@ export { checkPlanCommands } from './check-plan-commands.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
 export { resolveGroups } from './resolve-groups.js'
+export { nestingPath } from './nesting-path.js'
 export {
   linkPatternProblem,
   linksFromRules,

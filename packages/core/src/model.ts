@@ -27,8 +27,16 @@ export interface Group {
   /**
    * For members that are in the group only through nested groups: the chain of group names from this
    * group down to the one that names the user directly. Shown by `explain`; never used to decide.
+   * Directory groups carry `subgroupIds` instead (see `nestingPath`).
    */
   readonly nesting?: Readonly<Record<string, readonly string[]>>
+  /**
+   * Groups nested directly in this one (their ids, sorted by name), for `explain`'s nesting paths;
+   * never used to decide. `memberIds` already holds their members.
+   */
+  readonly subgroupIds?: readonly string[]
+  /** With `subgroupIds`: the members this group names itself, sorted. Without, every member is. */
+  readonly directMemberIds?: readonly string[]
 }
 
 /** A Mattermost team. `groupConstrained` is `Teams.GroupConstrained` (NULL reads as false). */

@@ -120,6 +120,8 @@ export function resolveGroups(
   const groups: Group[] = snapshot.groups.map((g) => {
     const memberIds = new Set<string>()
     const nesting: Record<string, readonly string[]> = {}
+    const direct = g.subgroupIds === undefined ? undefined : new Set(g.directMemberUsernames ?? [])
+    const directIds = new Set<string>()
     for (const name of g.memberUsernames) {
       for (const du of dirByName.get(name.toLowerCase()) ?? []) {
         if (du.username !== name && (dirByName.get(name.toLowerCase())?.length ?? 0) > 1) continue
@@ -145,6 +147,7 @@ export function resolveGroups(
           continue
         }
         memberIds.add(id)
+        if (direct?.has(name) === true) directIds.add(id)
         const path = g.nesting?.[name]
         if (path !== undefined) nesting[id] = path
       }
@@ -155,6 +158,9 @@ export function resolveGroups(
       memberIds: sorted(memberIds),
       status: g.status,
       ...(Object.keys(nesting).length > 0 ? { nesting } : {}),
+      ...(g.subgroupIds !== undefined
+        ? { subgroupIds: g.subgroupIds, directMemberIds: sorted(directIds) }
+        : {}),
     }
   })
 

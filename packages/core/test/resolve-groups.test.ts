@@ -62,6 +62,43 @@ describe('resolveGroups', () => {
     expect(r.disabled).toEqual(['carol'])
   })
 
+  it('should keep nesting as links: subgroup ids, and the direct members as Mattermost ids', () => {
+    const linked: DirectorySnapshot = {
+      users: [du('alice'), du('bob'), du('carol')],
+      groups: [
+        {
+          dn: 'cn=infra,dc=x',
+          id: 'g1',
+          name: 'infra',
+          memberUsernames: ['alice', 'bob', 'carol'],
+          status: 'complete',
+          subgroupIds: ['g2'],
+          directMemberUsernames: ['alice', 'carol'],
+        },
+        {
+          dn: 'cn=leads,dc=x',
+          id: 'g2',
+          name: 'leads',
+          memberUsernames: ['bob'],
+          status: 'complete',
+        },
+      ],
+      warnings: [],
+    }
+    const r = resolveGroups(linked, [mm('U1', 'alice'), mm('U2', 'bob')], { matchBy: 'username' })
+    expect(r.groups).toEqual([
+      {
+        id: 'g1',
+        name: 'infra',
+        memberIds: ['U1', 'U2'],
+        status: 'complete',
+        subgroupIds: ['g2'],
+        directMemberIds: ['U1'],
+      },
+      { id: 'g2', name: 'leads', memberIds: ['U2'], status: 'complete' },
+    ])
+  })
+
   it('should match by email or authData', () => {
     const byEmail = resolveGroups(snapshot, [mm('U1', 'x', { email: 'Alice@X.test' })], {
       matchBy: 'email',
