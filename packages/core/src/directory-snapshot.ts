@@ -38,6 +38,19 @@ export interface DirectoryGroup {
   readonly directMemberUsernames?: readonly string[]
   /** Why the group is unavailable. */
   readonly unavailableReason?: string
+  /**
+   * The group's managers (FreeIPA `memberManager`, AD `managedBy`, OpenLDAP `owner`): users named
+   * directly and the transitive members of groups named, sorted, directory spelling, disabled users
+   * left out. Absent when the group names no manager (or the source has no manager attribute).
+   */
+  readonly managerUsernames?: readonly string[]
+  /** The attribute the managers were read from, e.g. `memberManager`: named by `explain`. */
+  readonly managerAttribute?: string
+  /**
+   * Set when a manager could not be read (a DN outside the read base, an unreadable manager group):
+   * `managerUsernames` is then not the whole truth. The members are not affected by it.
+   */
+  readonly managersUnavailableReason?: string
 }
 
 /**
@@ -79,6 +92,12 @@ export type DirectoryWarning =
     }
   | {
       readonly kind: 'groupUnavailable'
+      readonly group: string
+      readonly reason: string
+      readonly message: string
+    }
+  | {
+      readonly kind: 'managersUnavailable'
       readonly group: string
       readonly reason: string
       readonly message: string
@@ -136,6 +155,10 @@ export function directoryWarning(fields: WarningFields<DirectoryWarning>): Direc
     .with({ kind: 'groupUnavailable' }, (w) => ({
       ...w,
       message: `group ${w.group} could not be read completely (${w.reason}): its teams and channels are frozen (no removals, no demotions)`,
+    }))
+    .with({ kind: 'managersUnavailable' }, (w) => ({
+      ...w,
+      message: `group ${w.group}: its managers could not all be read (${w.reason}): where managers are admins, its teams and channels are frozen (no removals, no demotions)`,
     }))
     .with({ kind: 'referralIgnored' }, (w) => ({
       ...w,

@@ -26,6 +26,8 @@ export interface ExplainedLink {
   readonly nestingPath?: readonly string[]
   /** Does this link count (link, group and syncable all live)? */
   readonly counts: boolean
+  /** The group is derived from another group's managers (`Group.managersOf`). */
+  readonly managers?: boolean
 }
 
 /** Current and desired membership and role of one user on one syncable, with the groups behind them. */
@@ -122,6 +124,7 @@ export function explain(
         groupUnavailable: group?.status === 'unavailable',
         userIsMember: member,
         ...(path !== undefined ? { nestingPath: path } : {}),
+        ...(group?.managersOf !== undefined ? { managers: true } : {}),
         counts: syncableLive && l.deleted !== true && group !== undefined && group.deleted !== true,
       }
     })
@@ -134,9 +137,27 @@ export function explain(
     user === undefined
       ? { role: 'member', reason: `user ${userId} is not in the state`, viaGroupIds: [] }
       : decideRole({ user, syncable, links: state.links, userGroupIds: liveGroupIds }, policy)
-  // The same decision, told with group and syncable names instead of ids.
+  // The same decision, told with group and syncable names instead of ids; a group derived from
+  // managers reads as what it means ("manages mm_rl_infrastructure (memberManager)").
   const where = `${syncable.kind} ${target?.name ?? syncable.id}`
-  const via = decided.viaGroupIds.map((id) => groupsById.get(id)?.name ?? id).join(', ')
+  const viaGroups = decided.viaGroupIds.map((id) => groupsById.get(id))
+  const inNames = viaGroups.flatMap((g, i) =>
+    g?.managersOf === undefined ? [g?.name ?? decided.viaGroupIds[i] ?? ''] : [],
+  )
+  const manages = [
+    ...new Set(
+      viaGroups.flatMap((g) =>
+        g?.managersOf === undefined
+          ? []
+          : [
+              `manages ${g.managersOf.groupName}${g.managersOf.attribute !== undefined ? ` (${g.managersOf.attribute})` : ''}`,
+            ],
+      ),
+    ),
+  ]
+  const viaText = [...(inNames.length > 0 ? [`in ${inNames.join(', ')}`] : []), ...manages].join(
+    ' and ',
+  )
   const decision: RoleDecision =
     user === undefined ||
     decided.role === 'guest' ||
@@ -146,9 +167,9 @@ export function explain(
           ...decided,
           reason:
             decided.role === 'admin'
-              ? `in ${via}, linked to ${where} with scheme admin`
-              : via !== ''
-                ? `in ${via}, none linked to ${where} with scheme admin`
+              ? `${viaText}, linked to ${where} with scheme admin`
+              : viaText !== ''
+                ? `${viaText}, none linked to ${where} with scheme admin`
                 : `in no group linked to ${where} with scheme admin`,
         }
 
@@ -193,7 +214,7 @@ export function explain(
     `  decided role: ${decision.role}: ${decision.reason}`,
     ...links.map(
       (l) =>
-        `  group ${l.groupName}: ${l.userIsMember ? 'member' : 'not a member'}${l.nestingPath !== undefined ? ` via ${l.nestingPath.join(' > ')}` : ''}; link auto-add=${l.autoAdd} scheme-admin=${l.schemeAdmin}${l.linkDeleted ? ' (link deleted)' : ''}${l.groupDeleted ? ' (group deleted)' : ''}${l.groupUnavailable ? ' (group unavailable)' : ''}`,
+        `  group ${l.groupName}: ${l.userIsMember ? (l.managers ? 'a manager' : 'member') : l.managers ? 'not a manager' : 'not a member'}${l.nestingPath !== undefined ? ` via ${l.nestingPath.join(' > ')}` : ''}; link auto-add=${l.autoAdd} scheme-admin=${l.schemeAdmin}${l.linkDeleted ? ' (link deleted)' : ''}${l.groupDeleted ? ' (group deleted)' : ''}${l.groupUnavailable ? ' (group unavailable)' : ''}`,
     ),
     ...(commands.length === 0 && held.length === 0 ? ['  plan: nothing to do'] : []),
     ...commands.map((c) => `  plan: ${c.kind} (${c.reason})`),

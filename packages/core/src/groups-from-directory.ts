@@ -1,5 +1,6 @@
 import type { DirectorySnapshot, DirectoryWarning } from './directory-snapshot.js'
 import { linksFromRules, type LinkRule, type LinkWarning } from './link-rules.js'
+import { managerGroups } from './manager-groups.js'
 import type { GroupLoad, TargetView } from './ports.js'
 import { resolveGroups, type MatchBy, type ResolveWarning } from './resolve-groups.js'
 
@@ -17,7 +18,8 @@ export interface GroupsFromDirectoryOptions {
 /**
  * A directory snapshot as a group source's answer: members resolved to the target's users
  * (`resolveGroups`), links from the rules and the managed syncables (`linksFromRules`), and every
- * warning of the three steps, snapshot warnings first. Pure; every directory-based source uses it.
+ * warning of the three steps, snapshot warnings first. Rules with `managers` add the derived
+ * manager groups (`managerGroups`) their links name. Pure; every directory-based source uses it.
  */
 export function groupsFromDirectory(
   snapshot: DirectorySnapshot,
@@ -25,21 +27,33 @@ export function groupsFromDirectory(
   options: GroupsFromDirectoryOptions,
 ): GroupLoad<GroupSourceWarning> {
   const resolved = resolveGroups(snapshot, target.users, { matchBy: options.matchBy })
-  const mapped = linksFromRules(
-    options.rules,
+  const groupsWithManagers = new Set(
+    snapshot.groups
+      .filter((g) => g.managerUsernames !== undefined || g.managersUnavailableReason !== undefined)
+      .map((g) => g.id),
+  )
+  const mapped = linksFromRules(options.rules, resolved.groups, target.teams, target.channels, {
+    ...(options.manage !== undefined ? { manage: options.manage } : {}),
+    groupsWithManagers,
+  })
+  // Rules with `managers` link derived admin groups: plain groups to the planner.
+  const managers = managerGroups(
+    snapshot,
     resolved.groups,
-    target.teams,
-    target.channels,
-    options.manage !== undefined ? { manage: options.manage } : {},
+    mapped.managerGroups ?? [],
+    target.users,
+    { matchBy: options.matchBy },
+    [...resolved.unmatched, ...resolved.ambiguous],
   )
   return {
-    groups: resolved.groups,
+    groups: [...resolved.groups, ...managers.groups],
     links: mapped.links,
     managed: mapped.managed,
     warnings: [
       ...snapshot.warnings,
       ...resolved.unmatched,
       ...resolved.ambiguous,
+      ...managers.warnings,
       ...mapped.warnings,
     ],
   }

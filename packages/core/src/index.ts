@@ -11,6 +11,7 @@ export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
 export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { checkPlanCommands } from './check-plan-commands.js'
+export { admitCommands, inadmissibleCommands, withGroupLoad } from './admit-commands.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
 export { resolveGroups } from './resolve-groups.js'
@@ -77,6 +78,15 @@ export type {
   StaleCause,
   StaleCommand,
 } from './check-plan-commands.js'
+export type {
+  AdmissionPolicy,
+  AdmissionRefusalReason,
+  AdmitCommandsOptions,
+  ApplyContext,
+  CommandAdmission,
+  InadmissibleCommandsError,
+  RefusedCommand,
+} from './admit-commands.js'
 export type {
   ApplyReport,
   CommandError,

@@ -3,6 +3,13 @@ import { match } from 'ts-pattern'
 import type { WarningFields } from './directory-snapshot.js'
 import type { Channel, Group, GroupLink, SyncableRef, Team } from './model.js'
 
+/**
+ * What the managers of a linked group get (FreeIPA `memberManager`, AD `managedBy`, OpenLDAP
+ * `owner`): nothing (`ignore`, the default); admin of the syncables the rule names, and added like
+ * members when the link auto-adds (`admin`); admin only when also a member (`adminIfMember`).
+ */
+export type ManagersMode = 'ignore' | 'admin' | 'adminIfMember'
+
 /** How directory groups map to Mattermost teams and channels. */
 export type LinkRule =
   /** One group to one team, or to one channel of a team (the team is linked too). */
@@ -17,6 +24,8 @@ export type LinkRule =
       readonly schemeAdmin?: boolean
       /** Default false. Every team and channel the rule links becomes managed (see `Team.managed`). */
       readonly manage?: boolean
+      /** Default `ignore`. See {@link ManagersMode}. */
+      readonly managers?: ManagersMode
     }
   /**
    * Group names following a convention, e.g. `mm_{team}_{channel}` (Rocky Linux). `{team}` is
@@ -33,6 +42,8 @@ export type LinkRule =
       readonly autoAdd?: boolean
       /** Default false. Every team and channel the rule links becomes managed (see `Team.managed`). */
       readonly manage?: boolean
+      /** Default `ignore`. See {@link ManagersMode}. */
+      readonly managers?: ManagersMode
     }
 
 /**
@@ -99,17 +110,45 @@ export interface ManagedSyncable {
   readonly by: string
 }
 
+/**
+ * An admin group derived from a linked group's managers, named by links the rules made (rules with
+ * `managers`). `admin`: every manager; `adminIfMember`: the managers who are also members.
+ */
+export interface ManagerGroupRef {
+  /** The derived group's id (see {@link managerGroupId}). */
+  readonly id: string
+  /** The group whose managers it holds. */
+  readonly groupId: string
+  readonly mode: Exclude<ManagersMode, 'ignore'>
+}
+
 /** The links the rules produce, the syncables they make managed, sorted, plus warnings. */
 export interface LinksFromRules {
   readonly links: readonly GroupLink[]
   readonly managed: readonly ManagedSyncable[]
   readonly warnings: readonly LinkWarning[]
+  /** The derived manager groups the links name, sorted by id; absent when there are none. */
+  readonly managerGroups?: readonly ManagerGroupRef[]
 }
 
 /** Options of `linksFromRules`. */
 export interface LinksFromRulesOptions {
   /** Teams (`rl`) and channels (`rl/infrastructure`) to manage whatever rule links them. */
   readonly manage?: readonly string[]
+  /**
+   * Ids of the groups that have managers (read, or unreadable): only these get derived manager
+   * links from rules with `managers`. Without it no rule links managers.
+   */
+  readonly groupsWithManagers?: ReadonlySet<string>
+}
+
+/**
+ * The id of the admin group derived from a group's managers: `<group>#managers` (`admin`) or
+ * `<group>#managers-in-group` (`adminIfMember`): the two modes never share a group, and directory
+ * ids (ipaUniqueID, entryUUID, objectGUID, a DN) never end in these.
+ */
+export function managerGroupId(groupId: string, mode: Exclude<ManagersMode, 'ignore'>): string {
+  return mode === 'admin' ? `${groupId}#managers` : `${groupId}#managers-in-group`
 }
 
 /** Builds a link warning with its sentence. */
@@ -264,8 +303,8 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
       return fail('kind', 'must be "explicit" or "pattern"')
     const allowed =
       r['kind'] === 'explicit'
-        ? ['kind', 'group', 'team', 'channel', 'autoAdd', 'schemeAdmin', 'manage']
-        : ['kind', 'pattern', 'adminSuffix', 'autoAdd', 'manage']
+        ? ['kind', 'group', 'team', 'channel', 'autoAdd', 'schemeAdmin', 'manage', 'managers']
+        : ['kind', 'pattern', 'adminSuffix', 'autoAdd', 'manage', 'managers']
     for (const key of Object.keys(r))
       if (!allowed.includes(key))
         return fail(key, `unknown field (a ${r['kind']} rule takes ${allowed.join(', ')})`)
@@ -273,9 +312,18 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
     if (autoAdd.isErr()) return err(autoAdd.error)
     const manage = optBool('manage')
     if (manage.isErr()) return err(manage.error)
+    const managers = r['managers']
+    if (
+      managers !== undefined &&
+      managers !== 'ignore' &&
+      managers !== 'admin' &&
+      managers !== 'adminIfMember'
+    )
+      return fail('managers', 'must be "ignore", "admin" or "adminIfMember"')
     const flags = {
       ...(autoAdd.value !== undefined ? { autoAdd: autoAdd.value } : {}),
       ...(manage.value !== undefined ? { manage: manage.value } : {}),
+      ...(managers !== undefined ? { managers } : {}),
     }
     if (r['kind'] === 'explicit') {
       const group = nonEmpty('group', true)
@@ -369,7 +417,10 @@ export function linksFromRules(
     else if (!entry.by.includes(by)) entry.by.push(by)
   }
   let ruleLabel: string | undefined
-  const add = (
+  // The current rule's `managers`, when it links managers at all.
+  let managersMode: Exclude<ManagersMode, 'ignore'> | undefined
+  const managerRefs = new Map<string, ManagerGroupRef>()
+  const link = (
     groupId: string,
     syncable: SyncableRef,
     autoAdd: boolean,
@@ -385,12 +436,34 @@ export function linksFromRules(
     })
     if (ruleLabel !== undefined) manage(syncable, ruleLabel)
   }
+  /**
+   * Links a group, and its managers' group as plain data: admin of the syncable the rule names
+   * (`named`). With `admin` the managers are also linked to the channel's team as plain members and
+   * auto-added as the rule says; with `adminIfMember` the derived group holds only managers who are
+   * members, so its one link grants the role and never adds anyone.
+   */
+  const add = (
+    groupId: string,
+    syncable: SyncableRef,
+    autoAdd: boolean,
+    schemeAdmin: boolean,
+    named = true,
+  ): void => {
+    link(groupId, syncable, autoAdd, schemeAdmin)
+    if (managersMode === undefined || options.groupsWithManagers?.has(groupId) !== true) return
+    if (managersMode === 'adminIfMember' && !named) return
+    const id = managerGroupId(groupId, managersMode)
+    managerRefs.set(id, { id, groupId, mode: managersMode })
+    link(id, syncable, managersMode === 'admin' && autoAdd, named)
+  }
   const team1 = (name: string): Team | undefined => teamsByName.get(name.toLowerCase())?.[0]
   const channel1 = (team: Team, name: string): Channel | undefined =>
     channelsByKey.get(`${team.id}\u0000${name.toLowerCase()}`)?.[0]
 
   for (const [ruleIndex, rule] of rules.entries()) {
     ruleLabel = rule.manage === true ? `rule ${ruleIndex + 1}` : undefined
+    managersMode =
+      rule.managers === undefined || rule.managers === 'ignore' ? undefined : rule.managers
     if (rule.kind === 'explicit') {
       const matching = liveGroups.filter((g) => g.name.toLowerCase() === rule.group.toLowerCase())
       if (matching.length === 0) {
@@ -422,7 +495,7 @@ export function linksFromRules(
       for (const g of matching) {
         if (channel === undefined) add(g.id, { kind: 'team', id: team.id }, autoAdd, admin)
         else {
-          add(g.id, { kind: 'team', id: team.id }, autoAdd, false)
+          add(g.id, { kind: 'team', id: team.id }, autoAdd, false, false)
           add(g.id, { kind: 'channel', id: channel.id }, autoAdd, admin)
         }
       }
@@ -495,7 +568,7 @@ export function linksFromRules(
       }
       if (hit.channel === undefined) add(g.id, { kind: 'team', id: hit.team.id }, autoAdd, isAdmin)
       else {
-        add(g.id, { kind: 'team', id: hit.team.id }, autoAdd, false)
+        add(g.id, { kind: 'team', id: hit.team.id }, autoAdd, false, false)
         add(g.id, { kind: 'channel', id: hit.channel.id }, autoAdd, isAdmin)
       }
     }
@@ -505,6 +578,7 @@ export function linksFromRules(
       )
   }
   ruleLabel = undefined
+  managersMode = undefined
   const manageWarnings: LinkWarning[] = []
   for (const name of options.manage ?? []) {
     const slash = name.indexOf('/')
@@ -521,6 +595,7 @@ export function linksFromRules(
   }
   const linkedIds = new Set<string>()
   for (const l of links.values()) linkedIds.add(l.groupId)
+  const managerGroups = [...managerRefs.values()].sort((a, b) => cmp(a.id, b.id))
   const linkedNames = new Set(liveGroups.filter((g) => linkedIds.has(g.id)).map((g) => g.name))
   for (const w of patternWarnings)
     if (w.kind === 'ambiguousMatch' || !('group' in w) || !linkedNames.has(w.group))
@@ -540,5 +615,6 @@ export function linksFromRules(
     links: sortedLinks,
     managed,
     warnings: [...[...warnings].sort((a, b) => cmp(wKey(a), wKey(b))), ...manageWarnings],
+    ...(managerGroups.length > 0 ? { managerGroups } : {}),
   }
 }

@@ -37,6 +37,16 @@ export interface Group {
   readonly subgroupIds?: readonly string[]
   /** With `subgroupIds`: the members this group names itself, sorted. Without, every member is. */
   readonly directMemberIds?: readonly string[]
+  /**
+   * Set on a group derived from another group's managers (link rule option `managers`): the group
+   * they manage and the directory attribute naming them (`memberManager`). Shown by `explain` and
+   * in reasons; never used to decide (the derived group is linked like any other).
+   */
+  readonly managersOf?: {
+    readonly groupId: string
+    readonly groupName: string
+    readonly attribute?: string
+  }
 }
 
 /** A Mattermost team. `groupConstrained` is `Teams.GroupConstrained` (NULL reads as false). */

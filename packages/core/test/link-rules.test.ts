@@ -431,3 +431,67 @@ describe('parseLinkRules', () => {
     ).toBe('rules[0].pattern: unknown placeholder (use {team} and {channel}, or its alias {name})')
   })
 })
+
+describe('link rules with managers', () => {
+  it('should parse managers on both kinds and refuse other values, naming the field', () => {
+    expect(
+      parseLinkRules([
+        { kind: 'pattern', pattern: 'mm_{team}_{channel}', managers: 'admin' },
+        { kind: 'explicit', group: 'a', team: 'b', managers: 'adminIfMember' },
+      ])._unsafeUnwrap(),
+    ).toEqual([
+      { kind: 'pattern', pattern: 'mm_{team}_{channel}', managers: 'admin' },
+      { kind: 'explicit', group: 'a', team: 'b', managers: 'adminIfMember' },
+    ])
+    expect(
+      parseLinkRules([
+        { kind: 'explicit', group: 'a', team: 'b', managers: 'owner' },
+      ])._unsafeUnwrapErr().message,
+    ).toBe('rules[0].managers: must be "ignore", "admin" or "adminIfMember"')
+  })
+
+  it('should link derived manager groups only for groups with managers, admin on what the rule names', () => {
+    const withManagers = new Set(['G1', 'G8'])
+    const rules: LinkRule[] = [
+      { ...pattern, managers: 'admin', autoAdd: false },
+      { kind: 'pattern', pattern: 'mm_{team}', managers: 'adminIfMember' },
+    ]
+    const out = linksFromRules(rules, groups, teams, channels, {
+      groupsWithManagers: withManagers,
+    })
+    expect(out.managerGroups).toEqual([
+      { id: 'G1#managers', groupId: 'G1', mode: 'admin' },
+      { id: 'G8#managers-in-group', groupId: 'G8', mode: 'adminIfMember' },
+    ])
+    expect(out.links.filter((l) => l.groupId.includes('#'))).toEqual([
+      {
+        groupId: 'G1#managers',
+        syncable: { kind: 'channel', id: 'C1' },
+        autoAdd: false,
+        schemeAdmin: true,
+      },
+      {
+        groupId: 'G1#managers',
+        syncable: { kind: 'team', id: 'T1' },
+        autoAdd: false,
+        schemeAdmin: false,
+      },
+      {
+        groupId: 'G8#managers-in-group',
+        syncable: { kind: 'team', id: 'T2' },
+        autoAdd: false,
+        schemeAdmin: true,
+      },
+    ])
+    // Without the option (or with 'ignore') the result is what it was.
+    const plain = linksFromRules([pattern], groups, teams, channels)
+    expect(
+      linksFromRules([{ ...pattern, managers: 'ignore' }], groups, teams, channels, {
+        groupsWithManagers: withManagers,
+      }),
+    ).toEqual(plain)
+    expect(linksFromRules([{ ...pattern, managers: 'admin' }], groups, teams, channels)).toEqual(
+      plain,
+    )
+  })
+})
