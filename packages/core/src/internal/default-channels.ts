@@ -1,6 +1,6 @@
 import type { Channel } from '../model.js'
-import { joinsByDefault } from './rules.js'
-import { pick } from './state-index.js'
+import { joinsByDefault } from '../rules.js'
+import { pick } from './merge-duplicates.js'
 
 /**
  * The channels of each team id that a new non-guest member joins (`joinsByDefault`). Of two rows

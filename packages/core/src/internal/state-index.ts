@@ -1,20 +1,38 @@
 import type {
-  Channel,
   ChannelHistory,
   ChannelMember,
   Group,
   GroupLink,
   SyncableRef,
   SyncState,
-  Team,
   TeamMember,
   User,
 } from '../model.js'
 import type { SyncWarning } from '../sync-command.js'
 import { HistoryTable } from './history-table.js'
-import { IdTable } from './id-table.js'
-import { hashInto, HashTag, MultisetHash } from './multiset-hash.js'
-import { constraintLabel, isConstrained, joinsByDefault } from './rules.js'
+import type { IdTable } from './id-table.js'
+import { intAt, itemAt } from './int-at.js'
+import { byKey, mergeDuplicateRows, uniqueUsers } from './merge-duplicates.js'
+import { MultisetHash } from './multiset-hash.js'
+import { lastIdLookup, RowLayout } from './row-layout.js'
+import {
+  hashChannels,
+  hashGroups,
+  hashHistoryRow,
+  hashLinks,
+  hashTeams,
+  hashUsers,
+  IdHashes,
+  readChannelRows,
+  readGroupMembers,
+  readHistory,
+  readTeamRows,
+} from './state-hash.js'
+import { attachLiveLinks, sortByIds, syncableSlots, type Slots } from './syncable-slots.js'
+
+// Older import paths of helpers that moved out of this file.
+export { canonical, pick } from './merge-duplicates.js'
+export { unknownReference as unknown } from './warnings.js'
 
 /** A live link (link, group and syncable all live) with its group's members as user slots. */
 export interface LiveLink {
@@ -112,160 +130,78 @@ export function indexState(state: SyncState): StateIndex {
   const target = new MultisetHash()
   const rest = new MultisetHash()
 
-  const { users, userSlot, slotOfInput } = indexUsers(state.users)
-  const { laneA: userA, laneB: userB } = userSlot
-  const userFlags = new Uint8Array(users.length)
+  const { users, userSlot, slotOfInput } = uniqueUsers(state.users)
+  hashUsers(target, state.users, slotOfInput, userSlot)
+  const groups = byKey(state.groups, (g) => g.id)
+  hashGroups(rest, state.groups)
+  hashTeams(target, rest, state.teams)
+  hashChannels(target, rest, state.channels)
+  hashLinks(rest, state.links)
+
+  const slots = syncableSlots(
+    [...byKey(state.teams, (t) => t.id).values()],
+    [...byKey(state.channels, (c) => c.id).values()],
+  )
+  const { syncables, teamCount } = slots
+  const ids = new IdHashes(
+    userSlot.laneA,
+    userSlot.laneB,
+    syncables.map((x) => x.ref.id),
+  )
+  const memberSlots = readGroupMembers(groups, userSlot, ids, rest)
+  const liveLinkCount = attachLiveLinks(state.links, groups, memberSlots, slots, warnings)
+  sortByIds(slots)
+
+  const { teamMembers, channelMembers } = state
+  const { rowInput, rowUser } = layoutMemberships(state, slots, userSlot, ids, target)
+  const history = layoutHistory(state.channelHistory, slots, ids, target)
+
+  return {
+    users,
+    userSlot,
+    userFlags: userFlagsOf(users),
+    groups,
+    syncables,
+    teamCount,
+    syncableSlot: { team: slots.teamSlots, channel: slots.channelSlots },
+    channelsOfTeam: slots.channelsOfTeam,
+    teamMembers,
+    channelMembers,
+    rowInput,
+    rowUser,
+    channelHistory: state.channelHistory,
+    historyRow: history.row,
+    historyLaneA: history.laneA,
+    historyLaneB: history.laneB,
+    warnings,
+    liveLinkCount,
+    targetHash: target,
+    groupHash: rest,
+  }
+}
+
+function userFlagsOf(users: readonly User[]): Uint8Array {
+  const flags = new Uint8Array(users.length)
   users.forEach((u, i) => {
-    userFlags[i] =
+    flags[i] =
       (u.systemRole === 'guest' ? UserFlag.Guest : 0) |
       (u.systemRole === 'admin' ? UserFlag.SystemAdmin : 0) |
       (u.isBot === true ? UserFlag.Bot : 0) |
       (u.deactivated === true ? UserFlag.Deactivated : 0)
   })
-  state.users.forEach((u, n) => {
-    const i = slotOfInput[n] as number
-    target
-      .begin(HashTag.User)
-      .mix(userA[i] as number, userB[i] as number)
-      .str(u.username)
-      .str(u.email)
-      .str(u.authData)
-      .str(u.systemRole)
-      .flags(u.isBot, u.deactivated)
-      .end()
-  })
+  return flags
+}
 
-  const groups = byKey(state.groups, (g) => g.id)
-  for (const g of state.groups)
-    rest
-      .begin(HashTag.Group)
-      .str(g.id)
-      .str(g.name)
-      .str(g.status ?? 'complete')
-      .flags(g.deleted)
-      .end()
-  const teams = [...byKey(state.teams, (t) => t.id).values()]
-  for (const t of state.teams) {
-    target.begin(HashTag.Team).str(t.id).str(t.name).flags(t.groupConstrained, t.deleted).end()
-    // Config, not a Mattermost row: in the state fingerprint only, and only when set, so that
-    // states without it keep the fingerprints they had.
-    if (t.managed === true || t.managedBy !== undefined)
-      rest.begin(HashTag.TeamConfig).str(t.id).flags(t.managed).str(t.managedBy).end()
-  }
-  const channels = [...byKey(state.channels, (c) => c.id).values()]
-  for (const c of state.channels) {
-    target
-      .begin(HashTag.Channel)
-      .str(c.id)
-      .str(c.teamId)
-      .str(c.name)
-      .str(c.type)
-      .flags(c.groupConstrained, c.deleted)
-      .end()
-    if (c.managed === true || c.managedBy !== undefined || c.defaultChannel === true)
-      rest
-        .begin(HashTag.ChannelConfig)
-        .str(c.id)
-        .flags(c.managed, c.defaultChannel)
-        .str(c.managedBy)
-        .end()
-  }
-
-  const syncables: SyncableSlot[] = []
-  const teamSlots = new Map<string, number>()
-  const channelSlots = new Map<string, number>()
-  const slot = (
-    ref: SyncableRef,
-    x: Team | Channel,
-    teamSlot: number,
-    live: boolean,
-    channel?: Channel,
-  ) => {
-    syncables.push({
-      ref,
-      name: x.name,
-      groupConstrained: x.groupConstrained,
-      constrained: isConstrained(x),
-      managed: x.managed === true,
-      constraint: constraintLabel(x),
-      defaultJoin: channel !== undefined && live && joinsByDefault(channel),
-      teamSlot,
-      live,
-      links: [],
-      rowStart: 0,
-      rowEnd: 0,
-      activeRows: 0,
-      historyStart: 0,
-      historyEnd: 0,
-    })
-  }
-  for (const t of teams) {
-    teamSlots.set(t.id, syncables.length)
-    slot({ kind: 'team', id: t.id }, t, syncables.length, t.deleted !== true)
-  }
-  const channelsOfTeam: number[][] = teams.map(() => [])
-  for (const c of channels) {
-    const ts = teamSlots.get(c.teamId) ?? -1
-    const live =
-      c.deleted !== true &&
-      (c.type === 'O' || c.type === 'P') &&
-      ts >= 0 &&
-      (syncables[ts] as SyncableSlot).live
-    const s = syncables.length
-    channelSlots.set(c.id, s)
-    slot({ kind: 'channel', id: c.id }, c, ts, live, c)
-    if (live) (channelsOfTeam[ts] as number[]).push(s)
-  }
-  const ids = new IdHashes(userA, userB, syncables)
-
-  const seen = new Int32Array(users.length).fill(-1)
-  const memberSlots = readGroupMembers(groups, userSlot, ids, rest, seen)
-
-  let liveLinkCount = 0
-  for (const l of state.links)
-    rest
-      .begin(HashTag.Link)
-      .str(l.groupId)
-      .str(l.syncable.kind)
-      .str(l.syncable.id)
-      .flags(l.autoAdd, l.schemeAdmin, l.deleted)
-      .end()
-  for (const link of byKey(
-    state.links,
-    (l) => `${l.syncable.kind}:${l.syncable.id}:${l.groupId}`,
-  ).values()) {
-    if (link.deleted === true) continue
-    const group = groups.get(link.groupId)
-    if (group === undefined) {
-      warnings.push(
-        unknown('group', link.groupId, `link to ${link.syncable.kind} ${link.syncable.id}`),
-      )
-      continue
-    }
-    if (group.deleted === true) continue
-    const s = (link.syncable.kind === 'team' ? teamSlots : channelSlots).get(link.syncable.id)
-    if (s === undefined) {
-      warnings.push(unknown(link.syncable.kind, link.syncable.id, `link from group ${group.name}`))
-      continue
-    }
-    const targetSlot = syncables[s] as SyncableSlot
-    if (!targetSlot.live) continue
-    targetSlot.links.push({ link, group, members: memberSlots.get(group.id) ?? new Int32Array(0) })
-    liveLinkCount++
-  }
-
-  // Sorted so that reasons naming "the" group and the channel that pulls a user into its team do
-  // not depend on input order (planSync is deterministic under permutation).
-  // (Sorting allocates: lists of one are left alone.)
-  for (const x of syncables)
-    if (x.links.length > 1) x.links.sort((a, b) => compareIds(a.group.id, b.group.id))
-  for (const list of channelsOfTeam)
-    if (list.length > 1)
-      list.sort((a, b) =>
-        compareIds((syncables[a] as SyncableSlot).ref.id, (syncables[b] as SyncableSlot).ref.id),
-      )
-
+/** Team and channel rows laid out by slot (one per user), each slot's range and active count. */
+function layoutMemberships(
+  state: Pick<SyncState, 'teamMembers' | 'channelMembers'>,
+  slots: Slots,
+  userSlot: IdTable,
+  ids: IdHashes,
+  target: MultisetHash,
+): { rowInput: Int32Array; rowUser: Int32Array } {
   const { teamMembers, channelMembers } = state
+  const { syncables, teamCount, teamSlots, channelSlots } = slots
   const teamRowCount = teamMembers.length
   const rows = new RowLayout(teamRowCount + channelMembers.length, syncables.length)
   readTeamRows(teamMembers, teamSlots, userSlot, ids, target, rows)
@@ -274,444 +210,66 @@ export function indexState(state: SyncState): StateIndex {
   const channelSlotOf = lastIdLookup(channelSlots)
   const laidOut = rows.finish(teamRowCount, (n) =>
     n < teamRowCount
-      ? teamSlotOf((teamMembers[n] as TeamMember).teamId)
-      : channelSlotOf((channelMembers[n - teamRowCount] as ChannelMember).channelId),
+      ? teamSlotOf(itemAt(teamMembers, n).teamId)
+      : channelSlotOf(itemAt(channelMembers, n - teamRowCount).channelId),
   )
   const { input: rowInput, user: rowUser } = laidOut
   syncables.forEach((x, s) => {
-    x.rowStart = laidOut.start[s] as number
-    x.rowEnd = laidOut.end[s] as number
+    x.rowStart = intAt(laidOut.start, s)
+    x.rowEnd = intAt(laidOut.end, s)
   })
   const rowOf = (s: number, p: number): TeamMember | ChannelMember =>
-    (s < teams.length ? teamMembers : channelMembers)[rowInput[p] as number] as
-      TeamMember | ChannelMember
-  mergeDuplicateRows(syncables, users.length, rowInput, rowUser, rowOf)
+    s < teamCount
+      ? itemAt(teamMembers, intAt(rowInput, p))
+      : itemAt(channelMembers, intAt(rowInput, p))
+  mergeDuplicateRows(syncables, userSlot.size, rowInput, rowUser, rowOf)
   syncables.forEach((x, s) => {
-    if (s >= teams.length) x.activeRows = x.rowEnd - x.rowStart
+    if (s >= teamCount) x.activeRows = x.rowEnd - x.rowStart
     else
       for (let p = x.rowStart; p < x.rowEnd; p++)
-        if ((rowOf(s, p) as TeamMember).deleted !== true) x.activeRows++
+        if (itemAt(teamMembers, intAt(rowInput, p)).deleted !== true) x.activeRows++
   })
+  return { rowInput, rowUser }
+}
 
-  // History is a set of (channel, user) pairs: Mattermost keeps a row per join, we keep presence.
-  // Its rows are hashed by user id text, not resolved through the user map (see HistoryTable).
-  const { channelHistory } = state
-  const historyLaneA = new Int32Array(channelHistory.length)
-  const historyLaneB = new Int32Array(channelHistory.length)
-  const history = new RowLayout(channelHistory.length, syncables.length, false)
-  readHistory(channelHistory, channelSlots, ids, target, history, historyLaneA, historyLaneB)
-  const historySlotOf = lastIdLookup(channelSlots)
-  const historyLaidOut = history.finish(0, (n) =>
-    historySlotOf((channelHistory[n] as ChannelHistory).channelId),
-  )
-  const historyRow = historyLaidOut.input
-  const table = new HistoryTable(channelHistory, historyLaneA, historyLaneB)
-  syncables.forEach((x, s) => {
+/**
+ * History rows laid out by channel slot, one per (channel, user id): a set of pairs, where
+ * Mattermost keeps a row per join. Rows are keyed by user id text, not resolved through the user
+ * map (see HistoryTable).
+ */
+function layoutHistory(
+  channelHistory: readonly ChannelHistory[],
+  slots: Slots,
+  ids: IdHashes,
+  target: MultisetHash,
+): { row: Int32Array; laneA: Int32Array; laneB: Int32Array } {
+  const laneA = new Int32Array(channelHistory.length)
+  const laneB = new Int32Array(channelHistory.length)
+  const history = new RowLayout(channelHistory.length, slots.syncables.length, false)
+  readHistory(channelHistory, slots.channelSlots, ids, target, history, laneA, laneB)
+  const slotOf = lastIdLookup(slots.channelSlots)
+  const laidOut = history.finish(0, (n) => slotOf(itemAt(channelHistory, n).channelId))
+  const row = laidOut.input
+  const table = new HistoryTable(channelHistory, laneA, laneB)
+  slots.syncables.forEach((x, s) => {
     // Compacted in place: repeats of a user id dropped.
-    let w = historyLaidOut.start[s] as number
+    let w = intAt(laidOut.start, s)
     x.historyStart = w
-    const end = historyLaidOut.end[s] as number
+    const end = intAt(laidOut.end, s)
     table.reset(end - w)
     for (let p = w; p < end; p++) {
-      const i = historyRow[p] as number
+      const i = intAt(row, p)
       if (!table.add(i)) continue
-      historyRow[w++] = i
-      ids
-        .syncable(target.begin(HashTag.History), s, '')
-        .mix(historyLaneA[i] as number, historyLaneB[i] as number)
-        .end()
+      row[w++] = i
+      hashHistoryRow(ids, target, s, laneA, laneB, i)
     }
     x.historyEnd = w
   })
-
-  return {
-    users,
-    userSlot,
-    userFlags,
-    groups,
-    syncables,
-    teamCount: teams.length,
-    syncableSlot: { team: teamSlots, channel: channelSlots },
-    channelsOfTeam,
-    teamMembers,
-    channelMembers,
-    rowInput,
-    rowUser,
-    channelHistory,
-    historyRow,
-    historyLaneA,
-    historyLaneB,
-    warnings,
-    liveLinkCount,
-    targetHash: target,
-    groupHash: rest,
-  }
-}
-
-/** Users by slot, without repeats (two rows for one id are merged by `pick`). */
-function indexUsers(input: readonly User[]): {
-  users: User[]
-  userSlot: IdTable
-  slotOfInput: Int32Array
-} {
-  const userSlot = new IdTable(input.length)
-  const slotOfInput = new Int32Array(input.length)
-  const users: User[] = []
-  input.forEach((u, n) => {
-    const known = userSlot.get(u.id)
-    if (known < 0) {
-      slotOfInput[n] = userSlot.insert(u.id)
-      users.push(u)
-    } else {
-      slotOfInput[n] = known
-      users[known] = pick(users[known] as User, u)
-    }
-  })
-  return { users, userSlot, slotOfInput }
-}
-
-/**
- * Hashes of user and syncable ids, computed once per entity: a record names an entity by slot
- * when the state has it, else by its id text (the same hash either way).
- */
-class IdHashes {
-  readonly #syncA: Int32Array
-  readonly #syncB: Int32Array
-
-  constructor(
-    readonly userA: Int32Array,
-    readonly userB: Int32Array,
-    syncables: readonly SyncableSlot[],
-  ) {
-    this.#syncA = new Int32Array(syncables.length)
-    this.#syncB = new Int32Array(syncables.length)
-    syncables.forEach((x, i) => {
-      hashInto(x.ref.id, this.#syncA, this.#syncB, i)
-    })
-  }
-
-  user(h: MultisetHash, u: number, id: string): MultisetHash {
-    return u >= 0 ? h.mix(this.userA[u] as number, this.userB[u] as number) : h.str(id)
-  }
-
-  syncable(h: MultisetHash, s: number, id: string): MultisetHash {
-    return s >= 0 ? h.mix(this.#syncA[s] as number, this.#syncB[s] as number) : h.str(id)
-  }
-}
-
-// The passes over the big arrays are functions of their own, with plain loops: V8 optimises
-// (and inlines into) each one, where one function of all passes outgrew its inlining budget.
-
-/** Group members as user slots, duplicates dropped; members who are not users are only hashed. */
-function readGroupMembers(
-  groups: ReadonlyMap<string, Group>,
-  userSlot: IdTable,
-  ids: IdHashes,
-  h: MultisetHash,
-  seen: Int32Array,
-): Map<string, Int32Array> {
-  const memberSlots = new Map<string, Int32Array>()
-  const laneA = new Int32Array(1)
-  const laneB = new Int32Array(1)
-  const scratch = new Int32Array(seen.length)
-  let stamp = 0
-  for (const group of groups.values()) {
-    hashInto(group.id, laneA, laneB, 0)
-    const ga = laneA[0] as number
-    const gb = laneB[0] as number
-    const memberIds = group.memberIds
-    let n = 0
-    let strangers: Set<string> | undefined
-    for (let i = 0; i < memberIds.length; i++) {
-      const id = memberIds[i] as string
-      const u = userSlot.get(id)
-      if (u < 0) {
-        strangers ??= new Set()
-        if (strangers.has(id)) continue
-        strangers.add(id)
-        h.begin(HashTag.GroupMember).mix(ga, gb).str(id).end()
-        continue
-      }
-      if (seen[u] === stamp) continue
-      seen[u] = stamp
-      scratch[n++] = u
-      ids.user(h.begin(HashTag.GroupMember).mix(ga, gb), u, id).end()
-    }
-    memberSlots.set(group.id, scratch.slice(0, n))
-    stamp++
-  }
-  return memberSlots
-}
-
-function readTeamRows(
-  rows: readonly TeamMember[],
-  slots: ReadonlyMap<string, number>,
-  userSlot: IdTable,
-  ids: IdHashes,
-  h: MultisetHash,
-  out: RowLayout,
-): void {
-  const slotOf = lastIdLookup(slots)
-  for (let i = 0; i < rows.length; i++) {
-    const m = rows[i] as TeamMember
-    const s = slotOf(m.teamId)
-    const u = userSlot.get(m.userId)
-    ids
-      .user(ids.syncable(h.begin(HashTag.TeamMember), s, m.teamId), u, m.userId)
-      .flags(m.schemeAdmin, m.schemeGuest, m.deleted)
-      .end()
-    out.note(i, s, u)
-  }
-}
-
-function readChannelRows(
-  rows: readonly ChannelMember[],
-  slots: ReadonlyMap<string, number>,
-  userSlot: IdTable,
-  ids: IdHashes,
-  h: MultisetHash,
-  out: RowLayout,
-  offset: number,
-): void {
-  const slotOf = lastIdLookup(slots)
-  for (let i = 0; i < rows.length; i++) {
-    const m = rows[i] as ChannelMember
-    const s = slotOf(m.channelId)
-    const u = userSlot.get(m.userId)
-    ids
-      .user(ids.syncable(h.begin(HashTag.ChannelMember), s, m.channelId), u, m.userId)
-      .flags(m.schemeAdmin, m.schemeGuest)
-      .end()
-    out.note(offset + i, s, u)
-  }
-}
-
-/**
- * Rows of known channels go to `out`, with the lane hashes of their user id (hashed once
- * de-duplicated); rows of unknown channels are hashed here, once per (channel, user) text pair.
- */
-function readHistory(
-  rows: readonly ChannelHistory[],
-  slots: ReadonlyMap<string, number>,
-  ids: IdHashes,
-  h: MultisetHash,
-  out: RowLayout,
-  laneA: Int32Array,
-  laneB: Int32Array,
-): void {
-  const slotOf = lastIdLookup(slots)
-  let strangers: Set<string> | undefined
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as ChannelHistory
-    const s = slotOf(row.channelId)
-    out.note(i, s, -1)
-    if (s >= 0) {
-      hashInto(row.userId, laneA, laneB, i)
-      continue
-    }
-    strangers ??= new Set()
-    const key = `${row.channelId}\u0000${row.userId}`
-    if (strangers.has(key)) continue
-    strangers.add(key)
-    ids.user(ids.syncable(h.begin(HashTag.History), s, row.channelId), -1, row.userId).end()
-  }
-}
-
-/** A syncable-id look-up that remembers the last id: rows mostly come grouped by syncable. */
-function lastIdLookup(slots: ReadonlyMap<string, number>): (id: string) => number {
-  let lastId: string | undefined
-  let last = -1
-  return (id) => {
-    if (id !== lastId) {
-      lastId = id
-      last = slots.get(id) ?? -1
-    }
-    return last
-  }
-}
-
-/**
- * Lays rows out by syncable slot: `note` each input row with its slot (-1: unknown syncable,
- * dropped) and user slot, then `finish` gives each slot a range of positions. Rows that already
- * come grouped by syncable (adapters read them so) keep their input positions; otherwise a
- * counting sort moves them. Typed arrays only, and as few as possible: their memory counts as
- * external to V8, and tens of MB more of it start a full collection of the whole heap.
- */
-class RowLayout {
-  /** User slot per input row while noting (empty when the layout has no users). */
-  readonly #user: Int32Array
-  readonly #rows: number
-  readonly #count: Int32Array
-  /** Input position of each slot's first row, or -1. */
-  readonly #first: Int32Array
-  #last = -2
-  #grouped = true
-
-  constructor(rows: number, syncables: number, withUsers = true) {
-    this.#rows = rows
-    this.#user = new Int32Array(withUsers ? rows : 0)
-    this.#count = new Int32Array(syncables)
-    this.#first = new Int32Array(syncables).fill(-1)
-  }
-
-  note(n: number, s: number, u: number): void {
-    if (n < this.#user.length) this.#user[n] = u
-    if (s !== this.#last) {
-      this.#last = s
-      // A slot seen again after another one: its rows are not one run.
-      if (s >= 0) {
-        if ((this.#first[s] as number) >= 0) this.#grouped = false
-        else this.#first[s] = n
-      }
-    }
-    if (s >= 0) this.#count[s] = (this.#count[s] as number) + 1
-  }
-
-  /**
-   * Input positions below `split` are rows of the first array, the rest of the second: `input`
-   * holds each row's index in its own array. `slotOf` gives a row's slot again, needed only when
-   * the rows were not grouped.
-   */
-  finish(
-    split: number,
-    slotOf: (n: number) => number,
-  ): { input: Int32Array; user: Int32Array; start: Int32Array; end: Int32Array } {
-    const count = this.#count
-    const start = new Int32Array(count.length)
-    const end = new Int32Array(count.length)
-    const rows = this.#rows
-    if (this.#grouped) {
-      for (let s = 0; s < count.length; s++) {
-        const first = this.#first[s] as number
-        start[s] = first < 0 ? 0 : first
-        end[s] = (start[s] as number) + (count[s] as number)
-      }
-      const input = new Int32Array(rows)
-      for (let n = 0; n < rows; n++) input[n] = n < split ? n : n - split
-      return { input, user: this.#user, start, end }
-    }
-    let total = 0
-    for (let s = 0; s < count.length; s++) {
-      start[s] = total
-      total += count[s] as number
-      end[s] = start[s] as number
-    }
-    const input = new Int32Array(total)
-    const user = new Int32Array(this.#user.length === 0 ? 0 : total)
-    for (let n = 0; n < rows; n++) {
-      const s = slotOf(n)
-      if (s < 0) continue
-      const p = end[s] as number
-      end[s] = p + 1
-      input[p] = n < split ? n : n - split
-      if (user.length > 0) user[p] = this.#user[n] as number
-    }
-    return { input, user, start, end }
-  }
-}
-
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-/**
- * Two rows for one (syncable, user) are rare: found with one stamp array, merged by `pick` (which
- * returns one of the two rows, so a merged row is still an input row), and the range compacted.
- */
-function mergeDuplicateRows(
-  syncables: SyncableSlot[],
-  userCount: number,
-  rowInput: Int32Array,
-  rowUser: Int32Array,
-  rowOf: (s: number, p: number) => TeamMember | ChannelMember,
-): void {
-  const at = new Int32Array(userCount).fill(-1)
-  const owner = new Int32Array(userCount).fill(-1)
-  syncables.forEach((target, n) => {
-    let unknownIds: Map<string, number> | undefined
-    let w = target.rowStart
-    for (let p = target.rowStart; p < target.rowEnd; p++) {
-      const u = rowUser[p] as number
-      let first: number | undefined
-      if (u >= 0) {
-        if (owner[u] === n) first = at[u]
-        else {
-          owner[u] = n
-          at[u] = w
-        }
-      } else {
-        const id = rowOf(n, p).userId
-        unknownIds ??= new Map()
-        first = unknownIds.get(id)
-        if (first === undefined) unknownIds.set(id, w)
-      }
-      if (first === undefined) {
-        rowInput[w] = rowInput[p] as number
-        rowUser[w] = u
-        w++
-        continue
-      }
-      const kept = pick(rowOf(n, first), rowOf(n, p))
-      if (kept !== rowOf(n, first)) rowInput[first] = rowInput[p] as number
-    }
-    target.rowEnd = w
-  })
+  return { row, laneA, laneB }
 }
 
 /** The slot of a syncable, or `undefined` when the state does not have it. */
 export function slotOf(index: StateIndex, ref: SyncableRef): SyncableSlot | undefined {
   const s = (ref.kind === 'team' ? index.syncableSlot.team : index.syncableSlot.channel).get(ref.id)
   return s === undefined ? undefined : index.syncables[s]
-}
-
-export function unknown(
-  entity: 'user' | 'group' | 'team' | 'channel',
-  id: string,
-  where: string,
-): SyncWarning {
-  return {
-    kind: 'unknownReference',
-    entity,
-    id,
-    where,
-    message: `${where} names ${entity} ${id}, which is not in the state; ignored`,
-  }
-}
-
-function byKey<T extends object>(items: readonly T[], key: (item: T) => string): Map<string, T> {
-  const map = new Map<string, T>()
-  for (const item of items) {
-    const k = key(item)
-    const previous = map.get(k)
-    map.set(k, previous === undefined ? item : pick(previous, item))
-  }
-  return map
-}
-
-/**
- * Chooses between two records with the same key by their canonical text, so the choice does not
- * depend on input order (planSync must be deterministic under permutation). Only runs on collisions.
- */
-export function pick<T extends object>(a: T, b: T): T {
-  return canonical(a) >= canonical(b) ? a : b
-}
-
-/**
- * JSON with sorted keys: equal for equal records whatever their key order. A group's `memberIds`
- * is a set (its order and repeats mean nothing, and shuffling it must not change which of two
- * rows for one group wins), so it is written sorted and de-duplicated.
- */
-export function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object')
-    return value === undefined ? 'undefined' : JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  const record = value as Record<string, unknown>
-  const keys = Object.keys(record)
-    .filter((k) => record[k] !== undefined)
-    .sort()
-  const text = (k: string): string => {
-    const v = record[k]
-    return k === 'memberIds' && Array.isArray(v) ? canonical([...new Set(v)].sort()) : canonical(v)
-  }
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${text(k)}`).join(',')}}`
 }
