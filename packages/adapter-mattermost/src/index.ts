@@ -8,6 +8,7 @@ export {
 } from './mattermost-client.js'
 export { groupConstrainedErrorIds, isTransientError } from './mattermost-error.js'
 export { isMattermostId } from './is-mattermost-id.js'
+export { checkMattermostTransport } from './check-mattermost-transport.js'
 export { defaultChannelNames, loadSyncState, toSystemRole } from './load-sync-state.js'
 export { applyPlan, channelHistoryOf } from './apply-plan.js'
 export { MattermostSyncTarget } from './mattermost-sync-target.js'
@@ -27,6 +28,7 @@ export type {
   TeamChannelListing,
 } from './mattermost-client.js'
 export type { MattermostError } from './mattermost-error.js'
+export type { MattermostTransportError } from './check-mattermost-transport.js'
 export type { LoadSyncStateOptions } from './load-sync-state.js'
 export type { MattermostSyncTargetConfig } from './mattermost-sync-target.js'
 export type {

@@ -27,6 +27,7 @@ import {
   type ApiUser,
 } from './api-types.js'
 import { checkIds } from './is-mattermost-id.js'
+import { checkMattermostTransport } from './check-mattermost-transport.js'
 import { Limiter } from './limiter.js'
 import {
   groupConstrainedErrorIds,
@@ -60,6 +61,11 @@ export interface MattermostClientConfig {
   readonly maxDelayMs?: number
   /** Requests in flight at once. Default 16 (`defaultConcurrency`). */
   readonly concurrency?: number
+  /**
+   * Allow `http://` to a host other than this machine (the token then travels in clear). Default
+   * false: such a URL is refused (see `checkMattermostTransport`). Only for a lab.
+   */
+  readonly insecure?: boolean
 }
 
 /**
@@ -142,6 +148,9 @@ export class MattermostClient {
 
   constructor(config: MattermostClientConfig) {
     if (config.token === '') throw new TypeError('MattermostClient: token must not be empty')
+    // Callers wanting a Result call checkMattermostTransport first; here it is a misconfiguration.
+    const transport = checkMattermostTransport(config.url, { insecure: config.insecure === true })
+    if (transport.isErr()) throw new TypeError(`MattermostClient: ${transport.error.message}`)
     const url = new URL(config.url)
     this.#base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/api/v4`
     this.#token = config.token
@@ -746,7 +755,10 @@ function identity<T>(item: T): T {
   return item
 }
 
-/** Builds a client; throws on a malformed URL or empty token (misconfiguration, not an I/O error). */
+/**
+ * Builds a client; throws on a malformed URL, an empty token or an insecure transport
+ * (misconfiguration, not an I/O error; `checkMattermostTransport` gives the last two as a Result).
+ */
 export function createMattermostClient(config: MattermostClientConfig): MattermostClient {
   return new MattermostClient(config)
 }

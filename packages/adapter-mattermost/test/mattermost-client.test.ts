@@ -234,7 +234,7 @@ describe('MattermostClient', () => {
     ]
     const fetchStub: typeof fetch = () =>
       Promise.resolve(replies.shift() ?? new Response('', { status: 500 }))
-    const client = new MattermostClient({ url: 'http://mm.test', token: 't', fetch: fetchStub })
+    const client = new MattermostClient({ url: 'https://mm.test', token: 't', fetch: fetchStub })
     const started = Date.now()
 
     const result = await client.removeChannelMember(channel, id('u', 1))
@@ -329,7 +329,7 @@ describe('MattermostClient', () => {
     ]
     const fetchStub: typeof fetch = () => (replies.shift() ?? replies[0]!)()
     const client = new MattermostClient({
-      url: 'http://mm.test',
+      url: 'https://mm.test',
       token,
       fetch: fetchStub,
       maxAttempts: 1,
@@ -349,7 +349,7 @@ describe('MattermostClient', () => {
 
   it('should reject a non-JSON success body as invalidResponse', async () => {
     const fetchStub: typeof fetch = () => Promise.resolve(new Response('<html>', { status: 200 }))
-    const client = new MattermostClient({ url: 'http://mm.test', token: 't', fetch: fetchStub })
+    const client = new MattermostClient({ url: 'https://mm.test', token: 't', fetch: fetchStub })
 
     const result = await client.getChannel(channel)
 
