@@ -12,6 +12,7 @@ export { runSync } from './run-sync.js'
 export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { checkPlanCommands } from './check-plan-commands.js'
 export { admitCommands, inadmissibleCommands, withGroupLoad } from './admit-commands.js'
+export { admitCommands, inadmissibleCommands, withGroupLoad } from './admit-commands.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
 export { resolveGroups } from './resolve-groups.js'
@@ -78,6 +79,15 @@ export type {
   StaleCause,
   StaleCommand,
 } from './check-plan-commands.js'
+export type {
+  AdmissionPolicy,
+  AdmissionRefusalReason,
+  AdmitCommandsOptions,
+  ApplyContext,
+  CommandAdmission,
+  InadmissibleCommandsError,
+  RefusedCommand,
+} from './admit-commands.js'
 export type {
   AdmissionPolicy,
   AdmissionRefusalReason,

@@ -6,6 +6,7 @@ import type { RememberedMemberships } from './remembered-memberships.js'
 import type { GroupSourceWarning } from './groups-from-directory.js'
 import type { ManagedSyncable } from './link-rules.js'
 import type { Group, GroupLink } from './model.js'
+import type { ApplyContext } from './admit-commands.js'
 
 /** Every warning has a kind and a sentence a person can read. */
 export interface Warning {
@@ -54,9 +55,16 @@ export interface ApplyReport<F extends CommandError = CommandError> {
 /**
  * Applies a plan's commands to Mattermost. Implemented by the Postgres and REST adapters. `E` fails
  * the whole call (e.g. a stale plan); `F` is what one failed command reports.
+ *
+ * Before writing anything an applier checks every command with `admitCommands` against the state
+ * it re-reads (with `context`'s groups, links and managed syncables when given, else its own) and
+ * fails with an `inadmissibleCommands` error, nothing written, if any is refused.
  */
 export interface PlanApplier<E, F extends CommandError = CommandError> {
-  applyPlan(plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>): ResultAsync<ApplyReport<F>, E>
+  applyPlan(
+    plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
+    context?: ApplyContext,
+  ): ResultAsync<ApplyReport<F>, E>
 }
 
 /** A Mattermost to sync: read its state and apply plans to it (the Postgres and REST adapters). */

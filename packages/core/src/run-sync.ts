@@ -1,6 +1,12 @@
-import { err, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
 import type { GroupSourceWarning } from './groups-from-directory.js'
-import type { ManagedSyncable } from './link-rules.js'
+import {
+  admitCommands,
+  inadmissibleCommands,
+  withGroupLoad,
+  type ApplyContext,
+  type InadmissibleCommandsError,
+} from './admit-commands.js'
 import type { SyncState } from './model.js'
 import { planSync } from './plan-sync.js'
 import type {
@@ -98,43 +104,20 @@ export type RunSyncError<GE, TE> =
       readonly message: string
       readonly cause: RunSyncFailure<GE, TE>
     }
+  /**
+   * Nothing was written when `error` is an `inadmissibleCommands` error (runSync's own check of the
+   * plan, or the target's), a stale plan or any other error the target fails a whole call with.
+   */
   | {
       readonly kind: 'applyFailed'
       readonly message: string
-      readonly cause: { readonly side: 'target'; readonly error: TE }
+      readonly cause: { readonly side: 'target'; readonly error: TE | InadmissibleCommandsError }
     }
   | {
       readonly kind: 'verifyFailed'
       readonly message: string
       readonly cause: RunSyncFailure<GE, TE>
     }
-
-/** The target state with the group source's groups and links, and its managed syncables marked. */
-function combine<W>(target: SyncState, load: GroupLoad<W>): SyncState {
-  const managed = new Map<string, ManagedSyncable>()
-  for (const m of load.managed) managed.set(`${m.syncable.kind}:${m.syncable.id}`, m)
-  const byOf = (kind: 'team' | 'channel', id: string): string | undefined =>
-    managed.get(`${kind}:${id}`)?.by
-  return {
-    ...target,
-    groups: load.groups,
-    links: load.links,
-    teams:
-      managed.size === 0
-        ? target.teams
-        : target.teams.map((t) => {
-            const by = byOf('team', t.id)
-            return by === undefined ? t : { ...t, managed: true, managedBy: by }
-          }),
-    channels:
-      managed.size === 0
-        ? target.channels
-        : target.channels.map((c) => {
-            const by = byOf('channel', c.id)
-            return by === undefined ? c : { ...c, managed: true, managedBy: by }
-          }),
-  }
-}
 
 /**
  * Loads both sides at once: the target, and the group source with a promise of the target (so a
@@ -143,8 +126,11 @@ function combine<W>(target: SyncState, load: GroupLoad<W>): SyncState {
  */
 function loadBoth<GE, GW extends Warning, TE, TF extends CommandError>(
   ports: RunSyncPorts<GE, GW, TE, TF>,
-): ResultAsync<{ state: SyncState; warnings: readonly GW[] }, RunSyncFailure<GE, TE>> {
-  type Loaded = { state: SyncState; warnings: readonly GW[] }
+): ResultAsync<
+  { state: SyncState; warnings: readonly GW[]; load: GroupLoad<GW> },
+  RunSyncFailure<GE, TE>
+> {
+  type Loaded = { state: SyncState; warnings: readonly GW[]; load: GroupLoad<GW> }
   let deliver: (view: TargetView) => void = () => undefined
   const view = new Promise<TargetView>((resolve) => {
     deliver = resolve
@@ -164,7 +150,13 @@ function loadBoth<GE, GW extends Warning, TE, TF extends CommandError>(
         deliver(t.value)
         void groups.then((g) => {
           if (g.isOk())
-            resolve(ok({ state: combine(t.value, g.value), warnings: g.value.warnings }))
+            resolve(
+              ok({
+                state: withGroupLoad(t.value, g.value),
+                warnings: g.value.warnings,
+                load: g.value,
+              }),
+            )
         })
       })
     }),
@@ -197,7 +189,7 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
       message: `could not load ${cause.side === 'groups' ? 'the groups (directory)' : 'Mattermost'}: nothing was planned or applied`,
       cause,
     }))
-    .andThen(({ state, warnings }): Out => {
+    .andThen(({ state, warnings, load }): Out => {
       emit({ kind: 'loaded', users: state.users.length, groups: state.groups.length })
       const t1 = clock()
       const plan = planSync(state, effective)
@@ -226,9 +218,26 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
       const timings = { loadMs: t1 - t0, planMs: t2 - t1, applyMs: 0, verifyMs: 0 }
       if (!wantApply || gateReasons.length > 0 || plan.commands.length === 0)
         return okAsync({ dryRun: !wantApply, ...base, gateReasons, timings })
+      // The plan came from this state, so a refusal here is a planner bug: still, nothing is
+      // written that a sync could not have planned, whatever the target checks itself.
+      const admission = admitCommands(plan.commands, state, { policy: plan.policy })
+      if (admission.refused.length > 0)
+        return errAsync({
+          kind: 'applyFailed',
+          message: 'the plan has commands no sync could have planned; nothing was applied',
+          cause: {
+            side: 'target',
+            error: inadmissibleCommands(admission.refused, plan.commands.length),
+          },
+        })
       emit({ kind: 'applying', commands: plan.commands.length })
+      // The target admits each command against what it re-reads with the run's groups and links.
+      const context: ApplyContext = {
+        groupLoad: { groups: load.groups, links: load.links, managed: load.managed },
+        policy: plan.policy,
+      }
       return ports.target
-        .applyPlan(plan)
+        .applyPlan(plan, context)
         .mapErr((error): RunSyncError<GE, TE> => ({
           kind: 'applyFailed',
           message: 'applying the plan failed; see cause (a re-run re-plans from what was written)',

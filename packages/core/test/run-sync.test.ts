@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
 import {
+  admitCommands,
   applyPlan,
   runSync,
+  withGroupLoad,
+  type ApplyContext,
   type ApplyReport,
   type Group,
   type GroupLink,
@@ -40,6 +43,7 @@ function memoryPorts(
     target,
     loads: 0,
     applied: [] as Pick<SyncPlan, 'commands' | 'targetFingerprint'>[],
+    contexts: [] as (ApplyContext | undefined)[],
     seen: [] as TargetView[],
   }
   const groups: GroupSource<Failure, Note> = {
@@ -63,9 +67,10 @@ function memoryPorts(
       if (faults.reload === true && world.loads > 1) return errAsync(down('reload'))
       return okAsync(world.target)
     },
-    applyPlan: (plan): ResultAsync<ApplyReport, Failure> => {
+    applyPlan: (plan, context): ResultAsync<ApplyReport, Failure> => {
       if (faults.apply === true) return errAsync(down('apply'))
       world.applied.push(plan)
+      world.contexts.push(context)
       world.target = applyPlan(world.target, plan.commands)
       const counts = {
         addTeamMember: 0,
@@ -242,6 +247,25 @@ describe('runSync', () => {
     expect(r.plan.commands).toContainEqual(
       expect.objectContaining({ kind: 'removeTeamMember', teamId: 'rl', userId: 'bob' }),
     )
+  })
+
+  it("should give the target the run's groups, links, managed syncables and policy to admit the plan by", async () => {
+    const managed = [{ syncable: { kind: 'team' as const, id: 'rl' }, by: 'rule 2' }]
+    const { ports, world } = memoryPorts(target, { ...directory, managed })
+
+    const r = (await runSync(ports, {}, { apply: true }))._unsafeUnwrap()
+
+    expect(world.contexts).toEqual([
+      { groupLoad: { ...directory, managed }, policy: r.plan.policy },
+    ])
+    const context = world.contexts[0] as ApplyContext
+    expect(
+      admitCommands(r.plan.commands, withGroupLoad(target, context.groupLoad)).refused,
+    ).toEqual([])
+    // Against the target's own state (no groups or links) no add would be justified.
+    const adds = r.plan.commands.filter((c) => c.kind.startsWith('add'))
+    expect(adds.length).toBeGreaterThan(0)
+    expect(admitCommands(r.plan.commands, target).refused.map((x) => x.command)).toEqual(adds)
   })
 
   it("should plan with the target's policy defaults, a caller's explicit policy winning", async () => {
