@@ -22,3 +22,12 @@ export { untidyStateArb } from './untidy-state-arb.js'
 export { generatedId, generateState, stateSizes } from './generate-state.js'
 export type { StateSizes } from './arbitraries.js'
 export type { GeneratedSizes } from './generate-state.js'
+export { targetStateArb, withMattermostIds } from './target-state-arb.js'
+export { describeTargetContract, targetContract } from './target-contract.js'
+export type {
+  SeededTarget,
+  TargetContractCheck,
+  TargetContractOptions,
+  TargetFactory,
+  TestFunctions,
+} from './target-contract.js'
