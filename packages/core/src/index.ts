@@ -6,12 +6,22 @@ export { explain } from './explain.js'
 export { fingerprintState, fingerprintTarget } from './fingerprint.js'
 export { normalizeState } from './normalize-state.js'
 export { defaultSyncPolicy, resolvePolicy } from './sync-policy.js'
-export { commandKey, commandSyncable, syncCommandKinds, toSyncCommand } from './sync-command.js'
+export {
+  commandKey,
+  commandSyncable,
+  describeHold,
+  syncCommandKinds,
+  toSyncCommand,
+} from './sync-command.js'
+export { planSafely } from './plan-safely.js'
+export { applyRemovalGrace, noRemovalGrace } from './removal-grace.js'
+export { defaultHealthGate, freezeGroups, healthGate, holdForDirectoryGate } from './health-gate.js'
+export { guardLastAdmin } from './last-admin-guard.js'
+export { directorySizes, emptySyncHistory, nextSyncHistory } from './sync-history.js'
 export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
 export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { checkPlanCommands } from './check-plan-commands.js'
-export { admitCommands, inadmissibleCommands, withGroupLoad } from './admit-commands.js'
 export { admitCommands, inadmissibleCommands, withGroupLoad } from './admit-commands.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
@@ -48,7 +58,9 @@ export type { ResolvedSyncPolicy, SyncPolicy, SyncPolicyInput } from './sync-pol
 export type {
   HeldCommand,
   HoldReason,
+  LimitHoldReason,
   PlannedCommand,
+  SafetyWarning,
   SyncCommand,
   SyncCommandKind,
   SyncPlan,
@@ -89,15 +101,6 @@ export type {
   RefusedCommand,
 } from './admit-commands.js'
 export type {
-  AdmissionPolicy,
-  AdmissionRefusalReason,
-  AdmitCommandsOptions,
-  ApplyContext,
-  CommandAdmission,
-  InadmissibleCommandsError,
-  RefusedCommand,
-} from './admit-commands.js'
-export type {
   ApplyReport,
   CommandError,
   CommandOutcome,
@@ -105,6 +108,7 @@ export type {
   GroupSource,
   MembershipStore,
   PlanApplier,
+  SyncHistoryStore,
   SyncStateSource,
   SyncTarget,
   TargetView,
@@ -137,3 +141,7 @@ export type {
 export type { GroupSourceWarning, GroupsFromDirectoryOptions } from './groups-from-directory.js'
 export type { ManagerGroups } from './manager-groups.js'
 export type { RememberedMemberships } from './remembered-memberships.js'
+export type { SafePlan, SafetyOptions } from './plan-safely.js'
+export type { RemovalGrace } from './removal-grace.js'
+export type { HealthGateResult, HealthGateThresholds, ShrunkGroup } from './health-gate.js'
+export type { LastGoodRun, PendingRemoval, SyncHistory } from './sync-history.js'

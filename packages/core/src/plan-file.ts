@@ -4,9 +4,11 @@ import type { Role, SyncableRef, SyncState } from './model.js'
 import { resolvePolicy, type ResolvedSyncPolicy } from './sync-policy.js'
 import {
   commandSyncable,
+  describeHold,
   syncCommandKinds,
   type HeldCommand,
   type HoldReason,
+  type LimitHoldReason,
   type PlannedCommand,
   type SyncCommand,
   type SyncCommandKind,
@@ -203,7 +205,7 @@ export function formatPlan(plan: SyncPlan, names: Readonly<Record<string, string
     lines.push('', key)
     const width = Math.max(4, ...list.map((c) => name(c.userId).length))
     for (const c of list) {
-      const held = 'hold' in c ? ` [HELD: ${c.hold.kind}]` : ''
+      const held = 'hold' in c ? ` [${escapeForTerminal(describeHold(c.hold))}]` : ''
       lines.push(
         `  ${describe(c).padEnd(18)} ${name(c.userId).padEnd(width)}  ${escapeForTerminal(c.reason)}${held}`,
       )
@@ -459,7 +461,8 @@ function heldCommand(value: unknown, path: string): Decoded<HeldCommand> {
   })
 }
 
-const holdKinds = ['maxRemovalFraction', 'maxRemovals', 'leftToMattermost'] as const
+const limitHoldKinds = ['maxRemovalFraction', 'maxRemovals', 'leftToMattermost'] as const
+const holdKinds = [...limitHoldKinds, 'pendingRemoval', 'healthGate', 'lastAdmin'] as const
 const holdDecoders: {
   readonly [K in HoldReason['kind']]: (
     o: Record<string, unknown>,
@@ -485,6 +488,26 @@ const holdDecoders: {
       const syncable = yield* field(o, 'syncable', path, syncableRef)
       return ok({ kind: 'leftToMattermost' as const, syncable })
     }),
+  pendingRemoval: (o, path) =>
+    safeTry(function* () {
+      const runs = yield* field(o, 'runs', path, count)
+      const of = yield* field(o, 'of', path, count)
+      const since = yield* field(o, 'since', path, count)
+      const hours = yield* field(o, 'hours', path, (v, p) => num(v, p, 0, Number.MAX_VALUE))
+      return ok({ kind: 'pendingRemoval' as const, runs, of, since, hours })
+    }),
+  healthGate: (o, path) =>
+    safeTry(function* () {
+      const then = yield* field(o, 'then', path, count)
+      const now = yield* field(o, 'now', path, count)
+      const limit = yield* field(o, 'limit', path, (v, p) => num(v, p, 0, 1))
+      return ok({ kind: 'healthGate' as const, then, now, limit })
+    }),
+  lastAdmin: (o, path) =>
+    safeTry(function* () {
+      const syncable = yield* field(o, 'syncable', path, syncableRef)
+      return ok({ kind: 'lastAdmin' as const, syncable })
+    }),
 }
 
 function holdReason(value: unknown, path: string): Decoded<HoldReason> {
@@ -492,6 +515,15 @@ function holdReason(value: unknown, path: string): Decoded<HoldReason> {
     const o = yield* record(value, path)
     const kind = yield* field(o, 'kind', path, (v, p) => oneOf(v, p, holdKinds))
     return holdDecoders[kind](o, path)
+  })
+}
+
+/** A `removalsHeld` warning reports only `planSync`'s own limits. */
+function limitHoldReason(value: unknown, path: string): Decoded<LimitHoldReason> {
+  return safeTry(function* () {
+    const o = yield* record(value, path)
+    const kind = yield* field(o, 'kind', path, (v, p) => oneOf(v, p, limitHoldKinds))
+    return holdDecoders[kind](o, path) as Decoded<LimitHoldReason>
   })
 }
 
@@ -535,7 +567,7 @@ const warningDecoders: {
     }),
   removalsHeld: (o, path, message) =>
     safeTry(function* () {
-      const hold = yield* field(o, 'hold', path, holdReason)
+      const hold = yield* field(o, 'hold', path, limitHoldReason)
       const n = yield* field(o, 'count', path, count)
       return ok({ kind: 'removalsHeld' as const, hold, count: n, message })
     }),

@@ -5,6 +5,7 @@ import type { SyncPolicyInput } from './sync-policy.js'
 import type { RememberedMemberships } from './remembered-memberships.js'
 import type { GroupSourceWarning } from './groups-from-directory.js'
 import type { ManagedSyncable } from './link-rules.js'
+import type { SyncHistory } from './sync-history.js'
 import type { Group, GroupLink } from './model.js'
 import type { ApplyContext } from './admit-commands.js'
 
@@ -103,4 +104,14 @@ export interface GroupSource<E, W extends Warning = GroupSourceWarning> {
 export interface MembershipStore<E> {
   recall(): ResultAsync<RememberedMemberships, E>
   remember(memberships: RememberedMemberships): ResultAsync<void, E>
+}
+
+/**
+ * Where the safety rules' memory lives between runs (the grace period's counters, the last
+ * complete run's directory sizes). `runSync` loads it before planning and saves the next one only
+ * after an applied run that counts.
+ */
+export interface SyncHistoryStore<E> {
+  loadHistory(): ResultAsync<SyncHistory, E>
+  saveHistory(history: SyncHistory): ResultAsync<void, E>
 }

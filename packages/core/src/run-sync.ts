@@ -8,17 +8,19 @@ import {
   type InadmissibleCommandsError,
 } from './admit-commands.js'
 import type { SyncState } from './model.js'
-import { planSync } from './plan-sync.js'
+import { planSafely, type SafePlan, type SafetyOptions } from './plan-safely.js'
 import type {
   ApplyReport,
   CommandError,
   GroupLoad,
   GroupSource,
+  SyncHistoryStore,
   SyncTarget,
   TargetView,
   Warning,
 } from './ports.js'
-import type { SyncPlan, SyncWarning } from './sync-command.js'
+import type { SafetyWarning, SyncPlan, SyncWarning } from './sync-command.js'
+import { emptySyncHistory, nextSyncHistory, type SyncHistory } from './sync-history.js'
 import type { SyncPolicyInput } from './sync-policy.js'
 
 /**
@@ -29,6 +31,11 @@ import type { SyncPolicyInput } from './sync-policy.js'
 export interface RunSyncPorts<GE, GW extends Warning, TE, TF extends CommandError = CommandError> {
   readonly groups: GroupSource<GE, GW>
   readonly target: SyncTarget<TE, TF>
+  /**
+   * Where the safety rules remember earlier runs (the grace period, the health gate). Without it
+   * every run is planned as the first one; its failures read as the target's.
+   */
+  readonly history?: SyncHistoryStore<TE>
 }
 
 /** Stages reported through `onProgress`, in order. */
@@ -61,6 +68,12 @@ export interface RunSyncOptions {
   readonly onProgress?: (event: RunSyncEvent) => void
   /** A monotonic clock in milliseconds for the timings (inject `performance.now`); default: no timings. */
   readonly clock?: () => number
+  /**
+   * The safety rules across runs (see `planSafely`): removal grace, health gate, last-admin guard.
+   * Defaults keep `planSync`'s behaviour. `now` is the wall clock in epoch ms (inject `Date.now`);
+   * required with a history store.
+   */
+  readonly safety?: Omit<SafetyOptions, 'history' | 'now'> & { readonly now?: () => number }
 }
 
 /**
@@ -72,10 +85,18 @@ export interface RunSyncResult<GW = GroupSourceWarning, TF extends CommandError 
   /** The combined state the plan was made from (target + groups, links and managed syncables). */
   readonly state: SyncState
   readonly plan: SyncPlan
-  readonly warnings: readonly (SyncWarning | GW)[]
+  readonly warnings: readonly (SyncWarning | SafetyWarning | GW)[]
   /** Why nothing was applied although `apply` was asked for (a closed gate); empty otherwise. */
   readonly gateReasons: readonly string[]
   readonly applied?: ApplyReport<TF>
+  /**
+   * What the safety rules found: groups the health gate froze (size then and now), whether the
+   * directory gate held every removal, whether this run counts, and the history it saved (only
+   * after an applied run that counts, with a history store).
+   */
+  readonly safety: Pick<SafePlan, 'frozenGroups' | 'directoryGated' | 'counted'> & {
+    readonly savedHistory?: SyncHistory
+  }
   /**
    * The re-plan after applying. `converged`: it has no commands (removals left to Mattermost's own
    * group sync are held, not commands, so they do not stop a run from converging).
@@ -180,19 +201,32 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
   const minGroups = options.gates?.minGroups ?? 1
   const maxCommands = options.gates?.maxCommands ?? Number.POSITIVE_INFINITY
   const effective: SyncPolicyInput = { ...ports.target.policyDefaults, ...policy }
+  const { now: wallClock = () => 0, ...rules } = options.safety ?? {}
+  const historyStore = ports.history
+  // Pending removals' times would all be 0: a wiring bug, not a run-time condition.
+  if (historyStore !== undefined && options.safety?.now === undefined)
+    throw new TypeError('runSync: a history store needs options.safety.now (a wall clock)')
 
   const t0 = clock()
   emit({ kind: 'loading' })
-  return loadBoth(ports)
+  // Every load starts at once (the history is one small read next to the two big ones).
+  const loadHistory: ResultAsync<SyncHistory, RunSyncFailure<GE, TE>> = historyStore === undefined
+    ? okAsync(emptySyncHistory)
+    : historyStore.loadHistory().mapErr((error) => ({ side: 'target', error }))
+  return ResultAsync.combine([loadBoth(ports), loadHistory] as const)
+    .map(([loaded, history]) => ({ ...loaded, history }))
     .mapErr((cause): RunSyncError<GE, TE> => ({
       kind: 'loadFailed',
       message: `could not load ${cause.side === 'groups' ? 'the groups (directory)' : 'Mattermost'}: nothing was planned or applied`,
       cause,
     }))
-    .andThen(({ state, warnings, load }): Out => {
+    .andThen(({ state, warnings, load, history }): Out => {
       emit({ kind: 'loaded', users: state.users.length, groups: state.groups.length })
       const t1 = clock()
-      const plan = planSync(state, effective)
+      const now = wallClock()
+      const safeOptions: SafetyOptions = { ...rules, history, now }
+      const safe = planSafely(state, effective, safeOptions)
+      const plan = safe.plan
       const t2 = clock()
       emit({
         kind: 'planned',
@@ -200,8 +234,17 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
         held: plan.held.length,
         warnings: plan.warnings.length,
       })
-      const all: readonly (SyncWarning | GW)[] = [...warnings, ...plan.warnings]
-      const base = { state, plan, warnings: all }
+      const all: readonly (SyncWarning | SafetyWarning | GW)[] = [
+        ...warnings,
+        ...plan.warnings,
+        ...safe.warnings,
+      ]
+      const safety = {
+        frozenGroups: safe.frozenGroups,
+        directoryGated: safe.directoryGated,
+        counted: safe.counted,
+      }
+      const base = { state, plan, warnings: all, safety }
       const gateReasons: string[] = []
       if (wantApply) {
         const liveGroups = state.groups.filter((g) => g.deleted !== true).length
@@ -216,8 +259,32 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
         if (gateReasons.length > 0) emit({ kind: 'gateClosed', reasons: gateReasons })
       }
       const timings = { loadMs: t1 - t0, planMs: t2 - t1, applyMs: 0, verifyMs: 0 }
-      if (!wantApply || gateReasons.length > 0 || plan.commands.length === 0)
+      // Only an applied run that counts moves the history on; a dry or gated run never does. A
+      // failed save is a warning: the next run then counts from the history before this one.
+      type Saved = Pick<RunSyncResult<GW, TF>, 'safety' | 'warnings'>
+      const save = (): ResultAsync<Saved, never> => {
+        if (historyStore === undefined || !safe.counted) return okAsync({ safety, warnings: all })
+        const next = nextSyncHistory(history, plan, state, now)
+        return historyStore
+          .saveHistory(next)
+          .map((): Saved => ({ safety: { ...safety, savedHistory: next }, warnings: all }))
+          .orElse((e) =>
+            okAsync<Saved>({
+              safety,
+              warnings: [
+                ...all,
+                {
+                  kind: 'historyNotSaved',
+                  message: `the run's history could not be saved (${messageOf(e)}): the next run counts pending removals as the run before left them`,
+                },
+              ],
+            }),
+          )
+      }
+      if (!wantApply || gateReasons.length > 0)
         return okAsync({ dryRun: !wantApply, ...base, gateReasons, timings })
+      if (plan.commands.length === 0)
+        return save().map((saved) => ({ dryRun: false, ...base, ...saved, gateReasons, timings }))
       // The plan came from this state, so a refusal here is a planner bug: still, nothing is
       // written that a sync could not have planned, whatever the target checks itself.
       const admission = admitCommands(plan.commands, state, { policy: plan.policy })
@@ -243,11 +310,12 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
           message: 'applying the plan failed; see cause (a re-run re-plans from what was written)',
           cause: { side: 'target', error },
         }))
-        .andThen((applied): Out => {
+        .andThen((applied) => save().map((saved) => ({ applied, saved })))
+        .andThen(({ applied, saved }): Out => {
           const failed = applied.outcomes.filter((o) => o.kind === 'failed').length
           emit({ kind: 'applied', done: applied.outcomes.length - failed, failed })
           const t3 = clock()
-          const result = { dryRun: false, ...base, gateReasons, applied }
+          const result = { dryRun: false, ...base, ...saved, gateReasons, applied }
           if (options.verify === false)
             return okAsync({ ...result, timings: { ...timings, applyMs: t3 - t2 } })
           emit({ kind: 'verifying' })
@@ -258,7 +326,8 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
               cause,
             }))
             .andThen(({ state: after }): Out => {
-              const again = planSync(after, effective)
+              // The same rules and history: removals still in their grace stay held, not commands.
+              const again = planSafely(after, effective, safeOptions).plan
               const converged = again.commands.length === 0
               emit({ kind: 'verified', converged, remaining: again.commands.length })
               return okAsync({
@@ -269,4 +338,11 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
             })
         })
     })
+}
+
+/** A store error's sentence, whatever its type (the port's `E` is the target's error). */
+function messageOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'message' in error
+    ? String(error.message)
+    : String(error)
 }

@@ -64,6 +64,36 @@ export type HoldReason =
    * sync does it. Not a failure and not a review item.
    */
   | { readonly kind: 'leftToMattermost'; readonly syncable: SyncableRef }
+  /**
+   * A removal inside its grace period (`removalGrace`): the membership has been unjustified in
+   * `runs` of the `of` consecutive complete runs it needs, first seen at `since` (epoch ms), and
+   * must stay unjustified for `hours` hours. Not a review item: a later run removes it.
+   */
+  | {
+      readonly kind: 'pendingRemoval'
+      readonly runs: number
+      readonly of: number
+      readonly since: number
+      readonly hours: number
+    }
+  /**
+   * The directory's users dropped by more than `limit` since the last complete run (`then` to
+   * `now`): every removal and demotion of the run is held.
+   */
+  | {
+      readonly kind: 'healthGate'
+      readonly then: number
+      readonly now: number
+      readonly limit: number
+    }
+  /** The demotion or removal would leave the syncable with no scheme admin (`lastAdmin: 'guard'`). */
+  | { readonly kind: 'lastAdmin'; readonly syncable: SyncableRef }
+
+/** The holds `planSync`'s own limits make: what a `removalsHeld` warning reports. */
+export type LimitHoldReason = Extract<
+  HoldReason,
+  { readonly kind: 'maxRemovalFraction' | 'maxRemovals' | 'leftToMattermost' }
+>
 
 /** A command the safety limits kept out of `commands`; apply it only after review. */
 export type HeldCommand = PlannedCommand & { readonly hold: HoldReason }
@@ -93,8 +123,54 @@ export type SyncWarning =
     }
   | {
       readonly kind: 'removalsHeld'
-      readonly hold: HoldReason
+      readonly hold: LimitHoldReason
       readonly count: number
+      readonly message: string
+    }
+
+/**
+ * What the safety rules across runs report (`runSync` with a history: health gate, grace period,
+ * last-admin guard): run warnings, next to the plan's. Kept apart from `SyncWarning`, which is what
+ * `planSync` alone can say and what a plan file carries; their holds are in the plan.
+ */
+export type SafetyWarning =
+  | {
+      /** Shrank by more than `limit` since the last complete run: frozen like an unavailable group. */
+      readonly kind: 'groupShrank'
+      readonly groupId: string
+      readonly groupName: string
+      readonly then: number
+      readonly now: number
+      readonly limit: number
+      readonly syncables: readonly SyncableRef[]
+      readonly message: string
+    }
+  | {
+      /** All directory users dropped by more than `limit`: the run's removals and demotions held. */
+      readonly kind: 'directoryShrank'
+      readonly then: number
+      readonly now: number
+      readonly limit: number
+      readonly message: string
+    }
+  | {
+      /** Removals waiting out their grace period (`runs` complete runs, `hours` hours). */
+      readonly kind: 'removalsPending'
+      readonly count: number
+      readonly runs: number
+      readonly hours: number
+      readonly message: string
+    }
+  | {
+      /** An applied run's history could not be saved: the next run counts from the one before. */
+      readonly kind: 'historyNotSaved'
+      readonly message: string
+    }
+  | {
+      /** The last scheme admin(s) of a syncable kept: their demotion or removal is held. */
+      readonly kind: 'lastAdminKept'
+      readonly syncable: SyncableRef
+      readonly userIds: readonly string[]
       readonly message: string
     }
 
@@ -128,6 +204,24 @@ export interface SyncPlan {
    */
   readonly targetFingerprint: string
   readonly policy: ResolvedSyncPolicy
+}
+
+/**
+ * How a held command is labelled for people: `PENDING: 1 of 2 runs` for a removal in its grace
+ * period, `HELD: <kind>` for the rest.
+ */
+export function describeHold(hold: HoldReason): string {
+  return match<HoldReason, string>(hold)
+    .with({ kind: 'pendingRemoval' }, (h) => {
+      const hours = h.hours > 0 ? `, ${h.hours} h since ${new Date(h.since).toISOString()}` : ''
+      return `PENDING: ${h.runs} of ${h.of} runs${hours}`
+    })
+    .with(
+      { kind: P.union('maxRemovalFraction', 'maxRemovals', 'leftToMattermost', 'healthGate') },
+      (h) => `HELD: ${h.kind}`,
+    )
+    .with({ kind: 'lastAdmin' }, () => 'HELD: lastAdmin (its last scheme admin)')
+    .exhaustive()
 }
 
 /** The syncable a command acts on. */
