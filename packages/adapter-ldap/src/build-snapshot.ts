@@ -15,6 +15,7 @@ import {
 } from '@grouproles/core'
 import { flattenGroups, type GroupNode } from './flatten-groups.js'
 import { dnKey, isDnKeyWithin, normalizeDn } from './normalize-dn.js'
+import { managerValues, withManagers, type ManagerValues } from './resolve-managers.js'
 
 /** A group entry plus what the reader learnt about it (e.g. a failed range retrieval). */
 export interface GroupEntryInput {
@@ -109,6 +110,8 @@ interface ParsedGroup {
   readonly to: number
   readonly memberUids: readonly string[]
   readonly unavailableReason?: string
+  /** Manager DNs (`memberManager`, `managedBy`, `owner`), resolved once every group is read. */
+  readonly managers?: ManagerValues
 }
 
 /**
@@ -219,6 +222,7 @@ export function createSnapshotBuilder(
           : external > 0
             ? `${external} external member(s) (ipaExternalMember) cannot be resolved to directory users`
             : undefined)
+    const managers = managerValues(entry, a.manager ?? [])
     parsed.push({
       dn: dn.value,
       key,
@@ -228,6 +232,7 @@ export function createSnapshotBuilder(
       to: poolLength,
       memberUids: a.memberUid === '' ? [] : textValues(entry, a.memberUid),
       ...(reason !== undefined ? { unavailableReason: reason } : {}),
+      ...(managers !== undefined ? { managers } : {}),
     })
   }
 
@@ -415,7 +420,14 @@ export function createSnapshotBuilder(
         ...(reason !== undefined ? { unavailableReason: reason } : {}),
       }
     })
-    return { users, groups, warnings }
+    const managed = withManagers(
+      groups,
+      parsed.map((g) => g.key),
+      parsed.map((g) => g.managers),
+      userByKey,
+      warnings,
+    )
+    return { users, groups: managed, warnings }
   }
 
   return { addUser, addGroup, warn: (w) => warnings.push(w), finish }

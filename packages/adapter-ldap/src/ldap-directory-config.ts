@@ -29,6 +29,11 @@ export interface LdapAttributeNames {
   readonly member: readonly string[]
   /** Username-valued member attribute (posixGroup `memberUid`); `''` to ignore. */
   readonly memberUid: string
+  /**
+   * DN-valued attributes naming a group's managers, users or groups (FreeIPA `memberManager`, AD
+   * `managedBy`, OpenLDAP `owner`); `[]` to read none. Optional for configs built in code.
+   */
+  readonly manager?: readonly string[]
 }
 
 /** TLS settings. Certificates are verified unless `rejectUnauthorized: false` is given explicitly. */
@@ -111,6 +116,7 @@ export const ldapPresets: Readonly<Record<LdapPreset, LdapPresetDefaults>> = {
       groupName: 'cn',
       member: ['member'],
       memberUid: '',
+      manager: ['memberManager'],
     },
     disabled: { kind: 'attributeEquals', attribute: 'nsAccountLock', value: 'TRUE' },
     idFormat: 'text',
@@ -130,6 +136,7 @@ export const ldapPresets: Readonly<Record<LdapPreset, LdapPresetDefaults>> = {
       groupName: 'cn',
       member: ['member', 'uniqueMember'],
       memberUid: 'memberUid',
+      manager: ['owner'],
     },
     disabled: { kind: 'none' },
     idFormat: 'text',
@@ -149,6 +156,7 @@ export const ldapPresets: Readonly<Record<LdapPreset, LdapPresetDefaults>> = {
       groupName: 'cn',
       member: ['member'],
       memberUid: '',
+      manager: ['managedBy'],
     },
     disabled: { kind: 'bitSet', attribute: 'userAccountControl', bit: 2 },
     idFormat: 'guid',
@@ -224,6 +232,7 @@ const attributeKeys = new Set([
   'groupName',
   'member',
   'memberUid',
+  'manager',
 ])
 const attributeName = /^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)*)$/
 
@@ -347,10 +356,10 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
       for (const [key, v] of Object.entries(a)) {
         if (!attributeKeys.has(key))
           issues.push({ field: `attributes.${key}`, message: 'unknown attribute role' })
-        else if (key === 'member') {
+        else if (key === 'member' || key === 'manager') {
           if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
             issues.push({
-              field: 'attributes.member',
+              field: `attributes.${key}`,
               message: 'must be an array of attribute names',
             })
           else out[key] = v as string[]
@@ -519,7 +528,11 @@ export function resolveLdapConfig(
   const userFilter = filter('userFilter', config.userFilter ?? defaults.userFilter)
   const groupFilter = filter('groupFilter', config.groupFilter ?? defaults.groupFilter)
   const attributes: LdapAttributeNames = { ...defaults.attributes, ...config.attributes }
-  for (const [role, name] of Object.entries(attributes) as [string, string | readonly string[]][]) {
+  for (const [role, name] of Object.entries(attributes) as [
+    string,
+    string | readonly string[] | undefined,
+  ][]) {
+    if (name === undefined) continue
     const names = typeof name === 'string' ? [name] : name
     for (const n of names)
       if (!(role === 'memberUid' && n === '') && !attributeName.test(n))

@@ -41,6 +41,7 @@ function attributeLists(c: ResolvedLdapConfig): {
       a.groupId,
       ...a.member,
       ...(a.memberUid === '' ? [] : [a.memberUid]),
+      ...(a.manager ?? []),
       // Asked for with every preset: the snapshot builder counts external members wherever they
       // show up (as readLdif does on a full export), and servers ignore unknown attribute names.
       'ipaExternalMember',

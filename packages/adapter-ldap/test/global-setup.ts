@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { bindDn, bindPassword, freeipaFixture, suffix } from './support/freeipa-fixture.js'
 import { missingLdapTools, startSlapd } from './support/slapd.js'
+import { managersFixture } from './support/managers-fixture.js'
 import { writeLdif } from './support/write-ldif.js'
 
 export interface LdapTestServer {
@@ -35,7 +36,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const dir = mkdtempSync(join(tmpdir(), 'grouproles-slapd-'))
   const ldifFile = join(dir, 'fixture.ldif')
-  writeFileSync(ldifFile, writeLdif(freeipaFixture()))
+  // The manager subtrees live beside the main fixture, outside the containers it is read from.
+  writeFileSync(ldifFile, writeLdif([...freeipaFixture(), ...managersFixture()]))
   const slapd = await startSlapd({ dir, ldifFile }).catch((e: unknown) => {
     rmSync(dir, { recursive: true, force: true })
     throw e

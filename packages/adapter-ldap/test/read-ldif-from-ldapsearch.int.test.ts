@@ -43,6 +43,7 @@ async function ldapsearchExport(c: LdapDirectoryConfig): Promise<string> {
     a.groupId,
     ...a.member,
     ...(a.memberUid === '' ? [] : [a.memberUid]),
+    ...(a.manager ?? []),
     ...(r.disabled.kind === 'none' ? [] : [r.disabled.attribute]),
     'ipaExternalMember',
   ]

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest'
+import { groupsFromDirectory, planSync, emptyState } from '@grouproles/core'
+import { readLdif, type DirectorySnapshot, type LdapDirectoryConfig } from '../src/index.js'
+import { buildSnapshot } from '../src/build-snapshot.js'
+import { toDirectoryEntry } from '../src/directory-entry.js'
+import { resolveLdapConfig } from '../src/ldap-directory-config.js'
+import { managerConfigs } from './support/manager-configs.js'
+import { ipaGroup, ipaUser, managersFixture } from './support/managers-fixture.js'
+import { writeLdif } from './support/write-ldif.js'
+
+const text = writeLdif(managersFixture())
+const read = (preset: LdapDirectoryConfig['preset']): DirectorySnapshot =>
+  readLdif(text, {
+    url: 'ldap://unused',
+    bindDn: 'cn=x',
+    password: 'x',
+    ...managerConfigs[preset],
+  })._unsafeUnwrap()
+const group = (s: DirectorySnapshot, name: string) => s.groups.find((g) => g.name === name)
+
+describe('readLdif: group managers', () => {
+  it('reads FreeIPA memberManager users and groups, nested included, disabled left out', () => {
+    const s = read('freeipa')
+    expect(group(s, 'mm_rl_infrastructure')).toMatchObject({
+      memberUsernames: ['mona', 'quinn'],
+      managerUsernames: ['mona', 'ned', 'olga'],
+      managerAttribute: 'memberManager',
+    })
+    expect(group(s, 'mm_rl_infrastructure')?.managersUnavailableReason).toBeUndefined()
+    expect(group(s, 'mm_rl_plain')).not.toHaveProperty('managerUsernames')
+  })
+
+  it('marks only the managers unknown for a manager outside the read base', () => {
+    const s = read('freeipa')
+    expect(group(s, 'mm_rl_outside')).toMatchObject({
+      status: 'complete',
+      managerUsernames: ['mona'],
+      managersUnavailableReason:
+        '1 manager DN(s) name no user or group of this read: uid=alice,cn=users,cn=accounts,dc=ipa,dc=test',
+    })
+    expect(s.warnings.map((w) => w.message)).toContain(
+      'group mm_rl_outside: its managers could not all be read (1 manager DN(s) name no user or group of this read: uid=alice,cn=users,cn=accounts,dc=ipa,dc=test): where managers are admins, its teams and channels are frozen (no removals, no demotions)',
+    )
+  })
+
+  it('reads AD managedBy (a user or a group) and OpenLDAP owner', () => {
+    const ad = read('activeDirectory')
+    expect(group(ad, 'mm_ad_infra')?.managerUsernames).toEqual(['sam'])
+    expect(group(ad, 'mm_ad_ops')).toMatchObject({
+      managerUsernames: ['tina'],
+      managerAttribute: 'managedBy',
+    })
+    expect(group(read('openldap'), 'mm_ol_web')).toMatchObject({
+      managerUsernames: ['victor', 'wendy'],
+      managerAttribute: 'owner',
+    })
+  })
+
+  it('marks the managers unknown when a manager group could not be read completely', () => {
+    const schema = resolveLdapConfig({
+      url: 'ldap://unused',
+      bindDn: 'cn=x',
+      password: 'x',
+      ...managerConfigs.freeipa,
+    })._unsafeUnwrap()
+    const users = ['mona', 'ned'].map((uid) =>
+      toDirectoryEntry(ipaUser(uid), [
+        ['uid', uid],
+        ['ipaUniqueID', `id-${uid}`],
+      ]),
+    )
+    const g = (cn: string, attrs: [string, unknown][]) => ({
+      entry: toDirectoryEntry(ipaGroup(cn), [['cn', cn], ['ipaUniqueID', `gid-${cn}`], ...attrs]),
+    })
+    const built = buildSnapshot(
+      users,
+      [
+        g('mm_x', [
+          ['member', [ipaUser('mona')]],
+          ['memberManager', [ipaGroup('owners')]],
+        ]),
+        { ...g('owners', [['member', [ipaUser('ned')]]]), unavailableReason: 'slice only' },
+      ],
+      schema,
+    )
+    // buildSnapshot may return the snapshot or a Result of it, as the reader evolves.
+    const s = ('isOk' in built ? built._unsafeUnwrap() : built) as DirectorySnapshot
+    expect(group(s, 'mm_x')).toMatchObject({
+      status: 'complete',
+      managerUsernames: ['ned'],
+      managersUnavailableReason: 'manager group(s) owners could not be read completely',
+    })
+  })
+
+  it('makes managers admins through rules with managers: admin', () => {
+    const s = read('freeipa')
+    const target = {
+      users: ['mona', 'ned', 'olga', 'quinn'].map((n) => ({
+        id: `U-${n}`,
+        username: n,
+        systemRole: 'user' as const,
+      })),
+      teams: [{ id: 'T', name: 'rl', groupConstrained: false }],
+      channels: [
+        {
+          id: 'C',
+          teamId: 'T',
+          name: 'infrastructure',
+          type: 'P' as const,
+          groupConstrained: false,
+        },
+      ],
+    }
+    const load = groupsFromDirectory(s, target, {
+      matchBy: 'username',
+      rules: [{ kind: 'pattern', pattern: 'mm_{team}_{channel}', managers: 'admin' }],
+    })
+    const plan = planSync({ ...emptyState, ...target, groups: load.groups, links: load.links })
+    expect(
+      plan.commands
+        .filter((c) => c.kind === 'addChannelMember')
+        .map((c) => `${c.userId} ${'role' in c ? c.role : ''}`)
+        .sort(),
+    ).toEqual(['U-mona admin', 'U-ned admin', 'U-olga admin', 'U-quinn member'])
+  })
+})
