@@ -105,6 +105,14 @@ export function blocksReAdd(
   return leftOrRemoved && !policy.reAddRemovedMembers
 }
 
+/**
+ * Joined to the team's default channels when added to a team: everyone but guests (Mattermost's
+ * `JoinDefaultChannels` skips guest accounts).
+ */
+export function joinsDefaultChannels(user: Pick<User, 'systemRole'>): boolean {
+  return user.systemRole !== 'guest'
+}
+
 /* ------------------------------------------------------------ syncables ---- */
 
 /** Mattermost's `model.DefaultChannelName`: the channel every non-guest team member stays in. */
