@@ -162,6 +162,25 @@ export function withGroupLoad(
   }
 }
 
+/**
+ * The context to apply a plan made from `state` with: its groups and links, its managed teams and
+ * channels, and the plan's policy. For callers that hold the combined state a plan came from (the
+ * CLI's `apply` after its re-plan) rather than the group load.
+ */
+export function applyContextOf(state: SyncState, policy?: AdmissionPolicy): ApplyContext {
+  const managed: ManagedSyncable[] = []
+  for (const t of state.teams)
+    if (t.managed === true)
+      managed.push({ syncable: { kind: 'team', id: t.id }, by: t.managedBy ?? 'config' })
+  for (const c of state.channels)
+    if (c.managed === true)
+      managed.push({ syncable: { kind: 'channel', id: c.id }, by: c.managedBy ?? 'config' })
+  return {
+    groupLoad: { groups: state.groups, links: state.links, managed },
+    ...(policy !== undefined ? { policy } : {}),
+  }
+}
+
 /** The error an applier returns for `refused` (non-empty) out of `total` commands. */
 export function inadmissibleCommands(
   refused: readonly RefusedCommand[],

@@ -22,7 +22,12 @@ export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
 export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { checkPlanCommands } from './check-plan-commands.js'
-export { admitCommands, inadmissibleCommands, withGroupLoad } from './admit-commands.js'
+export {
+  admitCommands,
+  applyContextOf,
+  inadmissibleCommands,
+  withGroupLoad,
+} from './admit-commands.js'
 export { membershipsToRemember, withRememberedMemberships } from './remembered-memberships.js'
 export { directoryWarning } from './directory-snapshot.js'
 export { resolveGroups } from './resolve-groups.js'

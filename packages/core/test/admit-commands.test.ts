@@ -6,13 +6,12 @@ import {
   planSync,
   toSyncCommand,
   withGroupLoad,
-  type AdmissionRefusalReason,
   type SyncCommand,
   type SyncState,
 } from '../src/index.js'
 import {
   denseStateArb,
-  mattermostIdArb,
+  foreignCommandArb,
   shuffledStateArb,
   syncPolicyArb,
   syncStateArb,
@@ -318,11 +317,10 @@ describe('admitCommands', () => {
   it('should always refuse foreign commands with the right reason, and only them', () => {
     fc.assert(
       fc.property(
-        syncStateArb().chain((s) => fc.tuple(fc.constant(s), foreignArb(s))),
+        syncStateArb().chain(foreignCommandArb),
         syncPolicyArb(),
         fc.nat(),
-        ([s0, { extend, command, reason }], policy, at) => {
-          const s = extend(s0)
+        ({ state: s, command, reason }, policy, at) => {
           const planned = planSync(s, policy).commands.map(toSyncCommand)
           const index = at % (planned.length + 1)
           // A foreign command ahead of the planned ones: nothing it could have justified comes before.
@@ -338,159 +336,3 @@ describe('admitCommands', () => {
     )
   })
 })
-
-interface Foreign {
-  /** Adds the entities the command needs (a fresh team, a D channel, …) to the state. */
-  readonly extend: (s: SyncState) => SyncState
-  readonly command: SyncCommand
-  readonly reason: AdmissionRefusalReason
-}
-
-type Target = { kind: 'team'; id: string } | { kind: 'channel'; id: string }
-
-/** Any command kind on `target` for `userId` (adds as plain members). */
-function commandArb(target: Target, userId: string, role: 'member' | 'guest' | 'admin' = 'member') {
-  const kinds =
-    target.kind === 'team'
-      ? ([
-          { kind: 'addTeamMember', teamId: target.id, userId, role },
-          { kind: 'setTeamMemberAdmin', teamId: target.id, userId, schemeAdmin: true },
-          { kind: 'setTeamMemberAdmin', teamId: target.id, userId, schemeAdmin: false },
-          { kind: 'removeTeamMember', teamId: target.id, userId },
-        ] as const)
-      : ([
-          { kind: 'addChannelMember', channelId: target.id, userId, role },
-          { kind: 'setChannelMemberAdmin', channelId: target.id, userId, schemeAdmin: true },
-          { kind: 'setChannelMemberAdmin', channelId: target.id, userId, schemeAdmin: false },
-          { kind: 'removeChannelMember', channelId: target.id, userId },
-        ] as const)
-  return fc.constantFrom<SyncCommand>(...kinds)
-}
-
-/**
- * A command no sync of the (extended) state could plan, and why: ids, kinds and targets drawn
- * from entities added for the purpose, so the reason is known whatever the random state holds.
- */
-function foreignArb(s: SyncState): fc.Arbitrary<Foreign> {
-  const taken = new Set([...s.users, ...s.groups, ...s.teams, ...s.channels].map((x) => x.id))
-  const fresh = fc
-    .uniqueArray(mattermostIdArb(), { minLength: 6, maxLength: 6 })
-    .filter((ids) => ids.every((id) => !taken.has(id)))
-  const liveUsers = s.users.filter((u) => u.deactivated !== true && u.systemRole !== 'guest')
-  return fresh.chain(([team, channel, deadTeam, stray, deadUser, other]) => {
-    const ids = {
-      team: team!,
-      channel: channel!,
-      deadTeam: deadTeam!,
-      user: stray!,
-      deadUser: deadUser!,
-      other: other!,
-    }
-    // A plain team and channel nobody links, a deleted team with a channel, a user in no group.
-    const extend = (x: SyncState): SyncState => ({
-      ...x,
-      users: [
-        ...x.users,
-        { id: ids.user, username: 'stranger', systemRole: 'user' },
-        { id: ids.deadUser, username: 'ghost', systemRole: 'user', deactivated: true },
-      ],
-      teams: [
-        ...x.teams,
-        { id: ids.team, name: 'unlinked', groupConstrained: false },
-        { id: ids.deadTeam, name: 'closed', groupConstrained: true, deleted: true },
-      ],
-      channels: [
-        ...x.channels,
-        { id: ids.channel, teamId: ids.team, name: 'plain', type: 'O', groupConstrained: false },
-        { id: ids.other, teamId: ids.deadTeam, name: 'orphan', type: 'P', groupConstrained: true },
-      ],
-    })
-    const user =
-      liveUsers.length > 0
-        ? fc.constantFrom(ids.user, ...liveUsers.map((u) => u.id))
-        : fc.constant(ids.user)
-    const on = (t: Target, reason: AdmissionRefusalReason, who: fc.Arbitrary<string> = user) =>
-      who.chain((u) => commandArb(t, u)).map((command): Foreign => ({ extend, command, reason }))
-    const withState = (
-      reason: AdmissionRefusalReason,
-      more: (x: SyncState) => SyncState,
-      t: Target,
-      who: fc.Arbitrary<string> = user,
-    ) =>
-      who
-        .chain((u) => commandArb(t, u))
-        .map((command): Foreign => ({ extend: (x) => more(extend(x)), command, reason }))
-    const stranger = fc.constant(ids.user)
-    const options: fc.Arbitrary<Foreign>[] = [
-      on({ kind: 'team', id: ids.deadTeam }, 'archivedTeam'),
-      on({ kind: 'channel', id: ids.other }, 'archivedTeam'),
-      on({ kind: 'team', id: ids.other }, 'unknownTeam'),
-      on({ kind: 'channel', id: ids.team }, 'unknownChannel'),
-      on({ kind: 'team', id: ids.team }, 'unknownUser', fc.constant(ids.other)),
-      // The plain team and channel: no link justifies an add, no constraint a removal or role change.
-      on({ kind: 'team', id: ids.team }, 'unjustified', stranger),
-      on({ kind: 'channel', id: ids.channel }, 'unjustified', stranger),
-      fc
-        .constantFrom<'D' | 'G'>('D', 'G')
-        .chain((type) =>
-          withState(
-            'directChannel',
-            (x) => ({
-              ...x,
-              channels: [
-                ...x.channels,
-                { id: ids.deadUser, teamId: '', name: 'dm', type, groupConstrained: false },
-              ],
-            }),
-            { kind: 'channel', id: ids.deadUser },
-          ),
-        ),
-      withState(
-        'archivedChannel',
-        (x) => ({
-          ...x,
-          channels: [
-            ...x.channels,
-            {
-              id: ids.deadTeam,
-              teamId: ids.team,
-              name: 'attic',
-              type: 'O',
-              groupConstrained: true,
-              deleted: true,
-            },
-          ],
-        }),
-        { kind: 'channel', id: ids.deadTeam },
-      ),
-      fc
-        .constantFrom<SyncCommand>(
-          { kind: 'addTeamMember', teamId: ids.team, userId: ids.deadUser, role: 'member' },
-          {
-            kind: 'addChannelMember',
-            channelId: ids.channel,
-            userId: ids.deadUser,
-            role: 'member',
-          },
-        )
-        .map((command): Foreign => ({ extend, command, reason: 'deletedUser' })),
-      fc
-        .constantFrom(
-          "x');DROP TABLE users;--",
-          ids.team.toUpperCase(),
-          `${ids.team}0`,
-          '',
-          ids.team.slice(1),
-        )
-        .chain((bad) =>
-          fc.constantFrom<SyncCommand>(
-            { kind: 'addTeamMember', teamId: bad, userId: ids.user, role: 'admin' },
-            { kind: 'removeChannelMember', channelId: bad, userId: ids.user },
-            { kind: 'setTeamMemberAdmin', teamId: ids.team, userId: bad, schemeAdmin: true },
-          ),
-        )
-        .map((command): Foreign => ({ extend, command, reason: 'malformedId' })),
-    ]
-    return fc.oneof(...options)
-  })
-}

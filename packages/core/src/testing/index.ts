@@ -31,3 +31,6 @@ export type {
   TargetFactory,
   TestFunctions,
 } from './target-contract.js'
+export { admittingContext } from './admitting-context.js'
+export { foreignCommandArb } from './foreign-command-arb.js'
+export type { ForeignCommand } from './foreign-command-arb.js'
