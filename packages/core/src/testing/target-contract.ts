@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { okAsync, type ResultAsync } from 'neverthrow'
+import type { ApplyContext } from '../admit-commands.js'
 import { applyPlan } from '../apply-plan.js'
 import { fingerprintTarget } from '../fingerprint.js'
 import type { ManagedSyncable } from '../link-rules.js'
@@ -138,8 +139,8 @@ export function targetContract<E, F extends CommandError = CommandError>(
         check(
           fc.asyncProperty(states, policies, async (seeded, drawn) => {
             await onTarget(seeded, async (target) => {
-              const { input, plan } = await planFor(target, seeded, drawn)
-              const report = await must(target.applyPlan(plan), 'applying a fresh plan')
+              const { input, plan, context } = await planFor(target, seeded, drawn)
+              const report = await must(target.applyPlan(plan, context), 'applying a fresh plan')
               noFailures(report, plan.commands, 'applying a fresh plan')
               const after = await must(target.loadSyncState(), 'loading after the apply')
               sameState(
@@ -158,12 +159,12 @@ export function targetContract<E, F extends CommandError = CommandError>(
         check(
           fc.asyncProperty(states, policies, async (seeded, drawn) => {
             await onTarget(seeded, async (target) => {
-              const { loaded, plan } = await planFor(target, seeded, drawn)
-              const first = await must(target.applyPlan(plan), 'applying a fresh plan')
+              const { loaded, plan, context } = await planFor(target, seeded, drawn)
+              const first = await must(target.applyPlan(plan, context), 'applying a fresh plan')
               noFailures(first, plan.commands, 'applying a fresh plan')
               const between = await must(target.loadSyncState(), 'loading after the apply')
               const changed = fingerprintTarget(between) !== fingerprintTarget(loaded)
-              const again = await target.applyPlan(plan)
+              const again = await target.applyPlan(plan, context)
               if (changed && !(again.isErr() && isStale(again.error)))
                 fail('the same plan applied again was not refused as stale', again)
               if (!changed && again.isOk()) noFailures(again.value, plan.commands, 'the same plan')
@@ -172,10 +173,13 @@ export function targetContract<E, F extends CommandError = CommandError>(
                 between,
                 'applying the same plan again changed the target',
               )
-              const replay = await target.applyPlan({
-                commands: plan.commands,
-                targetFingerprint: fingerprintTarget(between),
-              })
+              const replay = await target.applyPlan(
+                {
+                  commands: plan.commands,
+                  targetFingerprint: fingerprintTarget(between),
+                },
+                context,
+              )
               if (replay.isErr() && isStale(replay.error))
                 fail('commands with the fingerprint of its own load were refused as stale', replay)
               if (replay.isOk()) noFailures(replay.value, plan.commands, 'the replayed commands')
@@ -195,19 +199,22 @@ export function targetContract<E, F extends CommandError = CommandError>(
         check(
           fc.asyncProperty(states, policies, async (seeded, drawn) => {
             await onTarget(seeded, async (target) => {
-              const { plan } = await planFor(target, seeded, drawn)
+              const { plan, context } = await planFor(target, seeded, drawn)
               // The target changes after planning: its own apply of the plan's first command.
               fc.pre(plan.commands.length > 0)
               const head = plan.commands.slice(0, 1)
               const part = await must(
-                target.applyPlan({ commands: head, targetFingerprint: plan.targetFingerprint }),
+                target.applyPlan(
+                  { commands: head, targetFingerprint: plan.targetFingerprint },
+                  context,
+                ),
                 "applying the plan's first command",
               )
               noFailures(part, head, "applying the plan's first command")
               const between = await must(target.loadSyncState(), 'loading after the first command')
               if (fingerprintTarget(between) === plan.targetFingerprint)
                 fail("the plan's first command left the target fingerprint as it was", head)
-              const stale = await target.applyPlan(plan)
+              const stale = await target.applyPlan(plan, context)
               if (!(stale.isErr() && isStale(stale.error)))
                 fail('a plan made before the target changed was not refused as stale', stale)
               sameState(
@@ -255,7 +262,7 @@ export function targetContract<E, F extends CommandError = CommandError>(
     target: SyncTarget<E, F>,
     seeded: SyncState,
     drawn: SyncPolicyInput,
-  ): Promise<{ loaded: SyncState; input: SyncState; plan: SyncPlan }> {
+  ): Promise<{ loaded: SyncState; input: SyncState; plan: SyncPlan; context: ApplyContext }> {
     const loaded = await must(target.loadSyncState(), 'loading the seeded target')
     // A target that holds the groups plans with what it loaded; else the seeded state's groups.
     const side =
@@ -263,7 +270,9 @@ export function targetContract<E, F extends CommandError = CommandError>(
         ? groupSide(seeded)
         : { groups: loaded.groups, links: loaded.links, managed: managedOf(seeded) }
     const input = combine(loaded, side)
-    return { loaded, input, plan: planSync(input, { ...target.policyDefaults, ...drawn }) }
+    const plan = planSync(input, { ...target.policyDefaults, ...drawn })
+    // What runSync tells the target the plan was made with, so it can admit each command.
+    return { loaded, input, plan, context: { groupLoad: side, policy: plan.policy } }
   }
 }
 
