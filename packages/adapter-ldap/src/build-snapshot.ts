@@ -13,7 +13,9 @@ import {
   type DirectoryUser,
   type DirectoryWarning,
 } from '@grouproles/core'
+import { err, ok, type Result } from 'neverthrow'
 import { flattenGroups, type GroupNode } from './flatten-groups.js'
+import type { ReadLimitError } from './read-limits.js'
 import { dnKey, isDnKeyWithin, normalizeDn } from './normalize-dn.js'
 import { managerValues, withManagers, type ManagerValues } from './resolve-managers.js'
 
@@ -25,7 +27,7 @@ export interface GroupEntryInput {
 
 /** The schema part of a resolved config the builder needs. */
 export type SnapshotSchema = Pick<ResolvedLdapConfig, 'attributes' | 'disabled' | 'idFormat'> &
-  Partial<Pick<ResolvedLdapConfig, 'usersDn' | 'groupsDn'>>
+  Partial<Pick<ResolvedLdapConfig, 'usersDn' | 'groupsDn' | 'limits'>>
 
 /** A user entry reduced to what the snapshot keeps, or the reason it is skipped. */
 export function toDirectoryUser(
@@ -97,7 +99,8 @@ export interface SnapshotBuilder {
   addUser(entry: DirectoryEntry): void
   addGroup(entry: DirectoryEntry, unavailableReason?: string): void
   warn(warning: DirectoryWarning): void
-  finish(): DirectorySnapshot
+  /** The snapshot, or the nesting limit it hit (`limits.maxNestingDepth`, `limits.maxMemberships`). */
+  finish(): Result<DirectorySnapshot, ReadLimitError>
 }
 
 interface ParsedGroup {
@@ -236,7 +239,7 @@ export function createSnapshotBuilder(
     })
   }
 
-  const finish = (): DirectorySnapshot => {
+  const finish = (): Result<DirectorySnapshot, ReadLimitError> => {
     const usersByName = new Map<string, DirectoryUser[]>()
     for (const u of users) {
       const name = u.username.toLowerCase()
@@ -259,7 +262,6 @@ export function createSnapshotBuilder(
       x.username < y.username ? -1 : x.username > y.username ? 1 : 0,
     )
     const rankOf = new Map<string, number>(byUsername.map(([k], i) => [k, i]))
-    const usernameOf = (k: string): string => userByKey.get(k)?.username ?? k
     // What each slot names, resolved once per distinct DN instead of once per membership.
     // A slot holds a user's rank (>= 0), or one of these.
     const subgroup = -1
@@ -390,7 +392,18 @@ export function createSnapshotBuilder(
         ...(d.unavailable ? { unavailable: true } : {}),
       })
     })
-    const flatById = new Map(flattenGroups(nodes, { roots: nesting }).map((f) => [f.id, f]))
+    const flat = flattenGroups(nodes, {
+      roots: nesting,
+      ...(schema.limits !== undefined
+        ? {
+            maxNestingDepth: schema.limits.maxNestingDepth,
+            maxMemberships: schema.limits.maxMemberships,
+          }
+        : {}),
+    })
+    if (flat.isErr()) return err(flat.error)
+    const flatById = new Map(flat.value.map((f) => [f.id, f]))
+    const idByKey = new Map(parsed.map((g) => [g.key, g.id]))
     const sortedUsernames = (ranks: Int32Array): string[] => {
       ranks.sort()
       const out: string[] = []
@@ -400,23 +413,31 @@ export function createSnapshotBuilder(
       }
       return out
     }
+    // The groups of a cycle share one member array: keep sharing it.
+    const flatUsernames = new Map<readonly string[], string[]>()
     const groups: DirectoryGroup[] = parsed.map((g, i) => {
       const d = direct[i] as Direct
       const f = flatById.get(g.key)
-      const ranks =
-        f === undefined ? d.ranks : Int32Array.from(f.memberIds, (k) => rankOf.get(k) ?? -1)
+      let memberUsernames: string[]
+      if (f === undefined) memberUsernames = sortedUsernames(d.ranks)
+      else {
+        const shared = flatUsernames.get(f.memberIds)
+        memberUsernames =
+          shared ?? sortedUsernames(Int32Array.from(f.memberIds, (k) => rankOf.get(k) ?? -1))
+        if (shared === undefined) flatUsernames.set(f.memberIds, memberUsernames)
+      }
       const unavailable = f?.unavailable ?? d.unavailable
-      const paths: Record<string, readonly string[]> = {}
-      if (f !== undefined)
-        for (const [k, path] of Object.entries(f.nesting)) paths[usernameOf(k)] = path
+      const subgroupIds = f?.subgroupIds.map((k) => idByKey.get(k) ?? k) ?? []
       const reason = d.reason ?? (unavailable ? 'a nested group could not be read' : undefined)
       return {
         dn: g.dn,
         id: g.id,
         name: g.name,
-        memberUsernames: sortedUsernames(ranks),
+        memberUsernames,
         status: unavailable ? 'unavailable' : 'complete',
-        ...(Object.keys(paths).length > 0 ? { nesting: paths } : {}),
+        ...(subgroupIds.length > 0
+          ? { subgroupIds, directMemberUsernames: sortedUsernames(d.ranks) }
+          : {}),
         ...(reason !== undefined ? { unavailableReason: reason } : {}),
       }
     })
@@ -427,7 +448,7 @@ export function createSnapshotBuilder(
       userByKey,
       warnings,
     )
-    return { users, groups: managed, warnings }
+    return ok({ users, groups: managed, warnings })
   }
 
   return { addUser, addGroup, warn: (w) => warnings.push(w), finish }
@@ -439,7 +460,7 @@ export function buildSnapshot(
   groupEntries: readonly GroupEntryInput[],
   schema: SnapshotSchema,
   initialWarnings: readonly DirectoryWarning[] = [],
-): DirectorySnapshot {
+): Result<DirectorySnapshot, ReadLimitError> {
   const builder = createSnapshotBuilder(schema, initialWarnings)
   for (const e of userEntries) builder.addUser(e)
   for (const g of groupEntries) builder.addGroup(g.entry, g.unavailableReason)

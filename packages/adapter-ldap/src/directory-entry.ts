@@ -18,7 +18,8 @@ export function toDirectoryEntry(
   pairs: Iterable<readonly [string, unknown]>,
 ): DirectoryEntry {
   const attributes = new Map<string, AttributeValue[]>()
-  for (const [name, raw] of pairs) addValues(attributes, name, raw)
+  const owned = new Set<AttributeValue[]>()
+  for (const [name, raw] of pairs) addValues(attributes, name, raw, owned)
   return { dn, attributes }
 }
 
@@ -28,7 +29,8 @@ export function fromLdapEntry(entry: {
   readonly [key: string]: unknown
 }): DirectoryEntry {
   const attributes = new Map<string, AttributeValue[]>()
-  for (const name in entry) if (name !== 'dn') addValues(attributes, name, entry[name])
+  const owned = new Set<AttributeValue[]>()
+  for (const name in entry) if (name !== 'dn') addValues(attributes, name, entry[name], owned)
   return { dn: entry.dn, attributes }
 }
 
@@ -42,7 +44,13 @@ function allValues(list: readonly unknown[]): list is AttributeValue[] {
   return true
 }
 
-function addValues(attributes: Map<string, AttributeValue[]>, name: string, raw: unknown): void {
+// `owned`: the lists built here, which may grow in place (an LDIF gives one pair per value).
+function addValues(
+  attributes: Map<string, AttributeValue[]>,
+  name: string,
+  raw: unknown,
+  owned: Set<AttributeValue[]>,
+): void {
   let values: AttributeValue[]
   // ldapts hands out fresh arrays: keep them instead of copying a million member values.
   if (Array.isArray(raw)) values = allValues(raw) ? raw : (raw as unknown[]).filter(isValue)
@@ -51,8 +59,18 @@ function addValues(attributes: Map<string, AttributeValue[]>, name: string, raw:
   if (values.length === 0) return
   const key = name.toLowerCase()
   const existing = attributes.get(key)
-  // A second spelling of the name merges into a new list: the kept one may be the caller's array.
-  attributes.set(key, existing === undefined ? values : [...existing, ...values])
+  if (existing === undefined) {
+    attributes.set(key, values)
+    if (values !== raw) owned.add(values)
+  } else if (owned.has(existing)) {
+    // Appended in place: copying the list for each value was quadratic (40k members took 10 s).
+    for (const v of values) existing.push(v)
+  } else {
+    // The kept list is the caller's array: merge into a new one, which this entry then owns.
+    const merged = existing.concat(values)
+    owned.add(merged)
+    attributes.set(key, merged)
+  }
 }
 
 /** One value as text (bytes decoded as UTF-8). */

@@ -3,6 +3,7 @@ import { FilterParser } from 'ldapts'
 import { err, ok, type Result } from 'neverthrow'
 import { redactUrls } from '@grouproles/core'
 import { dnKey } from './normalize-dn.js'
+import { defaultReadLimits, type LdapReadLimits } from './read-limits.js'
 
 /** The directory flavours with built-in defaults. */
 export type LdapPreset = 'freeipa' | 'openldap' | 'activeDirectory'
@@ -86,6 +87,11 @@ export interface LdapDirectoryConfig {
    * see `checkLdapTransport`); when true, the CLI prints one warning. Only for a lab.
    */
   readonly insecure?: boolean
+  /**
+   * Bounds on one read (a total deadline, entries, bytes, nesting depth, memberships after
+   * flattening); each defaults to `defaultReadLimits`. A read that hits one is refused, whole.
+   */
+  readonly limits?: Partial<LdapReadLimits>
 }
 
 /** The defaults a preset contributes. */
@@ -196,6 +202,7 @@ export interface ResolvedLdapConfig {
   readonly pageSize: number
   readonly timeoutMs: number
   readonly connectTimeoutMs: number
+  readonly limits: LdapReadLimits
 }
 
 type Issue = { field: string; message: string }
@@ -223,6 +230,7 @@ const knownKeys = new Set([
   'rangeRetrieval',
   'allowEmpty',
   'insecure',
+  'limits',
 ])
 const attributeKeys = new Set([
   'userId',
@@ -410,6 +418,23 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
   const insecure = input['insecure']
   if (insecure !== undefined && typeof insecure !== 'boolean')
     issues.push({ field: 'insecure', message: 'must be a boolean' })
+  let limits: Partial<LdapReadLimits> | undefined
+  if (input['limits'] !== undefined) {
+    const l = input['limits']
+    if (!isRecord(l)) issues.push({ field: 'limits', message: 'must be an object' })
+    else {
+      const out: Partial<Record<keyof LdapReadLimits, number>> = {}
+      for (const [key, v] of Object.entries(l)) {
+        if (!Object.hasOwn(defaultReadLimits, key))
+          issues.push({ field: `limits.${key}`, message: 'unknown limit' })
+        else {
+          const value = int(`limits.${key}`, v, 1, Number.MAX_SAFE_INTEGER)
+          if (value !== undefined) out[key as keyof LdapReadLimits] = value
+        }
+      }
+      limits = out
+    }
+  }
 
   if (
     issues.length > 0 ||
@@ -442,6 +467,7 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
     ...(typeof rangeRetrieval === 'boolean' ? { rangeRetrieval } : {}),
     ...(typeof allowEmpty === 'boolean' ? { allowEmpty } : {}),
     ...(typeof insecure === 'boolean' ? { insecure } : {}),
+    ...(limits !== undefined ? { limits } : {}),
   }
   // Semantic checks (URLs, DNs, filters) are shared with configs built in code.
   return resolveLdapConfig(config).map(() => config)
@@ -550,6 +576,10 @@ export function resolveLdapConfig(
     ['connectTimeoutMs', connectTimeoutMs],
   ] as const)
     if (!Number.isInteger(v) || v < 1) issues.push({ field, message: 'must be a positive integer' })
+  const limits: LdapReadLimits = { ...defaultReadLimits, ...config.limits }
+  for (const [key, v] of Object.entries(limits))
+    if (!Number.isSafeInteger(v) || v < 1)
+      issues.push({ field: `limits.${key}`, message: 'must be a positive integer' })
   if (config.tls?.rejectUnauthorized === false && config.tls.ca !== undefined)
     issues.push({
       field: 'tls.rejectUnauthorized',
@@ -580,5 +610,6 @@ export function resolveLdapConfig(
     pageSize,
     timeoutMs,
     connectTimeoutMs,
+    limits,
   })
 }

@@ -15,6 +15,7 @@ import { findRange } from './read-ranged-values.js'
 import { checkLdapTransport } from './check-ldap-transport.js'
 import { readAhead } from './read-ahead.js'
 import { completeRangedGroup } from './complete-ranged-group.js'
+import { ReadLimitExceeded, readLimitError, type ReadLimitError } from './read-limits.js'
 import {
   ConnectionLostError,
   EmptyDirectoryError,
@@ -74,14 +75,57 @@ function tlsOptions(c: ResolvedLdapConfig, url: URL): ConnectionOptions {
   }
 }
 
+// What an entry weighs as received, roughly: its DN, attribute names and values.
+function approximateBytes(e: DirectoryEntry): number {
+  let n = e.dn.length
+  for (const [name, values] of e.attributes) {
+    n += name.length
+    for (const v of values) n += v.length
+  }
+  return n
+}
+
+// Unbinding asks the server politely; a wedged socket must not hold the read past its deadline.
+const closeSoon = (cl: Client): Promise<unknown> =>
+  Promise.race([
+    cl.unbind().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+  ])
+
 async function readOnce(
   c: ResolvedLdapConfig,
   url: string,
   progress: { phase: ReadPhase },
+  deadline: number,
 ): Promise<DirectorySnapshot> {
   const parsedUrl = new URL(url)
   const secure = parsedUrl.protocol === 'ldaps:'
   const clients: Client[] = []
+  const { limits } = c
+  // The first limit hit ends the read; errors that follow from it (a closed socket) are its echo.
+  let limitHit: ReadLimitError | undefined
+  const refuse = (e: ReadLimitError): never => {
+    limitHit ??= e
+    throw new ReadLimitExceeded(limitHit)
+  }
+  // At the deadline the connections are closed, which ends the searches in flight at once.
+  const timer = setTimeout(
+    () => {
+      limitHit ??= readLimitError('deadline', limits.deadlineMs, { url })
+      for (const cl of clients) void closeSoon(cl)
+    },
+    Math.max(0, deadline - Date.now()),
+  )
+  let entries = 0
+  let bytes = 0
+  // A range slice re-reads an entry: its bytes count, not as another entry.
+  const count = (page: readonly DirectoryEntry[], asEntries = true): void => {
+    if (asEntries) entries += page.length
+    for (const e of page) bytes += approximateBytes(e)
+    if (limitHit !== undefined) refuse(limitHit)
+    if (entries > limits.maxEntries) refuse(readLimitError('entries', limits.maxEntries, { url }))
+    if (bytes > limits.maxBytes) refuse(readLimitError('bytes', limits.maxBytes, { url }))
+  }
   // One bound connection per paged search: slapd (and others) allow one paged search per connection.
   const open = async (): Promise<Client> => {
     const client = new Client({
@@ -132,7 +176,9 @@ async function readOnce(
       })
       // The server prepares the next page while this process parses the current one.
       for await (const page of readAhead(pages)) {
-        yield page.searchEntries.map(toEntry)
+        const entries = page.searchEntries.map(toEntry)
+        count(entries)
+        yield entries
         for (const ref of page.searchReferences)
           builder.warn(directoryWarning({ kind: 'referralIgnored', url: ref }))
       }
@@ -164,7 +210,9 @@ async function readOnce(
           attributes: [spec],
         })
         const first = r.searchEntries[0]
-        return first === undefined ? toDirectoryEntry(entry.dn, []) : toEntry(first)
+        const slice = first === undefined ? toDirectoryEntry(entry.dn, []) : toEntry(first)
+        count([slice], false)
+        return slice
       }
       const group = await completeRangedGroup(entry, c.attributes.member, fetch, url)
       match(group)
@@ -176,7 +224,9 @@ async function readOnce(
         })
         .exhaustive()
     }
-    const snapshot = builder.finish()
+    const built = builder.finish()
+    if (built.isErr()) return refuse({ ...built.error, url })
+    const snapshot = built.value
     if (!c.allowEmpty) {
       if (snapshot.users.length === 0)
         throw new EmptyDirectoryError(`no users under ${c.usersDn} match ${c.userFilter}`)
@@ -189,10 +239,15 @@ async function readOnce(
           `none of the ${snapshot.groups.length} groups has a member the bind account can read`,
         )
     }
+    if (limitHit !== undefined) refuse(limitHit)
     return snapshot
+  } catch (e) {
+    if (limitHit !== undefined) throw new ReadLimitExceeded(limitHit)
+    throw e
   } finally {
+    clearTimeout(timer)
     // Also after errors: an open socket keeps the process (and vitest) alive.
-    await Promise.all(clients.map((cl) => cl.unbind().catch(() => undefined)))
+    await Promise.all(clients.map(closeSoon))
   }
 }
 
@@ -211,13 +266,15 @@ export function readDirectory(
   const transport = checkLdapTransport(config)
   if (transport.isErr()) return errAsync(transport.error)
   const c = resolved.value
+  // One deadline for the whole read, failing over included.
+  const deadline = Date.now() + c.limits.deadlineMs
   const attempt = (
     index: number,
     failures: LdapError[],
   ): ResultAsync<DirectorySnapshot, LdapError> => {
     const url = c.urls[index] as string
     const progress: { phase: ReadPhase } = { phase: 'connect' }
-    return ResultAsync.fromPromise(readOnce(c, url, progress), (e) =>
+    return ResultAsync.fromPromise(readOnce(c, url, progress, deadline), (e) =>
       toLdapError(e, progress.phase, url),
     ).orElse((e) => {
       // Fail over only while connecting: after the bind, another server could show another state.

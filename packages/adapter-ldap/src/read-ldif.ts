@@ -1,4 +1,4 @@
-import { err, ok, type Result } from 'neverthrow'
+import { err, type Result } from 'neverthrow'
 import { buildSnapshot } from './build-snapshot.js'
 import { toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
 import { directoryWarning, type DirectorySnapshot, type DirectoryWarning } from '@grouproles/core'
@@ -10,9 +10,14 @@ import {
 import { compileFilter, type UnsupportedFilterError } from './match-filter.js'
 import { dnKey, isDnKeyWithin } from './normalize-dn.js'
 import { parseLdif, type LdifParseError } from './parse-ldif.js'
+import { readLimitError, type ReadLimitError } from './read-limits.js'
 
-/** Why an LDIF export could not be turned into a snapshot. */
-export type LdifError = LdifParseError | LdapConfigError | UnsupportedFilterError
+/**
+ * Why an LDIF export could not be turned into a snapshot. `readLimit`: the export is bigger than
+ * `limits.maxBytes` (counted in characters) or holds more than `limits.maxEntries` records, or its
+ * nesting is past `limits.maxNestingDepth` / `limits.maxMemberships`.
+ */
+export type LdifError = LdifParseError | LdapConfigError | UnsupportedFilterError | ReadLimitError
 
 /**
  * Reads an LDIF export (e.g. `ldapsearch -LLL … > dump.ldif`) into the same snapshot `readDirectory`
@@ -29,8 +34,12 @@ export function readLdif(
   if (userMatch.isErr()) return err(userMatch.error)
   const groupMatch = compileFilter(c.groupFilter)
   if (groupMatch.isErr()) return err(groupMatch.error)
+  // Checked before parsing: the parsed records take a few times the text's memory.
+  if (text.length > c.limits.maxBytes) return err(readLimitError('bytes', c.limits.maxBytes))
   const parsed = parseLdif(text)
   if (parsed.isErr()) return err(parsed.error)
+  if (parsed.value.entries.length > c.limits.maxEntries)
+    return err(readLimitError('entries', c.limits.maxEntries))
   const usersKey = dnKey(c.usersDn).unwrapOr('')
   const groupsKey = dnKey(c.groupsDn).unwrapOr('')
   const warnings: DirectoryWarning[] = [...parsed.value.warnings]
@@ -52,5 +61,5 @@ export function readLdif(
     if (isDnKeyWithin(key.value, usersKey) && userMatch.value(entry)) users.push(entry)
     if (isDnKeyWithin(key.value, groupsKey) && groupMatch.value(entry)) groups.push({ entry })
   }
-  return ok(buildSnapshot(users, groups, c, warnings))
+  return buildSnapshot(users, groups, c, warnings)
 }

@@ -13,6 +13,7 @@ import {
 } from 'ldapts'
 import { match, P } from 'ts-pattern'
 import type { LdapConfigError } from './ldap-directory-config.js'
+import { ReadLimitExceeded, type ReadLimitError } from './read-limits.js'
 import type { LdapTransportError } from './check-ldap-transport.js'
 
 /** Kinds of failure of a directory read; each one means "no snapshot", never a partial one. */
@@ -32,6 +33,8 @@ export type LdapErrorKind =
 /** Why `readDirectory` returned no snapshot. Never carries the bind password. */
 export type LdapError =
   | LdapConfigError
+  /** A limit of `limits` (deadline, entries, bytes, nesting depth, memberships) ended the read. */
+  | ReadLimitError
   | LdapTransportError
   | {
       readonly kind: LdapErrorKind
@@ -122,6 +125,7 @@ export function toLdapError(e: unknown, phase: ReadPhase, url: string): LdapErro
       make('noSuchObject', `a search base does not exist: ${messageOf(x)}`),
     )
     .with(P.instanceOf(ConnectionLostError), (x) => make('connectionLost', x.message))
+    .with(P.instanceOf(ReadLimitExceeded), (x) => x.error)
     .with(P.instanceOf(EmptyDirectoryError), (x) =>
       make('emptyDirectory', `${x.message}; set allowEmpty if this is really so`),
     )

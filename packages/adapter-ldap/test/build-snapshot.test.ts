@@ -36,13 +36,51 @@ describe('buildSnapshot', () => {
         },
       ],
       schema,
-    )
+    )._unsafeUnwrap()
     expect(s.groups.map((g) => [g.name, g.memberUsernames, g.status, g.unavailableReason])).toEqual(
       [
         ['outer', ['a', 'b'], 'unavailable', 'a nested group could not be read'],
         ['inner', ['b'], 'unavailable', 'range failed'],
       ],
     )
+  })
+
+  it('should keep nesting as links to group ids, with the direct members apart', () => {
+    const s = buildSnapshot(
+      [user('a'), user('b'), user('c')],
+      [
+        group('outer', [['member', ['uid=a,ou=people,dc=x', 'cn=mid,ou=groups,dc=x']]]),
+        group('mid', [['member', ['cn=leaf,ou=groups,dc=x', 'cn=outer,ou=groups,dc=x']]]),
+        group('leaf', [['member', ['uid=b,ou=people,dc=x', 'uid=c,ou=people,dc=x']]]),
+      ],
+      schema,
+    )._unsafeUnwrap()
+    const [outer, mid, leaf] = s.groups
+    expect(outer).toMatchObject({
+      memberUsernames: ['a', 'b', 'c'],
+      subgroupIds: ['g-mid'],
+      directMemberUsernames: ['a'],
+    })
+    expect(mid).toMatchObject({ subgroupIds: ['g-leaf', 'g-outer'], directMemberUsernames: [] })
+    // outer and mid are one cycle: one member list, shared.
+    expect(mid?.memberUsernames).toBe(outer?.memberUsernames)
+    expect(leaf).not.toHaveProperty('subgroupIds')
+    expect(leaf).not.toHaveProperty('nesting')
+  })
+
+  it('should refuse nesting deeper than limits.maxNestingDepth, naming the top group', () => {
+    const chain = Array.from({ length: 12 }, (_, i) =>
+      group(`g${i}`, [['member', [`uid=a,ou=people,dc=x`, `cn=g${i + 1},ou=groups,dc=x`]]]),
+    )
+    const limited = { ...schema, limits: { ...schema.limits, maxNestingDepth: 10 } }
+    expect(buildSnapshot([user('a')], chain, limited)._unsafeUnwrapErr()).toMatchObject({
+      kind: 'readLimit',
+      limit: 'nestingDepth',
+      max: 10,
+      group: 'g0',
+    })
+    const enough = { ...schema, limits: { ...schema.limits, maxNestingDepth: 11 } }
+    expect(buildSnapshot([user('a')], chain, enough).isOk()).toBe(true)
   })
 
   it('should mark a group unavailable when it nests a group the read did not return', () => {
@@ -56,7 +94,7 @@ describe('buildSnapshot', () => {
         group('plain', [['member', ['uid=a,ou=people,dc=x', 'cn=host,ou=hosts,dc=x']]]),
       ],
       schema,
-    )
+    )._unsafeUnwrap()
     expect(s.groups.map((g) => [g.name, g.memberUsernames, g.status])).toEqual([
       ['outer', ['a'], 'unavailable'],
       ['top', ['a'], 'unavailable'],
@@ -81,7 +119,7 @@ describe('buildSnapshot', () => {
       [user('a')],
       [group('g', [['member', ['uid=a,ou=people,dc=x', 'cn=filtered,ou=groups,dc=x']]])],
       shared,
-    )
+    )._unsafeUnwrap()
     expect(s.groups[0]?.status).toBe('complete')
     expect(s.warnings).toContainEqual(
       directoryWarning({
@@ -103,7 +141,7 @@ describe('buildSnapshot', () => {
         ]),
       ],
       schema,
-    )
+    )._unsafeUnwrap()
     expect(s.groups[0]?.memberUsernames).toEqual(['a', 'b'])
   })
 
@@ -112,7 +150,7 @@ describe('buildSnapshot', () => {
       [user('a')],
       [group('g', [['member', ['uid=a,ou=people,dc=x', 'cn=host,ou=hosts,dc=x']]])],
       schema,
-    )
+    )._unsafeUnwrap()
     expect(s.warnings).toContainEqual(
       directoryWarning({
         kind: 'unresolvedMembers',
@@ -135,7 +173,7 @@ describe('buildSnapshot', () => {
         group('g3', [['member', ['uid=a,ou=people,dc=x', 'not a dn']]]),
       ],
       schema,
-    )
+    )._unsafeUnwrap()
     expect(s.groups.map((g) => [g.name, g.memberUsernames, g.status])).toEqual([
       ['g1', ['a', 'b'], 'complete'],
       ['g2', ['a', 'b'], 'complete'],

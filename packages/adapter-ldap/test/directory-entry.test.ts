@@ -38,6 +38,21 @@ describe('toDirectoryEntry / fromLdapEntry', () => {
     expect(first).toEqual(['a'])
   })
 
+  it('should grow a list it built in place, and copy a caller list only once', () => {
+    const caller = ['a']
+    const pairs: [string, unknown][] = [['member', caller]]
+    for (let i = 0; i < 100_000; i++) pairs.push(['member', `v${i}`])
+    const values = toDirectoryEntry(dn, pairs).attributes.get('member')
+    expect(values).toHaveLength(100_001)
+    expect(values?.[100_000]).toBe('v99999')
+    expect(caller).toEqual(['a'])
+    const one = toDirectoryEntry(dn, [
+      ['uid', 'x'],
+      ['UID', 'y'],
+    ])
+    expect(one.attributes.get('uid')).toEqual(['x', 'y'])
+  })
+
   it('should make one value and many values both a list', () => {
     const e = fromLdapEntry({ dn, uid: 'alice', mail: ['a@x', 'b@x'] })
     expect(e.attributes.get('uid')).toEqual(['alice'])

@@ -1,6 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { flattenGroups, type GroupNode } from '../src/flatten-groups.js'
+import { flattenGroups as flattenOrRefuse, type GroupNode } from '../src/flatten-groups.js'
+
+// Without limits nothing is refused.
+const flattenGroups = (...args: Parameters<typeof flattenOrRefuse>) =>
+  flattenOrRefuse(...args)._unsafeUnwrap()
 
 const node = (
   id: string,
@@ -50,7 +54,7 @@ function closure(groups: readonly GroupNode[]): Map<string, Set<string>> {
 }
 
 describe('flattenGroups', () => {
-  it('should flatten nesting and keep the path from the outer group down', () => {
+  it('should flatten nesting and keep the direct links, sorted by name', () => {
     const [outer] = flattenGroups([
       node('outer', ['alice'], ['mid']),
       node('mid', [], ['leaf']),
@@ -60,7 +64,7 @@ describe('flattenGroups', () => {
       id: 'outer',
       name: 'OUTER',
       memberIds: ['alice', 'bob'],
-      nesting: { bob: ['OUTER', 'MID', 'LEAF'] },
+      subgroupIds: ['mid'],
       unavailable: false,
     })
   })
@@ -97,24 +101,83 @@ describe('flattenGroups', () => {
     )
   })
 
-  it('should always give nesting paths that exist in the graph', () => {
+  it('should always give as links exactly the nested groups that exist, other than itself', () => {
     fc.assert(
       fc.property(graphArb, (groups) => {
-        const byName = new Map(groups.map((g) => [g.name, g]))
-        for (const flat of flattenGroups(groups)) {
-          const root = byName.get(flat.name)!
-          for (const m of flat.memberIds) {
-            const path = flat.nesting[m]
-            if (root.memberIds.includes(m)) {
-              expect(path).toBeUndefined()
-              continue
-            }
-            expect(path?.[0]).toBe(flat.name)
-            for (let i = 1; i < path!.length; i++)
-              expect(byName.get(path![i - 1]!)!.subgroupIds).toContain(byName.get(path![i]!)!.id)
-            expect(byName.get(path![path!.length - 1]!)!.memberIds).toContain(m)
-          }
+        const ids = new Set(groups.map((g) => g.id))
+        for (const [i, flat] of flattenGroups(groups).entries()) {
+          const own = groups[i]!.subgroupIds.filter((id) => ids.has(id) && id !== flat.id)
+          expect([...flat.subgroupIds].sort()).toEqual([...new Set(own)].sort())
         }
+      }),
+    )
+  })
+
+  it('should refuse a 10,000-deep chain and a 5,000-group cycle at the depth limit', () => {
+    const chain = Array.from({ length: 10_000 }, (_, i) =>
+      node(`g${i}`, [`u${i}`], i + 1 < 10_000 ? [`g${i + 1}`] : []),
+    )
+    const cycle = Array.from({ length: 5_000 }, (_, i) =>
+      node(`c${i}`, [`v${i}`], [`c${(i + 1) % 5_000}`]),
+    )
+    for (const groups of [chain, cycle]) {
+      const r = flattenOrRefuse(groups, { maxNestingDepth: 100, maxMemberships: 10_000_000 })
+      expect(r._unsafeUnwrapErr()).toMatchObject({
+        kind: 'readLimit',
+        limit: 'nestingDepth',
+        max: 100,
+      })
+    }
+  })
+
+  it('should flatten a 10,000-deep chain and a 5,000-group cycle when the limits allow it', () => {
+    // Members only at the bottom: the memberships stay linear, only the depth is extreme.
+    const chain = Array.from({ length: 10_000 }, (_, i) =>
+      node(`g${i}`, i + 1 < 10_000 ? [] : ['bottom'], i + 1 < 10_000 ? [`g${i + 1}`] : []),
+    )
+    const flat = flattenGroups(chain, { maxNestingDepth: 10_000 })
+    expect(flat.every((f) => f.memberIds.length === 1)).toBe(true)
+    const cycle = Array.from({ length: 5_000 }, (_, i) =>
+      node(`c${i}`, i === 0 ? ['eve'] : [], [`c${(i + 1) % 5_000}`]),
+    )
+    const flatCycle = flattenGroups(cycle, { maxNestingDepth: 5_000 })
+    expect(flatCycle.every((f) => f.memberIds.length === 1 && f.memberIds[0] === 'eve')).toBe(true)
+    // One cycle, one member list: the groups share it instead of holding a copy each.
+    expect(new Set(flatCycle.map((f) => f.memberIds)).size).toBe(1)
+  })
+
+  it('should refuse more memberships than the limit, naming a group', () => {
+    const everyone = node(
+      'everyone',
+      Array.from({ length: 1000 }, (_, i) => `u${i}`),
+      [],
+    )
+    const wrappers = Array.from({ length: 50 }, (_, i) => node(`w${i}`, [], ['everyone']))
+    const r = flattenOrRefuse([everyone, ...wrappers], { maxMemberships: 20_000 })
+    expect(r._unsafeUnwrapErr()).toMatchObject({ kind: 'readLimit', limit: 'memberships' })
+    expect(flattenOrRefuse([everyone, ...wrappers], { maxMemberships: 51_000 }).isOk()).toBe(true)
+  })
+
+  it('should refuse a chain exactly one level past the depth limit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), (levels) => {
+        // `levels` levels of nesting: levels + 1 groups, each nesting the next.
+        const chain = Array.from({ length: levels + 1 }, (_, i) =>
+          node(`g${i}`, [`u${i}`], i < levels ? [`g${i + 1}`] : []),
+        )
+        expect(flattenOrRefuse(chain, { maxNestingDepth: levels }).isOk()).toBe(true)
+        expect(flattenOrRefuse(chain, { maxNestingDepth: levels - 1 }).isErr()).toBe(levels > 0)
+      }),
+    )
+  })
+
+  it('should always either refuse or give the unlimited result, and never refuse n - 1 levels', () => {
+    fc.assert(
+      fc.property(graphArb, fc.integer({ min: 0, max: 8 }), (groups, maxNestingDepth) => {
+        const unlimited = flattenGroups(groups)
+        const limited = flattenOrRefuse(groups, { maxNestingDepth })
+        if (limited.isOk()) expect(limited.value).toEqual(unlimited)
+        else expect(maxNestingDepth).toBeLessThan(groups.length - 1)
       }),
     )
   })

@@ -142,6 +142,36 @@ describeServer('readDirectory failures', () => {
     }
   })
 
+  it('should refuse a read past limits.maxEntries or limits.maxBytes, with nothing left open', async () => {
+    for (const [limits, limit] of [
+      [{ maxEntries: 150 }, 'entries'],
+      [{ maxBytes: 20_000 }, 'bytes'],
+    ] as const) {
+      const c = config({ limits })
+      const r = await readDirectory(c)
+      expect(r._unsafeUnwrapErr()).toMatchObject({ kind: 'readLimit', limit, url: c.url })
+      await expectNoSocketLeft(c)
+    }
+    // The fixture itself is well within the defaults.
+    expect((await readDirectory(config())).isOk()).toBe(true)
+  })
+
+  it('should end a read at limits.deadlineMs when the server drags it out past every timeout', async () => {
+    const frozen = await start('dragging')
+    process.kill(frozen.pid, 'SIGSTOP')
+    const c = config({ url: frozen.url, timeoutMs: 60_000, limits: { deadlineMs: 400 } })
+    const started = Date.now()
+    try {
+      const r = await readDirectory(c)
+      expect(r._unsafeUnwrapErr()).toMatchObject({ kind: 'readLimit', limit: 'deadline', max: 400 })
+      // Well before the per-operation timeout: the deadline closed the connections.
+      expect(Date.now() - started).toBeLessThan(10_000)
+      await expectNoSocketLeft(c)
+    } finally {
+      process.kill(frozen.pid, 'SIGCONT')
+    }
+  })
+
   it('should fail with connectionLost, not a partial snapshot, when slapd is killed mid-read', async () => {
     const victim = await start('victim')
     const upstreamPort = Number(new URL(victim.url).port)

@@ -1,4 +1,4 @@
-import { directoryWarning } from '@grouproles/core'
+import { directoryWarning, nestingPath, type Group } from '@grouproles/core'
 import { describe, expect, inject, it } from 'vitest'
 import {
   readDirectory,
@@ -71,13 +71,25 @@ describeServer('readDirectory', () => {
     expect(members(s, 'mm_rl_infra')).toMatchObject({
       memberUsernames: ['alice', 'bob', 'carol'],
       status: 'complete',
-      nesting: { bob: ['mm_rl_infra', 'rl_infra_leads'] },
+      directMemberUsernames: ['alice', 'carol'],
     })
-    expect(members(s, 'mm_rl_outer')?.nesting?.['bob']).toEqual([
-      'mm_rl_outer',
-      'mm_rl_infra',
-      'rl_infra_leads',
-    ])
+    // Nesting as links; the path is built when asked for, by usernames standing in for user ids.
+    const byId = new Map(
+      s.groups.map((g): [string, Group] => [
+        g.id,
+        {
+          id: g.id,
+          name: g.name,
+          memberIds: g.memberUsernames,
+          ...(g.subgroupIds !== undefined
+            ? { subgroupIds: g.subgroupIds, directMemberIds: g.directMemberUsernames ?? [] }
+            : {}),
+        },
+      ]),
+    )
+    const path = (group: string) => nestingPath(byId, members(s, group)?.id ?? '', 'bob')
+    expect(path('mm_rl_infra')).toEqual(['mm_rl_infra', 'rl_infra_leads'])
+    expect(path('mm_rl_outer')).toEqual(['mm_rl_outer', 'mm_rl_infra', 'rl_infra_leads'])
     expect(members(s, 'cycle_a')?.memberUsernames).toEqual(['dave', 'eve'])
     expect(members(s, 'cycle_b')?.memberUsernames).toEqual(['dave', 'eve'])
     expect(members(s, 'mm_bulk')?.memberUsernames).toHaveLength(1200)
