@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { FilterParser } from 'ldapts'
 import { err, ok, type Result } from 'neverthrow'
-import { redactUrls } from '@grouproles/core'
 import { dnKey } from './normalize-dn.js'
 import { defaultReadLimits, type LdapReadLimits } from './read-limits.js'
 
@@ -498,11 +497,15 @@ export function resolveLdapConfig(
     try {
       parsed = new URL(u)
     } catch {
-      issues.push({ field, message: `"${redactUrls(u)}" is not a URL` })
+      // The value is not echoed: a mistyped URL may hold a password beside it.
+      issues.push({ field, message: `is not a URL (server ${index + 1})` })
     }
     if (parsed !== undefined) {
       if (parsed.protocol !== 'ldap:' && parsed.protocol !== 'ldaps:')
-        issues.push({ field, message: `"${redactUrls(u)}" must start with ldap:// or ldaps://` })
+        issues.push({
+          field,
+          message: `must start with ldap:// or ldaps:// (server ${index + 1} has ${parsed.protocol}//)`,
+        })
       else if (parsed.username !== '' || parsed.password !== '')
         issues.push({ field, message: 'must not carry credentials' })
       if (parsed.protocol === 'ldaps:' && config.tls?.startTls === true)

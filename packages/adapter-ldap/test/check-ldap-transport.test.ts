@@ -83,7 +83,10 @@ describe('readDirectory on an insecure transport', () => {
   afterEach(async () => {
     await new Promise<void>((resolve) => {
       if (server === undefined) resolve()
-      else server.close(() => { resolve(); })
+      else
+        server.close(() => {
+          resolve()
+        })
     })
   })
 
@@ -156,7 +159,11 @@ describe('an empty password', () => {
 
   it('config errors about a URL never echo its user info', () => {
     const e = parseLdapConfig({ ...base, url: 'http://u:pa55word@ipa.example.org' })
-    expect(e._unsafeUnwrapErr().message).toContain('"http://***@ipa.example.org" must start with')
+    expect(e._unsafeUnwrapErr().message).toContain(
+      'url must start with ldap:// or ldaps:// (server 1 has http://)',
+    )
+    const typo = parseLdapConfig({ ...base, url: 'ldaps://ipa.example.org hunter2' })
+    expect(typo._unsafeUnwrapErr().message).toBe('invalid LDAP config: url is not a URL (server 1)')
     expect(e._unsafeUnwrapErr().message).not.toContain('pa55word')
   })
 })
