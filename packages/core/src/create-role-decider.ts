@@ -1,6 +1,8 @@
 import type { SyncableRef, SyncState } from './model.js'
-import { roleFromGroups, type RoleDecision } from './decide-role.js'
+import { bypassDecision, guestDecision, roleFromGroups, type RoleDecision } from './decide-role.js'
+import { roleSource } from './rules.js'
 import { resolvePolicy, type SyncPolicyInput } from './sync-policy.js'
+import { intAt } from './internal/int-at.js'
 import { indexState, slotOf, type LiveLink } from './internal/state-index.js'
 
 /** Decides roles from an index built once: the add-time hook of a service that answers many adds. */
@@ -14,17 +16,6 @@ export interface RoleDecider {
    */
   forSyncable(syncable: SyncableRef): ((userId: string) => RoleDecision | undefined) | undefined
 }
-
-const guest: RoleDecision = Object.freeze({
-  role: 'guest',
-  reason: 'guest account: always a guest, no group lookup',
-  viaGroupIds: Object.freeze([]),
-})
-const bypass: RoleDecision = Object.freeze({
-  role: 'member',
-  reason: 'system admin: bypasses group checks (sysadmins: bypass), added as a plain member',
-  viaGroupIds: Object.freeze([]),
-})
 
 /**
  * Indexes `state` once (O(size)); each `decide` then costs O(links of the syncable). Gives the same
@@ -45,25 +36,26 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
     for (const l of x.links) {
       if (groupNo.has(l.members)) continue
       groupNo.set(l.members, groupNo.size)
-      for (const u of l.members) counts[u + 1] = (counts[u + 1] as number) + 1
+      for (const u of l.members) counts[u + 1] = intAt(counts, u + 1) + 1
     }
   for (let u = 0; u < index.users.length; u++)
-    counts[u + 1] = (counts[u + 1] as number) + (counts[u] as number)
+    counts[u + 1] = intAt(counts, u + 1) + intAt(counts, u)
   const start = counts
-  const groupsOfUser = new Int32Array(start[index.users.length] as number)
+  const groupsOfUser = new Int32Array(intAt(start, index.users.length))
   const fill = start.slice(0, index.users.length)
   for (const [members, g] of groupNo)
     for (const u of members) {
-      groupsOfUser[fill[u] as number] = g
-      fill[u] = (fill[u] as number) + 1
+      const at = intAt(fill, u)
+      groupsOfUser[at] = g
+      fill[u] = at + 1
     }
   // Group number of each link of each syncable slot, in link order.
   const linkGroups = index.syncables.map((x) =>
-    Int32Array.from(x.links, (l) => groupNo.get(l.members) as number),
+    Int32Array.from(x.links, (l) => groupNo.get(l.members) ?? -1),
   )
   const inGroup = (u: number, g: number): boolean => {
-    const end = start[u + 1] as number
-    for (let i = start[u] as number; i < end; i++) if (groupsOfUser[i] === g) return true
+    const end = intAt(start, u + 1)
+    for (let i = intAt(start, u); i < end; i++) if (groupsOfUser[i] === g) return true
     return false
   }
   // Most users are in no or one linked group: those decisions are the same object every time.
@@ -90,8 +82,9 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
         const u = userSlot.get(userId)
         const user = u === undefined ? undefined : index.users[u]
         if (user === undefined) return undefined
-        if (user.systemRole === 'guest') return guest
-        if (user.systemRole === 'admin' && policy.sysadmins === 'bypass') return bypass
+        const source = roleSource(user, policy)
+        if (source === 'guest') return guestDecision
+        if (source === 'bypass') return bypassDecision
         return outside
       }
     },
@@ -106,13 +99,14 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
       const groupsHere = linkGroups[s]
       if (target === undefined || !target.live || user === undefined || groupsHere === undefined)
         return undefined
-      if (user.systemRole === 'guest') return guest
-      if (user.systemRole === 'admin' && policy.sysadmins === 'bypass') return bypass
+      const source = roleSource(user, policy)
+      if (source === 'guest') return guestDecision
+      if (source === 'bypass') return bypassDecision
       let only = -1
       let count = 0
       let mask = 0
       for (let k = 0; k < groupsHere.length; k++) {
-        if (!inGroup(u, groupsHere[k] as number)) continue
+        if (!inGroup(u, intAt(groupsHere, k))) continue
         only = k
         count++
         if (k < 31) mask |= 1 << k
@@ -141,8 +135,7 @@ export function createRoleDecider(state: SyncState, policyInput?: SyncPolicyInpu
       const admin: string[] = []
       const member: string[] = []
       target.links.forEach((l, k) => {
-        if (inGroup(u, groupsHere[k] as number))
-          (l.link.schemeAdmin ? admin : member).push(l.group.id)
+        if (inGroup(u, intAt(groupsHere, k))) (l.link.schemeAdmin ? admin : member).push(l.group.id)
       })
       const d = roleFromGroups(admin, member, syncable)
       if (key !== undefined) several.set(key, d)

@@ -1,5 +1,6 @@
 import type { GroupLink, Role, SyncableRef, User } from './model.js'
 import { defaultSyncPolicy, resolvePolicy, type SyncPolicyInput } from './sync-policy.js'
+import { roleSource } from './rules.js'
 
 /** What `decideRole` needs: the user, the target, the links and the user's (live) group ids. */
 export interface RoleInput {
@@ -19,30 +20,34 @@ export interface RoleDecision {
   readonly viaGroupIds: readonly string[]
 }
 
-const guestDecision: RoleDecision = Object.freeze({
+/** The decision for a guest account (`roleSource` is `guest`); shared with the indexed decider. */
+export const guestDecision: RoleDecision = Object.freeze({
   role: 'guest',
   reason: 'guest account: always a guest, no group lookup',
   viaGroupIds: Object.freeze([]),
 })
 
-const bypassDecision: RoleDecision = Object.freeze({
+/** The decision for a bypassed system admin (`roleSource` is `bypass`). */
+export const bypassDecision: RoleDecision = Object.freeze({
   role: 'member',
   reason: 'system admin: bypasses group checks (sysadmins: bypass), added as a plain member',
   viaGroupIds: Object.freeze([]),
 })
 
 /**
- * The add-time role check: guest → guest; system admin → member without a group lookup (unless
- * `sysadmins: 'asUsers'`); otherwise admin iff the user is in a group with a live `schemeAdmin` link to
- * the syncable. AutoAdd and group constraint do not matter. Deleted links never grant admin, unlike
- * Mattermost's query (a deliberate divergence). Pure and total.
+ * The add-time role check (`addTimeRole` in rules.ts): guest → guest; system admin → member
+ * without a group lookup (unless `sysadmins: 'asUsers'`); otherwise admin iff the user is in a
+ * group with a live `schemeAdmin` link to the syncable. AutoAdd and group constraint do not
+ * matter. Deleted links never grant admin, unlike Mattermost's query (a deliberate divergence,
+ * see `isLiveLink`). Pure and total.
  */
 export function decideRole(input: RoleInput, policy?: SyncPolicyInput): RoleDecision {
   const sysadmins =
     policy === undefined ? defaultSyncPolicy.sysadmins : resolvePolicy(policy).sysadmins
   const { user, syncable } = input
-  if (user.systemRole === 'guest') return guestDecision
-  if (user.systemRole === 'admin' && sysadmins === 'bypass') return bypassDecision
+  const source = roleSource(user, { sysadmins })
+  if (source === 'guest') return guestDecision
+  if (source === 'bypass') return bypassDecision
   const inGroups = new Set(input.userGroupIds)
   const admin: string[] = []
   const member: string[] = []
@@ -59,7 +64,10 @@ export function decideRole(input: RoleInput, policy?: SyncPolicyInput): RoleDeci
   return roleFromGroups(admin, member, syncable)
 }
 
-/** Shared by `decideRole` and the indexed decider, so both say exactly the same thing. */
+/**
+ * The `groups` case of `addTimeRole`: admin iff any scheme-admin group. Shared by `decideRole`
+ * and the indexed decider, so both say exactly the same thing.
+ */
 export function roleFromGroups(
   adminGroupIds: string[],
   memberGroupIds: string[],

@@ -10,7 +10,16 @@ import {
   type SyncWarning,
 } from './sync-command.js'
 import { resolvePolicy, type SyncPolicyInput } from './sync-policy.js'
-import { constraintLabel, joinsByDefault, keepsTownSquare } from './internal/rules.js'
+import {
+  constraintLabel,
+  isBypassed,
+  isLiveChannel,
+  isLiveLink,
+  isLiveTeam,
+  joinsByDefault,
+  keepsTownSquare,
+  roleSource,
+} from './rules.js'
 
 /** One group linked to the syncable, seen from the user's side. */
 export interface ExplainedLink {
@@ -72,7 +81,7 @@ export function explain(
       const row = state.teamMembers.find((m) => m.teamId === id && m.userId === userId)
       return {
         target: team,
-        syncableLive: team !== undefined && team.deleted !== true,
+        syncableLive: team !== undefined && isLiveTeam(team),
         current:
           row === undefined
             ? { member: false, leftOrRemoved: false }
@@ -93,12 +102,7 @@ export function explain(
       return {
         target: found,
         channel: found,
-        syncableLive:
-          found !== undefined &&
-          found.deleted !== true &&
-          (found.type === 'O' || found.type === 'P') &&
-          team !== undefined &&
-          team.deleted !== true,
+        syncableLive: found !== undefined && isLiveChannel(found, team),
         current:
           row === undefined
             ? { member: false, leftOrRemoved: left }
@@ -125,7 +129,7 @@ export function explain(
         userIsMember: member,
         ...(path !== undefined ? { nestingPath: path } : {}),
         ...(group?.managersOf !== undefined ? { managers: true } : {}),
-        counts: syncableLive && l.deleted !== true && group !== undefined && group.deleted !== true,
+        counts: isLiveLink(l, group, syncableLive),
       }
     })
     .sort((a, b) => (a.groupName < b.groupName ? -1 : a.groupName > b.groupName ? 1 : 0))
@@ -159,9 +163,7 @@ export function explain(
     ' and ',
   )
   const decision: RoleDecision =
-    user === undefined ||
-    decided.role === 'guest' ||
-    (user.systemRole === 'admin' && resolvePolicy(policy).sysadmins === 'bypass')
+    user === undefined || decided.role === 'guest' || isBypassed(user, resolvePolicy(policy))
       ? decided
       : {
           ...decided,
@@ -203,7 +205,11 @@ export function explain(
       notes.push(`  default channel: new non-guest members of team ${teamName} join it`)
     const outside =
       current.member && constraint !== '' && !links.some((l) => l.counts && l.userIsMember)
-    if (outside && user !== undefined && keepsTownSquare(channel.name, user.systemRole === 'guest'))
+    if (
+      outside &&
+      user !== undefined &&
+      keepsTownSquare(channel.name, roleSource(user, resolvePolicy(policy)) === 'guest')
+    )
       notes.push(
         `  kept: Mattermost never removes a non-guest from ${channel.name}; only leaving team ${teamName} does`,
       )
