@@ -14,6 +14,7 @@ export {
 export { withRunLock } from './with-run-lock.js'
 export { PostgresSyncTarget } from './postgres-sync-target.js'
 export { PostgresMembershipStore } from './postgres-membership-store.js'
+export { PostgresHistoryStore } from './postgres-history-store.js'
 export { scrubSecrets, toPostgresError } from './postgres-error.js'
 
 export type {

@@ -220,6 +220,26 @@ export const migrations: readonly { readonly version: number; readonly sql: read
         'ALTER TABLE grouproles.runs ADD COLUMN site_id text',
       ],
     },
+    {
+      // The safety rules' memory (core's SyncHistory): the grace period's counters and the last
+      // complete run's directory sizes, for the health gate. One row in last_good_run at most.
+      version: 4,
+      sql: [
+        `CREATE TABLE grouproles.pending_removals (
+        syncable_kind text NOT NULL CHECK (syncable_kind IN ('team', 'channel')),
+        syncable_id text NOT NULL,
+        user_id text NOT NULL,
+        runs integer NOT NULL CHECK (runs >= 0),
+        since bigint NOT NULL,
+        PRIMARY KEY (syncable_kind, syncable_id, user_id))`,
+        `CREATE TABLE grouproles.last_good_run (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        at bigint NOT NULL,
+        users integer NOT NULL,
+        groups jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now())`,
+      ],
+    },
   ]
 
 // ---- the membership store (grouproles.meta, grouproles.remembered_memberships).
@@ -255,6 +275,19 @@ export const rememberMemberships: string = `WITH input AS (
   ON CONFLICT (syncable_kind, syncable_id) DO UPDATE
     SET user_ids = ${sortedUnion('r.user_ids', 'EXCLUDED.user_ids')}, updated_at = now()
   RETURNING syncable_kind`
+
+// ---- the safety history (grouproles.pending_removals, grouproles.last_good_run).
+
+export const selectPendingRemovals: string = `SELECT syncable_kind, syncable_id, user_id, runs, since::text
+  FROM grouproles.pending_removals ORDER BY syncable_kind, syncable_id, user_id`
+export const selectLastGoodRun: string = `SELECT at::text, users, groups FROM grouproles.last_good_run`
+export const deletePendingRemovals = 'DELETE FROM grouproles.pending_removals'
+// $1: JSON array of [kind, syncable id, user id, runs, since]; one statement whatever the count.
+export const insertPendingRemovals: string = `INSERT INTO grouproles.pending_removals (syncable_kind, syncable_id, user_id, runs, since)
+  SELECT e ->> 0, e ->> 1, e ->> 2, (e ->> 3)::integer, (e ->> 4)::bigint FROM json_array_elements($1::json) AS e`
+// $1: at (epoch ms), $2: users, $3: groups as JSON.
+export const upsertLastGoodRun: string = `INSERT INTO grouproles.last_good_run (singleton, at, users, groups) VALUES (true, $1::bigint, $2, $3::jsonb)
+  ON CONFLICT (singleton) DO UPDATE SET at = EXCLUDED.at, users = EXCLUDED.users, groups = EXCLUDED.groups, updated_at = now()`
 
 export const insertRun: string = `INSERT INTO grouproles.runs (plan_summary, fingerprint, target_fingerprint, target, site_id)
   VALUES ($1::jsonb, $2, $3, $4, $5) RETURNING id::integer`

@@ -1,0 +1,102 @@
+import type { ResultAsync } from 'neverthrow'
+import type { LastGoodRun, PendingRemoval, SyncHistory, SyncHistoryStore } from '@grouproles/core'
+import type { PostgresClient } from './postgres-client.js'
+import type { PostgresError } from './postgres-error.js'
+import { inTransaction, run, runArrays } from './internal/session.js'
+import { migrate } from './migrate.js'
+import * as q from './queries.js'
+
+/**
+ * Core's `SyncHistoryStore` in schema `grouproles` (migration 4): the grace period's pending
+ * removals and the last complete run's directory sizes. Lives next to the run journal, on
+ * Mattermost's database or on the membership store's (`PostgresMembershipStore`, which binds that
+ * database to one Mattermost). A save replaces the whole history in one transaction.
+ */
+export class PostgresHistoryStore implements SyncHistoryStore<PostgresError> {
+  readonly #client: PostgresClient
+
+  /** On a database already migrated (e.g. opened by `PostgresMembershipStore.open`). */
+  constructor(client: PostgresClient) {
+    this.#client = client
+  }
+
+  /** Migrates schema `grouproles` first (refusing a newer one with `schemaTooNew`). */
+  static open(client: PostgresClient): ResultAsync<PostgresHistoryStore, PostgresError> {
+    return migrate(client).map(() => new PostgresHistoryStore(client))
+  }
+
+  loadHistory(): ResultAsync<SyncHistory, PostgresError> {
+    return runArrays(this.#client, 'reading pending removals', q.selectPendingRemovals).andThen(
+      (pendingRows) =>
+        runArrays(this.#client, 'reading the last complete run', q.selectLastGoodRun).map(
+          (lastRows): SyncHistory => {
+            const pendingRemovals = pendingRows.flatMap(toPending)
+            const lastGood = lastRows[0] === undefined ? undefined : toLastGood(lastRows[0])
+            return lastGood === undefined ? { pendingRemovals } : { pendingRemovals, lastGood }
+          },
+        ),
+    )
+  }
+
+  saveHistory(history: SyncHistory): ResultAsync<void, PostgresError> {
+    const rows = history.pendingRemovals.map((p) => [
+      p.kind,
+      p.syncableId,
+      p.userId,
+      p.runs,
+      String(p.since),
+    ])
+    return inTransaction(this.#client, 'BEGIN', (conn) =>
+      run(conn, 'clearing pending removals', q.deletePendingRemovals)
+        .andThen(() =>
+          rows.length === 0
+            ? run(conn, 'no pending removals', 'SELECT 1')
+            : run(conn, 'saving pending removals', q.insertPendingRemovals, [JSON.stringify(rows)]),
+        )
+        .andThen(() => {
+          const last = history.lastGood
+          if (last === undefined) return run(conn, 'no last complete run', 'SELECT 1')
+          return run(conn, 'saving the last complete run', q.upsertLastGoodRun, [
+            String(last.at),
+            last.users,
+            JSON.stringify(last.groups),
+          ])
+        }),
+    ).map(() => undefined)
+  }
+}
+
+function toPending(row: unknown[]): PendingRemoval[] {
+  const [kind, syncableId, userId, runs, since] = row
+  if (kind !== 'team' && kind !== 'channel') return []
+  return [
+    {
+      kind,
+      syncableId: String(syncableId),
+      userId: String(userId),
+      runs: Number(runs),
+      since: Number(since),
+    },
+  ]
+}
+
+function toLastGood(row: unknown[]): LastGoodRun | undefined {
+  const [at, users, groups] = row
+  const parsed: unknown = typeof groups === 'string' ? JSON.parse(groups) : groups
+  if (!Array.isArray(parsed)) return undefined
+  return {
+    at: Number(at),
+    users: Number(users),
+    groups: parsed.flatMap((g: unknown) =>
+      typeof g === 'object' && g !== null && 'id' in g && 'members' in g
+        ? [
+            {
+              id: String(g.id),
+              name: 'name' in g ? String(g.name) : String(g.id),
+              members: Number(g.members),
+            },
+          ]
+        : [],
+    ),
+  }
+}
