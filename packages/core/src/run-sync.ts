@@ -78,7 +78,7 @@ export interface RunSyncOptions {
 
 /**
  * What a run did: the state it planned from, the plan, what was applied, whether the re-plan came
- * back empty, timings. `warnings` are the group source's, then the plan's.
+ * back empty, timings. `warnings` are the group source's, the safety rules', then the plan's.
  */
 export interface RunSyncResult<GW = GroupSourceWarning, TF extends CommandError = CommandError> {
   readonly dryRun: boolean
@@ -234,10 +234,11 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
         held: plan.held.length,
         warnings: plan.warnings.length,
       })
+      // The plan's own warnings stay last: callers tell them from the rest by position.
       const all: readonly (SyncWarning | SafetyWarning | GW)[] = [
         ...warnings,
-        ...plan.warnings,
         ...safe.warnings,
+        ...plan.warnings,
       ]
       const safety = {
         frozenGroups: safe.frozenGroups,
@@ -272,11 +273,13 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
             okAsync<Saved>({
               safety,
               warnings: [
-                ...all,
+                ...warnings,
+                ...safe.warnings,
                 {
                   kind: 'historyNotSaved',
                   message: `the run's history could not be saved (${messageOf(e)}): the next run counts pending removals as the run before left them`,
                 },
+                ...plan.warnings,
               ],
             }),
           )
