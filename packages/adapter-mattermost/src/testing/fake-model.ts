@@ -394,7 +394,8 @@ export class FakeModel {
 
   /**
    * removeUserFromChannel (app layer): town-square keeps its non-guests; a guest removed from
-   * their last channel of the team also leaves the team.
+   * their last channel of the team also leaves the team. "Last" as `GetMembersForUser(teamId)`
+   * counts: rows in any channel of the team (archived ones too) or of no team (DMs and GMs).
    */
   leaveChannel(channel: FakeChannel, userId: string): void {
     const user = this.user(userId)
@@ -406,11 +407,14 @@ export class FakeModel {
     }
     this.touch()
     if (!isGuest(user)) return
-    const left = [...this.channels.values()].some(
-      (c) => c.team_id === channel.team_id && this.channelMembers.get(c.id)?.has(userId) === true,
+    const stillIn = [...this.channels.values()].some(
+      (c) =>
+        (c.team_id === channel.team_id || c.team_id === '') &&
+        this.channelMembers.get(c.id)?.has(userId) === true,
     )
     const teamRow = this.teamMembers.get(channel.team_id)?.get(userId)
-    if (!left && teamRow !== undefined && teamRow.delete_at === 0) teamRow.delete_at = this.tick()
+    if (!stillIn && teamRow !== undefined && teamRow.delete_at === 0)
+      teamRow.delete_at = this.tick()
   }
 }
 

@@ -410,6 +410,26 @@ describe('FakeMattermost', () => {
       expect(fake().teamMembers.get(team)?.get(guest)?.delete_at).toBeGreaterThan(0)
     })
 
+    it('should keep a guest in the team while they are in a direct message (a channel of no team)', async () => {
+      const dm = id('c', 9)
+      fake().seed({
+        ...state,
+        channels: [
+          ...state.channels,
+          { id: dm, teamId: '', name: 'dm', type: 'D', groupConstrained: false },
+        ],
+        channelMembers: [
+          ...state.channelMembers,
+          { channelId: dm, userId: guest, schemeAdmin: false, schemeGuest: true },
+        ],
+      })
+
+      const answer = await raw(fake(), 'DELETE', `/channels/${channel}/members/${guest}`)
+
+      expect(answer.status).toBe(200)
+      expect(fake().teamMembers.get(team)?.get(guest)?.delete_at).toBe(0)
+    })
+
     it('should refuse a team removal of a user with no team row (400 missing), and repeat one for a left user', async () => {
       fake().seed({
         ...state,
