@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { FilterParser } from 'ldapts'
 import { err, ok, type Result } from 'neverthrow'
 import { dnKey } from './normalize-dn.js'
-import { defaultReadLimits, type LdapReadLimits } from './read-limits.js'
+import { defaultLdapReadLimits, type LdapReadLimits } from './read-limits.js'
 
 /** The directory flavours with built-in defaults. */
 export type LdapPreset = 'freeipa' | 'openldap' | 'activeDirectory'
@@ -88,7 +88,7 @@ export interface LdapDirectoryConfig {
   readonly insecure?: boolean
   /**
    * Bounds on one read (a total deadline, entries, bytes, nesting depth, memberships after
-   * flattening); each defaults to `defaultReadLimits`. A read that hits one is refused, whole.
+   * flattening); each defaults to `defaultLdapReadLimits`. A read that hits one is refused, whole.
    */
   readonly limits?: Partial<LdapReadLimits>
 }
@@ -424,7 +424,7 @@ export function parseLdapConfig(input: unknown): Result<LdapDirectoryConfig, Lda
     else {
       const out: Partial<Record<keyof LdapReadLimits, number>> = {}
       for (const [key, v] of Object.entries(l)) {
-        if (!Object.hasOwn(defaultReadLimits, key))
+        if (!Object.hasOwn(defaultLdapReadLimits, key))
           issues.push({ field: `limits.${key}`, message: 'unknown limit' })
         else {
           const value = int(`limits.${key}`, v, 1, Number.MAX_SAFE_INTEGER)
@@ -579,7 +579,7 @@ export function resolveLdapConfig(
     ['connectTimeoutMs', connectTimeoutMs],
   ] as const)
     if (!Number.isInteger(v) || v < 1) issues.push({ field, message: 'must be a positive integer' })
-  const limits: LdapReadLimits = { ...defaultReadLimits, ...config.limits }
+  const limits: LdapReadLimits = { ...defaultLdapReadLimits, ...config.limits }
   for (const [key, v] of Object.entries(limits))
     if (!Number.isSafeInteger(v) || v < 1)
       issues.push({ field: `limits.${key}`, message: 'must be a positive integer' })

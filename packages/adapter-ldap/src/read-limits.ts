@@ -1,7 +1,7 @@
 /**
  * Bounds on one directory read, so that a hostile or broken directory ends the read with a typed
  * error instead of exhausting memory or time. Every field is optional in a config; see
- * {@link defaultReadLimits} and the README for why each default is where it is.
+ * {@link defaultLdapReadLimits} and the README for why each default is where it is.
  */
 export interface LdapReadLimits {
   /** The whole read (both searches, every range slice, the flattening) ends within this. */
@@ -21,7 +21,7 @@ export interface LdapReadLimits {
  * a group of all of them, thousands of groups a few levels deep), and small enough that a read
  * stays within about a gigabyte of memory.
  */
-export const defaultReadLimits: LdapReadLimits = Object.freeze({
+export const defaultLdapReadLimits: LdapReadLimits = Object.freeze({
   deadlineMs: 600_000,
   maxEntries: 1_000_000,
   maxBytes: 256 * 1024 * 1024,

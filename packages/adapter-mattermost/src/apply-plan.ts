@@ -540,6 +540,7 @@ function refusesUsers(error: MattermostError): boolean {
       { kind: 'stalePlan' },
       { kind: 'unknownTeam' },
       { kind: 'linkNotFound' },
+      { kind: 'readLimit' },
       () => false,
     )
     .exhaustive()

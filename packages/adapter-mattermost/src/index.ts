@@ -10,6 +10,7 @@ export { groupConstrainedErrorIds, isTransientError } from './mattermost-error.j
 export { isMattermostId } from './is-mattermost-id.js'
 export { checkMattermostTransport } from './check-mattermost-transport.js'
 export { defaultChannelNames, loadSyncState, toSystemRole } from './load-sync-state.js'
+export { defaultMattermostReadLimits } from './read-budget.js'
 export { applyPlan, channelHistoryOf } from './apply-plan.js'
 export { MattermostSyncTarget } from './mattermost-sync-target.js'
 export {
@@ -30,6 +31,7 @@ export type {
 export type { MattermostError } from './mattermost-error.js'
 export type { MattermostTransportError } from './check-mattermost-transport.js'
 export type { LoadSyncStateOptions } from './load-sync-state.js'
+export type { MattermostReadLimits } from './read-budget.js'
 export type { MattermostSyncTargetConfig } from './mattermost-sync-target.js'
 export type {
   ApplicablePlan,

@@ -23,6 +23,11 @@ import { checkIds } from './is-mattermost-id.js'
 import { Limiter, pooled } from './limiter.js'
 import type { MattermostClient } from './mattermost-client.js'
 import type { MattermostError } from './mattermost-error.js'
+import {
+  defaultMattermostReadLimits,
+  withinReadBudget,
+  type MattermostReadLimits,
+} from './read-budget.js'
 
 /** What `loadSyncState` reads. Without options: every team, its channels, and Mattermost's groups. */
 export interface LoadSyncStateOptions {
@@ -54,6 +59,12 @@ export interface LoadSyncStateOptions {
    * adds of earlier runs). The API cannot read it; `MattermostSyncTarget` with a store adds it.
    */
   readonly channelHistory?: readonly ChannelHistory[]
+  /**
+   * Bounds on the whole read (a deadline, a number of requests), each defaulting to
+   * `defaultMattermostReadLimits`: a server that drags on or pages without end ends the read with a
+   * `readLimit` error. The client bounds each listing's pages and each body's bytes.
+   */
+  readonly limits?: Partial<MattermostReadLimits>
 }
 
 /** The channels a new team member joins when the server's list is not configured. */
@@ -80,6 +91,21 @@ type ReadGroup = {
 export function loadSyncState(
   client: MattermostClient,
   options: LoadSyncStateOptions = {},
+): ResultAsync<SyncState, MattermostError> {
+  const limits = { ...defaultMattermostReadLimits, ...options.limits }
+  return new ResultAsync(
+    withinReadBudget(
+      limits,
+      () => readSyncState(client, options),
+      (e) => err(e),
+    ),
+  )
+}
+
+// Every request made from here, callbacks included, counts against the read's budget.
+function readSyncState(
+  client: MattermostClient,
+  options: LoadSyncStateOptions,
 ): ResultAsync<SyncState, MattermostError> {
   for (const id of [...(options.teamIds ?? []), ...(options.channelIds ?? [])]) {
     const r = checkIds({ id })

@@ -29,6 +29,7 @@ import {
 import { checkIds } from './is-mattermost-id.js'
 import { checkMattermostTransport } from './check-mattermost-transport.js'
 import { Limiter } from './limiter.js'
+import { currentReadBudget, readBodyText, readLimitError, spendRequest } from './read-budget.js'
 import {
   groupConstrainedErrorIds,
   isTransientError,
@@ -66,6 +67,13 @@ export interface MattermostClientConfig {
    * false: such a URL is refused (see `checkMattermostTransport`). Only for a lab.
    */
   readonly insecure?: boolean
+  /** Largest response body read, in bytes; a larger answer is a `readLimit` error. Default 32 MiB. */
+  readonly maxBodyBytes?: number
+  /**
+   * Pages one listing may take before it is a `readLimit` error (a server paging forever). Default
+   * 5 000 (a million rows; the largest listing of a 100k-user deployment is 500 pages).
+   */
+  readonly maxPagesPerListing?: number
 }
 
 /**
@@ -137,6 +145,8 @@ export class MattermostClient {
   readonly #token: string
   readonly #fetch: typeof globalThis.fetch
   readonly #timeoutMs: number
+  readonly #maxBodyBytes: number
+  readonly #maxPages: number
   readonly #maxRetryTimeMs: number
   readonly #baseDelayMs: number
   readonly #maxDelayMs: number
@@ -156,6 +166,8 @@ export class MattermostClient {
     this.#token = config.token
     this.#fetch = config.fetch ?? globalThis.fetch.bind(globalThis)
     this.#timeoutMs = config.timeoutMs ?? 30_000
+    this.#maxBodyBytes = config.maxBodyBytes ?? 32 * 1024 * 1024
+    this.#maxPages = config.maxPagesPerListing ?? 5_000
     this.#maxRetryTimeMs = config.maxRetryTimeMs ?? 60_000
     this.#baseDelayMs = config.baseDelayMs ?? 200
     this.#maxDelayMs = config.maxDelayMs ?? 10_000
@@ -564,8 +576,10 @@ export class MattermostClient {
             seen.add(k)
             rows.push(map(item))
           }
-          return items.length < perPage
-            ? okAsync({ items: rows, listed: page * perPage + items.length })
+          if (items.length < perPage)
+            return okAsync({ items: rows, listed: page * perPage + items.length })
+          return page + 1 >= this.#maxPages
+            ? errAsync(readLimitError('pages', this.#maxPages, 'GET', path))
             : next(page + 1)
         },
       )
@@ -590,7 +604,7 @@ export class MattermostClient {
       let failure: MattermostError | undefined
       let window = 1
       const launch = (): void => {
-        while (!done && inFlight < window) {
+        while (!done && inFlight < window && next < this.#maxPages) {
           const page = next++
           inFlight++
           void this.#request('GET', path, parse, {
@@ -603,7 +617,11 @@ export class MattermostClient {
             } else {
               for (const item of r.value) if (!seen.has(key(item))) seen.set(key(item), item)
               if (r.value.length < perPage) done = true
-              else window = Math.min(this.#concurrency, window * 2)
+              else if (page + 1 >= this.#maxPages) {
+                // A full last allowed page: the listing goes on past the limit.
+                failure ??= readLimitError('pages', this.#maxPages, 'GET', path)
+                done = true
+              } else window = Math.min(this.#concurrency, window * 2)
             }
             if (inFlight === 0 && done) resolve(failure)
             else launch()
@@ -661,8 +679,12 @@ export class MattermostClient {
       Accept: 'application/json',
     }
     if (options.body !== undefined) headers['Content-Type'] = 'application/json'
+    // The read this request belongs to, taken now: the queue may run it from another's callback.
+    const budget = currentReadBudget()
     const once = async (): Promise<Attempt> => {
       deadline ??= Date.now() + this.#maxRetryTimeMs
+      const refused = budget === undefined ? undefined : spendRequest(budget, method, path)
+      if (refused !== undefined) return { kind: 'fail', error: refused, retryable: false, deadline }
       attempts++
       const blocked = await this.#awaitPause(deadline)
       if (blocked !== undefined) {
@@ -670,20 +692,30 @@ export class MattermostClient {
         return { kind: 'fail', error, retryable: false, deadline }
       }
       const signal = AbortSignal.timeout(this.#timeoutMs)
+      const aborts = budget === undefined ? signal : AbortSignal.any([signal, budget.signal])
       const body = options.body === undefined ? undefined : JSON.stringify(options.body())
       try {
         const response = await this.#fetch(url, {
           method,
           headers,
           ...(body !== undefined ? { body } : {}),
-          signal,
+          signal: aborts,
         })
-        const text = await response.text()
+        const read = await readBodyText(response, this.#maxBodyBytes)
+        if (!('text' in read)) {
+          const error = readLimitError('bodyBytes', this.#maxBodyBytes, method, path)
+          return { kind: 'fail', error, retryable: false, deadline }
+        }
+        const { text } = read
         if (response.ok) return { kind: 'ok', status: response.status, text }
         if (response.status === 429)
           return this.#onRateLimit(method, path, response, attempts, deadline)
         return httpFailure(method, path, response, this.#scrub(text), deadline)
       } catch (e) {
+        if (budget?.signal.aborted === true && !signal.aborted) {
+          const error = readLimitError('deadline', budget.limits.deadlineMs, method, path)
+          return { kind: 'fail', error, retryable: false, deadline }
+        }
         const timedOut = signal.aborted
         const cause = describeCause(e)
         const error: MattermostError = timedOut

@@ -78,6 +78,20 @@ export type MattermostError =
     }
   /** Team names the caller scoped a load to that no team has (`loadSyncState` `teamNames`). */
   | { readonly kind: 'unknownTeam'; readonly message: string; readonly names: readonly string[] }
+  /**
+   * A read hit one of its limits (`loadSyncState`'s `limits`, the client's `maxPagesPerListing` or
+   * `maxBodyBytes`): a server that pages forever, drags on or answers with a huge body. Nothing of
+   * the read is used.
+   */
+  | {
+      readonly kind: 'readLimit'
+      readonly limit: 'deadline' | 'requests' | 'pages' | 'bodyBytes'
+      /** The limit's value (ms, requests, pages or bytes). */
+      readonly max: number
+      readonly message: string
+      readonly method: string
+      readonly path: string
+    }
   /** A group link the caller named does not exist (live) in Mattermost. */
   | {
       readonly kind: 'linkNotFound'
@@ -114,6 +128,7 @@ export function isTransientError(error: MattermostError): boolean {
         { kind: 'stalePlan' },
         { kind: 'unknownTeam' },
         { kind: 'linkNotFound' },
+        { kind: 'readLimit' },
         () => false,
       )
       .exhaustive()

@@ -1,0 +1,150 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { MattermostError } from './mattermost-error.js'
+
+/**
+ * Bounds on one read of Mattermost (`loadSyncState`): a server that pages forever, answers slowly
+ * without end or sends huge bodies ends the read with a `readLimit` error instead of exhausting
+ * memory or time. Per-listing pages and body bytes are the client's settings (`maxPagesPerListing`,
+ * `maxBodyBytes`); these two span every request of the read.
+ */
+export interface MattermostReadLimits {
+  /** The whole read ends within this; requests in flight are aborted. */
+  readonly deadlineMs: number
+  /** Requests the read may send, retries included. */
+  readonly maxRequests: number
+}
+
+/**
+ * The defaults, about ten times what the largest deployment this is built for needs (100k users,
+ * 20k channels: ~47k requests, under a minute): see the README.
+ */
+export const defaultMattermostReadLimits: MattermostReadLimits = Object.freeze({
+  deadlineMs: 1_800_000,
+  maxRequests: 500_000,
+})
+
+/** A read the client is inside of: its limits and what it has used. */
+export interface ReadBudget {
+  readonly limits: MattermostReadLimits
+  readonly deadline: number
+  /** Aborted at the deadline: requests in flight stop at once. */
+  readonly signal: AbortSignal
+  requests: number
+}
+
+// The read a request belongs to, without threading a budget through every client method: it is
+// captured when the request is made (`currentReadBudget`), so the concurrency queue cannot mix
+// two reads' budgets.
+const storage = new AsyncLocalStorage<ReadBudget>()
+
+/** The budget of the read the caller runs in, if any. */
+export function currentReadBudget(): ReadBudget | undefined {
+  return storage.getStore()
+}
+
+/** Builds the error with its sentence. */
+export function readLimitError(
+  limit: 'deadline' | 'requests' | 'pages' | 'bodyBytes',
+  max: number,
+  method: string,
+  path: string,
+): MattermostError {
+  const what = {
+    deadline: `the read did not finish within ${max} ms (limits.deadlineMs)`,
+    requests: `the read needed more than ${max} requests (limits.maxRequests)`,
+    pages: `the listing went on past ${max} pages (maxPagesPerListing)`,
+    bodyBytes: `the answer is larger than ${max} bytes (maxBodyBytes)`,
+  }[limit]
+  return {
+    kind: 'readLimit',
+    limit,
+    max,
+    method,
+    path,
+    message: `${method} ${path}: ${what}: nothing was read`,
+  }
+}
+
+/**
+ * Why the budget refuses another request now (deadline passed, or every request used), counting
+ * the request when it is allowed.
+ */
+export function spendRequest(
+  budget: ReadBudget,
+  method: string,
+  path: string,
+): MattermostError | undefined {
+  if (budget.signal.aborted || Date.now() >= budget.deadline)
+    return readLimitError('deadline', budget.limits.deadlineMs, method, path)
+  if (budget.requests >= budget.limits.maxRequests)
+    return readLimitError('requests', budget.limits.maxRequests, method, path)
+  budget.requests++
+  return undefined
+}
+
+/**
+ * Runs `read` as one budgeted read: every client request it makes (directly or from callbacks)
+ * counts against `limits`, and at the deadline the read ends with a `readLimit` error even if a
+ * request is still waiting (a backoff, a 429 pause).
+ */
+export async function withinReadBudget<T>(
+  limits: MattermostReadLimits,
+  read: () => PromiseLike<T>,
+  onDeadline: (error: MattermostError) => T,
+): Promise<T> {
+  const controller = new AbortController()
+  const budget: ReadBudget = {
+    limits,
+    deadline: Date.now() + limits.deadlineMs,
+    signal: controller.signal,
+    requests: 0,
+  }
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<T>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      resolve(onDeadline(readLimitError('deadline', limits.deadlineMs, 'GET', '(the read)')))
+    }, limits.deadlineMs)
+  })
+  try {
+    return await Promise.race([storage.run(budget, read), expired])
+  } finally {
+    clearTimeout(timer)
+    // Whatever is still queued or in flight fails at once instead of reading on.
+    controller.abort()
+  }
+}
+
+/**
+ * Reads a response body as text, refusing it past `maxBytes` (from `Content-Length` before any
+ * byte, else while streaming): one answer must not fill the memory.
+ */
+export async function readBodyText(
+  response: Response,
+  maxBytes: number,
+): Promise<{ readonly text: string } | { readonly tooLarge: true }> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined)
+    return { tooLarge: true }
+  }
+  const body = response.body
+  if (body === null) return { text: '' }
+  // Node types a fetch body's chunks as any; they are bytes.
+  const reader = (body as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  const parts: string[] = []
+  let bytes = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      return { tooLarge: true }
+    }
+    parts.push(decoder.decode(value, { stream: true }))
+  }
+  parts.push(decoder.decode())
+  return { text: parts.join('') }
+}
