@@ -1,4 +1,4 @@
-import type { ResultAsync } from 'neverthrow'
+import { okAsync, type ResultAsync } from 'neverthrow'
 import type { LastGoodRun, PendingRemoval, SyncHistory, SyncHistoryStore } from '@grouproles/core'
 import type { PostgresClient } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
@@ -14,10 +14,15 @@ import * as q from './queries.js'
  */
 export class PostgresHistoryStore implements SyncHistoryStore<PostgresError> {
   readonly #client: PostgresClient
+  readonly #migrateOnSave: boolean
 
-  /** On a database already migrated (e.g. opened by `PostgresMembershipStore.open`). */
-  constructor(client: PostgresClient) {
+  /**
+   * On a database already migrated (e.g. opened by `PostgresMembershipStore.open`), or with
+   * `migrateOnSave` one that may not be: see `migratingOnSave`.
+   */
+  constructor(client: PostgresClient, options: { readonly migrateOnSave?: boolean } = {}) {
     this.#client = client
+    this.#migrateOnSave = options.migrateOnSave === true
   }
 
   /** Migrates schema `grouproles` first (refusing a newer one with `schemaTooNew`). */
@@ -25,7 +30,23 @@ export class PostgresHistoryStore implements SyncHistoryStore<PostgresError> {
     return migrate(client).map(() => new PostgresHistoryStore(client))
   }
 
+  /**
+   * A store that writes nothing until it saves: a database without the tables loads as an empty
+   * history, and the first save migrates. For Mattermost's own database, where a dry run
+   * (`plan`) must not create grouproles' schema.
+   */
+  static migratingOnSave(client: PostgresClient): PostgresHistoryStore {
+    return new PostgresHistoryStore(client, { migrateOnSave: true })
+  }
+
   loadHistory(): ResultAsync<SyncHistory, PostgresError> {
+    if (!this.#migrateOnSave) return this.#load()
+    return runArrays(this.#client, 'looking for the history tables', q.selectHistoryTables).andThen(
+      (rows) => (rows[0]?.[0] === true ? this.#load() : okAsync({ pendingRemovals: [] })),
+    )
+  }
+
+  #load(): ResultAsync<SyncHistory, PostgresError> {
     return runArrays(this.#client, 'reading pending removals', q.selectPendingRemovals).andThen(
       (pendingRows) =>
         runArrays(this.#client, 'reading the last complete run', q.selectLastGoodRun).map(
@@ -39,6 +60,11 @@ export class PostgresHistoryStore implements SyncHistoryStore<PostgresError> {
   }
 
   saveHistory(history: SyncHistory): ResultAsync<void, PostgresError> {
+    if (this.#migrateOnSave) return migrate(this.#client).andThen(() => this.#save(history))
+    return this.#save(history)
+  }
+
+  #save(history: SyncHistory): ResultAsync<void, PostgresError> {
     const rows = history.pendingRemovals.map((p) => [
       p.kind,
       p.syncableId,

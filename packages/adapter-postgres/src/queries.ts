@@ -278,6 +278,8 @@ export const rememberMemberships: string = `WITH input AS (
 
 // ---- the safety history (grouproles.pending_removals, grouproles.last_good_run).
 
+export const selectHistoryTables: string = `SELECT to_regclass('grouproles.pending_removals') IS NOT NULL
+  AND to_regclass('grouproles.last_good_run') IS NOT NULL`
 export const selectPendingRemovals: string = `SELECT syncable_kind, syncable_id, user_id, runs, since::text
   FROM grouproles.pending_removals ORDER BY syncable_kind, syncable_id, user_id`
 export const selectLastGoodRun: string = `SELECT at::text, users, groups FROM grouproles.last_good_run`

@@ -67,6 +67,31 @@ function describeStore(database: EmptyDatabase): void {
       )
     })
 
+    it('should, migrating on save, read a database without the tables as an empty history and create them only when it saves', async () => {
+      const connected = await database.connect()
+      try {
+        const fresh = connected.client
+        const store = PostgresHistoryStore.migratingOnSave(fresh)
+        expect(await must(store.loadHistory())).toEqual({ pendingRemovals: [] })
+        const exists = async () =>
+          (
+            await fresh.query({
+              text: "SELECT to_regclass('grouproles.pending_removals') IS NOT NULL AS e",
+            })
+          ).rows[0] as { e: boolean }
+        expect((await exists()).e).toBe(false)
+        const history: SyncHistory = {
+          pendingRemovals: [{ kind: 'team', syncableId: 't', userId: 'u', runs: 1, since: 7 }],
+          lastGood: { at: 7, users: 1, groups: [{ id: 'g', name: 'g', members: 1 }] },
+        }
+        await must(store.saveHistory(history))
+        expect((await exists()).e).toBe(true)
+        expect(await must(store.loadHistory())).toEqual(history)
+      } finally {
+        await connected.close()
+      }
+    })
+
     it('should refuse a schema written by a newer grouproles', async () => {
       await must(migrate(client))
       await client.query({
