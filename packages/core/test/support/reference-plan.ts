@@ -60,10 +60,8 @@ export function decisionsOf(plan: SyncPlan): PlanDecisions {
   }
 }
 
-function without<T extends object, K extends keyof T>(x: T, key: K): Omit<T, K> {
-  const copy = { ...x }
-  delete copy[key]
-  return copy
+function without<T extends object, K extends keyof T & string>(x: T, key: K): Omit<T, K> {
+  return Object.fromEntries(Object.entries(x).filter(([k]) => k !== key)) as Omit<T, K>
 }
 
 /**
