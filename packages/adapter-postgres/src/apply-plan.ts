@@ -2,8 +2,12 @@ import type { ResultAsync } from 'neverthrow'
 import { errAsync, okAsync } from 'neverthrow'
 import { match } from 'ts-pattern'
 import {
+  admitCommands,
   commandKey,
   fingerprintTarget,
+  inadmissibleCommands,
+  withGroupLoad,
+  type ApplyContext as AdmissionContext,
   syncCommandKinds,
   toSyncCommand,
   type ApplyReport,
@@ -17,7 +21,13 @@ import type { PostgresError } from './postgres-error.js'
 import { inTransaction, run, runArrays } from './internal/session.js'
 import { DefaultJoins } from './internal/default-joins.js'
 import { defaultChannelNames } from './default-channel-names.js'
-import { connectionsFor, readTarget } from './load-sync-state.js'
+import {
+  connectionsFor,
+  readGroupsAndLinks,
+  readTarget,
+  type LoadSyncStateOptions,
+  type TargetState,
+} from './load-sync-state.js'
 import * as q from './queries.js'
 
 /** The NotifyProps Mattermost gives a new channel member. */
@@ -53,6 +63,14 @@ export interface ApplyPlanOptions {
    * server has that setting, and the same list to `loadSyncState`.
    */
   readonly defaultChannelNames?: readonly string[]
+  /**
+   * The groups, links and managed syncables (and policy) the plan was made with: every command is
+   * admitted against the re-read state with these (`admitCommands`). Without `context.groupLoad`,
+   * Mattermost's own groups and links (of `groupSources`) are read in the same transaction instead.
+   */
+  readonly context?: AdmissionContext
+  /** `UserGroups.Source` values whose groups and links admit commands when no group load is given. */
+  readonly groupSources?: LoadSyncStateOptions['groupSources']
 }
 
 /** A plan as `applyPlan` takes it: commands (reasons optional) and the target fingerprint. */
@@ -66,7 +84,7 @@ export interface ApplicablePlan {
  * A type alias, not an interface, so it is assignable to `Record<string, number>`.
  */
 export type ApplyTimings = {
-  /** Re-reading the target scope and comparing its fingerprint with the plan's. */
+  /** Re-reading the target scope, comparing its fingerprint with the plan's, admitting the commands. */
   readonly staleCheckMs: number
   /** The commands' statements. */
   readonly writeMs: number
@@ -89,7 +107,10 @@ interface Batch {
 /**
  * Applies a plan in one transaction, writing what Mattermost's store writes. It first re-reads the
  * target state and refuses (`stalePlan`, nothing written) when its fingerprint differs from the
- * plan's. A team add that creates or revives a non-guest's row joins the team's default channels,
+ * plan's, then checks every command against that state (`admitCommands`: ids of Mattermost's form,
+ * live team or `O`/`P` channel, a known user, a link or constraint that justifies it) and refuses
+ * the plan (`inadmissibleCommands`, nothing written) if any is refused. A team add that creates
+ * or revives a non-guest's row joins the team's default channels,
  * as Mattermost does (core's `applyPlan` models it). Direct writes bypass Mattermost's caches and
  * websocket events: use it on a stopped or offline server, or in tests.
  */
@@ -117,15 +138,18 @@ export function applyPlan(
     return readTarget(client, conn, connections, teamIds)
       .andThen((target) => {
         const actual = fingerprintTarget(target)
-        lap('staleCheckMs', checking)(undefined)
-        return actual === plan.targetFingerprint
-          ? okAsync(performance.now())
-          : errAsync<number, PostgresError>({
-              kind: 'stalePlan',
-              message: 'the Mattermost state changed since the plan was made; make a new plan',
-              expected: plan.targetFingerprint,
-              actual,
-            })
+        if (actual !== plan.targetFingerprint)
+          return errAsync<number, PostgresError>({
+            kind: 'stalePlan',
+            message: 'the Mattermost state changed since the plan was made; make a new plan',
+            expected: plan.targetFingerprint,
+            actual,
+          })
+        // Admission reuses the state the stale check read; it is part of that phase.
+        return admit(conn, target, plan.commands, options).map(() => {
+          lap('staleCheckMs', checking)(undefined)
+          return performance.now()
+        })
       })
       .andThen((writing) =>
         applyBatches(conn, toBatches(plan.commands), {
@@ -145,6 +169,43 @@ export function applyPlan(
     ...toReport(outcomes),
     timings: { ...phases, totalMs: performance.now() - started },
   }))
+}
+
+const mattermostId = /^[a-z0-9]{26}$/
+
+/**
+ * Checks every command against the re-read `target` with the caller's group load, or else with
+ * Mattermost's own groups and links (read on `conn`, inside the write transaction).
+ */
+function admit(
+  conn: PostgresQueryable,
+  target: TargetState,
+  commands: readonly SyncCommand[],
+  options: ApplyPlanOptions,
+): ResultAsync<undefined, PostgresError> {
+  const load = options.context?.groupLoad
+  const own =
+    load !== undefined
+      ? okAsync({ groups: [], links: [] })
+      : readGroupsAndLinks(conn, {
+          ...(options.groupSources !== undefined ? { groupSources: options.groupSources } : {}),
+          ...(options.teamIds !== undefined ? { teamIds: options.teamIds } : {}),
+        })
+  // The stale check reads channels without default flags (not fingerprinted); joins need them.
+  const names = new Set(options.defaultChannelNames ?? defaultChannelNames)
+  const channels = target.channels.map((c) =>
+    names.has(c.name) ? { ...c, defaultChannel: true } : c,
+  )
+  return own.andThen((groupsAndLinks) => {
+    const state = withGroupLoad({ ...target, ...groupsAndLinks, channels }, load)
+    const { refused } = admitCommands(commands, state, {
+      isId: (id) => mattermostId.test(id),
+      ...(options.context?.policy !== undefined ? { policy: options.context.policy } : {}),
+    })
+    return refused.length === 0
+      ? okAsync(undefined)
+      : errAsync<undefined, PostgresError>(inadmissibleCommands(refused, commands.length))
+  })
 }
 
 // Consecutive commands of one kind on distinct rows commute, so each such run is one statement.

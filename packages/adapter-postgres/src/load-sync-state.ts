@@ -239,6 +239,32 @@ function readHistory(
 }
 
 /**
+ * Mattermost's own groups and links (of `groupSources`, default `['ldap']`; links of `teamIds` only),
+ * read on `conn`: what `applyPlan` admits commands by when the caller gives no group load.
+ */
+export function readGroupsAndLinks(
+  conn: PostgresQueryable,
+  options: Pick<LoadSyncStateOptions, 'groupSources' | 'teamIds'>,
+): ResultAsync<Pick<SyncState, 'groups' | 'links'>, PostgresError> {
+  const sources = sourcesOf(options)
+  const teamIds = teamIdsOf(options)
+  return runArrays(conn, 'reading UserGroups', q.selectGroups, [sources]).andThen((groups) =>
+    runArrays(conn, 'reading GroupTeams', q.selectTeamLinks, [sources, teamIds]).andThen(
+      (teamLinks) =>
+        runArrays(conn, 'reading GroupChannels', q.selectChannelLinks, [sources, teamIds]).map(
+          (channelLinks) => ({
+            groups: groups.map(toGroup),
+            links: [
+              ...teamLinks.map((r) => toLink(r, 'team')),
+              ...channelLinks.map((r) => toLink(r, 'channel')),
+            ],
+          }),
+        ),
+    ),
+  )
+}
+
+/**
  * Reads the target part (what `fingerprintTarget` covers) inside the transaction `main` holds, over
  * `connections` connections of `client` as `readWithMemberships` does.
  */

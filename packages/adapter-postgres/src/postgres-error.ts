@@ -1,5 +1,5 @@
 import { match, P } from 'ts-pattern'
-import type { SyncCommand } from '@grouproles/core'
+import type { InadmissibleCommandsError, SyncCommand } from '@grouproles/core'
 
 /** Which Mattermost a store belongs to: its telemetry (or diagnostic) id and its site URL. */
 export interface SiteIdentity {
@@ -22,6 +22,11 @@ export type PostgresError =
       readonly expected: string
       readonly actual: string
     }
+  /**
+   * Commands no sync could have planned from the re-read state (`admitCommands`: a D channel, a
+   * team no link reaches, a malformed id, …), each named in `refused`; nothing was written.
+   */
+  | InadmissibleCommandsError
   /** A command met a row in another state than the plan expects; the transaction was rolled back. */
   | { readonly kind: 'unexpectedRow'; readonly message: string; readonly command: SyncCommand }
   /**

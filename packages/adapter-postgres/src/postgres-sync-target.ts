@@ -1,5 +1,11 @@
 import type { ResultAsync } from 'neverthrow'
-import type { PlanApplier, SyncPlan, SyncState, SyncStateSource } from '@grouproles/core'
+import type {
+  ApplyContext,
+  PlanApplier,
+  SyncPlan,
+  SyncState,
+  SyncStateSource,
+} from '@grouproles/core'
 import type { PostgresClient } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
 import { applyPlan, type ApplyPlanOptions, type ApplyPlanReport } from './apply-plan.js'
@@ -30,13 +36,22 @@ export class PostgresSyncTarget
     return loadSyncState(this.#client, this.#config)
   }
 
+  /**
+   * Applies a plan (see `applyPlan`): refused if the target changed since it was made, or if a
+   * command could not have been planned from the re-read state with `context`'s group load (when
+   * absent, with Mattermost's own groups and links of the configured `groupSources`).
+   */
   applyPlan(
     plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
-    options: Pick<ApplyPlanOptions, 'now' | 'runId'> = {},
+    context: ApplyContext & Pick<ApplyPlanOptions, 'now' | 'runId'> = {},
   ): ResultAsync<ApplyPlanReport, PostgresError> {
-    const { teamIds, strict, defaultChannelNames } = this.#config
+    const { teamIds, strict, defaultChannelNames, groupSources } = this.#config
+    const { now, runId, ...admission } = context
     return applyPlan(this.#client, plan, {
-      ...options,
+      ...(now !== undefined ? { now } : {}),
+      ...(runId !== undefined ? { runId } : {}),
+      context: admission,
+      ...(groupSources !== undefined ? { groupSources } : {}),
       ...(teamIds !== undefined ? { teamIds } : {}),
       ...(strict !== undefined ? { strict } : {}),
       ...(defaultChannelNames !== undefined ? { defaultChannelNames } : {}),

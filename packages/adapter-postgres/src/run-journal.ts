@@ -87,13 +87,20 @@ export function recordCommands(
 
 /**
  * How a run whose apply returned `error` ended: `refused` when the plan no longer fit the database
- * (`stalePlan`, `unexpectedRow`, `alreadyRunning`: nothing was written, make a new plan), else
+ * (`stalePlan`, `unexpectedRow`, `alreadyRunning`, `inadmissibleCommands`: nothing was written,
+ * make a new plan), else
  * `failed` (rolled back; `schemaTooNew` and `differentMattermost` wrote nothing either, but a new
  * plan does not help: the setup must change).
  */
 export function runOutcomeOf(error: PostgresError): RunOutcome {
   return match(error.kind)
-    .with('stalePlan', 'unexpectedRow', 'alreadyRunning', (): RunOutcome => 'refused')
+    .with(
+      'stalePlan',
+      'unexpectedRow',
+      'alreadyRunning',
+      'inadmissibleCommands',
+      (): RunOutcome => 'refused',
+    )
     .with(
       'schemaTooNew',
       'differentMattermost',

@@ -2,15 +2,24 @@ import fc from 'fast-check'
 import type { ResultAsync } from 'neverthrow'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  admitCommands,
+  applyContextOf,
   applyPlan as modelApplyPlan,
   emptyState,
   fingerprintTarget,
   normalizeState,
   planSync,
+  withGroupLoad,
   type SyncCommand,
   type SyncState,
 } from '@grouproles/core'
-import { syncCommandArb, syncPolicyArb, syncStateArb } from '@grouproles/core/testing'
+import {
+  admittingContext,
+  foreignCommandArb,
+  syncCommandArb,
+  syncPolicyArb,
+  syncStateArb,
+} from '@grouproles/core/testing'
 import {
   applyPlan,
   defaultChannelNames,
@@ -125,6 +134,17 @@ function namesOption(names: readonly string[] | undefined): {
   readonly defaultChannelNames?: readonly string[]
 } {
   return names === undefined ? {} : { defaultChannelNames: names }
+}
+
+/** Options that justify hand-made or random commands, for tests of the writes themselves. */
+function admitting(commands: readonly SyncCommand[]) {
+  return { context: admittingContext(commands) }
+}
+
+/** Of `commands`, those `admitting(commands)` admits against `state` (a D channel never is). */
+function admittedOf(state: SyncState, commands: readonly SyncCommand[]): SyncCommand[] {
+  const { groupLoad } = admittingContext(commands)
+  return [...admitCommands(commands, withGroupLoad(state, groupLoad)).admitted]
 }
 
 export async function must<T, E>(r: ResultAsync<T, E>): Promise<T> {
@@ -379,7 +399,17 @@ export function describeContract(driver: Driver): void {
 
     describe('applyPlan', () => {
       it('should write what Mattermost writes: revive, insert, soft-delete with cascade, history', async () => {
-        const state = scenarioState()
+        // Bob active and u4 no bot: a sync adds the one and demotes the other.
+        const scenario = scenarioState()
+        const state: SyncState = {
+          ...scenario,
+          users: scenario.users.map((u) => {
+            const copy: { -readonly [K in keyof typeof u]: (typeof u)[K] } = { ...u }
+            delete copy.deactivated
+            delete copy.isBot
+            return copy
+          }),
+        }
         await write(state)
         const [alice, bob, guest] = [id('u', 1), id('u', 2), id('u', 3)]
         const [team, chan] = [id('t', 1), id('c', 1)]
@@ -399,7 +429,7 @@ export function describeContract(driver: Driver): void {
           applyPlan(
             client,
             { commands, targetFingerprint: fingerprintTarget(state) },
-            { now: 1_800_000_000_000 },
+            { now: 1_800_000_000_000, ...admitting(commands) },
           ),
         )
         expect(report.counts).toMatchObject({
@@ -464,7 +494,7 @@ export function describeContract(driver: Driver): void {
           applyPlan(
             client,
             { commands, targetFingerprint: fingerprintTarget(state) },
-            { now: 1_800_000_000_000 },
+            { now: 1_800_000_000_000, ...admitting(commands) },
           ),
         )
         expect(report.counts.removeChannelMember).toBe(1)
@@ -509,7 +539,11 @@ export function describeContract(driver: Driver): void {
           { kind: 'removeChannelMember', channelId: id('c', 1), userId: id('u', 3) },
         ]
         const error = await errorOf(
-          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }),
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(state) },
+            admitting(commands),
+          ),
         )
         expect(error).toMatchObject({ kind: 'unexpectedRow', command: commands[1] })
         expect(normalizeState(await must(loadSyncState(client)))).toEqual(storable(state))
@@ -530,7 +564,11 @@ export function describeContract(driver: Driver): void {
           { kind: 'addChannelMember', channelId: id('c', 1), userId: id('u', 3), role: 'guest' },
         ]
         const error = await errorOf(
-          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }),
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(state) },
+            admitting(commands),
+          ),
         )
         await client.query({ text: 'DROP TRIGGER refuse_guest ON channelmembers' })
         expect(error.kind).toBe('queryFailed')
@@ -545,7 +583,10 @@ export function describeContract(driver: Driver): void {
             // Managed syncables plan as the configuration says; default channels as the database has them.
             const state = withDefaultChannels(drawn)
             const plan = planSync(state, policy)
-            const report = await must(applyPlan(client, plan))
+            // The plan's groups, links and managed syncables, as runSync passes them.
+            const report = await must(
+              applyPlan(client, plan, { context: applyContextOf(state, plan.policy) }),
+            )
             expect(report.outcomes.every((o) => o.kind === 'done')).toBe(true)
             expect(normalizeState(await must(loadSyncState(client)))).toEqual(
               storable(modelApplyPlan(state, plan)),
@@ -563,13 +604,14 @@ export function describeContract(driver: Driver): void {
           ),
         )
         await fc.assert(
-          fc.asyncProperty(arb, async ([state, commands]) => {
+          fc.asyncProperty(arb, async ([state, drawn]) => {
             await write(state)
+            const commands = admittedOf(state, drawn)
             await must(
               applyPlan(
                 client,
                 { commands, targetFingerprint: fingerprintTarget(state) },
-                { strict: false },
+                { strict: false, ...admitting(drawn) },
               ),
             )
             expect(normalizeState(await must(loadSyncState(client)))).toEqual(
@@ -577,6 +619,198 @@ export function describeContract(driver: Driver): void {
             )
           }),
           dbRuns,
+        )
+      })
+    })
+
+    describe('admission (issue 14: apply only what a sync could have planned)', () => {
+      // scenarioState plus what the reproductions aim at: a live direct-message channel and a
+      // team no rule links (alice is a member of it).
+      const dm = id('c', 7)
+      const unlinked = id('t', 7)
+      const admissionState = (): SyncState => {
+        const base = scenarioState()
+        return {
+          ...base,
+          teams: [...base.teams, { id: unlinked, name: 'unlinked', groupConstrained: false }],
+          channels: [
+            ...base.channels,
+            {
+              id: dm,
+              teamId: '',
+              name: `${id('u', 1)}__${id('u', 3)}`,
+              type: 'D',
+              groupConstrained: false,
+            },
+          ],
+          teamMembers: [
+            ...base.teamMembers,
+            { teamId: unlinked, userId: id('u', 1), schemeAdmin: false, schemeGuest: false },
+          ],
+        }
+      }
+      const rawRows = async (): Promise<unknown[]> =>
+        (
+          await Promise.all(
+            ['teammembers', 'channelmembers', 'channelmemberhistory', 'users'].map(
+              async (table) =>
+                (
+                  await client.query({
+                    text: `SELECT * FROM ${table} ORDER BY 1, 2`,
+                    rowMode: 'array',
+                  })
+                ).rows,
+            ),
+          )
+        ).flat()
+
+      it.each([
+        [
+          'a user added to a direct-message channel',
+          { kind: 'addChannelMember', channelId: dm, userId: id('u', 3), role: 'guest' },
+          'directChannel',
+        ],
+        [
+          'an admin of a team no rule links',
+          { kind: 'addTeamMember', teamId: unlinked, userId: id('u', 4), role: 'admin' },
+          'unjustified',
+        ],
+        [
+          'a member made admin of a team no rule links',
+          { kind: 'setTeamMemberAdmin', teamId: unlinked, userId: id('u', 1), schemeAdmin: true },
+          'unjustified',
+        ],
+        [
+          "a team id x');DROP TABLE users;--",
+          {
+            kind: 'addTeamMember',
+            teamId: "x');DROP TABLE users;--",
+            userId: id('u', 1),
+            role: 'member',
+          },
+          'malformedId',
+        ],
+      ] as const)(
+        'should refuse %s with a typed error, writing nothing',
+        async (_, command: SyncCommand, reason) => {
+          const state = admissionState()
+          await write(state)
+          const before = await rawRows()
+          const plan = { commands: [command], targetFingerprint: fingerprintTarget(state) }
+
+          // With the directory's groups (as runSync and the CLI pass them) and with Mattermost's own.
+          const withLoad = await errorOf(
+            applyPlan(client, plan, { context: applyContextOf(state) }),
+          )
+          const withOwn = await errorOf(applyPlan(client, plan))
+
+          for (const error of [withLoad, withOwn]) {
+            expect(error).toMatchObject({
+              kind: 'inadmissibleCommands',
+              refused: [{ index: 0, command, reason }],
+            })
+            expect(error.message).toContain('#1 ')
+          }
+          expect(await rawRows()).toEqual(before)
+        },
+      )
+
+      it('should refuse a whole plan for one foreign command, the planned ones included', async () => {
+        const state = admissionState()
+        await write(state)
+        const plan = planSync(state)
+        expect(plan.commands.length).toBeGreaterThan(0)
+        const before = await rawRows()
+        const foreign: SyncCommand = {
+          kind: 'addChannelMember',
+          channelId: dm,
+          userId: id('u', 1),
+          role: 'member',
+        }
+
+        const error = await errorOf(
+          applyPlan(
+            client,
+            { ...plan, commands: [...plan.commands, foreign] },
+            { context: applyContextOf(state, plan.policy) },
+          ),
+        )
+
+        expect(error).toMatchObject({
+          kind: 'inadmissibleCommands',
+          refused: [{ index: plan.commands.length, reason: 'directChannel' }],
+        })
+        expect(await rawRows()).toEqual(before)
+        // Without the foreign command the same plan applies.
+        await must(applyPlan(client, plan, { context: applyContextOf(state, plan.policy) }))
+      })
+
+      it('should refuse, through PostgresSyncTarget, adds no group of its own groups justifies', async () => {
+        const state = admissionState()
+        await write(state)
+        const target = new PostgresSyncTarget(client)
+        const loaded = await must(target.loadSyncState())
+        const command = {
+          kind: 'addTeamMember',
+          teamId: unlinked,
+          userId: id('u', 4),
+          role: 'member',
+          reason: 'crafted',
+        } as const
+        const plan = { commands: [command], targetFingerprint: fingerprintTarget(loaded) }
+
+        expect(await errorOf(target.applyPlan(plan))).toMatchObject({
+          kind: 'inadmissibleCommands',
+          refused: [{ reason: 'unjustified' }],
+        })
+        // A directory group linking the team justifies it.
+        const groupLoad = {
+          groups: [{ id: 'dir-1', name: 'everyone', memberIds: [id('u', 4)] }],
+          links: [
+            {
+              groupId: 'dir-1',
+              syncable: { kind: 'team' as const, id: unlinked },
+              autoAdd: true,
+              schemeAdmin: false,
+            },
+          ],
+          managed: [],
+        }
+        expect((await must(target.applyPlan(plan, { groupLoad }))).counts.addTeamMember).toBe(1)
+      })
+
+      it('should always refuse foreign commands among planned ones and leave the database as it was', async () => {
+        const arb = syncStateArb()
+          .chain(foreignCommandArb)
+          .chain((foreign) => fc.tuple(fc.constant(foreign), syncPolicyArb(), fc.nat()))
+        await fc.assert(
+          fc.asyncProperty(arb, async ([{ state: drawn, command, reason }, policy, at]) => {
+            const state = withDefaultChannels(drawn)
+            await write(state)
+            const before = await rawRows()
+            const plan = planSync(state, policy)
+            const index = at % (plan.commands.length + 1)
+            const commands = [
+              ...plan.commands.slice(0, index),
+              command,
+              ...plan.commands.slice(index),
+            ]
+
+            const error = await errorOf(
+              applyPlan(
+                client,
+                { commands, targetFingerprint: plan.targetFingerprint },
+                { context: applyContextOf(state, plan.policy) },
+              ),
+            )
+
+            expect(error).toMatchObject({
+              kind: 'inadmissibleCommands',
+              refused: [{ index, command, reason }],
+            })
+            expect(await rawRows()).toEqual(before)
+          }),
+          { numRuns: 25 },
         )
       })
     })
@@ -650,7 +884,11 @@ export function describeContract(driver: Driver): void {
           { kind: 'addTeamMember', teamId: t1, userId: u5, role: 'member' },
         ]
         const report = await must(
-          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }, { now }),
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(state) },
+            { now, ...admitting(commands) },
+          ),
         )
         expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'done', 'done'])
         // Only town-square: off-topic is archived, random is not a default, secret is private,
@@ -712,7 +950,7 @@ export function describeContract(driver: Driver): void {
           applyPlan(
             client,
             { commands, targetFingerprint: fingerprintTarget(changed) },
-            { now, strict: false },
+            { now, strict: false, ...admitting(commands) },
           ),
         )
         expect(report.outcomes.map((o) => o.kind)).toEqual(['already'])
@@ -730,11 +968,12 @@ export function describeContract(driver: Driver): void {
           ],
           targetFingerprint: fingerprint,
         })
+        const options = (more: SyncCommand[]) => ({ now, ...admitting(plan(more).commands) })
         const report = await must(
           applyPlan(
             client,
             plan([{ kind: 'addChannelMember', channelId: town, userId: u1, role: 'admin' }]),
-            { now },
+            options([{ kind: 'addChannelMember', channelId: town, userId: u1, role: 'admin' }]),
           ),
         )
         expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done'])
@@ -754,7 +993,7 @@ export function describeContract(driver: Driver): void {
           applyPlan(
             client,
             plan([{ kind: 'addChannelMember', channelId: town, userId: u4, role: 'admin' }]),
-            { now },
+            options([{ kind: 'addChannelMember', channelId: town, userId: u4, role: 'admin' }]),
           ),
         )
         expect(refused).toMatchObject({ kind: 'unexpectedRow', command: { userId: u4 } })
@@ -772,7 +1011,7 @@ export function describeContract(driver: Driver): void {
           applyPlan(
             client,
             { commands, targetFingerprint: fingerprintTarget(state) },
-            { now, defaultChannelNames: ['random', 'secret'] },
+            { now, defaultChannelNames: ['random', 'secret'], ...admitting(commands) },
           ),
         )
         // random joined by default; town-square added by the plan (a new row, with history).
@@ -785,17 +1024,22 @@ export function describeContract(driver: Driver): void {
       it('should remove a default-joined row later in the same plan, closing its history', async () => {
         const state = defaultChannelScenario()
         await write(state)
+        // random, not town-square: a sync never takes a non-guest out of town-square.
         const commands: SyncCommand[] = [
           { kind: 'addTeamMember', teamId: t1, userId: u1, role: 'member' },
-          { kind: 'removeChannelMember', channelId: town, userId: u1 },
+          { kind: 'removeChannelMember', channelId: random, userId: u1 },
         ]
         const report = await must(
-          applyPlan(client, { commands, targetFingerprint: fingerprintTarget(state) }, { now }),
+          applyPlan(
+            client,
+            { commands, targetFingerprint: fingerprintTarget(state) },
+            { now, defaultChannelNames: ['town-square', 'random'], ...admitting(commands) },
+          ),
         )
         expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done'])
-        expect((await rowsOf([town])).map((r) => r[1])).toEqual([u4, u5])
-        expect((await historyOf([town])).filter((r) => r[1] === u1)).toEqual([
-          [town, u1, String(now), String(now)],
+        expect((await rowsOf([town, random])).map((r) => r[1])).toEqual([u1, u4, u5])
+        expect((await historyOf([random])).filter((r) => r[1] === u1)).toEqual([
+          [random, u1, String(now), String(now)],
         ])
       })
 
@@ -811,7 +1055,12 @@ export function describeContract(driver: Driver): void {
               // The drawn state keeps its managed syncables; its default channels are the loaded ones.
               const planned = withDefaultChannels(state, names)
               const plan = planSync(planned, policy)
-              const report = await must(applyPlan(client, plan, namesOption(names)))
+              const report = await must(
+                applyPlan(client, plan, {
+                  ...namesOption(names),
+                  context: applyContextOf(planned, plan.policy),
+                }),
+              )
               expect(report.outcomes.every((o) => o.kind === 'done')).toBe(true)
               expect(normalizeState(await must(loadSyncState(client, namesOption(names))))).toEqual(
                 storable(modelApplyPlan(planned, plan), names),
@@ -827,14 +1076,15 @@ export function describeContract(driver: Driver): void {
           fc.tuple(fc.constant(drawn), fc.array(syncCommandArb(drawn.state), { maxLength: 12 })),
         )
         await fc.assert(
-          fc.asyncProperty(arb, async ([{ state, names }, commands]) => {
+          fc.asyncProperty(arb, async ([{ state, names }, drawn]) => {
             await write(state)
             const planned = withDefaultChannels(state, names)
+            const commands = admittedOf(planned, drawn)
             await must(
               applyPlan(
                 client,
                 { commands, targetFingerprint: fingerprintTarget(planned) },
-                { strict: false, ...namesOption(names) },
+                { strict: false, ...namesOption(names), ...admitting(drawn) },
               ),
             )
             expect(normalizeState(await must(loadSyncState(client, namesOption(names))))).toEqual(
@@ -952,7 +1202,7 @@ export function describeContract(driver: Driver): void {
         const runId = await must(
           startRun(client, { ...planSync(state), targetFingerprint: plan.targetFingerprint }),
         )
-        const error = await errorOf(applyPlan(client, plan, { runId }))
+        const error = await errorOf(applyPlan(client, plan, { runId, ...admitting(commands) }))
         await client.query({ text: 'DROP TRIGGER refuse_guest ON channelmembers' })
         expect(runOutcomeOf(error)).toBe('failed')
         // A driver error whose text holds a connection string, as some drivers put in causes.
@@ -967,11 +1217,12 @@ export function describeContract(driver: Driver): void {
       })
 
       it('should classify every refusal as refused and the rest as failed', () => {
-        const refused = ['stalePlan', 'unexpectedRow', 'alreadyRunning']
+        const refused = ['stalePlan', 'unexpectedRow', 'alreadyRunning', 'inadmissibleCommands']
         for (const kind of [
           'stalePlan',
           'unexpectedRow',
           'alreadyRunning',
+          'inadmissibleCommands',
           'queryFailed',
           'poolTooSmall',
           // The store's refusals wrote nothing, but a new plan does not help: the setup must change.

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { emptyState, fingerprintTarget, normalizeState, planSync } from '@grouproles/core'
-import { generateState, stateSizes } from '@grouproles/core/testing'
+import { admittingContext, generateState, stateSizes } from '@grouproles/core/testing'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import {
   applyPlan,
@@ -375,17 +375,19 @@ describe.runIf(url !== '')('real PostgreSQL', () => {
       const blocker = await pool.connect()
       await blocker.query('BEGIN')
       await blocker.query(`UPDATE teammembers SET roles = 'x'`)
-      const applying = applyPlan(pool, {
-        commands: [
-          {
-            kind: 'setTeamMemberAdmin',
-            teamId: 't'.repeat(26),
-            userId: 'u'.repeat(26),
-            schemeAdmin: true,
-          },
-        ],
-        targetFingerprint: fingerprintTarget(state),
-      })
+      const commands = [
+        {
+          kind: 'setTeamMemberAdmin',
+          teamId: 't'.repeat(26),
+          userId: 'u'.repeat(26),
+          schemeAdmin: true,
+        } as const,
+      ]
+      const applying = applyPlan(
+        pool,
+        { commands, targetFingerprint: fingerprintTarget(state) },
+        { context: admittingContext(commands) },
+      )
       await new Promise((resolve) => setTimeout(resolve, 300))
       await blocker.query('COMMIT')
       blocker.release()
