@@ -12,10 +12,12 @@ import type {
   Team,
   User,
 } from '@grouproles/core'
+import * as rules from '../../src/rules.js'
 
-// Direct reads of a raw state, written from the issue's definitions ("live", "linked group", ...) with
-// plain array scans. Properties check planSync's output against these, never against planSync itself.
-// They assume unique keys, which syncStateArb guarantees.
+// Direct reads of a raw state with plain array scans; the rules themselves ("live", "constrained",
+// town-square, …) are rules.ts's, so a rule changed there is changed here too. Properties check
+// planSync's output against these, never against planSync itself. They assume unique keys, which
+// syncStateArb guarantees. `referencePlan` (reference-plan.ts) is the whole plan made this way.
 
 /** Limits that hold nothing back. */
 export const unlimited: { readonly maxRemovals: number; readonly maxRemovalFraction: number } = {
@@ -28,7 +30,7 @@ export function findUser(s: SyncState, id: string): User | undefined {
 }
 
 export function isLiveTeam(s: SyncState, id: string): boolean {
-  return s.teams.some((t) => t.id === id && t.deleted !== true)
+  return s.teams.some((t) => t.id === id && rules.isLiveTeam(t))
 }
 
 export function findChannel(s: SyncState, id: string): Channel | undefined {
@@ -40,9 +42,10 @@ export function isLiveChannel(s: SyncState, id: string): boolean {
   const c = findChannel(s, id)
   return (
     c !== undefined &&
-    c.deleted !== true &&
-    (c.type === 'O' || c.type === 'P') &&
-    isLiveTeam(s, c.teamId)
+    rules.isLiveChannel(
+      c,
+      s.teams.find((t) => t.id === c.teamId),
+    )
   )
 }
 
@@ -70,7 +73,8 @@ export function isManaged(s: SyncState, ref: SyncableRef): boolean {
  * the syncable or this project manages it.
  */
 export function isConstrained(s: SyncState, ref: SyncableRef): boolean {
-  return isGroupConstrained(s, ref) || isManaged(s, ref)
+  const x = findSyncable(s, ref)
+  return x !== undefined && rules.isConstrained(x)
 }
 
 /**
@@ -83,13 +87,20 @@ export function isLeftToMattermost(
   ref: SyncableRef,
   policy: Pick<SyncPolicy, 'groupConstrainedRemovals'>,
 ): boolean {
-  return policy.groupConstrainedRemovals === 'leaveToMattermost' && isGroupConstrained(s, ref)
+  const x = findSyncable(s, ref)
+  return (
+    x !== undefined &&
+    rules.leavesRemovalsToMattermost(x, {
+      groupConstrainedRemovals: policy.groupConstrainedRemovals ?? 'apply',
+    })
+  )
 }
 
 /** Rule: Mattermost never removes a non-guest account from a channel named town-square. */
 export function keepsTownSquare(s: SyncState, channelId: string, userId: string): boolean {
+  const name = findChannel(s, channelId)?.name
   return (
-    findChannel(s, channelId)?.name === 'town-square' && findUser(s, userId)?.systemRole !== 'guest'
+    name !== undefined && rules.keepsTownSquare(name, findUser(s, userId)?.systemRole === 'guest')
   )
 }
 
@@ -99,7 +110,7 @@ export function keepsTownSquare(s: SyncState, channelId: string, userId: string)
  */
 export function joinsByDefault(s: SyncState, channelId: string): boolean {
   const c = findChannel(s, channelId)
-  return c !== undefined && c.defaultChannel === true && c.type === 'O' && c.deleted !== true
+  return c !== undefined && rules.joinsByDefault(c)
 }
 
 /**
@@ -165,7 +176,7 @@ export function isFrozen(s: SyncState, ref: SyncableRef): boolean {
 }
 
 export function isBypassed(u: User, policy: Pick<SyncPolicy, 'sysadmins'>): boolean {
-  return u.systemRole === 'admin' && policy.sysadmins === 'bypass'
+  return rules.isBypassed(u, policy)
 }
 
 export function activeTeamRow(
