@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import type { SyncState, SyncTarget } from '@grouproles/core'
+import type { SyncHistoryStore } from '@grouproles/core'
 import type { PostgresClient, PostgresError } from '@grouproles/adapter-postgres'
 import type { MattermostError } from '@grouproles/adapter-mattermost'
 import { err, ok, type Result } from 'neverthrow'
@@ -14,6 +15,11 @@ export type TargetError = PostgresError | MattermostError
 /** An opened Mattermost: the port, a line saying what it is, and how to close it. */
 export interface OpenedTarget {
   readonly target: SyncTarget<TargetError>
+  /**
+   * Where the safety rules remember earlier runs: the REST store's database, or Mattermost's own
+   * (created on the first applied run, never by a dry run).
+   */
+  readonly history: SyncHistoryStore<TargetError>
   readonly description: string
   /** The demo's in-memory Mattermost (nothing real is touched). */
   readonly embedded: boolean
@@ -51,7 +57,7 @@ export async function openTarget(
   }
   const databaseUrl = env['DATABASE_URL']
   if (databaseUrl !== undefined && databaseUrl !== '') {
-    const [{ default: pg }, { PostgresSyncTarget }] = await Promise.all([
+    const [{ default: pg }, { PostgresHistoryStore, PostgresSyncTarget }] = await Promise.all([
       import('pg'),
       import('@grouproles/adapter-postgres'),
     ])
@@ -60,6 +66,7 @@ export async function openTarget(
     pool.on('error', () => undefined)
     return ok({
       target: new PostgresSyncTarget(pool),
+      history: PostgresHistoryStore.migratingOnSave(pool),
       description: 'the database at DATABASE_URL',
       embedded: false,
       lockClient: pool,
@@ -100,6 +107,7 @@ async function openDemo(): Promise<Result<OpenedTarget, CliError>> {
   }
   return ok({
     target: new postgres.PostgresSyncTarget(client),
+    history: postgres.PostgresHistoryStore.migratingOnSave(client),
     description: "the demo's in-memory Mattermost (Rocky Linux example)",
     embedded: true,
     lockClient: client,
@@ -179,6 +187,8 @@ async function openRest(
       db,
       site.siteId,
     ),
+    // The store's database is migrated and bound to this site by now.
+    history: new postgres.PostgresHistoryStore(db),
     description: `REST API ${url} (store: ${storeDescription})`,
     embedded: false,
     lockClient: db,

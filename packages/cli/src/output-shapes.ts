@@ -42,6 +42,20 @@ const hold = z.discriminatedUnion('kind', [
     limit: z.union([z.number(), z.literal('Infinity')]),
   }),
   z.strictObject({ kind: z.literal('leftToMattermost'), syncable }),
+  z.strictObject({
+    kind: z.literal('pendingRemoval'),
+    runs: z.number().int(),
+    of: z.number().int(),
+    since: z.number(),
+    hours: z.number(),
+  }),
+  z.strictObject({
+    kind: z.literal('healthGate'),
+    then: z.number().int(),
+    now: z.number().int(),
+    limit: z.number(),
+  }),
+  z.strictObject({ kind: z.literal('lastAdmin'), syncable }),
 ])
 const held = z.intersection(command, z.object({ hold }))
 const warning = z.strictObject({ kind: z.string(), message: z.string() })

@@ -58,9 +58,10 @@ export async function planFromFlags(
   const progress = progressReporter(ctx.io, ctx.json)
   try {
     const run = await runSync(
-      { groups: groups.value.groups, target: target.value.target },
+      { groups: groups.value.groups, target: target.value.target, history: target.value.history },
       config.value.policy,
-      { onProgress: progress.onProgress },
+      // A dry run: the history shows pending removals and frozen groups, and is never saved.
+      { onProgress: progress.onProgress, safety: { ...config.value.safety, now: Date.now } },
     )
     progress.done()
     if (run.isErr()) return err(runErrorToCli(run.error))

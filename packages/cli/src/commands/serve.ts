@@ -64,10 +64,15 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const service = createSyncService({
-    ports: { groups: groups.value.groups, target: target.value.target },
+    ports: {
+      groups: groups.value.groups,
+      target: target.value.target,
+      history: target.value.history,
+    },
     lockClient,
     policy: config.value.policy,
     gates: config.value.gates,
+    safety: { ...config.value.safety, now: Date.now },
     apply: s.apply,
     intervalMs: s.intervalMs,
     logger,

@@ -1,5 +1,6 @@
 import { linkPatternProblem } from '@grouproles/core'
 import { z } from 'zod'
+import { safetyFields } from './safety-config.js'
 
 /*
  * The config file's decoder. The same schema checks a file (`readConfig`) and is turned into the
@@ -152,6 +153,7 @@ export const configSchema = z
         }),
       })
       .optional(),
+    ...safetyFields,
     store: z
       .strictObject({
         url: nonEmpty

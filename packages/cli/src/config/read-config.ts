@@ -7,6 +7,7 @@ import { err, ok, type Result } from 'neverthrow'
 import type { z } from 'zod'
 import { badInput, messageOf, type CliError } from '../cli-error.js'
 import { configSchema } from './config-schema.js'
+import { safetyFromConfig, type SafetyConfig } from './safety-config.js'
 
 /** Where REST runs keep their history (remembered memberships). */
 export type StoreConfig =
@@ -28,6 +29,8 @@ export interface GroupRolesConfig {
     readonly defaultChannels: readonly string[]
   }
   readonly store: StoreConfig
+  /** The safety rules across runs (removal grace, health gate, last-admin guard), defaults filled in. */
+  readonly safety: SafetyConfig
 }
 
 /** The channels Mattermost joins a new team member to unless the config says otherwise. */
@@ -163,6 +166,7 @@ export function parseConfigText(
       c.store?.url !== undefined
         ? { kind: 'url', url: c.store.url }
         : { kind: 'dataDir', path: at(c.store?.dataDir ?? '.grouproles/store') },
+    safety: safetyFromConfig(c),
   })
 }
 

@@ -32,6 +32,11 @@ export interface SyncServiceOptions<
   readonly policy: SyncPolicyInput
   /** Gates checked before applying (the config file's `gates`). */
   readonly gates?: RunSyncOptions['gates']
+  /**
+   * The safety rules across runs (removal grace, health gate, last-admin guard) with a wall clock;
+   * the run's history comes from `ports.history`.
+   */
+  readonly safety?: RunSyncOptions['safety']
   /** Apply plans (default false: the service only plans and reports). */
   readonly apply?: boolean
   /** Pause between the end of one run and the start of the next; a number > 0. */
@@ -104,7 +109,7 @@ export function createSyncService<
   })
   const held = new Gauge({
     name: 'grouproles_sync_held_commands',
-    help: "Commands held back in the last plan, by hold: the safety limits (maxRemovals, maxRemovalFraction) or removals left to Mattermost's own group sync (leftToMattermost)",
+    help: "Commands held back in the last plan, by hold: the safety limits (maxRemovals, maxRemovalFraction), removals left to Mattermost's own group sync (leftToMattermost), removals in their grace period (pendingRemoval), the directory-wide health gate (healthGate) or a syncable's last admin (lastAdmin)",
     labelNames: ['hold'],
     registers: [registry],
   })
@@ -148,6 +153,7 @@ export function createSyncService<
       runSync(ports, options.policy, {
         apply: options.apply === true,
         ...(options.gates !== undefined ? { gates: options.gates } : {}),
+        ...(options.safety !== undefined ? { safety: options.safety } : {}),
         clock,
         onProgress: (e) => {
           logger.debug({ event: e }, `sync ${e.kind}`)
@@ -298,6 +304,9 @@ const holdKinds = Object.keys({
   maxRemovals: true,
   maxRemovalFraction: true,
   leftToMattermost: true,
+  pendingRemoval: true,
+  healthGate: true,
+  lastAdmin: true,
 } satisfies Record<HoldReason['kind'], true>)
 
 const runSyncErrorKinds: ReadonlySet<string> = new Set([
