@@ -2,6 +2,7 @@ import {
   emptyState,
   membershipsToRemember,
   withRememberedMemberships,
+  type ApplyPlanModel,
   type MembershipStore,
   type SyncPlan,
   type SyncPolicyInput,
@@ -43,6 +44,8 @@ export class MattermostSyncTarget<E = never> implements SyncTarget<
   readonly policyDefaults: SyncPolicyInput = Object.freeze({
     groupConstrainedRemovals: 'leaveToMattermost',
   })
+  /** The server's app layer runs on every call: a guest leaves a team with its last channel. */
+  readonly appliesAs: ApplyPlanModel = Object.freeze({ guestsLeaveTeamWithLastChannel: true })
   readonly #client: MattermostClient
   readonly #config: MattermostSyncTargetConfig<E>
   // The last state read through the API (before remembered rows were added).

@@ -15,10 +15,13 @@ import { defaultChannelsByTeam } from './internal/default-channels.js'
  * `defaultChannel`, type `O` and not deleted where they have no row: a plain member row and a
  * history row. A channel add for a row such a join made in the same call sets its admin flag from
  * the add's role (the plan's role wins, as for any add); any other existing row stays as it is.
+ *
+ * `model` adds what a target does beyond the store (`PlanApplier.appliesAs`).
  */
 export function applyPlan(
   state: SyncState,
   plan: { readonly commands: readonly SyncCommand[] } | readonly SyncCommand[],
+  model: ApplyPlanModel = {},
 ): SyncState {
   const commands: readonly SyncCommand[] = isCommandList(plan) ? plan : plan.commands
   const teamMembers = new Map<string, TeamMember>()
@@ -29,6 +32,8 @@ export function applyPlan(
   for (const h of state.channelHistory) history.set(`${h.channelId}\u0000${h.userId}`, h)
   let channelsOfTeam: Map<string, string[]> | undefined
   let defaultChannelsOfTeam: Map<string, string[]> | undefined
+  let guests: Set<string> | undefined
+  let teamOfChannel: Map<string, string> | undefined
   /** Channel rows a default join of this call made and nothing has replaced since. */
   const joinedByDefault = new Set<string>()
 
@@ -100,8 +105,23 @@ export function applyPlan(
         }
       })
       .with({ kind: 'removeChannelMember' }, (c) => {
-        channelMembers.delete(`${c.channelId}\u0000${c.userId}`)
+        const removed = channelMembers.delete(`${c.channelId}\u0000${c.userId}`)
         joinedByDefault.delete(`${c.channelId}\u0000${c.userId}`)
+        if (!removed || model.guestsLeaveTeamWithLastChannel !== true) return
+        guests ??= new Set(state.users.filter((u) => u.systemRole === 'guest').map((u) => u.id))
+        teamOfChannel ??= new Map(state.channels.map((ch) => [ch.id, ch.teamId]))
+        const teamId = teamOfChannel.get(c.channelId)
+        if (!guests.has(c.userId) || teamId === undefined || teamId === '') return
+        const teamKey = `${teamId}\u0000${c.userId}`
+        const row = teamMembers.get(teamKey)
+        if (row === undefined || row.deleted === true) return
+        // GetMembersForUser(teamId): rows in the team's channels (any type) or in no team's (DMs).
+        for (const m of channelMembers.values()) {
+          if (m.userId !== c.userId) continue
+          const other = teamOfChannel.get(m.channelId)
+          if (other === teamId || other === '') return
+        }
+        teamMembers.set(teamKey, { ...row, deleted: true })
       })
       .exhaustive()
   }
@@ -111,6 +131,20 @@ export function applyPlan(
     channelMembers: [...channelMembers.values()],
     channelHistory: [...history.values()],
   }
+}
+
+/**
+ * What a target does when it applies commands beyond what Mattermost's store does (and core's
+ * `applyPlan` models by default). A target says which with `PlanApplier.appliesAs`.
+ */
+export interface ApplyPlanModel {
+  /**
+   * Mattermost's `removeUserFromChannel` (app layer, so every REST removal): a guest account
+   * removed from a channel who then has no row in any channel of that team or of no team (DMs,
+   * GMs) is removed from the team as well (the row is soft-deleted). Writing Mattermost's tables
+   * directly does not do it. Default false.
+   */
+  readonly guestsLeaveTeamWithLastChannel?: boolean
 }
 
 // Team removal leaves only the team's open and private channels; D/G memberships are not team-bound.

@@ -73,6 +73,7 @@ export type {
   SyncWarning,
 } from './sync-command.js'
 export type { ExplainedLink, Explanation } from './explain.js'
+export type { ApplyPlanModel } from './apply-plan.js'
 export type {
   RunSyncError,
   RunSyncEvent,

@@ -8,6 +8,7 @@ import type { ManagedSyncable } from './link-rules.js'
 import type { SyncHistory } from './sync-history.js'
 import type { Group, GroupLink } from './model.js'
 import type { ApplyContext } from './admit-commands.js'
+import type { ApplyPlanModel } from './apply-plan.js'
 
 /** Every warning has a kind and a sentence a person can read. */
 export interface Warning {
@@ -62,6 +63,11 @@ export interface ApplyReport<F extends CommandError = CommandError> {
  * fails with an `inadmissibleCommands` error, nothing written, if any is refused.
  */
 export interface PlanApplier<E, F extends CommandError = CommandError> {
+  /**
+   * What applying does here beyond Mattermost's store (core `applyPlan(state, plan, appliesAs)`
+   * models it): the REST API's guests leave a team with their last channel of it.
+   */
+  readonly appliesAs?: ApplyPlanModel
   applyPlan(
     plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
     context?: ApplyContext,

@@ -148,6 +148,95 @@ describe('applyPlan', () => {
     expect(hasHistory(after, 'infrastructure', 'alice')).toBe(true)
   })
 
+  describe('guests leave a team with their last channel (appliesAs)', () => {
+    const withGuest = (more: Partial<SyncState> = {}): SyncState => ({
+      ...rl,
+      channels: [...rl.channels, channel('lobby', '', { type: 'G' })],
+      teamMembers: [...rl.teamMembers, teamMember('rl', 'carol', { schemeGuest: true })],
+      channelMembers: [
+        ...rl.channelMembers,
+        channelMember('infrastructure', 'carol', { schemeGuest: true }),
+      ],
+      ...more,
+    })
+    const leave = { guestsLeaveTeamWithLastChannel: true }
+    const out = (s: SyncState) =>
+      applyPlan(
+        s,
+        [{ kind: 'removeChannelMember', channelId: 'infrastructure', userId: 'carol' }],
+        leave,
+      )
+
+    it('should soft-delete the team row of a guest removed from their last channel of it', () => {
+      const s = withGuest()
+      expect(teamRow(out(s), 'rl', 'carol')).toMatchObject({ deleted: true, schemeGuest: true })
+      // Writing the tables directly (the default model) keeps them in the team.
+      const direct = applyPlan(s, [
+        { kind: 'removeChannelMember', channelId: 'infrastructure', userId: 'carol' },
+      ])
+      expect(activeTeamRow(direct, 'rl', 'carol')).toBeDefined()
+    })
+
+    it('should keep a guest who is still in a channel of the team, or in one of no team', () => {
+      const inTown = withGuest({
+        channelMembers: [
+          ...withGuest().channelMembers,
+          channelMember('town-square', 'carol', { schemeGuest: true }),
+        ],
+      })
+      const inLobby = withGuest({
+        channelMembers: [
+          ...withGuest().channelMembers,
+          channelMember('lobby', 'carol', { schemeGuest: true }),
+        ],
+      })
+      expect(activeTeamRow(out(inTown), 'rl', 'carol')).toBeDefined()
+      expect(activeTeamRow(out(inLobby), 'rl', 'carol')).toBeDefined()
+    })
+
+    it('should keep a non-guest, and a guest whose removal removed nothing', () => {
+      const after = applyPlan(
+        withGuest(),
+        [
+          { kind: 'removeChannelMember', channelId: 'infrastructure', userId: 'alice' },
+          { kind: 'removeChannelMember', channelId: 'town-square', userId: 'alice' },
+          { kind: 'removeChannelMember', channelId: 'town-square', userId: 'carol' },
+        ],
+        leave,
+      )
+      expect(activeTeamRow(after, 'rl', 'alice')).toBeDefined()
+      expect(activeTeamRow(after, 'rl', 'carol')).toBeDefined()
+    })
+
+    // A later team add would revive the row (and join default channels): left out here.
+    it('should always differ from the store model only in guests’ team rows, soft-deleted', () => {
+      const noTeamAdds = (st: SyncState) =>
+        fc.array(
+          syncCommandArb(st).filter((c) => c.kind !== 'addTeamMember'),
+          { maxLength: 8 },
+        )
+      fc.assert(
+        fc.property(
+          stateArb().chain((st) => fc.tuple(fc.constant(st), noTeamAdds(st))),
+          ([st, commands]) => {
+            const store = normalizeState(applyPlan(st, commands))
+            const app = normalizeState(applyPlan(st, commands, leave))
+            expect({ ...app, teamMembers: [] }).toEqual({ ...store, teamMembers: [] })
+            const guests = new Set(
+              st.users.filter((u) => u.systemRole === 'guest').map((u) => u.id),
+            )
+            app.teamMembers.forEach((row, i) => {
+              const before = store.teamMembers[i]
+              if (JSON.stringify(row) === JSON.stringify(before)) return
+              expect(guests.has(row.userId)).toBe(true)
+              expect(row).toEqual({ ...before, deleted: true })
+            })
+          },
+        ),
+      )
+    })
+  })
+
   it('should leave users, groups, teams, channels and links alone', () => {
     const after = applyPlan(rl, planSync(rl))
 

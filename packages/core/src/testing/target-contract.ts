@@ -78,7 +78,8 @@ export interface TestFunctions {
  *
  * - `load`: loading a seeded target gives back what it holds of the seeded state, twice alike.
  * - `apply`: applying a fresh `planSync` plan fails no command, and loading then gives what core
- *   `applyPlan` models (default-channel joins included), as far as the target holds it.
+ *   `applyPlan` models (default-channel joins included, and the target's `appliesAs`), as far as
+ *   the target holds it.
  * - `applyTwice`: the same plan applied again is refused as stale (it changed the target), and its
  *   commands re-sent with a fresh fingerprint change nothing (refused as a whole, or no command
  *   fails); either way the target is unchanged.
@@ -145,7 +146,7 @@ export function targetContract<E, F extends CommandError = CommandError>(
               const after = await must(target.loadSyncState(), 'loading after the apply')
               sameState(
                 after,
-                holds(applyPlan(input, plan)),
+                holds(applyPlan(input, plan, target.appliesAs)),
                 'the load after applying differs from core applyPlan',
               )
             })
