@@ -39,6 +39,13 @@ import {
   syncsRoles,
 } from '../../src/rules.js'
 
+/** A warning without its `message`. */
+export type WarningDecision = SyncWarning extends infer W
+  ? W extends SyncWarning
+    ? Omit<W, 'message'>
+    : never
+  : never
+
 /**
  * What a plan decides, without the texts: commands and held commands without `reason`, warnings
  * without `message`. Reasons and messages are words about the same decisions; the legacy
@@ -48,7 +55,7 @@ export interface PlanDecisions {
   readonly commands: readonly SyncCommand[]
   readonly held: readonly (SyncCommand & { readonly hold: HoldReason })[]
   /** As a set: sorted by their JSON. */
-  readonly warnings: readonly Omit<SyncWarning, 'message'>[]
+  readonly warnings: readonly WarningDecision[]
 }
 
 /** A plan's decisions, in the shape `referencePlan` gives them. */
@@ -56,12 +63,12 @@ export function decisionsOf(plan: SyncPlan): PlanDecisions {
   return {
     commands: plan.commands.map((c) => toSyncCommand(c)),
     held: plan.held.map((h) => ({ ...toSyncCommand(h), hold: h.hold })),
-    warnings: sortedByJson(plan.warnings.map((w) => without(w, 'message'))),
+    warnings: sortedByJson(plan.warnings.map(withoutMessage)),
   }
 }
 
-function without<T extends object, K extends keyof T & string>(x: T, key: K): Omit<T, K> {
-  return Object.fromEntries(Object.entries(x).filter(([k]) => k !== key)) as Omit<T, K>
+function withoutMessage(w: SyncWarning): WarningDecision {
+  return Object.fromEntries(Object.entries(w).filter(([k]) => k !== 'message')) as WarningDecision
 }
 
 /**
@@ -74,7 +81,7 @@ function without<T extends object, K extends keyof T & string>(x: T, key: K): Om
 export function referencePlan(input: SyncState, policyInput?: SyncPolicyInput): PlanDecisions {
   const policy = resolvePolicy(policyInput)
   const s = tidy(input)
-  const warnings: Omit<SyncWarning, 'message'>[] = []
+  const warnings: WarningDecision[] = []
 
   // ---- look-ups ----
   const userById = (id: string): User | undefined => s.users.find((u) => u.id === id)
@@ -313,7 +320,7 @@ export function referencePlan(input: SyncState, policyInput?: SyncPolicyInput): 
       .reduce((n, r) => n + r.list.length, 0)
     const active = activeMembers(ref)
     if (lost === 0 || !exceedsRemovalFraction(lost, active, policy.limits)) continue
-    const hold: HoldReason = {
+    const hold: Extract<HoldReason, { kind: 'maxRemovalFraction' }> = {
       kind: 'maxRemovalFraction',
       syncable: ref,
       removals: lost,
@@ -327,7 +334,7 @@ export function referencePlan(input: SyncState, policyInput?: SyncPolicyInput): 
   }
   let kept = removals.filter((r) => !fractionHeld.has(refKey(r.ref))).flatMap((r) => r.list)
   if (exceedsMaxRemovals(kept.length, policy.limits)) {
-    const hold: HoldReason = {
+    const hold: Extract<HoldReason, { kind: 'maxRemovals' }> = {
       kind: 'maxRemovals',
       removals: kept.length,
       limit: policy.limits.maxRemovals,
@@ -410,7 +417,7 @@ function unknown(
   entity: 'user' | 'group' | 'team' | 'channel',
   id: string,
   where: string,
-): Omit<SyncWarning, 'message'> {
+): WarningDecision {
   return { kind: 'unknownReference', entity, id, where }
 }
 
