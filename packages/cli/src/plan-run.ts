@@ -60,8 +60,12 @@ export async function planFromFlags(
     const run = await runSync(
       { groups: groups.value.groups, target: target.value.target, history: target.value.history },
       config.value.policy,
-      // A dry run: the history shows pending removals and frozen groups, and is never saved.
-      { onProgress: progress.onProgress, safety: { ...config.value.safety, now: Date.now } },
+      // A dry run: the history shows frozen groups and is never saved. No removal grace: a plan
+      // is reviewed and applied by a person, and a plan file's apply never counts as a run.
+      {
+        onProgress: progress.onProgress,
+        safety: { ...config.value.safety, removalGrace: { runs: 1, hours: 0 }, now: Date.now },
+      },
     )
     progress.done()
     if (run.isErr()) return err(runErrorToCli(run.error))
