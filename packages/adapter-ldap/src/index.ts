@@ -1,6 +1,6 @@
 export { readDirectory } from './read-directory.js'
 export { readLdif } from './read-ldif.js'
-export { parseLdif } from './parse-ldif.js'
+export { parseLdif, scanLdif } from './parse-ldif.js'
 // Identity matching and link rules moved to @grouproles/core (every group source uses them).
 export { linksFromRules, parseLinkRules, resolveGroups } from '@grouproles/core'
 export { LdapGroupSource } from './ldap-group-source.js'
@@ -35,6 +35,7 @@ export type { LdifError } from './read-ldif.js'
 export type {
   LdifAttribute,
   LdifEntry,
+  LdifItem,
   LdifParseError,
   LdifWarning,
   ParsedLdif,

@@ -47,19 +47,41 @@ interface LogicalLine {
   readonly line: number
 }
 
+/** One thing an LDIF text holds, as {@link scanLdif} hands it over. */
+export type LdifItem =
+  | { readonly kind: 'entry'; readonly entry: LdifEntry }
+  | { readonly kind: 'warning'; readonly warning: DirectoryWarning }
+
 /**
  * Parses LDIF content records (RFC 2849) as written by `ldapsearch`: folded lines, `::` base64 values,
  * comments, CRLF, `version: 1`, and the `search:`/`result:` trailer (a non-zero result is an error).
  * Change records are skipped with a warning; `:<` URL values are refused.
  */
 export function parseLdif(text: string): Result<ParsedLdif, LdifParseError> {
-  const records = toRecords(text)
   const entries: LdifEntry[] = []
   const warnings: DirectoryWarning[] = []
-  for (const [index, record] of records.entries()) {
+  return scanLdif(text, (item) => {
+    if (item.kind === 'entry') entries.push(item.entry)
+    else warnings.push(item.warning)
+    return true
+  }).map(() => ({ entries, warnings }))
+}
+
+/**
+ * {@link parseLdif} one record at a time: each entry and warning goes to `visit` as soon as its
+ * record is read, so a reader can reduce it and let it go (a 500k-user export held whole as records
+ * took several times the text's memory). `visit` returns false to stop early. Ends with the first
+ * syntax error, after the records before it were visited.
+ */
+export function scanLdif(
+  text: string,
+  visit: (item: LdifItem) => boolean,
+): Result<void, LdifParseError> {
+  let index = 0
+  for (const record of toRecords(text)) {
     const first = record[0]
     if (first === undefined) continue
-    if (index === 0 && /^version:\s*1\s*$/i.test(first.text)) {
+    if (index++ === 0 && /^version:\s*1\s*$/i.test(first.text)) {
       if (record.length === 1) continue
       record.shift()
     }
@@ -68,6 +90,7 @@ export function parseLdif(text: string): Result<ParsedLdif, LdifParseError> {
     const parsed = parseRecord(record)
     if (parsed.isErr()) return err(parsed.error)
     const r = parsed.value
+    let more = true
     if (r.kind === 'trailer') {
       if (r.resultCode !== 0)
         return err({
@@ -77,46 +100,56 @@ export function parseLdif(text: string): Result<ParsedLdif, LdifParseError> {
           message: `the export ends with "result: ${r.text}": it is partial`,
         })
     } else if (r.kind === 'change')
-      warnings.push(
-        directoryWarning({
+      more = visit({
+        kind: 'warning',
+        warning: directoryWarning({
           kind: 'changeRecordIgnored',
           dn: r.dn,
           line: head.line,
           changetype: r.changetype,
         }),
-      )
+      })
     else if (r.kind === 'referral')
-      warnings.push(directoryWarning({ kind: 'referralIgnored', url: r.text }))
-    else entries.push(r.entry)
+      more = visit({
+        kind: 'warning',
+        warning: directoryWarning({ kind: 'referralIgnored', url: r.text }),
+      })
+    else more = visit({ kind: 'entry', entry: r.entry })
+    if (!more) break
   }
-  return ok({ entries, warnings })
+  return ok(undefined)
 }
 
-function toRecords(text: string): LogicalLine[][] {
-  const lines = text.split(/\r?\n/)
-  const records: LogicalLine[][] = []
+// Logical lines grouped into records, one record at a time; lines are cut as they are reached
+// instead of splitting the whole text at once.
+function* toRecords(text: string): Generator<LogicalLine[]> {
   let current: LogicalLine[] = []
   let last: { text: string; line: number; comment: boolean } | undefined
   const flush = (): void => {
     if (last !== undefined && !last.comment) current.push({ text: last.text, line: last.line })
     last = undefined
   }
-  for (const [i, raw] of lines.entries()) {
+  let lineNumber = 0
+  for (let pos = 0; pos <= text.length;) {
+    let end = text.indexOf('\n', pos)
+    if (end === -1) end = text.length
+    const raw = text.slice(pos, end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end)
+    pos = end + 1
+    lineNumber++
     if (raw.startsWith(' ') && last !== undefined) {
       last.text += raw.slice(1)
       continue
     }
     flush()
     if (raw === '') {
-      if (current.length > 0) records.push(current)
+      if (current.length > 0) yield current
       current = []
       continue
     }
-    last = { text: raw, line: i + 1, comment: raw.startsWith('#') }
+    last = { text: raw, line: lineNumber, comment: raw.startsWith('#') }
   }
   flush()
-  if (current.length > 0) records.push(current)
-  return records
+  if (current.length > 0) yield current
 }
 
 type ParsedRecord =

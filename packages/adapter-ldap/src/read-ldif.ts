@@ -1,5 +1,5 @@
 import { err, type Result } from 'neverthrow'
-import { buildSnapshot } from './build-snapshot.js'
+import { createSnapshotBuilder } from './build-snapshot.js'
 import { toDirectoryEntry, type DirectoryEntry } from './directory-entry.js'
 import { directoryWarning, type DirectorySnapshot, type DirectoryWarning } from '@grouproles/core'
 import {
@@ -9,7 +9,7 @@ import {
 } from './ldap-directory-config.js'
 import { compileFilter, type UnsupportedFilterError } from './match-filter.js'
 import { dnKey, isDnKeyWithin } from './normalize-dn.js'
-import { parseLdif, type LdifParseError } from './parse-ldif.js'
+import { scanLdif, type LdifParseError } from './parse-ldif.js'
 import { readLimitError, type ReadLimitError } from './read-limits.js'
 
 /**
@@ -36,30 +36,39 @@ export function readLdif(
   if (groupMatch.isErr()) return err(groupMatch.error)
   // Checked before parsing: the parsed records take a few times the text's memory.
   if (text.length > c.limits.maxBytes) return err(readLimitError('bytes', c.limits.maxBytes))
-  const parsed = parseLdif(text)
-  if (parsed.isErr()) return err(parsed.error)
-  if (parsed.value.entries.length > c.limits.maxEntries)
-    return err(readLimitError('entries', c.limits.maxEntries))
   const usersKey = dnKey(c.usersDn).unwrapOr('')
   const groupsKey = dnKey(c.groupsDn).unwrapOr('')
-  const warnings: DirectoryWarning[] = [...parsed.value.warnings]
-  const users: DirectoryEntry[] = []
-  const groups: { entry: DirectoryEntry }[] = []
-  for (const raw of parsed.value.entries) {
+  const warnings: DirectoryWarning[] = []
+  const skipped: DirectoryWarning[] = []
+  // Users are reduced as they are read; the few group entries wait, so warnings keep their order.
+  const builder = createSnapshotBuilder(c)
+  const groups: DirectoryEntry[] = []
+  let entries = 0
+  const scanned = scanLdif(text, (item) => {
+    if (item.kind === 'warning') {
+      warnings.push(item.warning)
+      return true
+    }
+    if (++entries > c.limits.maxEntries) return false
+    const raw = item.entry
     const key = dnKey(raw.dn)
     if (key.isErr()) {
-      warnings.push(
+      skipped.push(
         directoryWarning({ kind: 'entrySkipped', dn: raw.dn, reason: key.error.message }),
       )
-      continue
+      return true
     }
     const entry = toDirectoryEntry(
       raw.dn,
       raw.attributes.map((a) => [a.type, a.value] as const),
     )
     // Same scope rules as the server search: subtree of the container, then the filter.
-    if (isDnKeyWithin(key.value, usersKey) && userMatch.value(entry)) users.push(entry)
-    if (isDnKeyWithin(key.value, groupsKey) && groupMatch.value(entry)) groups.push({ entry })
-  }
-  return buildSnapshot(users, groups, c, warnings)
+    if (isDnKeyWithin(key.value, usersKey) && userMatch.value(entry)) builder.addUser(entry)
+    if (isDnKeyWithin(key.value, groupsKey) && groupMatch.value(entry)) groups.push(entry)
+    return true
+  })
+  if (scanned.isErr()) return err(scanned.error)
+  if (entries > c.limits.maxEntries) return err(readLimitError('entries', c.limits.maxEntries))
+  for (const g of groups) builder.addGroup(g)
+  return builder.finish().map((s) => ({ ...s, warnings: [...warnings, ...skipped, ...s.warnings] }))
 }

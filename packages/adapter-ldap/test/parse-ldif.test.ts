@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseLdif } from '../src/parse-ldif.js'
+import { parseLdif, scanLdif, type LdifItem } from '../src/parse-ldif.js'
 import { writeLdif, type TestEntry } from './support/write-ldif.js'
 
 const text = (v: string | Uint8Array): string =>
@@ -96,6 +96,35 @@ describe('parseLdif', () => {
       ),
       { maxLength: 5 },
     ),
+  })
+
+  it('should hand over records one at a time, in order, and stop when asked', () => {
+    const ldif = [
+      'dn: cn=a,dc=x',
+      'cn: a',
+      '',
+      'dn: cn=gone,dc=x',
+      'changetype: delete',
+      '',
+      'dn: cn=b,dc=x',
+      'cn: b',
+      '',
+      'dn: cn=c,dc=x',
+      'cn: c',
+    ].join('\r\n')
+    const seen: string[] = []
+    const name = (item: LdifItem): string =>
+      item.kind === 'entry' ? item.entry.dn : item.warning.kind
+    expect(scanLdif(ldif, (item) => (seen.push(name(item)), true)).isOk()).toBe(true)
+    expect(seen).toEqual(['cn=a,dc=x', 'changeRecordIgnored', 'cn=b,dc=x', 'cn=c,dc=x'])
+    seen.length = 0
+    scanLdif(ldif, (item) => (seen.push(name(item)), seen.length < 2))
+    expect(seen).toEqual(['cn=a,dc=x', 'changeRecordIgnored'])
+    // A syntax error still ends the scan with its line, after what came before it.
+    seen.length = 0
+    const broken = scanLdif(`${ldif}\r\n\r\nnot ldif`, (item) => (seen.push(name(item)), true))
+    expect(broken._unsafeUnwrapErr()).toMatchObject({ kind: 'ldifSyntax', line: 13 })
+    expect(seen).toHaveLength(4)
   })
 
   it('should always read back what the LDIF writer wrote', () => {
