@@ -32,6 +32,8 @@ const disabledRule = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('present'), attribute: nonEmpty }),
 ])
 
+const readLimit = z.number().int().min(1).optional()
+
 /** The `ldap` part: every option of adapter-ldap's `LdapDirectoryConfig` (its README has the table). */
 export const ldapSchema = z
   .strictObject({
@@ -66,6 +68,20 @@ export const ldapSchema = z
     idFormat: z.enum(['text', 'guid']).optional(),
     rangeRetrieval: z.boolean().optional(),
     allowEmpty: z.boolean().optional(),
+    limits: z
+      .strictObject({
+        deadlineMs: readLimit.meta({ description: 'the whole read, ms (default 600000)' }),
+        maxEntries: readLimit.meta({ description: 'entries read (default 1000000)' }),
+        maxBytes: readLimit.meta({
+          description: 'bytes read, or the LDIF export size (default 268435456)',
+        }),
+        maxNestingDepth: readLimit.meta({ description: 'levels of nested groups (default 100)' }),
+        maxMemberships: readLimit.meta({
+          description: 'memberships after flattening nesting (default 10000000)',
+        }),
+      })
+      .optional()
+      .meta({ description: 'bounds on one read; a read past one is refused whole (readLimit)' }),
   })
   .meta({ description: 'the directory (the LDIF export given with --ldif is read with it too)' })
 

@@ -20,6 +20,21 @@ describe('readConfig', () => {
     expect(c.policy.limits).toEqual({ maxRemovals: 25, maxRemovalFraction: 0.5 })
   })
 
+  it('should pass ldap.limits on to the reader and refuse unknown or non-positive ones', () => {
+    const limits = { deadlineMs: 60_000, maxNestingDepth: 20 }
+    const c = parseConfigText(
+      JSON.stringify({ ...example, ldap: { ...example.ldap, limits } }),
+      '/etc/g.json',
+    )._unsafeUnwrap()
+    expect(c.ldap.limits).toEqual(limits)
+    expect(messageOf({ ...example, ldap: { ...example.ldap, limits: { maxRows: 3 } } })).toMatch(
+      /^g\.json: ldap\.limits/,
+    )
+    expect(messageOf({ ...example, ldap: { ...example.ldap, limits: { maxEntries: 0 } } })).toMatch(
+      /^g\.json: ldap\.limits\.maxEntries: /,
+    )
+  })
+
   it('should accept comments and trailing commas, and resolve paths from the file and the caller', () => {
     const cwd = tempDir()
     mkdirSync(join(cwd, 'conf'))
