@@ -1,6 +1,10 @@
 import {
+  admitCommands,
   fingerprintTarget,
+  inadmissibleCommands,
   syncCommandKinds,
+  withGroupLoad,
+  type ApplyContext,
   type ChannelHistory,
   type SyncCommand,
   type SyncCommandKind,
@@ -9,6 +13,7 @@ import {
 import { errAsync, ResultAsync } from 'neverthrow'
 import { match } from 'ts-pattern'
 import type { ApiChannelMember, ApiTeamMember } from './api-types.js'
+import { isMattermostId } from './is-mattermost-id.js'
 import { loadSyncState } from './load-sync-state.js'
 import { maxChannelBatch, maxTeamBatch, type MattermostClient } from './mattermost-client.js'
 import {
@@ -62,6 +67,12 @@ export interface ApplyPlanOptions<E = never> {
   readonly verifyFingerprint?: boolean
   /** How to re-read the target; must match how the plan's state was read. Default `loadSyncState(client)`. */
   readonly loadTarget?: () => ResultAsync<SyncState, MattermostError | E>
+  /**
+   * The groups, links and managed syncables (and policy) the plan was made with: every command is
+   * admitted against the re-read target with these (`admitCommands`); without `groupLoad`, against
+   * the target's own groups and links (an Enterprise server's; Team Edition has none).
+   */
+  readonly context?: ApplyContext
 }
 
 /** A plan as `applyPlan` takes it: core's `SyncPlan` or a bare command list. */
@@ -73,8 +84,10 @@ export interface ApplicablePlan {
 /**
  * Executes a plan's commands through the REST API in plan order: team adds in graceful batches of
  * 256, channel adds in batches of 1000 `user_ids`, scheme roles via `…/schemeRoles`, removals via
- * DELETE. One failure never stops the rest; every command gets an outcome. Only the stale check
- * can fail the whole call.
+ * DELETE. One failure never stops the rest; every command gets an outcome. Before any write the
+ * target is re-read (`loadTarget`) for the stale check and for admission: a command no sync could
+ * have planned from it (a D channel, a team no link reaches, a malformed id) refuses the whole plan
+ * with `inadmissibleCommands`, nothing sent. Only these checks can fail the whole call.
  */
 export function applyPlan<E = never>(
   client: MattermostClient,
@@ -85,24 +98,36 @@ export function applyPlan<E = never>(
   const verify = options.verifyFingerprint ?? expected !== undefined
   const run = (): ResultAsync<MattermostApplyReport, MattermostError | E> =>
     ResultAsync.fromSafePromise(execute(client, plan.commands, new Run(plan.commands, options)))
-  if (!verify) return run()
-  if (expected === undefined) {
+  if (verify && expected === undefined) {
     return errAsync({
       kind: 'invalidArgument',
       message: 'verifyFingerprint needs a plan with targetFingerprint',
     })
   }
+  // One read serves both checks; without the stale check it is still needed for admission.
   const load = options.loadTarget ?? (() => loadSyncState(client))
   return load().andThen((state) => {
     const actual = fingerprintTarget(state)
-    if (actual !== expected) {
+    if (verify && actual !== expected) {
       return errAsync<MattermostApplyReport, MattermostError | E>({
         kind: 'stalePlan',
-        expected,
+        expected: expected ?? '',
         actual,
         message: 'Mattermost changed since the plan was made; plan again',
       })
     }
+    const { refused } = admitCommands(
+      plan.commands,
+      withGroupLoad(state, options.context?.groupLoad),
+      {
+        isId: isMattermostId,
+        ...(options.context?.policy !== undefined ? { policy: options.context.policy } : {}),
+      },
+    )
+    if (refused.length > 0)
+      return errAsync<MattermostApplyReport, MattermostError | E>(
+        inadmissibleCommands(refused, plan.commands.length),
+      )
     return run()
   })
 }
@@ -541,6 +566,7 @@ function refusesUsers(error: MattermostError): boolean {
       { kind: 'unknownTeam' },
       { kind: 'linkNotFound' },
       { kind: 'readLimit' },
+      { kind: 'inadmissibleCommands' },
       () => false,
     )
     .exhaustive()

@@ -1,4 +1,4 @@
-import type { SyncableRef } from '@grouproles/core'
+import type { InadmissibleCommandsError, SyncableRef } from '@grouproles/core'
 import { match } from 'ts-pattern'
 
 /**
@@ -92,6 +92,11 @@ export type MattermostError =
       readonly method: string
       readonly path: string
     }
+  /**
+   * Commands no sync could have planned from the re-read state (`admitCommands`: a D channel, a
+   * team no link reaches, a malformed id, …), each named in `refused`; nothing was sent.
+   */
+  | InadmissibleCommandsError
   /** A group link the caller named does not exist (live) in Mattermost. */
   | {
       readonly kind: 'linkNotFound'
@@ -129,6 +134,7 @@ export function isTransientError(error: MattermostError): boolean {
         { kind: 'unknownTeam' },
         { kind: 'linkNotFound' },
         { kind: 'readLimit' },
+        { kind: 'inadmissibleCommands' },
         () => false,
       )
       .exhaustive()

@@ -2,6 +2,7 @@ import {
   emptyState,
   membershipsToRemember,
   withRememberedMemberships,
+  type ApplyContext,
   type ApplyPlanModel,
   type MembershipStore,
   type SyncPlan,
@@ -75,13 +76,17 @@ export class MattermostSyncTarget<E = never> implements SyncTarget<
   }
 
   /**
-   * Applies a plan (see `applyPlan`), refusing it if the target changed since it was made; with a
-   * store, then remembers the adds that hold.
+   * Applies a plan (see `applyPlan`), refusing it if the target changed since it was made or if a
+   * command could not have been planned from the re-read target with `context`'s group load (when
+   * absent, with the target's own groups and links: none on Team Edition); with a store, then
+   * remembers the adds that hold.
    */
   applyPlan(
     plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
+    context?: ApplyContext,
   ): ResultAsync<MattermostApplyReport, MattermostError | E> {
     const applied = applyPlan<E>(this.#client, plan, {
+      ...(context !== undefined ? { context } : {}),
       ...(this.#config.onProgress !== undefined ? { onProgress: this.#config.onProgress } : {}),
       ...(this.#config.progressEvery !== undefined
         ? { progressEvery: this.#config.progressEvery }

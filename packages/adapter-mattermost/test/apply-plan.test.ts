@@ -1,6 +1,10 @@
 import {
+  admitCommands,
+  applyContextOf,
   applyPlan as applyModel,
   emptyState,
+  fingerprintTarget,
+  withGroupLoad,
   normalizeState,
   planSync,
   type SyncCommand,
@@ -8,7 +12,13 @@ import {
   type SyncState,
   type TeamMember,
 } from '@grouproles/core'
-import { syncCommandArb, syncPolicyArb } from '@grouproles/core/testing'
+import {
+  admittingContext,
+  foreignCommandArb,
+  syncCommandArb,
+  syncPolicyArb,
+} from '@grouproles/core/testing'
+import { okAsync } from 'neverthrow'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -16,6 +26,7 @@ import {
   channelHistoryOf,
   type ApplyProgress,
   loadSyncState,
+  MattermostSyncTarget,
   type MattermostClient,
   type MattermostCommandOutcome,
 } from '../src/index.js'
@@ -60,6 +71,18 @@ function oneTeamState(extra: Partial<SyncState> = {}): SyncState {
     channels: [{ id: channel, teamId: team, name: 'ops', type: 'O', groupConstrained: false }],
     ...extra,
   }
+}
+
+/**
+ * Options under which hand-made commands are justified (`admittingContext`), read from the fake's
+ * model without requests, so that tests of the mechanics count only the writes' requests.
+ */
+const justified = (commands: readonly SyncCommand[]) => ({
+  context: admittingContext(commands),
+  loadTarget: () => okAsync<SyncState>(currentFake().snapshot()),
+})
+let currentFake: ReturnType<typeof useFake>['fake'] = () => {
+  throw new Error('no fake yet')
 }
 
 async function loadAll(client: MattermostClient): Promise<SyncState> {
@@ -175,6 +198,7 @@ const busyStateArb = apiStateArb().filter((s) => planSync(s).commands.length > 0
 
 describe('applyPlan', () => {
   const { fake } = useFake()
+  currentFake = fake
 
   it('should add 600 users in 3 graceful team batches, then their channel adds in 1 call', async () => {
     // Arrange
@@ -183,7 +207,9 @@ describe('applyPlan', () => {
     const commands: SyncCommand[] = [...teamAdds(people), ...channelAdds(people)]
 
     // Act
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     // Assert
     expect([report.done, report.failed]).toEqual([1200, 0])
@@ -225,7 +251,9 @@ describe('applyPlan', () => {
       { kind: 'removeTeamMember', teamId: team, userId: b!.id },
     ]
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     expect(report.outcomes.map((o) => o.kind)).toEqual(['already', 'already', 'already', 'already'])
     // An existing member keeps the role it had: the add never rewrites it.
@@ -247,7 +275,9 @@ describe('applyPlan', () => {
       { kind: 'setTeamMemberAdmin', teamId: team, userId: b!.id, schemeAdmin: true },
     ]
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     expect(report.outcomes[0]).toMatchObject({
       kind: 'failed',
@@ -278,7 +308,9 @@ describe('applyPlan', () => {
     })
     const commands = teamAdds(people)
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed'])
     expect(report.outcomes[2]).toMatchObject({
@@ -301,9 +333,10 @@ describe('applyPlan', () => {
       ],
     })
 
-    const report = await applyPlan(clientFor(fake()), {
-      commands: [{ kind: 'addTeamMember', teamId: team, userId: a!.id, role: 'member' }],
-    })
+    const commands: SyncCommand[] = [
+      { kind: 'addTeamMember', teamId: team, userId: a!.id, role: 'member' },
+    ]
+    const report = await applyPlan(clientFor(fake()), { commands }, justified(commands))
 
     expect(report._unsafeUnwrap().done).toBe(1)
     expect(fake().teamMembers.get(team)?.get(a!.id)).toMatchObject({
@@ -327,7 +360,9 @@ describe('applyPlan', () => {
     fake().failNext({ kind: 'reset' }, 1)
     const commands = teamAdds(people)
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     expect(report.failed).toBe(0)
     expect(fake().teamMembers.get(team)?.size).toBe(300)
@@ -359,7 +394,9 @@ describe('applyPlan', () => {
       { kind: 'addChannelMember', channelId: channel, userId: b!.id, role: 'member' },
     ]
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     // b is not in the team, so the server refused: only a's join is history.
     expect(channelHistoryOf(report)).toEqual([{ channelId: channel, userId: a!.id }])
@@ -375,7 +412,9 @@ describe('applyPlan', () => {
     )
     const commands = channelAdds(people)
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     expect([report.done, report.failed]).toEqual([1500, 0])
     const sizes = fake()
@@ -409,7 +448,7 @@ describe('applyPlan', () => {
 
       // Act
       const report = (
-        await applyPlan(clientFor(fake(), { maxAttempts: 2 }), { commands })
+        await applyPlan(clientFor(fake(), { maxAttempts: 2 }), { commands }, justified(commands))
       )._unsafeUnwrap()
 
       // Assert
@@ -439,7 +478,9 @@ describe('applyPlan', () => {
     })
     const commands = channelAdds(people)
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    const report = (
+      await applyPlan(clientFor(fake()), { commands }, justified(commands))
+    )._unsafeUnwrap()
 
     expect(report.outcomes.map((o) => o.kind)).toEqual(['done', 'done', 'failed'])
     expect(report.outcomes[2]).toMatchObject({
@@ -451,16 +492,21 @@ describe('applyPlan', () => {
 
   it('should not split a channel batch the server refuses for the channel itself', async () => {
     const people = users(3)
-    fake().seed(
-      oneTeamState({
-        users: people,
-        channels: [{ id: channel, teamId: team, name: 'dm', type: 'D', groupConstrained: false }],
-        teamMembers: teamRows(people),
-      }),
-    )
+    const open = oneTeamState({ users: people, teamMembers: teamRows(people) })
+    fake().seed({
+      ...open,
+      channels: [{ id: channel, teamId: team, name: 'dm', type: 'D', groupConstrained: false }],
+    })
     const commands = channelAdds(people)
 
-    const report = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrap()
+    // The read said open (the channel changed since): admitted, then refused by the server.
+    const report = (
+      await applyPlan(
+        clientFor(fake()),
+        { commands },
+        { ...justified(commands), loadTarget: () => okAsync(open) },
+      )
+    )._unsafeUnwrap()
 
     expect(report.outcomes).toMatchObject(
       commands.map(() => ({
@@ -473,14 +519,15 @@ describe('applyPlan', () => {
   })
 
   it('should report progress per finished batch and every progressEvery single calls', async () => {
-    // Arrange: 2 team batches, 1 channel chunk, 5 removals reported every 2.
+    // Arrange: 2 team batches, 1 channel chunk, 5 removals (of others) reported every 2.
     const people = users(300)
-    fake().seed(oneTeamState({ users: people }))
+    const others = users(5, 300)
+    fake().seed(oneTeamState({ users: [...people, ...others] }))
     const events: ApplyProgress[] = []
     const commands: SyncCommand[] = [
       ...teamAdds(people),
       ...channelAdds(people),
-      ...people.slice(0, 5).map((u): SyncCommand => ({
+      ...others.map((u): SyncCommand => ({
         kind: 'removeChannelMember',
         channelId: channel,
         userId: u.id,
@@ -491,7 +538,7 @@ describe('applyPlan', () => {
     await applyPlan(
       clientFor(fake()),
       { commands },
-      { onProgress: (p) => events.push(p), progressEvery: 2 },
+      { onProgress: (p) => events.push(p), progressEvery: 2, ...justified(commands) },
     )
 
     // Assert: the two team batches run at once, so either may finish first.
@@ -509,16 +556,20 @@ describe('applyPlan', () => {
   })
 
   it('should report progress after each step', async () => {
-    const [a] = users(1)
-    fake().seed(oneTeamState({ users: [a!] }))
+    const [a, b] = users(2)
+    fake().seed(oneTeamState({ users: [a!, b!] }))
     const events: unknown[] = []
     const commands: SyncCommand[] = [
       { kind: 'addTeamMember', teamId: team, userId: a!.id, role: 'member' },
       { kind: 'addChannelMember', channelId: channel, userId: a!.id, role: 'member' },
-      { kind: 'removeChannelMember', channelId: channel, userId: a!.id },
+      { kind: 'removeChannelMember', channelId: channel, userId: b!.id },
     ]
 
-    await applyPlan(clientFor(fake()), { commands }, { onProgress: (p) => events.push(p) })
+    await applyPlan(
+      clientFor(fake()),
+      { commands },
+      { onProgress: (p) => events.push(p), ...justified(commands) },
+    )
 
     expect(events).toEqual([
       { completed: 1, total: 3, failed: 0, kind: 'addTeamMember' },
@@ -567,9 +618,17 @@ describe('applyPlan', () => {
           fake().seed(state)
           const client = clientFor(fake())
           const before = await loadAll(client)
-          const commands = raw.map(representable(state))
+          // What the mechanics can be asked at all: the commands a group load can justify.
+          const drawn = raw.map(representable(state))
+          const commands = [
+            ...admitCommands(drawn, withGroupLoad(before, admittingContext(drawn).groupLoad))
+              .admitted,
+          ]
+          fc.pre(commands.length > 0)
 
-          const report = (await applyPlan(client, { commands }))._unsafeUnwrap()
+          const report = (
+            await applyPlan(client, { commands }, { context: admittingContext(drawn) })
+          )._unsafeUnwrap()
 
           const expected = expectedAfter(before, report.outcomes)
           expect(normalizeState(await loadAll(client))).toEqual(
@@ -648,6 +707,125 @@ describe('applyPlan', () => {
         ])
       }),
       { numRuns: 25 },
+    )
+  }, 120_000)
+})
+
+describe('applyPlan admission (issue 14: apply only what a sync could have planned)', () => {
+  const { fake } = useFake()
+  const [a, b] = users(2)
+  const dm = id('c', 7)
+  // One team no rule links, its open channel, and a direct-message channel between a and b.
+  const crafted = (): SyncState =>
+    oneTeamState({
+      users: [a!, b!],
+      channels: [
+        { id: channel, teamId: team, name: 'ops', type: 'O', groupConstrained: false },
+        { id: dm, teamId: '', name: `${a!.id}__${b!.id}`, type: 'D', groupConstrained: false },
+      ],
+      teamMembers: teamRows([a!]),
+    })
+  const writes = () => fake().requests.filter((r) => r.method !== 'GET').length
+
+  it.each([
+    [
+      'a user added to a direct-message channel',
+      { kind: 'addChannelMember', channelId: dm, userId: b!.id, role: 'member' },
+      ['directChannel', 'unknownChannel'],
+    ],
+    [
+      'an admin of a team no rule links',
+      { kind: 'addTeamMember', teamId: team, userId: b!.id, role: 'admin' },
+      ['unjustified'],
+    ],
+    [
+      'a member made admin of a team no rule links',
+      { kind: 'setTeamMemberAdmin', teamId: team, userId: a!.id, schemeAdmin: true },
+      ['unjustified'],
+    ],
+    [
+      "a team id x');DROP TABLE users;--",
+      { kind: 'addTeamMember', teamId: "x');DROP TABLE users;--", userId: a!.id, role: 'member' },
+      ['malformedId'],
+    ],
+  ] as const)(
+    'should refuse %s with a typed error, sending nothing',
+    async (_, command: SyncCommand, reasons) => {
+      fake().seed(crafted())
+      const client = clientFor(fake())
+      const loaded = await loadAll(client)
+      const before = fake().snapshot()
+      const plan = { commands: [command], targetFingerprint: fingerprintTarget(loaded) }
+
+      // The adapter called directly, with the run's group load and with the server's own groups.
+      const errors = [
+        (await applyPlan(client, plan, { context: applyContextOf(loaded) }))._unsafeUnwrapErr(),
+        (await applyPlan(client, plan))._unsafeUnwrapErr(),
+        (
+          await new MattermostSyncTarget(client).applyPlan({
+            ...plan,
+            commands: [{ ...command, reason: 'crafted' }],
+          })
+        )._unsafeUnwrapErr(),
+      ]
+
+      for (const error of errors) {
+        expect(error).toMatchObject({
+          kind: 'inadmissibleCommands',
+          refused: [{ index: 0, command }],
+        })
+        const refused = (error as Extract<typeof error, { kind: 'inadmissibleCommands' }>).refused
+        expect(reasons).toContain(refused[0]?.reason)
+      }
+      expect(writes()).toBe(0)
+      expect(fake().snapshot()).toEqual(before)
+    },
+  )
+
+  it('should refuse a bare command list too, reading the target only to admit it', async () => {
+    fake().seed(crafted())
+    const commands: SyncCommand[] = [
+      { kind: 'addTeamMember', teamId: team, userId: b!.id, role: 'member' },
+    ]
+
+    const error = (await applyPlan(clientFor(fake()), { commands }))._unsafeUnwrapErr()
+
+    expect(error).toMatchObject({
+      kind: 'inadmissibleCommands',
+      refused: [{ reason: 'unjustified' }],
+    })
+    expect(writes()).toBe(0)
+  })
+
+  it('should always refuse foreign commands among planned ones and leave the fake as it was', async () => {
+    const arb = apiStateArb()
+      .chain(foreignCommandArb)
+      .chain((foreign) => fc.tuple(fc.constant(foreign), fc.nat()))
+    await fc.assert(
+      fc.asyncProperty(arb, async ([{ state, command }, at]) => {
+        fake().seed(state)
+        const client = clientFor(fake())
+        const loaded = await loadAll(client)
+        const plan = planSync(loaded)
+        const index = at % (plan.commands.length + 1)
+        const commands = [...plan.commands.slice(0, index), command, ...plan.commands.slice(index)]
+        const before = fake().snapshot()
+        const sent = writes()
+
+        const error = (
+          await applyPlan(
+            client,
+            { commands, targetFingerprint: plan.targetFingerprint },
+            { context: applyContextOf(loaded, plan.policy) },
+          )
+        )._unsafeUnwrapErr()
+
+        // The fake's read may not show a deleted team or a D channel: refused either way.
+        expect(error).toMatchObject({ kind: 'inadmissibleCommands', refused: [{ index, command }] })
+        expect(writes()).toBe(sent)
+        expect(fake().snapshot()).toEqual(before)
+      }),
+      { numRuns: 30 },
     )
   }, 120_000)
 })

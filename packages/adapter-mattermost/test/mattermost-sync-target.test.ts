@@ -1,4 +1,5 @@
 import {
+  applyContextOf,
   emptyState,
   planSync,
   type Group,
@@ -8,6 +9,7 @@ import {
   type SyncPolicyInput,
   type SyncState,
 } from '@grouproles/core'
+import { admittingContext } from '@grouproles/core/testing'
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import { MattermostSyncTarget, type MattermostSyncTargetConfig } from '../src/index.js'
@@ -62,7 +64,8 @@ async function run<E>(
   const loaded = (await target.loadSyncState())._unsafeUnwrap()
   const state = combine(loaded, directory, managed)
   const plan = planSync(state, { ...target.policyDefaults, ...policy })
-  const report = (await target.applyPlan(plan))._unsafeUnwrap()
+  // As runSync does: the directory's groups, links and managed syncables admit the commands.
+  const report = (await target.applyPlan(plan, applyContextOf(state, plan.policy)))._unsafeUnwrap()
   return { state, plan, report }
 }
 
@@ -427,7 +430,10 @@ describe('MattermostSyncTarget', () => {
     }))
 
     // verifyFingerprint is off: the fingerprint is never compared.
-    await target.applyPlan({ commands, targetFingerprint: 'not-checked' })
+    await target.applyPlan(
+      { commands, targetFingerprint: 'not-checked' },
+      admittingContext(commands),
+    )
 
     expect(events).toEqual([1, 2, 3])
   })
