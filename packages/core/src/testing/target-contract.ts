@@ -356,6 +356,9 @@ async function assertProperty<T extends [unknown, ...unknown[]]>(
     ...(seed !== undefined ? { seed } : {}),
   })
   if (!details.failed) return
+  // Too many skipped cases (no plan had a command) or an interrupted run: no counterexample.
+  if (details.counterexample === null)
+    throw new Error(fc.defaultReportMessage(details) ?? 'the property failed without a case')
   const error = details.errorInstance
   const said = error instanceof Error ? error.message : String(error)
   throw new Error(

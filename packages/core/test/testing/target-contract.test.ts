@@ -2,6 +2,7 @@ import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import {
   applyPlan,
+  emptyState,
   fingerprintTarget,
   planSync,
   syncCommandKinds,
@@ -181,6 +182,12 @@ describe('targetContract', () => {
       { numRuns: 20 },
     )[0]
     expect(await failure(check)).toMatch(/holds\(holds\(state\)\) differs|load differs/)
+  })
+
+  it('should say so when no drawn state gives the stale check a plan to work with', async () => {
+    const checks = targetContract(memoryFactory(), { numRuns: 5, states: fc.constant(emptyState) })
+    expect(await failure(byId(checks, 'stalePlan'))).toMatch(/skip|precondition/i)
+    expect(await failure(byId(checks, 'load'))).toBe('passed')
   })
 
   it('should clean up after every case, passed or failed', async () => {
