@@ -28,6 +28,7 @@ import {
 import {
   fromPglite,
   loadSyncState,
+  PostgresHistoryStore,
   PostgresMembershipStore,
   withRunLock,
   type PostgresPool,
@@ -461,6 +462,198 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     rows.push({
       scenario: 'malformed config and LDIF',
       outcome: `config error; loadFailed (${r._unsafeUnwrapErr().cause.error.kind})`,
+      wrongfulRemovals: removed,
+      converged,
+    })
+    expect(removed).toBe(0)
+    expect(converged).toBe(true)
+  })
+
+  /** The fixture with the `member:` lines of group `cn` dropped (all, or only those naming `uid`). */
+  function withoutMembers(ldif: string, cn: string, uid?: string): string {
+    const start = ldif.indexOf(`dn: cn=${cn},cn=groups,`)
+    expect(start).toBeGreaterThanOrEqual(0)
+    const end = ldif.indexOf('\n\n', start)
+    const entry = ldif.slice(start, end)
+    const kept = entry
+      .split('\n')
+      .filter(
+        (l) => !(l.startsWith('member: ') && (uid === undefined || l.includes(`uid=${uid},`))),
+      )
+    expect(kept.length).toBeLessThan(entry.split('\n').length)
+    return ldif.slice(0, start) + kept.join('\n') + ldif.slice(end)
+  }
+
+  /** One run against a slapd serving `ldif` (started and stopped around it). */
+  async function runOnVariant<T>(
+    name: string,
+    ldif: string,
+    run: (ldap: LdapDirectoryConfig) => Promise<T>,
+  ): Promise<T> {
+    const file = join(workDir, `${name}.ldif`)
+    await writeFile(file, ldif)
+    const server = await startSlapd({ dir: join(workDir, name), ldifFile: file })
+    try {
+      return await run(ldapConfig({ url: server.url }))
+    } finally {
+      await server.stop()
+    }
+  }
+
+  it('a group emptied by mistake for one run: the health gate freezes it (nothing removed), the restored run has nothing to do', async () => {
+    const pool = await freshDatabase()
+    const history = (await PostgresHistoryStore.open(pool))._unsafeUnwrap()
+    const safety = {
+      now: Date.now,
+      removalGrace: { runs: 1, hours: 0 },
+      healthGate: { groupShrink: 0.5, minMembers: 2, totalShrink: 0.5 },
+      lastAdmin: 'guard' as const,
+    }
+    const withHistory = (ldap?: LdapDirectoryConfig) => ({
+      ...portsFor({ kind: 'postgres', client: pool }, ldap),
+      history,
+    })
+    const clean = (
+      await runSync(withHistory(), config.policy, { apply: true, safety })
+    )._unsafeUnwrap()
+    expect(clean.verification?.converged).toBe(true)
+    const saved = (await history.loadHistory())._unsafeUnwrap().lastGood
+    expect(
+      saved?.groups.find((g) => g.name === 'mm_rl_infrastructure')?.members,
+    ).toBeGreaterThanOrEqual(2)
+
+    const emptied = withoutMembers(fixtureLdif(0), 'mm_rl_infrastructure')
+    const glitch = await runOnVariant('emptied', emptied, async (ldap) =>
+      (await runSync(withHistory(ldap), config.policy, { apply: true, safety }))._unsafeUnwrap(),
+    )
+    const infraGroup = glitch.state.groups.find((g) => g.name === 'mm_rl_infrastructure')
+    expect(glitch.safety.frozenGroups).toContainEqual(
+      expect.objectContaining({ name: 'mm_rl_infrastructure', now: 0 }),
+    )
+    expect(glitch.warnings).toContainEqual(
+      expect.objectContaining({ kind: 'groupShrank', groupId: infraGroup?.id, now: 0 }),
+    )
+    // Without the gate the same read would take alice out of ~infrastructure.
+    const infra = mmId('rlinfrastructure')
+    expect(
+      planSync(glitch.state, config.policy).commands.some(
+        (c) => c.kind === 'removeChannelMember' && c.channelId === infra,
+      ),
+    ).toBe(true)
+    expect(glitch.plan.commands.filter((c) => c.kind.startsWith('remove'))).toEqual([])
+    expect(glitch.safety.counted).toBe(false)
+    expect((await history.loadHistory())._unsafeUnwrap().lastGood).toEqual(saved)
+    const wrongfulAfterGlitch = await wrongful(pool)
+
+    const restored = (
+      await runSync(withHistory(), config.policy, { apply: true, safety })
+    )._unsafeUnwrap()
+    expect(restored.plan.commands).toEqual([])
+    expect(restored.safety.frozenGroups).toEqual([])
+    const { removed, converged } = await settle(pool)
+    rows.push({
+      scenario: 'group emptied for one run (health gate)',
+      outcome: `frozen ${glitch.safety.frozenGroups.map((g) => `${g.name} ${g.then}→${g.now}`).join(', ')}; restored: nothing to do`,
+      wrongfulRemovals: wrongfulAfterGlitch + removed,
+      converged,
+    })
+    expect(wrongfulAfterGlitch + removed).toBe(0)
+    expect(converged).toBe(true)
+  })
+
+  it('a member missing from the directory for one run: pending (1 of 2 runs) under the removal grace, never removed, forgotten when back', async () => {
+    const pool = await freshDatabase()
+    const history = (await PostgresHistoryStore.open(pool))._unsafeUnwrap()
+    // The gate off: this is the grace period's case alone (one member, no group-sized glitch).
+    const safety = {
+      now: Date.now,
+      removalGrace: { runs: 2, hours: 0 },
+      healthGate: false as const,
+      lastAdmin: 'guard' as const,
+    }
+    const withHistory = (ldap?: LdapDirectoryConfig) => ({
+      ...portsFor({ kind: 'postgres', client: pool }, ldap),
+      history,
+    })
+    const first = (
+      await runSync(withHistory(), config.policy, { apply: true, safety })
+    )._unsafeUnwrap()
+    // The clean run's own removals wait their grace too: 1 of 2 runs.
+    expect(first.plan.held.some((c) => c.hold.kind === 'pendingRemoval')).toBe(true)
+    const rl = mmId('teamrl')
+    const bob = mmId('bob')
+    expect(first.plan.commands).toContainEqual(
+      expect.objectContaining({ kind: 'addTeamMember', teamId: rl, userId: bob }),
+    )
+    // bob drops out of rl_infra_leads (his only way into rl) for one read.
+    const glitch = await runOnVariant(
+      'bob-missing',
+      withoutMembers(fixtureLdif(0), 'rl_infra_leads', 'bob'),
+      async (ldap) =>
+        (await runSync(withHistory(ldap), config.policy, { apply: true, safety }))._unsafeUnwrap(),
+    )
+    const pendingBob = glitch.plan.held.find(
+      (c) => c.kind === 'removeTeamMember' && c.teamId === rl && c.userId === bob,
+    )
+    expect(pendingBob?.hold).toMatchObject({ kind: 'pendingRemoval', runs: 1, of: 2 })
+    expect(glitch.plan.commands.some((c) => c.userId === bob && c.kind.startsWith('remove'))).toBe(
+      false,
+    )
+    const lostBob = memberships((await loadSyncState(pool))._unsafeUnwrap())
+    expect(lostBob.has(`team:${rl}:${bob}`)).toBe(true)
+    const back = (
+      await runSync(withHistory(), config.policy, { apply: true, safety })
+    )._unsafeUnwrap()
+    expect(back.plan.commands).toEqual([])
+    const pending = (await history.loadHistory())._unsafeUnwrap().pendingRemovals
+    expect(pending.filter((p) => p.userId === bob)).toEqual([])
+    const { removed, converged } = await settle(pool)
+    rows.push({
+      scenario: 'member missing for one run (grace 2)',
+      outcome: 'pending 1 of 2 runs, then back: nothing removed',
+      wrongfulRemovals: removed,
+      converged,
+    })
+    expect(removed).toBe(0)
+    expect(converged).toBe(true)
+  })
+
+  it("an admin group missing its only member for one run: the last-admin guard holds the team's last admin's demotion", async () => {
+    const pool = await freshDatabase()
+    const safety = { now: Date.now, lastAdmin: 'guard' as const }
+    const ports = (ldap?: LdapDirectoryConfig) => portsFor({ kind: 'postgres', client: pool }, ldap)
+    expect(
+      (await runSync(ports(), config.policy, { apply: true }))._unsafeUnwrap().verification
+        ?.converged,
+    ).toBe(true)
+    const rl = mmId('teamrl')
+    const alice = mmId('alice')
+    const glitch = await runOnVariant(
+      'alice-not-admin',
+      withoutMembers(fixtureLdif(0), 'mm_rl_admins', 'alice'),
+      async (ldap) =>
+        (await runSync(ports(ldap), config.policy, { apply: true, safety }))._unsafeUnwrap(),
+    )
+    expect(glitch.plan.held).toContainEqual(
+      expect.objectContaining({
+        kind: 'setTeamMemberAdmin',
+        teamId: rl,
+        userId: alice,
+        schemeAdmin: false,
+      }),
+    )
+    expect(glitch.plan.held.find((c) => c.userId === alice)?.hold).toEqual({
+      kind: 'lastAdmin',
+      syncable: { kind: 'team', id: rl },
+    })
+    const after = (await loadSyncState(pool))._unsafeUnwrap()
+    expect(after.teamMembers.find((m) => m.teamId === rl && m.userId === alice)?.schemeAdmin).toBe(
+      true,
+    )
+    const { removed, converged } = await settle(pool)
+    rows.push({
+      scenario: 'admin group emptied for one run (last admin)',
+      outcome: 'demotion of the last team admin held (lastAdmin)',
       wrongfulRemovals: removed,
       converged,
     })
