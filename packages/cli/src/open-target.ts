@@ -133,9 +133,16 @@ async function openRest(
     import('@grouproles/adapter-mattermost'),
     import('@grouproles/adapter-postgres'),
   ])
+  // Pages and body bytes bound the client; the deadline and request count bound each load.
+  const { maxPagesPerListing, maxBodyBytes, ...readLimits } = config.mattermost.limits ?? {}
   let client
   try {
-    client = mattermost.createMattermostClient({ url, token })
+    client = mattermost.createMattermostClient({
+      ...(maxPagesPerListing !== undefined ? { maxPagesPerListing } : {}),
+      ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+      url,
+      token,
+    })
   } catch (e) {
     return err(badInput('invalidTarget', `MATTERMOST_URL: ${messageOf(e)}`))
   }
@@ -173,6 +180,7 @@ async function openRest(
     groups: 'none',
     ...(config.mattermost.teams !== undefined ? { teamNames: config.mattermost.teams } : {}),
     defaultChannelNames: config.mattermost.defaultChannels,
+    limits: readLimits,
     ...(channelIds.length > 0 ? { channelIds } : {}),
     store: opened.value,
   })

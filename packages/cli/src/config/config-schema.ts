@@ -167,6 +167,19 @@ export const configSchema = z
         defaultChannels: z.array(nonEmpty).optional().meta({
           description: 'channels a new team member joins (default town-square, off-topic)',
         }),
+        limits: z
+          .strictObject({
+            deadlineMs: readLimit.meta({ description: 'one whole read, ms (default 1800000)' }),
+            maxRequests: readLimit.meta({ description: 'requests of one read (default 500000)' }),
+            maxPagesPerListing: readLimit.meta({
+              description: 'pages of one listing (default 5000)',
+            }),
+            maxBodyBytes: readLimit.meta({ description: 'one response body (default 33554432)' }),
+          })
+          .optional()
+          .meta({
+            description: 'bounds on reading Mattermost; a read past one is refused (readLimit)',
+          }),
       })
       .optional(),
     ...safetyFields,

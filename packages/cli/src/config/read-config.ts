@@ -27,6 +27,13 @@ export interface GroupRolesConfig {
   readonly mattermost: {
     readonly teams?: readonly string[]
     readonly defaultChannels: readonly string[]
+    /** Bounds on reading Mattermost (adapter-mattermost's client options and loader `limits`). */
+    readonly limits?: {
+      readonly deadlineMs?: number
+      readonly maxRequests?: number
+      readonly maxPagesPerListing?: number
+      readonly maxBodyBytes?: number
+    }
   }
   readonly store: StoreConfig
   /** The safety rules across runs (removal grace, health gate, last-admin guard), defaults filled in. */
@@ -161,6 +168,14 @@ export function parseConfigText(
     mattermost: {
       ...(c.mattermost?.teams !== undefined ? { teams: c.mattermost.teams } : {}),
       defaultChannels: c.mattermost?.defaultChannels ?? defaultChannelNames,
+      // Only the limits given: the decoder types a missing key as undefined.
+      ...(c.mattermost?.limits !== undefined
+        ? {
+            limits: Object.fromEntries(
+              Object.entries(c.mattermost.limits).filter(([, v]) => v !== undefined),
+            ) as NonNullable<GroupRolesConfig['mattermost']['limits']>,
+          }
+        : {}),
     },
     store:
       c.store?.url !== undefined

@@ -35,6 +35,18 @@ describe('readConfig', () => {
     )
   })
 
+  it('should keep mattermost.limits for the client and the loader', () => {
+    const limits = { deadlineMs: 60_000, maxPagesPerListing: 100 }
+    const c = parseConfigText(
+      JSON.stringify({ ...example, mattermost: { limits } }),
+      '/etc/g.json',
+    )._unsafeUnwrap()
+    expect(c.mattermost.limits).toEqual(limits)
+    expect(messageOf({ ...example, mattermost: { limits: { maxBodyBytes: -1 } } })).toMatch(
+      /^g\.json: mattermost\.limits\.maxBodyBytes: /,
+    )
+  })
+
   it('should accept comments and trailing commas, and resolve paths from the file and the caller', () => {
     const cwd = tempDir()
     mkdirSync(join(cwd, 'conf'))
