@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { groupsFromDirectory, planSync, emptyState } from '@grouproles/core'
 import { readLdif, type DirectorySnapshot, type LdapDirectoryConfig } from '../src/index.js'
-import { buildSnapshot } from '../src/build-snapshot.js'
-import { toDirectoryEntry } from '../src/directory-entry.js'
-import { resolveLdapConfig } from '../src/ldap-directory-config.js'
 import { managerConfigs } from './support/manager-configs.js'
 import { ipaGroup, ipaUser, managersFixture } from './support/managers-fixture.js'
 import { writeLdif } from './support/write-ldif.js'
@@ -57,35 +54,49 @@ describe('readLdif: group managers', () => {
   })
 
   it('marks the managers unknown when a manager group could not be read completely', () => {
-    const schema = resolveLdapConfig({
+    const entry = (dn: string, classes: string[], attrs: [string, string[]][]) => ({
+      dn,
+      attributes: [['objectClass', classes] as [string, string[]], ...attrs],
+    })
+    const ldif = writeLdif([
+      ...['mona', 'ned'].map((uid) =>
+        entry(
+          ipaUser(uid),
+          ['posixAccount'],
+          [
+            ['uid', [uid]],
+            ['ipaUniqueID', [`id-${uid}`]],
+          ],
+        ),
+      ),
+      entry(
+        ipaGroup('mm_x'),
+        ['ipaUserGroup'],
+        [
+          ['cn', ['mm_x']],
+          ['member', [ipaUser('mona')]],
+          ['memberManager', [ipaGroup('owners')]],
+        ],
+      ),
+      // External (AD trust) members cannot be resolved: the manager group is unavailable.
+      entry(
+        ipaGroup('owners'),
+        ['ipaUserGroup'],
+        [
+          ['cn', ['owners']],
+          ['member', [ipaUser('ned')]],
+          ['ipaExternalMember', ['S-1-5-21-1-2-3-512']],
+        ],
+      ),
+    ])
+    const s = readLdif(ldif, {
       url: 'ldap://unused',
       bindDn: 'cn=x',
       password: 'x',
       ...managerConfigs.freeipa,
     })._unsafeUnwrap()
-    const users = ['mona', 'ned'].map((uid) =>
-      toDirectoryEntry(ipaUser(uid), [
-        ['uid', uid],
-        ['ipaUniqueID', `id-${uid}`],
-      ]),
-    )
-    const g = (cn: string, attrs: [string, unknown][]) => ({
-      entry: toDirectoryEntry(ipaGroup(cn), [['cn', cn], ['ipaUniqueID', `gid-${cn}`], ...attrs]),
-    })
-    const built = buildSnapshot(
-      users,
-      [
-        g('mm_x', [
-          ['member', [ipaUser('mona')]],
-          ['memberManager', [ipaGroup('owners')]],
-        ]),
-        { ...g('owners', [['member', [ipaUser('ned')]]]), unavailableReason: 'slice only' },
-      ],
-      schema,
-    )
-    // buildSnapshot may return the snapshot or a Result of it, as the reader evolves.
-    const s = ('isOk' in built ? built._unsafeUnwrap() : built) as DirectorySnapshot
     expect(group(s, 'mm_x')).toMatchObject({
+      memberUsernames: ['mona'],
       status: 'complete',
       managerUsernames: ['ned'],
       managersUnavailableReason: 'manager group(s) owners could not be read completely',
