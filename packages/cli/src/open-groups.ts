@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { GroupSource } from '@grouproles/core'
+import { redactUrls, type GroupSource } from '@grouproles/core'
 import type { LdapDirectoryConfig, LdapError, LdifSourceError } from '@grouproles/adapter-ldap'
 import { err, ok, type Result } from 'neverthrow'
 import { badInput, messageOf, type CliError } from './cli-error.js'
@@ -9,16 +9,20 @@ import type { GroupRolesConfig } from './config/read-config.js'
 /** What fails a directory read, from either source. */
 export type GroupsError = LdapError | LdifSourceError
 
-/** An opened group source and a line saying what it reads. */
+/** An opened group source, a line saying what it reads, and warnings to print or log once. */
 export interface OpenedGroups {
   readonly groups: GroupSource<GroupsError>
+  /** User info in URLs redacted. */
   readonly description: string
+  /** The insecure transport `insecure: true` / `LDAP_INSECURE=1` allowed, if any. */
+  readonly warnings: readonly string[]
 }
 
 /**
  * The directory side: the LDIF export `ldif` (a path from `cwd`) when given, else the config's LDAP
- * server. `LDAP_URL` (with `LDAP_BIND_DN`), `LDAP_PASSWORD`, `LDAP_BASE_DN` and `LDAP_CA_FILE`
- * override the config. `allowEmpty` accepts an export or read that selects no group.
+ * server. `LDAP_URL` (with `LDAP_BIND_DN`), `LDAP_PASSWORD`, `LDAP_BASE_DN`, `LDAP_CA_FILE` and
+ * `LDAP_INSECURE` override the config. `allowEmpty` accepts an export or read that selects no group.
+ * A live server behind an insecure transport is refused here, before any connection.
  */
 export async function openGroups(
   config: GroupRolesConfig,
@@ -26,6 +30,16 @@ export async function openGroups(
   options: { readonly ldif?: string; readonly cwd: string; readonly allowEmpty: boolean },
 ): Promise<Result<OpenedGroups, CliError>> {
   const ldapUrl = env['LDAP_URL']
+  // Set but empty is a mistake (an unset secret in a deployment), not a wish for an anonymous bind.
+  if (env['LDAP_PASSWORD'] === '')
+    return err(
+      badInput(
+        'emptyPassword',
+        'LDAP_PASSWORD is set but empty: an empty password is an anonymous bind; set the password or unset the variable',
+      ),
+    )
+  const insecure = flagVariable(env, 'LDAP_INSECURE')
+  if (insecure.isErr()) return err(insecure.error)
   let ldap: LdapDirectoryConfig = {
     ...config.ldap,
     ...(ldapUrl !== undefined && ldapUrl !== ''
@@ -34,6 +48,7 @@ export async function openGroups(
     ...(env['LDAP_PASSWORD'] !== undefined ? { password: env['LDAP_PASSWORD'] } : {}),
     ...(env['LDAP_BASE_DN'] !== undefined ? { baseDn: env['LDAP_BASE_DN'] } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    ...(insecure.value !== undefined ? { insecure: insecure.value } : {}),
   }
   const caFile = env['LDAP_CA_FILE']
   if (caFile !== undefined) {
@@ -41,19 +56,46 @@ export async function openGroups(
     if (ca.isErr()) return err(ca.error)
     ldap = { ...ldap, tls: { ...ldap.tls, ca: ca.value } }
   }
-  const { LdapGroupSource, LdifGroupSource } = await import('@grouproles/adapter-ldap')
+  const { LdapGroupSource, LdifGroupSource, checkLdapTransport } =
+    await import('@grouproles/adapter-ldap')
   const shared = { ldap, matchBy: config.matchBy, rules: config.rules, manage: config.manage }
-  if (options.ldif === undefined)
+  if (options.ldif === undefined) {
+    const transport = checkLdapTransport(ldap)
+    if (transport.isErr())
+      return err(
+        badInput(
+          'insecureTransport',
+          `${transport.error.message} (ldap.insecure in the config, or LDAP_INSECURE=1)`,
+        ),
+      )
     return ok({
       groups: new LdapGroupSource(shared),
-      description: `LDAP ${[ldap.url, ...(ldap.urls ?? [])].join(', ')}`,
+      description: redactUrls(`LDAP ${[ldap.url, ...(ldap.urls ?? [])].join(', ')}`),
+      warnings: transport.value === undefined ? [] : [transport.value],
     })
+  }
   const text = readText(resolve(options.cwd, options.ldif), `the LDIF export ${options.ldif}`)
   if (text.isErr()) return err(text.error)
   return ok({
     groups: new LdifGroupSource({ ...shared, text: text.value, source: options.ldif }),
     description: options.ldif,
+    warnings: [],
   })
+}
+
+/**
+ * A yes/no variable such as `LDAP_INSECURE`: `1`/`true` or `0`/`false`, `undefined` when unset.
+ * Anything else is refused rather than read as either.
+ */
+export function flagVariable(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): Result<boolean | undefined, CliError> {
+  const v = env[name]
+  if (v === undefined) return ok(undefined)
+  if (v === '1' || v === 'true') return ok(true)
+  if (v === '0' || v === 'false') return ok(false)
+  return err(badInput('invalidSetting', `${name}: expected 1/true or 0/false`))
 }
 
 function readText(path: string, what: string): Result<string, CliError> {

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs'
-import type { SyncState, SyncTarget } from '@grouproles/core'
+import { redactUrls, type SyncState, type SyncTarget } from '@grouproles/core'
 import type { SyncHistoryStore } from '@grouproles/core'
 import type { PostgresClient, PostgresError } from '@grouproles/adapter-postgres'
 import type { MattermostError } from '@grouproles/adapter-mattermost'
@@ -8,6 +8,7 @@ import { badInput, failure, messageOf, usageError, type CliError } from './cli-e
 import { journaledTarget } from './journaled-target.js'
 import type { GroupRolesConfig } from './config/read-config.js'
 import { demoAssets } from './demo-assets.js'
+import { flagVariable } from './open-groups.js'
 
 /** What fails a Mattermost load or apply, on either target. */
 export type TargetError = PostgresError | MattermostError
@@ -20,7 +21,10 @@ export interface OpenedTarget {
    * (created on the first applied run, never by a dry run).
    */
   readonly history: SyncHistoryStore<TargetError>
+  /** User info in URLs redacted. */
   readonly description: string
+  /** The insecure transport `mattermost.insecure` / `MATTERMOST_INSECURE=1` allowed, if any. */
+  readonly warnings?: readonly string[]
   /** The demo's in-memory Mattermost (nothing real is touched). */
   readonly embedded: boolean
   /**
@@ -133,6 +137,21 @@ async function openRest(
     import('@grouproles/adapter-mattermost'),
     import('@grouproles/adapter-postgres'),
   ])
+  const insecureVar = flagVariable(env, 'MATTERMOST_INSECURE')
+  if (insecureVar.isErr()) return err(insecureVar.error)
+  const insecure = insecureVar.value ?? config.mattermost.insecure ?? false
+  // Checked before the client exists, so a refusal is a clean error, not a constructor's throw.
+  const transport = mattermost.checkMattermostTransport(url, { insecure })
+  if (transport.isErr())
+    return err(
+      badInput(
+        transport.error.kind === 'insecureTransport' ? 'insecureTransport' : 'invalidTarget',
+        transport.error.kind === 'insecureTransport'
+          ? `MATTERMOST_URL: ${transport.error.message} (mattermost.insecure in the config, or MATTERMOST_INSECURE=1)`
+          : `MATTERMOST_URL: ${transport.error.message}`,
+      ),
+    )
+  const shown = redactUrls(url)
   // Pages and body bytes bound the client; the deadline and request count bound each load.
   const { maxPagesPerListing, maxBodyBytes, ...readLimits } = config.mattermost.limits ?? {}
   let client
@@ -142,22 +161,24 @@ async function openRest(
       ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
       url,
       token,
+      insecure,
     })
   } catch (e) {
-    return err(badInput('invalidTarget', `MATTERMOST_URL: ${messageOf(e)}`))
+    return err(badInput('invalidTarget', `MATTERMOST_URL: ${redactUrls(messageOf(e))}`))
   }
   const identity = await client.getSiteIdentity()
   if (identity.isErr())
     return err(
       failure(
         identity.error.kind,
-        `Mattermost at ${url}: cannot read its site identity: ${identity.error.message}`,
+        `Mattermost at ${shown}: cannot read its site identity: ${identity.error.message}`,
       ),
     )
-  // A server without a SiteURL is known by the URL it is reached at.
+  // A server without a SiteURL is known by the URL it is reached at (never with its user info:
+  // the store keeps it).
   const site = {
     siteId: identity.value.siteId,
-    siteUrl: identity.value.siteUrl !== '' ? identity.value.siteUrl : url,
+    siteUrl: identity.value.siteUrl !== '' ? identity.value.siteUrl : withoutUserInfo(url),
   }
   const storeDb = await openStoreDb(config)
   if (storeDb.isErr()) return err(storeDb.error)
@@ -197,7 +218,8 @@ async function openRest(
     ),
     // The store's database is migrated and bound to this site by now.
     history: new postgres.PostgresHistoryStore(db),
-    description: `REST API ${url} (store: ${storeDescription})`,
+    description: `REST API ${shown} (store: ${redactUrls(storeDescription)})`,
+    ...(transport.value !== undefined ? { warnings: [transport.value] } : {}),
     embedded: false,
     lockClient: db,
     close,
@@ -234,4 +256,12 @@ async function openStoreDb(config: GroupRolesConfig): Promise<
   } catch (e) {
     return err(badInput('unreadableStore', `store.dataDir ${store.path}: ${messageOf(e)}`))
   }
+}
+
+/** The URL as the client reaches it: user info is never sent (the token is), so drop it. */
+function withoutUserInfo(url: string): string {
+  const u = new URL(url)
+  u.username = ''
+  u.password = ''
+  return u.href
 }

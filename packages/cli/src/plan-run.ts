@@ -55,6 +55,8 @@ export async function planFromFlags(
     config: config.value,
   })
   if (target.isErr()) return err(target.error)
+  for (const w of [...groups.value.warnings, ...(target.value.warnings ?? [])])
+    ctx.io.err(`warning: ${w}`)
   const progress = progressReporter(ctx.io, ctx.json)
   try {
     const run = await runSync(

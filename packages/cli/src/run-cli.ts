@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { redactUrls } from '@grouproles/core'
 import { exitCodeOf, messageOf, usageError, type CliError } from './cli-error.js'
 import type { CommandContext, CommandResult } from './command-context.js'
 import { packageRoot } from './demo-assets.js'
@@ -108,7 +109,9 @@ export async function runCli(
 ): Promise<number> {
   const json = argv.includes('--json')
   const detailed = argv.includes('--detailed-exitcode')
-  const report = (error: CliError): number => {
+  const report = (e: CliError): number => {
+    // Last line of defence: a URL with user info in any message (a server's, a library's) is hidden.
+    const error = { ...e, message: redactUrls(e.message) }
     if (json) io.out(JSON.stringify({ kind: 'error', error }, null, 2))
     else io.err(`grouproles: ${error.message}`)
     return exitCodeOf(error, detailed)

@@ -50,6 +50,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     config: config.value,
   })
   if (target.isErr()) return err(target.error)
+  for (const w of [...groups.value.warnings, ...(target.value.warnings ?? [])])
+    ctx.io.err(`warning: ${w}`)
   try {
     // Re-load and re-plan with the file's policy: the file's commands are checked one by one.
     const fresh = await runSync(

@@ -1,5 +1,6 @@
+import type { Server } from 'node:http'
 import { err, ok } from 'neverthrow'
-import { failure } from '../cli-error.js'
+import { failure, messageOf, usageError } from '../cli-error.js'
 import {
   boolFlag,
   ldifPath,
@@ -13,8 +14,9 @@ import { openTarget } from '../open-target.js'
 import { parseServeSettings } from '../service/parse-serve-settings.js'
 
 /**
- * `grouproles serve`: syncs on an interval under the run lock, logs JSON lines, serves /metrics,
- * /healthz and /role until SIGINT or SIGTERM.
+ * `grouproles serve`: syncs on an interval under the run lock, logs JSON lines, serves /metrics and
+ * /healthz (and, with `serve.role` in the config, /role on its own port behind a bearer token) until
+ * SIGINT or SIGTERM.
  */
 export async function run(ctx: CommandContext): Promise<CommandResult> {
   const interval = stringFlag(ctx.flags, 'interval')
@@ -32,6 +34,26 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   if (settings.isErr()) return err(settings.error)
   const config = loadConfig(ctx, 'serve')
   if (config.isErr()) return err(config.error)
+  const serveConfig = config.value.serve
+  const role = serveConfig.role
+  let roleToken: string | undefined
+  if (role !== undefined) {
+    roleToken = ctx.env[role.tokenEnv]
+    if (roleToken === undefined || roleToken.length < 16)
+      return err(
+        usageError(
+          `serve.role needs a bearer token of 16+ characters in ${role.tokenEnv} (e.g. openssl rand -hex 32)`,
+          'invalidSetting',
+        ),
+      )
+    if (role.port !== 0 && role.port === settings.value.port)
+      return err(
+        usageError(
+          `serve.role.port: /role needs its own port, not the metrics port ${role.port}`,
+          'invalidSetting',
+        ),
+      )
+  }
   const ldif = ldifPath(ctx)
   const groups = await openGroups(config.value, ctx.env, {
     ...(ldif !== undefined ? { ldif } : {}),
@@ -78,16 +100,38 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     logger,
     registry,
   })
-  const server = await service.listen(s.port, s.host)
-  const address = server.address()
+  for (const w of [...groups.value.warnings, ...(target.value.warnings ?? [])]) logger.warn(w)
+  const servers: Server[] = []
+  try {
+    servers.push(await service.listen(s.port, s.host, serveConfig.http))
+    if (role !== undefined && roleToken !== undefined)
+      servers.push(
+        await service.listenRole(role.port, role.host, {
+          token: roleToken,
+          limits: serveConfig.http,
+        }),
+      )
+  } catch (e) {
+    await Promise.all(servers.map((sv) => new Promise((r) => sv.close(r))))
+    await target.value.close()
+    return err(failure('listenFailed', `cannot listen: ${messageOf(e)}`))
+  }
+  const portOf = (sv: Server | undefined, fallback: number): number => {
+    const address = sv?.address()
+    return typeof address === 'object' && address !== null ? address.port : fallback
+  }
   logger.info(
     {
       directory: groups.value.description,
       mattermost: target.value.description,
       apply: s.apply,
       intervalMs: s.intervalMs,
-      port: typeof address === 'object' && address !== null ? address.port : s.port,
+      port: portOf(servers[0], s.port),
       host: s.host,
+      ...(role !== undefined
+        ? { rolePort: portOf(servers[1], role.port), roleHost: role.host }
+        : {}),
+      http: serveConfig.http,
     },
     'grouproles service listening',
   )
@@ -100,10 +144,15 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   })
   logger.info({ signal }, 'stopping')
   await service.stop()
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve()
-    }),
+  await Promise.all(
+    servers.map(
+      (sv) =>
+        new Promise<void>((resolve) => {
+          sv.close(() => {
+            resolve()
+          })
+        }),
+    ),
   )
   await target.value.close()
   return ok(0)

@@ -1,6 +1,7 @@
 import { linkPatternProblem } from '@grouproles/core'
 import { z } from 'zod'
 import { safetyFields } from './safety-config.js'
+import { defaultHttpLimits } from '../service/http-limits.js'
 
 /*
  * The config file's decoder. The same schema checks a file (`readConfig`) and is turned into the
@@ -40,7 +41,11 @@ export const ldapSchema = z
     url: nonEmpty.optional().meta({ description: 'ldap:// or ldaps:// URL of the first server' }),
     urls: z.array(nonEmpty).min(1).optional().meta({ description: 'servers tried in order' }),
     bindDn: nonEmpty.meta({ description: 'a system account, never a person' }),
-    password: z.string().optional().meta({ description: 'better: passwordFile or LDAP_PASSWORD' }),
+    password: z
+      .string()
+      .min(1, 'must not be empty (an empty password is an anonymous bind)')
+      .optional()
+      .meta({ description: 'better: passwordFile or LDAP_PASSWORD' }),
     passwordFile: nonEmpty
       .optional()
       .meta({ description: 'a file holding the password (relative to this config file)' }),
@@ -82,6 +87,10 @@ export const ldapSchema = z
       })
       .optional()
       .meta({ description: 'bounds on one read; a read past one is refused whole (readLimit)' }),
+    insecure: z.boolean().optional().meta({
+      description:
+        'allow a password over plain ldap:// to another host and tls.rejectUnauthorized: false (a lab only; default false: refused)',
+    }),
   })
   .meta({ description: 'the directory (the LDIF export given with --ldif is read with it too)' })
 
@@ -123,6 +132,48 @@ const syncableName = z
   .string()
   .regex(/^[^/\s]+(\/[^/\s]+)?$/, 'must be "team" or "team/channel"')
   .meta({ description: 'a team name, or team/channel' })
+
+const ms = z.number().int().min(1)
+
+/** `grouproles serve`'s HTTP side (the sync loop's settings are flags and variables). */
+export const serveSchema = z
+  .strictObject({
+    maxConnections: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'open connections at once per port (default 64)' }),
+    requestTimeoutMs: ms.optional().meta({ description: 'a whole request (default 10000)' }),
+    headersTimeoutMs: ms
+      .optional()
+      .meta({ description: "a request's headers; at most requestTimeoutMs (default 5000)" }),
+    keepAliveTimeoutMs: ms
+      .optional()
+      .meta({ description: 'an idle kept-alive connection (default 5000)' }),
+    role: z
+      .strictObject({
+        port: z.number().int().min(0).max(65535).meta({ description: '0 picks a free port' }),
+        host: nonEmpty.optional().meta({ description: 'default 127.0.0.1' }),
+        tokenEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+          .optional()
+          .meta({
+            description:
+              'the variable holding the bearer token (16+ characters) /role requires; default GROUPROLES_ROLE_TOKEN',
+          }),
+      })
+      .optional()
+      .meta({ description: 'serve the add hook /role on its own port (default: not served)' }),
+  })
+  .refine(
+    (s) =>
+      (s.headersTimeoutMs ?? defaultHttpLimits.headersTimeoutMs) <=
+      (s.requestTimeoutMs ?? defaultHttpLimits.requestTimeoutMs),
+    { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] },
+  )
+  .meta({ description: 'the service: /metrics, /healthz and the optional /role' })
 
 export const configSchema = z
   .strictObject({
@@ -180,6 +231,10 @@ export const configSchema = z
           .meta({
             description: 'bounds on reading Mattermost; a read past one is refused (readLimit)',
           }),
+        insecure: z.boolean().optional().meta({
+          description:
+            'allow MATTERMOST_URL http:// to a host other than this machine (token in clear; a lab only)',
+        }),
       })
       .optional(),
     ...safetyFields,
@@ -198,6 +253,7 @@ export const configSchema = z
       })
       .optional()
       .meta({ description: 'where REST runs keep what the API cannot show (who left)' }),
+    serve: serveSchema.optional(),
   })
   .meta({
     title: 'grouproles config',

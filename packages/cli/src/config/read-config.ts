@@ -8,6 +8,7 @@ import type { z } from 'zod'
 import { badInput, messageOf, type CliError } from '../cli-error.js'
 import { configSchema } from './config-schema.js'
 import { safetyFromConfig, type SafetyConfig } from './safety-config.js'
+import { defaultHttpLimits, type HttpLimits } from '../service/http-limits.js'
 
 /** Where REST runs keep their history (remembered memberships). */
 export type StoreConfig =
@@ -34,10 +35,21 @@ export interface GroupRolesConfig {
       readonly maxPagesPerListing?: number
       readonly maxBodyBytes?: number
     }
+    /** `http://` to a host other than this machine is allowed (with a warning). */
+    readonly insecure?: boolean
   }
   readonly store: StoreConfig
   /** The safety rules across runs (removal grace, health gate, last-admin guard), defaults filled in. */
   readonly safety: SafetyConfig
+  /** `serve`'s HTTP side, defaults filled in. */
+  readonly serve: ServeConfig
+}
+
+/** The service's HTTP limits (both ports) and the optional `/role` port. */
+export interface ServeConfig {
+  readonly http: HttpLimits
+  /** Absent: `/role` is not served. */
+  readonly role?: { readonly port: number; readonly host: string; readonly tokenEnv: string }
 }
 
 /** The channels Mattermost joins a new team member to unless the config says otherwise. */
@@ -176,12 +188,30 @@ export function parseConfigText(
             ) as NonNullable<GroupRolesConfig['mattermost']['limits']>,
           }
         : {}),
+      ...(c.mattermost?.insecure !== undefined ? { insecure: c.mattermost.insecure } : {}),
     },
     store:
       c.store?.url !== undefined
         ? { kind: 'url', url: c.store.url }
         : { kind: 'dataDir', path: at(c.store?.dataDir ?? '.grouproles/store') },
     safety: safetyFromConfig(c),
+    serve: {
+      http: {
+        maxConnections: c.serve?.maxConnections ?? defaultHttpLimits.maxConnections,
+        requestTimeoutMs: c.serve?.requestTimeoutMs ?? defaultHttpLimits.requestTimeoutMs,
+        headersTimeoutMs: c.serve?.headersTimeoutMs ?? defaultHttpLimits.headersTimeoutMs,
+        keepAliveTimeoutMs: c.serve?.keepAliveTimeoutMs ?? defaultHttpLimits.keepAliveTimeoutMs,
+      },
+      ...(c.serve?.role !== undefined
+        ? {
+            role: {
+              port: c.serve.role.port,
+              host: c.serve.role.host ?? '127.0.0.1',
+              tokenEnv: c.serve.role.tokenEnv ?? 'GROUPROLES_ROLE_TOKEN',
+            },
+          }
+        : {}),
+    },
   })
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from 'pino'
 import {
@@ -18,6 +18,8 @@ import {
   type Warning,
 } from '@grouproles/core'
 import { withRunLock, type PostgresClient } from '@grouproles/adapter-postgres'
+import type { HttpLimits } from './http-limits.js'
+import { bearerTokenMatches, serveHttp } from './serve-http.js'
 
 export interface SyncServiceOptions<
   GE extends CommandError,
@@ -62,9 +64,25 @@ export interface SyncService<GW = Warning, TF extends CommandError = CommandErro
    * state this service loaded (an index built once per run, so a hook call is a map look-up).
    */
   roleForNewMember(userId: string, syncable: SyncableRef): RoleDecision | undefined
-  /** An HTTP server with `/metrics` (Prometheus), `/healthz` and `/role?user=…&team=…|channel=…`. */
-  listen(port: number, host?: string): Promise<Server>
+  /**
+   * An HTTP server with `/metrics` (Prometheus) and `/healthz`: GET/HEAD only, `limits` (see
+   * `defaultHttpLimits`) on connections and time. Rejects when the port cannot be bound.
+   */
+  listen(port: number, host?: string, limits?: Partial<HttpLimits>): Promise<Server>
+  /**
+   * The add hook on its own server: `/role?user=…&team=…|channel=…` (it tells whether a user
+   * exists, is an admin or a guest, and which groups link it), only with `Authorization: Bearer
+   * <token>` (16+ characters, compared in constant time); GET/HEAD only, same `limits`.
+   */
+  listenRole(
+    port: number,
+    host: string,
+    options: { readonly token: string; readonly limits?: Partial<HttpLimits> },
+  ): Promise<Server>
 }
+
+/** The shortest bearer token `listenRole` takes: a short one can be guessed. */
+export const minRoleTokenLength = 16
 
 /**
  * A long-running sync for an embedding service: interval loop, run lock, logs, metrics, add hook.
@@ -252,14 +270,16 @@ export function createSyncService<
     roleForNewMember(userId, syncable) {
       return decider?.decide(userId, syncable)
     },
-    listen(port, host = '127.0.0.1') {
-      const server = createServer((req, res) => {
-        const url = new URL(req.url ?? '/', 'http://localhost')
+    listen(port, host = '127.0.0.1', limits = {}) {
+      return serveHttp(port, host, limits, (url, _req, res) => {
         if (url.pathname === '/metrics') {
-          void registry.metrics().then((text) => {
-            res.writeHead(200, { 'content-type': registry.contentType })
-            res.end(text)
-          })
+          void registry.metrics().then(
+            (text) => {
+              res.writeHead(200, { 'content-type': registry.contentType })
+              res.end(text)
+            },
+            () => res.writeHead(500).end(),
+          )
           return
         }
         if (url.pathname === '/healthz') {
@@ -267,6 +287,19 @@ export function createSyncService<
             'content-type': 'application/json',
           })
           res.end(JSON.stringify({ lastSuccessAt: lastSuccessAt ?? null }))
+          return
+        }
+        res.writeHead(404).end()
+      })
+    },
+    listenRole(port, host, { token, limits = {} }) {
+      // A caller's bug: an empty or short token would make the hook as good as open.
+      if (token.length < minRoleTokenLength)
+        throw new RangeError(`the /role token must have at least ${minRoleTokenLength} characters`)
+      return serveHttp(port, host, limits, (url, req, res) => {
+        if (!bearerTokenMatches(req.headers.authorization, token)) {
+          res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'application/json' })
+          res.end(JSON.stringify({ error: 'a valid bearer token is required' }))
           return
         }
         if (url.pathname === '/role') {
@@ -288,11 +321,6 @@ export function createSyncService<
           return
         }
         res.writeHead(404).end()
-      })
-      return new Promise((resolve) => {
-        server.listen(port, host, () => {
-          resolve(server)
-        })
       })
     },
   }

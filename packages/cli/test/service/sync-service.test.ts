@@ -238,28 +238,51 @@ describe('createSyncService', { timeout: 120_000 }, () => {
     ).toMatch(/system admin/)
   })
 
-  it('should serve metrics, health and the hook over HTTP', async () => {
+  it('should serve metrics and health over HTTP, and the hook only on its own port with the token', async () => {
     const { service } = await setup(false)
+    const token = 'role-token-0123456789abcdef'
     const server = await service.listen(0)
-    closers.push(
-      () =>
-        new Promise((r) => {
-          server.close(() => {
-            r()
-          })
-        }),
-    )
+    const roleServer = await service.listenRole(0, '127.0.0.1', { token })
+    for (const sv of [server, roleServer])
+      closers.push(
+        () =>
+          new Promise((r) => {
+            sv.close(() => {
+              r()
+            })
+          }),
+      )
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    const roleBase = `http://127.0.0.1:${(roleServer.address() as { port: number }).port}`
     expect((await fetch(`${base}/healthz`)).status).toBe(503)
     await service.runOnce()
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
+    expect((await fetch(`${base}/healthz`, { method: 'HEAD' })).status).toBe(200)
     expect(await (await fetch(`${base}/metrics`)).text()).toContain(
       'grouproles_sync_planned_commands',
     )
-    const role = (await (
-      await fetch(`${base}/role?user=${mmId('bob')}&channel=${mmId('rlinfrastructure')}`)
-    ).json()) as { role: string }
+    const query = `/role?user=${mmId('bob')}&channel=${mmId('rlinfrastructure')}`
+    // Not on the metrics port, whatever the caller sends.
+    expect(
+      (await fetch(`${base}${query}`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(404)
+    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405)
+    // On its own port: only with the bearer token, only GET/HEAD.
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abc' }]) {
+      const denied = await fetch(`${roleBase}${query}`, { headers })
+      expect(denied.status).toBe(401)
+      expect(denied.headers.get('www-authenticate')).toBe('Bearer')
+      expect(await denied.text()).not.toContain('admin')
+    }
+    const auth = { authorization: `Bearer ${token}` }
+    const role = (await (await fetch(`${roleBase}${query}`, { headers: auth })).json()) as {
+      role: string
+    }
     expect(role.role).toBe('admin')
+    const post = await fetch(`${roleBase}${query}`, { method: 'POST', headers: auth })
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD'])
+    expect((await fetch(`${roleBase}/metrics`, { headers: auth })).status).toBe(404)
+    expect(() => service.listenRole(0, '127.0.0.1', { token: 'short' })).toThrow(RangeError)
   })
 
   it('should log and count a failed directory read, and remove nobody', async () => {
