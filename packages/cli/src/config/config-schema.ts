@@ -23,6 +23,12 @@ const ldapAttributes = z
     groupName: nonEmpty.optional(),
     member: z.array(nonEmpty).min(1).optional(),
     memberUid: z.string().optional(),
+    manager: z
+      .array(nonEmpty)
+      .optional()
+      .meta({
+        description: 'group manager attributes (memberManager, managedBy, owner); [] = none',
+      }),
   })
   .meta({ description: 'attribute names; the preset fills in the rest' })
 
@@ -99,6 +105,11 @@ const pattern = nonEmpty.superRefine((value, ctx) => {
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
 })
 
+const managersMode = z.enum(['ignore', 'admin', 'adminIfMember']).optional().meta({
+  description:
+    "what a linked group's managers get: nothing (ignore, default), admin, or admin when also a member",
+})
+
 const manageFlag = z
   .boolean()
   .optional()
@@ -113,6 +124,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       adminSuffix: nonEmpty.optional().meta({ description: 'e.g. _admins: groups making admins' }),
       autoAdd: z.boolean().optional().meta({ description: 'default true' }),
       manage: manageFlag,
+      managers: managersMode,
     })
     .meta({ description: 'groups named by a convention' }),
   z
@@ -124,6 +136,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       autoAdd: z.boolean().optional().meta({ description: 'default true' }),
       schemeAdmin: z.boolean().optional().meta({ description: 'default false' }),
       manage: manageFlag,
+      managers: managersMode,
     })
     .meta({ description: 'one group to one team or channel' }),
 ])

@@ -155,6 +155,7 @@ export function parseConfigText(
           ...(r.adminSuffix !== undefined ? { adminSuffix: r.adminSuffix } : {}),
           ...(r.autoAdd !== undefined ? { autoAdd: r.autoAdd } : {}),
           ...(r.manage !== undefined ? { manage: r.manage } : {}),
+          ...(r.managers !== undefined ? { managers: r.managers } : {}),
         }
       : {
           kind: 'explicit',
@@ -164,6 +165,7 @@ export function parseConfigText(
           ...(r.autoAdd !== undefined ? { autoAdd: r.autoAdd } : {}),
           ...(r.schemeAdmin !== undefined ? { schemeAdmin: r.schemeAdmin } : {}),
           ...(r.manage !== undefined ? { manage: r.manage } : {}),
+          ...(r.managers !== undefined ? { managers: r.managers } : {}),
         },
   )
   return ok({
