@@ -28,7 +28,7 @@ describe('syncOnce', { timeout: 120_000 }, () => {
         mattermost: client,
         policy: config.policy,
       }
-      expect(await syncOnce(options)).toBe('10 changes, 0 held, 2 warnings; converged: true')
+      expect(await syncOnce(options)).toBe('12 changes, 0 held, 2 warnings; converged: true')
       expect(await syncOnce(options)).toBe('0 changes, 0 held, 2 warnings; converged: true')
     } finally {
       await db.close()

@@ -73,7 +73,7 @@ describe.skipIf(missing.length > 0)('runDemo with DATABASE_URL', { timeout: 120_
     const summary = (await runDemo({ env, log: (l) => lines.push(l) }))._unsafeUnwrap()
     expect(summary.sources.mattermost).toBe('DATABASE_URL')
     expect(summary.applied).toBeUndefined()
-    expect(summary.plan.commands).toHaveLength(10)
+    expect(summary.plan.commands).toHaveLength(12)
     expect(lines).toContain('Dry run: nothing applied (pass --apply to apply)')
     const state = (await loadSyncState(pool))._unsafeUnwrap()
     expect(state.teamMembers.find((m) => m.userId === mmId('frank'))?.deleted).not.toBe(true)
@@ -106,7 +106,7 @@ describe.skipIf(missing.length > 0)('runDemo with DATABASE_URL', { timeout: 120_
       )._unsafeUnwrap()
       expect(live.sources.directory).toBe(`LDAP ${slapd.url}`)
       expect(live.applied).toBeUndefined()
-      expect(live.plan.commands).toHaveLength(10)
+      expect(live.plan.commands).toHaveLength(12)
       expect(live.plan.commands).toEqual(offline.plan.commands)
       expect(live.plan.fingerprint).toBe(offline.plan.fingerprint)
     } finally {

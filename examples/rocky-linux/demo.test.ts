@@ -30,6 +30,7 @@ describe('runDemo', { timeout: 120_000 }, () => {
       { kind: 'addTeamMember', teamId: mmId('teamresf'), userId: mmId('alice'), role: 'member' },
       { kind: 'addTeamMember', teamId: mmId('teamresf'), userId: mmId('dave'), role: 'guest' },
       { kind: 'addTeamMember', teamId: mmId('teamrl'), userId: mmId('bob'), role: 'member' },
+      { kind: 'addTeamMember', teamId: mmId('teamrl'), userId: mmId('erin'), role: 'member' },
       {
         kind: 'addChannelMember',
         channelId: mmId('resfboard'),
@@ -48,6 +49,13 @@ describe('runDemo', { timeout: 120_000 }, () => {
         userId: mmId('bob'),
         role: 'admin',
       },
+      // erin manages mm_rl_infrastructure (memberManager) and the rule says managers: 'admin'.
+      {
+        kind: 'addChannelMember',
+        channelId: mmId('rlinfrastructure'),
+        userId: mmId('erin'),
+        role: 'admin',
+      },
       { kind: 'removeTeamMember', teamId: mmId('teamrl'), userId: mmId('carol') },
       { kind: 'removeTeamMember', teamId: mmId('teamrl'), userId: mmId('frank') },
     ])
@@ -57,6 +65,9 @@ describe('runDemo', { timeout: 120_000 }, () => {
       'member via mm_rl_infrastructure_admins > rl_infra_leads',
     )
     expect(summary.explanation[1]).toBe('  now: member, admin')
+    expect(summary.managerExplanation.join('\n')).toContain(
+      'decided role: admin: manages mm_rl_infrastructure (memberManager)',
+    )
     expect(lines.join('\n')).toMatch(/Re-planned: 0 changes \(converged\)/)
     expect(lines.join('\n')).toContain(
       '  - rule 1: group mm_rl_docs names channel rl/docs, which does not exist: not linked',

@@ -40,6 +40,8 @@ export interface DemoSummary {
   readonly applied?: ApplyReport
   readonly replanned: number
   readonly explanation: readonly string[]
+  /** Why erin, who manages mm_rl_infrastructure (memberManager), is admin of ~infrastructure. */
+  readonly managerExplanation: readonly string[]
 }
 
 export interface DemoOptions {
@@ -114,6 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
 
     log(`Directory: ${sources.directory}`)
     log(`Mattermost: ${sources.mattermost}`)
+    for (const w of target.warnings ?? []) log(`warning: ${w}`)
     const dry = await runSync(ports, policy, { apply: false })
     if (dry.isErr())
       return err({ kind: 'sync', message: dry.error.message, cause: dry.error.cause })
@@ -176,6 +179,19 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
       log('Why is bob an admin of ~infrastructure?')
       for (const line of explanation) log(line)
     }
+    // erin is no member: she manages the group, and the rule's managers: 'admin' makes her admin.
+    const erin = latest.users.find((u) => u.username === 'erin')
+    let managerExplanation: readonly string[] = []
+    if (erin !== undefined && infrastructure !== undefined) {
+      managerExplanation = explain(
+        latest,
+        { userId: erin.id, syncable: { kind: 'channel', id: infrastructure.id } },
+        policy,
+      ).lines
+      log('')
+      log('Why is erin an admin of ~infrastructure?')
+      for (const line of managerExplanation) log(line)
+    }
     return ok({
       sources,
       plan,
@@ -183,6 +199,7 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
       ...(applied !== undefined ? { applied } : {}),
       replanned,
       explanation,
+      managerExplanation,
     })
   } finally {
     await target.close()

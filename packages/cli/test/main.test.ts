@@ -51,7 +51,7 @@ describe('grouproles (the built bin, spawned with plain node)', { timeout: 180_0
     const doc = parse(plan.stdout) as { changes: boolean; summary: { commands: number } }
     expect(await schemaErrors('plan-output', doc)).toEqual([])
     expect(doc.changes).toBe(true)
-    expect(doc.summary.commands).toBe(10)
+    expect(doc.summary.commands).toBe(12)
     expect(plan.stderr).toBe('')
     // The file is where the caller is, not where the package is.
     const saved = JSON.parse(readFileSync(join(cwd, 'plan.json'), 'utf8')) as {
@@ -61,9 +61,9 @@ describe('grouproles (the built bin, spawned with plain node)', { timeout: 180_0
 
     const show = await spawnBin(['show', 'plan.json'], { cwd })
     expect(show.code).toBe(0)
-    expect(show.stdout).toMatch(/10 commands .*; 2 warnings\n/)
+    expect(show.stdout).toMatch(/12 commands .*; 2 warnings\n/)
     expect(show.stdout).toContain('Directory and rule warnings (2)\n  - rule 1: group mm_rl_docs')
-    expect(show.stdout).toMatch(/Summary: 10 changes, 0 held, 2 warnings\n$/)
+    expect(show.stdout).toMatch(/Summary: 12 changes, 0 held, 2 warnings\n$/)
     const showJson = await spawnBin(['show', 'plan.json', '--json'], { cwd })
     expect(await schemaErrors('show-output', parse(showJson.stdout))).toEqual([])
 
@@ -71,7 +71,7 @@ describe('grouproles (the built bin, spawned with plain node)', { timeout: 180_0
     expect(apply.code).toBe(0)
     const applied = parse(apply.stdout) as { summary: unknown }
     expect(await schemaErrors('apply-output', applied)).toEqual([])
-    expect(applied.summary).toEqual({ done: 10, already: 0, failed: 0 })
+    expect(applied.summary).toEqual({ done: 12, already: 0, failed: 0 })
   })
 
   it('should exit 2 with --detailed-exitcode when changes are pending, and refuse a stale plan with 1', async () => {
@@ -80,7 +80,7 @@ describe('grouproles (the built bin, spawned with plain node)', { timeout: 180_0
       cwd,
     })
     expect(plan.code).toBe(2)
-    expect(plan.stderr).toContain('planned 10 changes')
+    expect(plan.stderr).toContain('planned 12 changes')
     const file = join(cwd, 'p.json')
     writeFileSync(
       file,

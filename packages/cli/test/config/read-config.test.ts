@@ -35,6 +35,23 @@ describe('readConfig', () => {
     )
   })
 
+  it('should pass rules[].managers and ldap.attributes.manager on, and refuse other modes', () => {
+    const c = parseConfigText(demo, '/etc/g.json')._unsafeUnwrap()
+    // The demo config makes the managers of mm_{team}_{channel} groups admins.
+    expect(c.rules[0]).toMatchObject({ kind: 'pattern', managers: 'admin' })
+    const withAttribute = parseConfigText(
+      JSON.stringify({ ...example, ldap: { ...example.ldap, attributes: { manager: ['owner'] } } }),
+      '/etc/g.json',
+    )._unsafeUnwrap()
+    expect(withAttribute.ldap.attributes?.manager).toEqual(['owner'])
+    expect(
+      messageOf({
+        ...example,
+        rules: [{ kind: 'explicit', group: 'g', team: 't', managers: 'owner' }],
+      }),
+    ).toMatch(/^g\.json: rules\[0\]\.managers: /)
+  })
+
   it('should keep mattermost.limits for the client and the loader', () => {
     const limits = { deadlineMs: 60_000, maxPagesPerListing: 100 }
     const c = parseConfigText(

@@ -77,7 +77,7 @@ describe('createSyncService', { timeout: 120_000 }, () => {
     expect(outcome.result.verification?.converged).toBe(true)
     const metrics = await registry.metrics()
     expect(metrics).toMatch(/grouproles_sync_runs_total\{outcome="applied"\} 1/)
-    expect(metrics).toMatch(/grouproles_sync_changes_total\{kind="addTeamMember"\} 3/)
+    expect(metrics).toMatch(/grouproles_sync_changes_total\{kind="addTeamMember"\} 4/)
     expect(metrics).toMatch(/grouproles_sync_changes_total\{kind="removeTeamMember"\} 2/)
     expect(metrics).toMatch(/grouproles_sync_last_success_timestamp_seconds \d+/)
     expect(metrics).toMatch(/grouproles_sync_failed_commands_total\{kind="removeTeamMember"\} 0/)
@@ -85,7 +85,7 @@ describe('createSyncService', { timeout: 120_000 }, () => {
     expect(after.teamMembers.find((m) => m.userId === mmId('frank'))?.deleted).toBe(true)
     // pino writes one JSON line per record to the injected stream.
     expect(logs.filter((l) => l.level === 30).map((l) => l.msg)).toContain(
-      'sync applied 10 commands',
+      'sync applied 12 commands',
     )
     expect(logs.some((l) => l.msg === 'sync verified' && l.level === 20)).toBe(true)
   })
