@@ -1,4 +1,5 @@
 import {
+  type ApplyContext,
   type ApplyReport,
   type CommandError,
   type SyncCommand,
@@ -57,7 +58,7 @@ export function journaledTarget<E extends CommandError, F extends CommandError, 
   return {
     ...(inner.policyDefaults !== undefined ? { policyDefaults: inner.policyDefaults } : {}),
     loadSyncState: (): ResultAsync<SyncState, E | JE> => inner.loadSyncState(),
-    applyPlan(plan: JournaledPlan): ResultAsync<ApplyReport<F>, E | JE> {
+    applyPlan(plan: JournaledPlan, context?: ApplyContext): ResultAsync<ApplyReport<F>, E | JE> {
       return journal
         .startRun(db, {
           stats: plan.stats ?? statsOfCommands(plan.commands),
@@ -68,11 +69,14 @@ export function journaledTarget<E extends CommandError, F extends CommandError, 
         })
         .andThen((runId) =>
           inner
-            .applyPlan(plan)
+            .applyPlan(plan, context)
             .orElse((error) =>
               journal
                 .finishRun(db, runId, {
-                  outcome: error.kind === 'stalePlan' ? 'refused' : 'failed',
+                  outcome:
+                    error.kind === 'stalePlan' || error.kind === 'inadmissibleCommands'
+                      ? 'refused'
+                      : 'failed',
                   error: { kind: error.kind, message: error.message },
                 })
                 .andThen(() => errAsync(error)),
