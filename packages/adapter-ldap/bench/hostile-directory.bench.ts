@@ -2,8 +2,9 @@
 // work itself is linear): a 10,000-deep chain, a 5,000-group cycle, a 500k-member group from an LDIF
 // export and from a real slapd. Run (or `pnpm bench:hostile`):
 //   node --conditions=@grouproles/source --import tsx packages/adapter-ldap/bench/hostile-directory.bench.ts [bigGroupUsers]
-// Every case runs in a fresh process that reads the fixture from a file, so each peak RSS
-// (getrusage maxRSS, which also sees synchronous peaks a timer would miss) belongs to that case.
+// Every case runs in a fresh process (BENCH_NODE_FLAGS go to it) that reads the fixture from a
+// file, so each peak RSS (getrusage maxRSS, which also sees synchronous peaks a timer would miss)
+// belongs to that case.
 import { spawnSync } from 'node:child_process'
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { once } from 'node:events'
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DirectorySnapshot } from '@grouproles/core'
+import { Client } from 'ldapts'
 import type { Result } from 'neverthrow'
 import { readDirectory, readLdif, type LdapDirectoryConfig } from '../src/index.js'
 import {
@@ -71,6 +73,37 @@ async function child(kind: string, file: string, limitsJson: string): Promise<vo
   if (kind === 'ldif') {
     const text = readFileSync(file, 'utf8')
     result = outcome(readLdif(text, { ...ldifConfig, ...(limits ? { limits } : {}) }))
+  } else if (kind === 'ldapts') {
+    // The floor: ldapts alone, the same two paged searches on two connections, entries dropped.
+    let entries = 0
+    await Promise.all(
+      [
+        {
+          base: usersDn,
+          filter: '(objectClass=posixAccount)',
+          attributes: ['uid', 'ipaUniqueID', 'mail', 'nsAccountLock'],
+        },
+        {
+          base: groupsDn,
+          filter: '(objectClass=ipaUserGroup)',
+          attributes: ['cn', 'ipaUniqueID', 'member', 'memberManager', 'ipaExternalMember'],
+        },
+      ].map(async (search) => {
+        const client = new Client({ url: file, timeout: 300_000 })
+        try {
+          await client.bind(bindDn, bindPassword)
+          for await (const page of client.searchPaginated(search.base, {
+            filter: search.filter,
+            attributes: search.attributes,
+            paged: { pageSize: 1_000 },
+          }))
+            entries += page.searchEntries.length
+        } finally {
+          await client.unbind()
+        }
+      }),
+    )
+    result = { ms: 0, maxRssKb: 0, outcome: `${entries} entries, dropped` }
   } else {
     const r = await readDirectory({
       url: file,
@@ -90,11 +123,14 @@ async function child(kind: string, file: string, limitsJson: string): Promise<vo
   console.log(JSON.stringify({ ...result, ms, cpuMs, maxRssKb: usage.maxRSS }))
 }
 
-function runCase(kind: 'ldif' | 'ldap', file: string, limits: object = {}): CaseResult {
+function runCase(kind: 'ldif' | 'ldap' | 'ldapts', file: string, limits: object = {}): CaseResult {
+  // BENCH_NODE_FLAGS (e.g. `--max-old-space-size=512`) goes to every measured process.
+  const extra = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '')
   const r = spawnSync(
     process.execPath,
     [
       ...process.execArgv,
+      ...extra,
       fileURLToPath(import.meta.url),
       '--child',
       kind,
@@ -183,6 +219,10 @@ async function main(): Promise<void> {
     )
     try {
       report(`${bigUsers.toLocaleString('en')}-member group, slapd`, runCase('ldap', slapd.url))
+      report(
+        `${bigUsers.toLocaleString('en')}-member group, slapd, ldapts alone (the floor)`,
+        runCase('ldapts', slapd.url),
+      )
       report(
         `${bigUsers.toLocaleString('en')}-member group, slapd, maxEntries 100,000`,
         runCase('ldap', slapd.url, { maxEntries: 100_000 }),
