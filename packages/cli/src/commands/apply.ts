@@ -1,24 +1,19 @@
-import {
-  applyContextOf,
-  checkPlanCommands,
-  escapeForTerminal,
-  runSync,
-} from "@grouproles/core";
-import { err, ok } from "neverthrow";
-import { failure } from "../cli-error.js";
+import { applyContextOf, checkPlanCommands, escapeForTerminal, runSync } from '@grouproles/core'
+import { err, ok } from 'neverthrow'
+import { failure } from '../cli-error.js'
 import {
   boolFlag,
   ldifPath,
   loadConfig,
   type CommandContext,
   type CommandResult,
-} from "../command-context.js";
-import { printJson } from "../json-output.js";
-import { openGroups } from "../open-groups.js";
-import { openTarget } from "../open-target.js";
-import { runErrorToCli } from "../plan-run.js";
-import { integrityLine, readPlan } from "../read-plan.js";
-import { namesOf, renderPlan } from "../render.js";
+} from '../command-context.js'
+import { printJson } from '../json-output.js'
+import { openGroups } from '../open-groups.js'
+import { openTarget } from '../open-target.js'
+import { runErrorToCli } from '../plan-run.js'
+import { integrityLine, readPlan } from '../read-plan.js'
+import { namesOf, renderPlan } from '../render.js'
 
 /**
  * `grouproles apply PLAN_FILE`: re-load and re-plan with the file's policy, check each command of
@@ -26,103 +21,101 @@ import { namesOf, renderPlan } from "../render.js";
  * the file's commands that still hold: all of them, or with `--partial` the current ones only.
  */
 export async function run(ctx: CommandContext): Promise<CommandResult> {
-  const name = ctx.positionals[0];
-  const read = readPlan(name, ctx.io.cwd, "apply", ctx.env);
-  if (read.isErr()) return err(read.error);
-  const { file, warnings } = read.value;
-  const allowEdited = boolFlag(ctx.flags, "allow-edited");
+  const name = ctx.positionals[0]
+  const read = readPlan(name, ctx.io.cwd, 'apply', ctx.env)
+  if (read.isErr()) return err(read.error)
+  const { file, warnings } = read.value
+  const allowEdited = boolFlag(ctx.flags, 'allow-edited')
   if (file.edited && !allowEdited)
     return err(
       failure(
-        "editedPlan",
-        file.integrity === "edited"
-          ? "refused: the plan file was edited by hand since it was written (its digest does not match); plan again, or pass --allow-edited"
-          : "refused: the plan file has no digest, so hand edits cannot be ruled out; plan again, or pass --allow-edited",
+        'editedPlan',
+        file.integrity === 'edited'
+          ? 'refused: the plan file was edited by hand since it was written (its digest does not match); plan again, or pass --allow-edited'
+          : 'refused: the plan file has no digest, so hand edits cannot be ruled out; plan again, or pass --allow-edited',
       ),
-    );
-  const partial = boolFlag(ctx.flags, "partial");
-  const config = loadConfig(ctx, "apply");
-  if (config.isErr()) return err(config.error);
-  const ldif = ldifPath(ctx);
+    )
+  const partial = boolFlag(ctx.flags, 'partial')
+  const config = loadConfig(ctx, 'apply')
+  if (config.isErr()) return err(config.error)
+  const ldif = ldifPath(ctx)
   const groups = await openGroups(config.value, ctx.env, {
     ...(ldif !== undefined ? { ldif } : {}),
     cwd: ctx.io.cwd,
     allowEmpty: true,
-  });
-  if (groups.isErr()) return err(groups.error);
+  })
+  if (groups.isErr()) return err(groups.error)
   const target = await openTarget(ctx.env, {
-    demo: boolFlag(ctx.flags, "demo"),
+    demo: boolFlag(ctx.flags, 'demo'),
     config: config.value,
-  });
-  if (target.isErr()) return err(target.error);
+  })
+  if (target.isErr()) return err(target.error)
   try {
     // Re-load and re-plan with the file's policy: the file's commands are checked one by one.
     const fresh = await runSync(
       { groups: groups.value.groups, target: target.value.target },
       file.plan.policy,
-    );
-    if (fresh.isErr()) return err(runErrorToCli(fresh.error));
-    const { state, plan: freshPlan } = fresh.value;
-    const names = namesOf(state);
+    )
+    if (fresh.isErr()) return err(runErrorToCli(fresh.error))
+    const { state, plan: freshPlan } = fresh.value
+    const names = namesOf(state)
     const check = checkPlanCommands(file.plan.commands, freshPlan, {
       state,
       names,
-    });
+    })
     if (check.stale.length > 0 && !partial) {
-      for (const s of check.stale) ctx.io.err(`  stale: ${s.message}`);
+      for (const s of check.stale) ctx.io.err(`  stale: ${s.message}`)
       return err(
         failure(
-          "stalePlan",
+          'stalePlan',
           `refused: ${check.stale.length} of ${file.plan.commands.length} commands no longer hold (Mattermost or the directory changed since the plan was made); plan again and review, or pass --partial to apply the ${check.current.length} that still hold`,
         ),
-      );
+      )
     }
     if (!ctx.json) {
-      const line = integrityLine(file);
-      if (line !== undefined) ctx.io.out(line);
-      for (const l of renderPlan(file.plan, names, warnings)) ctx.io.out(l);
-      ctx.io.out("");
-      for (const s of check.stale)
-        ctx.io.out(`  skipped (stale): ${s.message}`);
+      const line = integrityLine(file)
+      if (line !== undefined) ctx.io.out(line)
+      for (const l of renderPlan(file.plan, names, warnings)) ctx.io.out(l)
+      ctx.io.out('')
+      for (const s of check.stale) ctx.io.out(`  skipped (stale): ${s.message}`)
       if (check.stale.length > 0)
         ctx.io.out(
           `Applying ${check.current.length} of ${file.plan.commands.length} commands; ${check.stale.length} skipped as stale (--partial)`,
-        );
+        )
     }
     // The fresh plan's fingerprints: a change between this re-plan and the apply still refuses.
     // The target admits each command against what it re-reads with the directory's groups and
     // links and the config's managed syncables (the fresh state's), never the file's.
-    const toApply = { ...freshPlan, commands: check.current };
+    const toApply = { ...freshPlan, commands: check.current }
     const applied = await target.value.target.applyPlan(
       toApply,
       applyContextOf(state, freshPlan.policy),
-    );
+    )
     if (applied.isErr()) {
-      const e = applied.error;
-      const message = escapeForTerminal(e.message);
+      const e = applied.error
+      const message = escapeForTerminal(e.message)
       return err(
         failure(
           e.kind,
-          e.kind === "stalePlan"
+          e.kind === 'stalePlan'
             ? `refused: ${message} (Mattermost changed while applying; plan again and review)`
-            : e.kind === "inadmissibleCommands"
+            : e.kind === 'inadmissibleCommands'
               ? message
               : `apply failed: ${message}`,
         ),
-      );
+      )
     }
-    const outcomes = applied.value.outcomes;
-    const count = (kind: string) =>
-      outcomes.filter((o) => o.kind === kind).length;
+    const outcomes = applied.value.outcomes
+    const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length
     const summary = {
-      done: count("done"),
-      already: count("already"),
-      failed: count("failed"),
-    };
+      done: count('done'),
+      already: count('already'),
+      failed: count('failed'),
+    }
     if (ctx.json)
       ctx.io.out(
         printJson({
-          kind: "apply",
+          kind: 'apply',
           file: name,
           integrity: file.integrity,
           edited: file.edited,
@@ -136,7 +129,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
           })),
           summary,
           outcomes: outcomes.map((o) =>
-            o.kind === "failed"
+            o.kind === 'failed'
               ? {
                   kind: o.kind,
                   command: o.command,
@@ -145,19 +138,19 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
               : { kind: o.kind, command: o.command },
           ),
         }),
-      );
+      )
     else {
       ctx.io.out(
-        `Applied: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${check.stale.length > 0 ? `, ${check.stale.length} skipped as stale` : ""}`,
-      );
+        `Applied: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${check.stale.length > 0 ? `, ${check.stale.length} skipped as stale` : ''}`,
+      )
       for (const o of outcomes)
-        if (o.kind === "failed")
+        if (o.kind === 'failed')
           ctx.io.err(
             `  failed: ${o.command.kind} ${escapeForTerminal(names[o.command.userId] ?? o.command.userId)}: ${escapeForTerminal(o.error.message)}`,
-          );
+          )
     }
-    return ok(summary.failed > 0 ? 1 : 0);
+    return ok(summary.failed > 0 ? 1 : 0)
   } finally {
-    await target.value.close();
+    await target.value.close()
   }
 }
