@@ -462,7 +462,13 @@ function heldCommand(value: unknown, path: string): Decoded<HeldCommand> {
 }
 
 const limitHoldKinds = ['maxRemovalFraction', 'maxRemovals', 'leftToMattermost'] as const
-const holdKinds = [...limitHoldKinds, 'pendingRemoval', 'healthGate', 'lastAdmin'] as const
+const holdKinds = [
+  ...limitHoldKinds,
+  'pendingRemoval',
+  'healthGate',
+  'lastAdmin',
+  'notAdded',
+] as const
 const holdDecoders: {
   readonly [K in HoldReason['kind']]: (
     o: Record<string, unknown>,
@@ -508,6 +514,7 @@ const holdDecoders: {
       const syncable = yield* field(o, 'syncable', path, syncableRef)
       return ok({ kind: 'lastAdmin' as const, syncable })
     }),
+  notAdded: () => ok({ kind: 'notAdded' as const }),
 }
 
 function holdReason(value: unknown, path: string): Decoded<HoldReason> {

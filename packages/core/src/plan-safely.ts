@@ -8,6 +8,7 @@ import {
   type ShrunkGroup,
 } from './health-gate.js'
 import { guardLastAdmin } from './last-admin-guard.js'
+import { applyOwnOnly } from './own-removals.js'
 import type { SyncState } from './model.js'
 import { planSync } from './plan-sync.js'
 import { applyRemovalGrace, noRemovalGrace, type RemovalGrace } from './removal-grace.js'
@@ -31,6 +32,11 @@ export interface SafetyOptions {
   readonly healthGate?: HealthGateThresholds | false
   /** Default `'allow'` (as `planSync`); `'guard'` holds the loss of a syncable's last admin. */
   readonly lastAdmin?: 'guard' | 'allow'
+  /**
+   * Default `'all'`. `'ownOnly'`: only memberships the history records as added by this project
+   * (`history.added`) are removed; the rest is drift (see `applyOwnOnly`).
+   */
+  readonly removals?: 'all' | 'ownOnly'
 }
 
 /** A plan with the safety rules applied, and what they found. */
@@ -86,6 +92,11 @@ export function planSafely(
   warnings.push(...graced.warnings)
   if (gate.directory !== undefined && safety.healthGate !== false)
     plan = holdForDirectoryGate(plan, state, gate.directory, safety.healthGate ?? defaultHealthGate)
+  if (safety.removals === 'ownOnly') {
+    const own = applyOwnOnly(plan, state, history.added)
+    plan = own.plan
+    warnings.push(...own.warnings)
+  }
   if ((safety.lastAdmin ?? 'allow') === 'guard') {
     const guarded = guardLastAdmin(state, plan)
     plan = guarded.plan

@@ -21,6 +21,7 @@ import type {
 } from './ports.js'
 import type { SafetyWarning, SyncPlan, SyncWarning } from './sync-command.js'
 import { emptySyncHistory, nextSyncHistory, type SyncHistory } from './sync-history.js'
+import { recordAdded } from './own-removals.js'
 import type { SyncPolicyInput } from './sync-policy.js'
 
 /**
@@ -263,9 +264,15 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
       // Only an applied run that counts moves the history on; a dry or gated run never does. A
       // failed save is a warning: the next run then counts from the history before this one.
       type Saved = Pick<RunSyncResult<GW, TF>, 'safety' | 'warnings'>
-      const save = (): ResultAsync<Saved, never> => {
-        if (historyStore === undefined || !safe.counted) return okAsync({ safety, warnings: all })
-        const next = nextSyncHistory(history, plan, state, now)
+      // Provenance (the adds it made) is recorded after every apply, counted or not.
+      const save = (applied?: ApplyReport<TF>): ResultAsync<Saved, never> => {
+        if (historyStore === undefined || (!safe.counted && applied === undefined))
+          return okAsync({ safety, warnings: all })
+        const counted = safe.counted ? nextSyncHistory(history, plan, state, now) : history
+        const next: SyncHistory =
+          applied === undefined
+            ? counted
+            : { ...counted, added: recordAdded(history.added, applied, state) }
         return historyStore
           .saveHistory(next)
           .map((): Saved => ({ safety: { ...safety, savedHistory: next }, warnings: all }))
@@ -313,7 +320,7 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
           message: 'applying the plan failed; see cause (a re-run re-plans from what was written)',
           cause: { side: 'target', error },
         }))
-        .andThen((applied) => save().map((saved) => ({ applied, saved })))
+        .andThen((applied) => save(applied).map((saved) => ({ applied, saved })))
         .andThen(({ applied, saved }): Out => {
           const failed = applied.outcomes.filter((o) => o.kind === 'failed').length
           emit({ kind: 'applied', done: applied.outcomes.length - failed, failed })

@@ -88,6 +88,11 @@ export type HoldReason =
     }
   /** The demotion or removal would leave the syncable with no scheme admin (`lastAdmin: 'guard'`). */
   | { readonly kind: 'lastAdmin'; readonly syncable: SyncableRef }
+  /**
+   * `removals: 'ownOnly'`: the removal would take a membership this project did not add (added by
+   * hand): drift, reported and never touched.
+   */
+  | { readonly kind: 'notAdded' }
 
 /** The holds `planSync`'s own limits make: what a `removalsHeld` warning reports. */
 export type LimitHoldReason = Extract<
@@ -162,6 +167,12 @@ export type SafetyWarning =
       readonly message: string
     }
   | {
+      /** Memberships no linked group justifies that were added by hand (`removals: 'ownOnly'`). */
+      readonly kind: 'drift'
+      readonly count: number
+      readonly message: string
+    }
+  | {
       /** An applied run's history could not be saved: the next run counts from the one before. */
       readonly kind: 'historyNotSaved'
       readonly message: string
@@ -221,6 +232,7 @@ export function describeHold(hold: HoldReason): string {
       (h) => `HELD: ${h.kind}`,
     )
     .with({ kind: 'lastAdmin' }, () => 'HELD: lastAdmin (its last scheme admin)')
+    .with({ kind: 'notAdded' }, () => 'DRIFT: added by hand, not removed')
     .exhaustive()
 }
 

@@ -1,4 +1,5 @@
 import type { Group, SyncState } from './model.js'
+import type { RememberedMemberships } from './remembered-memberships.js'
 import type { HeldCommand, PlannedCommand, SyncPlan } from './sync-command.js'
 
 /** A membership no linked group justifies, counted across complete runs (the grace period). */
@@ -33,6 +34,12 @@ export interface LastGoodRun {
 export interface SyncHistory {
   readonly pendingRemovals: readonly PendingRemoval[]
   readonly lastGood?: LastGoodRun
+  /**
+   * Provenance: the memberships this project added (and has not removed since), in the shape of
+   * `RememberedMemberships`. With `removals: 'ownOnly'` only these are ever removed. Absent: none
+   * recorded yet.
+   */
+  readonly added?: RememberedMemberships
 }
 
 /** No run seen yet. */
@@ -110,5 +117,8 @@ export function nextSyncHistory(
   const pendingRemovals = [...next.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, p]) => p)
-  return { pendingRemovals, lastGood: directorySizes(state.groups, now) }
+  const lastGood = directorySizes(state.groups, now)
+  return history.added === undefined
+    ? { pendingRemovals, lastGood }
+    : { pendingRemovals, lastGood, added: history.added }
 }
