@@ -50,6 +50,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     config: config.value,
   })
   if (target.isErr()) return err(target.error)
+  for (const w of [...groups.value.warnings, ...(target.value.warnings ?? [])])
+    ctx.io.err(`warning: ${w}`)
   try {
     // Re-load and re-plan with the file's policy: the file's commands are checked one by one.
     const fresh = await runSync(
@@ -59,10 +61,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     if (fresh.isErr()) return err(runErrorToCli(fresh.error))
     const { state, plan: freshPlan } = fresh.value
     const names = namesOf(state)
-    const check = checkPlanCommands(file.plan.commands, freshPlan, {
-      state,
-      names,
-    })
+    const check = checkPlanCommands(file.plan.commands, freshPlan, { state, names })
     if (check.stale.length > 0 && !partial) {
       for (const s of check.stale) ctx.io.err(`  stale: ${s.message}`)
       return err(
@@ -107,11 +106,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     }
     const outcomes = applied.value.outcomes
     const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length
-    const summary = {
-      done: count('done'),
-      already: count('already'),
-      failed: count('failed'),
-    }
+    const summary = { done: count('done'), already: count('already'), failed: count('failed') }
     if (ctx.json)
       ctx.io.out(
         printJson({
