@@ -60,6 +60,23 @@ describe('openDirectory', () => {
     })
   })
 
+  it('should refuse an empty LDAP_PASSWORD, keep the config password without one, and hide user info', () => {
+    expect(
+      openDirectory(
+        ldap,
+        { LDAP_URL: 'ldaps://10.0.0.5', LDAP_PASSWORD: '' },
+        { text: '', name: 'x' },
+      )._unsafeUnwrapErr().kind,
+    ).toBe('emptyPassword')
+    const d = openDirectory(
+      ldap,
+      { LDAP_URL: 'ldaps://cn=admin:pa55@10.0.0.5' },
+      { text: '', name: 'x' },
+    )._unsafeUnwrap()
+    expect(d.input.kind === 'ldap' ? d.input.config.password : undefined).toBe('from-config')
+    expect(d.description).toBe('LDAP ldaps://***@10.0.0.5')
+  })
+
   it('should name the variable of a file it cannot read', () => {
     const e = openDirectory(ldap, { LDAP_CA_FILE: '/nonexistent/ca.pem' }, { text: '', name: 'x' })
     expect(e._unsafeUnwrapErr()).toMatchObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { openTarget } from './open-target.js'
 
-const rest = { MATTERMOST_URL: 'http://mm.example.org', MATTERMOST_TOKEN: 't0ken' }
+const rest = { MATTERMOST_URL: 'https://mm.example.org', MATTERMOST_TOKEN: 't0ken' }
 
 describe('openTarget', () => {
   it('should prefer the REST API, groups from the directory, MATTERMOST_CHANNEL_IDS an optional extra', async () => {
@@ -9,7 +9,7 @@ describe('openTarget', () => {
     expect(plain.input.kind === 'mattermost' ? plain.input.options : undefined).toEqual({
       groups: 'none',
     })
-    expect(plain.description).toBe('REST API http://mm.example.org')
+    expect(plain.description).toBe('REST API https://mm.example.org')
     await plain.close()
     const t = (
       await openTarget(
@@ -23,10 +23,29 @@ describe('openTarget', () => {
       channelIds: ['a1', 'b2'],
     })
     expect(t.description).toBe(
-      'REST API http://mm.example.org (and 2 channels from MATTERMOST_CHANNEL_IDS)',
+      'REST API https://mm.example.org (and 2 channels from MATTERMOST_CHANNEL_IDS)',
     )
     expect(t.embedded).toBe(false)
     await t.close()
+  })
+
+  it('should refuse http:// to another host unless MATTERMOST_INSECURE=1, and hide user info', async () => {
+    const plain = { ...rest, MATTERMOST_URL: 'http://admin:pa55@mm.example.org' }
+    const refused = (await openTarget(plain, 'never'))._unsafeUnwrapErr()
+    expect(refused.kind).toBe('insecureTransport')
+    expect(refused.message).toContain('http://***@mm.example.org')
+    expect(refused.message).not.toContain('pa55')
+    const allowed = (
+      await openTarget({ ...plain, MATTERMOST_INSECURE: '1' }, 'never')
+    )._unsafeUnwrap()
+    expect(allowed.description).toBe('REST API http://***@mm.example.org')
+    expect(allowed.warnings).toEqual([expect.stringMatching(/^insecure Mattermost transport/)])
+    await allowed.close()
+    const local = (
+      await openTarget({ ...rest, MATTERMOST_URL: 'http://127.0.0.1:8065' }, 'never')
+    )._unsafeUnwrap()
+    expect(local.warnings).toBeUndefined()
+    await local.close()
   })
 
   it('should open DATABASE_URL when the REST API is not fully set', async () => {

@@ -3,7 +3,8 @@ import pg from 'pg'
 import { err, ok, type Result } from 'neverthrow'
 import { fromPglite } from '@grouproles/adapter-postgres'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
-import { createMattermostClient } from '@grouproles/adapter-mattermost'
+import { checkMattermostTransport, createMattermostClient } from '@grouproles/adapter-mattermost'
+import { redactUrls } from '@grouproles/core'
 import { mattermostSeed } from '../rocky-linux/mattermost-seed.js'
 import type { TargetInput } from './sync-ports.js'
 
@@ -13,11 +14,15 @@ export interface OpenedTarget {
   readonly description: string
   /** The in-process PGlite seeded with the Rocky Linux example (nothing real is touched). */
   readonly embedded: boolean
+  /** The insecure transport `MATTERMOST_INSECURE=1` allowed, if any: print it. */
+  readonly warnings?: readonly string[]
   close(): Promise<void>
 }
 
 export type OpenTargetError =
   | { readonly kind: 'noTarget'; readonly message: string }
+  /** `MATTERMOST_URL` is not a URL, or `http://` to another host without `MATTERMOST_INSECURE=1`. */
+  | { readonly kind: 'invalidUrl' | 'insecureTransport'; readonly message: string }
   | { readonly kind: 'seedFailed'; readonly message: string; readonly cause: unknown }
 
 /**
@@ -26,7 +31,8 @@ export type OpenTargetError =
  * rules map by name; `MATTERMOST_CHANNEL_IDS`, comma-separated, optionally names extra channels the
  * listing does not show, e.g. archived private ones), else `DATABASE_URL`
  * (Mattermost's Postgres). `embedded`: `always` uses the example's in-memory database whatever is
- * set, `fallback` only when neither is set, `never` makes that a `noTarget` error.
+ * set, `fallback` only when neither is set, `never` makes that a `noTarget` error. `http://` to a
+ * host other than this machine is refused unless `MATTERMOST_INSECURE=1` (then `warnings` says so).
  */
 export async function openTarget(
   env: Readonly<Record<string, string | undefined>>,
@@ -36,6 +42,10 @@ export async function openTarget(
   const token = env['MATTERMOST_TOKEN']
   const databaseUrl = env['DATABASE_URL']
   if (embedded !== 'always' && url !== undefined && token !== undefined) {
+    const insecure = env['MATTERMOST_INSECURE'] === '1' || env['MATTERMOST_INSECURE'] === 'true'
+    const transport = checkMattermostTransport(url, { insecure })
+    if (transport.isErr()) return err(transport.error)
+    const shown = redactUrls(url)
     const channelIds = (env['MATTERMOST_CHANNEL_IDS'] ?? '')
       .split(',')
       .map((id) => id.trim())
@@ -43,15 +53,16 @@ export async function openTarget(
     return ok({
       input: {
         kind: 'mattermost',
-        client: createMattermostClient({ url, token }),
+        client: createMattermostClient({ url, token, insecure }),
         // The groups come from the directory: the loader never touches a group route (Team
         // Edition answers them 501), and lists every team's channels so rules map by name.
         options: { groups: 'none', ...(channelIds.length > 0 ? { channelIds } : {}) },
       },
       description:
         channelIds.length > 0
-          ? `REST API ${url} (and ${channelIds.length} channels from MATTERMOST_CHANNEL_IDS)`
-          : `REST API ${url}`,
+          ? `REST API ${shown} (and ${channelIds.length} channels from MATTERMOST_CHANNEL_IDS)`
+          : `REST API ${shown}`,
+      ...(transport.value !== undefined ? { warnings: [transport.value] } : {}),
       embedded: false,
       close: () => Promise.resolve(),
     })

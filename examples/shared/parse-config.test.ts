@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseConfig, parseConfigText, readConfigFile } from './parse-config.js'
+import { jsonErrorOffset, parseConfig, parseConfigText, readConfigFile } from './parse-config.js'
 
 const example = JSON.parse(
   readFileSync(new URL('../rocky-linux/config.json', import.meta.url), 'utf8'),
@@ -102,5 +103,44 @@ describe('parseConfig', () => {
     expect(readConfigFile(join(dir, 'missing.json'))._unsafeUnwrapErr().kind).toBe('unreadable')
     writeFileSync(join(dir, 'broken.json'), '{ "matchBy": ')
     expect(readConfigFile(join(dir, 'broken.json'))._unsafeUnwrapErr().kind).toBe('invalidJson')
+  })
+})
+
+describe('a config that is not JSON', () => {
+  it('is refused with its line and column, never with the text beside the error', () => {
+    for (const [text, where] of [
+      ['{\n  "ldap": { "password": "hunter2" }\n  "matchBy": "username"\n}', 'line 3, column 3'],
+      ['{"ldap": {"password": hunter2}}', 'line 1, column 23'],
+      ['{"password": "hunter2",}', 'line 1, column 24'],
+      ['{"password": "hunter2"', 'line 1, column 23'],
+    ] as const) {
+      const e = parseConfigText(text)._unsafeUnwrapErr()
+      expect(e).toEqual({ kind: 'invalidJson', message: `config: not valid JSON at ${where}` })
+      expect(e.message).not.toContain('hunter2')
+    }
+  })
+
+  it('finds an error exactly when JSON.parse does', () => {
+    const accepted = (text: string) => {
+      try {
+        JSON.parse(text)
+        return true
+      } catch {
+        return false
+      }
+    }
+    const mutated = fc
+      .tuple(fc.json(), fc.nat(), fc.nat({ max: 3 }), fc.string({ maxLength: 3 }))
+      .map(([json, at, drop, insert]) => {
+        const i = at % (json.length + 1)
+        return json.slice(0, i) + insert + json.slice(i + drop)
+      })
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), mutated, fc.string({ maxLength: 12 })), (text) => {
+        const at = jsonErrorOffset(text)
+        expect(at === undefined).toBe(accepted(text))
+        if (at !== undefined) expect(at).toBeLessThanOrEqual(text.length)
+      }),
+    )
   })
 })

@@ -52,13 +52,103 @@ export function parseConfigText(text: string): Result<GroupRolesConfig, ConfigEr
   let raw: unknown
   try {
     raw = JSON.parse(text)
-  } catch (e) {
+  } catch {
+    // V8's message quotes the text around the error, which may be the password: give the place.
+    const at = jsonErrorOffset(text)
+    const { line, column } = lineColumn(text, at ?? text.length)
     return err({
       kind: 'invalidJson',
-      message: `config: not JSON: ${e instanceof Error ? e.message : String(e)}`,
+      message:
+        at === undefined
+          ? 'config: not valid JSON'
+          : `config: not valid JSON at line ${line}, column ${column}`,
     })
   }
   return parseConfig(raw)
+}
+
+/** Where `JSON.parse` gives up on `text` (an offset), found without quoting any of it. */
+export function jsonErrorOffset(text: string): number | undefined {
+  let i = 0
+  const fail = (): never => {
+    throw new SyntaxError(String(i))
+  }
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++
+  }
+  const string = () => {
+    i++ // the opening quote
+    while (i < text.length) {
+      const c = text.charCodeAt(i)
+      if (c === 0x22) {
+        i++
+        return
+      }
+      if (c < 0x20) fail()
+      if (c === 0x5c) {
+        i++
+        const e = text.charAt(i)
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail()
+          i += 4
+        } else if (!'"\\/bfnrt'.includes(e) || e === '') fail()
+      }
+      i++
+    }
+    fail()
+  }
+  const scalar = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y
+  const value = (): void => {
+    ws()
+    const c = text.charAt(i)
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']'
+      i++
+      ws()
+      if (text.charAt(i) === close) {
+        i++
+        return
+      }
+      for (;;) {
+        if (c === '{') {
+          ws()
+          if (text.charAt(i) !== '"') fail()
+          string()
+          ws()
+          if (text.charAt(i) !== ':') fail()
+          i++
+        }
+        value()
+        ws()
+        if (text.charAt(i) === ',') i++
+        else if (text.charAt(i) === close) {
+          i++
+          return
+        } else fail()
+      }
+    }
+    if (c === '"') {
+      string()
+      return
+    }
+    scalar.lastIndex = i
+    if (!scalar.test(text)) fail()
+    i = scalar.lastIndex
+  }
+  try {
+    value()
+    ws()
+    if (i < text.length) fail()
+    return undefined
+  } catch (e) {
+    // A nesting too deep for this scanner: no position rather than a crash.
+    return e instanceof SyntaxError ? Number(e.message) : undefined
+  }
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n')
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 }
 }
 
 /**
