@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { redactUrls, type GroupSource } from '@grouproles/core'
 import type { LdapDirectoryConfig, LdapError, LdifSourceError } from '@grouproles/adapter-ldap'
@@ -56,7 +56,7 @@ export async function openGroups(
     if (ca.isErr()) return err(ca.error)
     ldap = { ...ldap, tls: { ...ldap.tls, ca: ca.value } }
   }
-  const { LdapGroupSource, LdifGroupSource, checkLdapTransport } =
+  const { LdapGroupSource, LdifGroupSource, checkLdapTransport, defaultLdapReadLimits } =
     await import('@grouproles/adapter-ldap')
   const shared = { ldap, matchBy: config.matchBy, rules: config.rules, manage: config.manage }
   if (options.ldif === undefined) {
@@ -74,7 +74,11 @@ export async function openGroups(
       warnings: transport.value === undefined ? [] : [transport.value],
     })
   }
-  const text = readText(resolve(options.cwd, options.ldif), `the LDIF export ${options.ldif}`)
+  const text = readText(
+    resolve(options.cwd, options.ldif),
+    `the LDIF export ${options.ldif}`,
+    ldap.limits?.maxBytes ?? defaultLdapReadLimits.maxBytes,
+  )
   if (text.isErr()) return err(text.error)
   return ok({
     groups: new LdifGroupSource({ ...shared, text: text.value, source: options.ldif }),
@@ -98,8 +102,21 @@ export function flagVariable(
   return err(badInput('invalidSetting', `${name}: expected 1/true or 0/false`))
 }
 
-function readText(path: string, what: string): Result<string, CliError> {
+function readText(
+  path: string,
+  what: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Result<string, CliError> {
   try {
+    // Before reading: a huge file would fill the memory before the reader's limit could refuse it.
+    const size = statSync(path).size
+    if (size > maxBytes)
+      return err(
+        badInput(
+          'readLimit',
+          `${what} has ${size} bytes, more than ldap.limits.maxBytes (${maxBytes})`,
+        ),
+      )
     return ok(readFileSync(path, 'utf8'))
   } catch (e) {
     return err(badInput('unreadableFile', `cannot read ${what}: ${messageOf(e)}`))

@@ -168,3 +168,19 @@ describe('the directory transport (the built bin)', { timeout: 120_000 }, () => 
     expect(r.stderr + r.stdout).not.toContain(secret)
   })
 })
+
+describe('the LDIF export (the built bin)', { timeout: 120_000 }, () => {
+  it('refuses an export larger than ldap.limits.maxBytes before reading it, exit 2, one line', async () => {
+    const cwd = write({ limits: { maxBytes: 1000 } })
+    writeFileSync(join(cwd, 'big.ldif'), `dn: dc=x\ndescription: ${'x'.repeat(5000)}\n`)
+    const r = await spawnBin(['plan', '--config', 'grouproles.json', '--ldif', 'big.ldif'], {
+      cwd,
+      env: noMattermost,
+    })
+    expect(r.code).toBe(2)
+    expect(errorLines(r.stderr)).toEqual([
+      'grouproles: the LDIF export big.ldif has 5023 bytes, more than ldap.limits.maxBytes (1000)',
+    ])
+    noStack(r.stderr)
+  })
+})
