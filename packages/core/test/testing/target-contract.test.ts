@@ -169,7 +169,11 @@ describe('targetContract', () => {
   })
 
   it('should fail apply and converges on a target that drops channel removals', async () => {
-    const checks = targetContract(memoryFactory({ skipsChannelRemovals: true }), { numRuns: 300 })
+    // Without removal limits, so that every drawn removal is planned.
+    const checks = targetContract(memoryFactory({ skipsChannelRemovals: true }), {
+      numRuns: 300,
+      policies: fc.constant({ limits: { maxRemovals: Infinity, maxRemovalFraction: 1 } }),
+    })
     expect(await failure(byId(checks, 'apply'))).toMatch(/channelMembers: unexpected/)
     expect(await failure(byId(checks, 'converges'))).toMatch(/did not verify converged|second run/)
   })
