@@ -1,5 +1,11 @@
 import { okAsync, type ResultAsync } from 'neverthrow'
-import type { LastGoodRun, PendingRemoval, SyncHistory, SyncHistoryStore } from '@grouproles/core'
+import type {
+  LastGoodRun,
+  PendingRemoval,
+  RememberedMemberships,
+  SyncHistory,
+  SyncHistoryStore,
+} from '@grouproles/core'
 import type { PostgresClient } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
 import { inTransaction, run, runArrays } from './internal/session.js'
@@ -49,12 +55,20 @@ export class PostgresHistoryStore implements SyncHistoryStore<PostgresError> {
   #load(): ResultAsync<SyncHistory, PostgresError> {
     return runArrays(this.#client, 'reading pending removals', q.selectPendingRemovals).andThen(
       (pendingRows) =>
-        runArrays(this.#client, 'reading the last complete run', q.selectLastGoodRun).map(
-          (lastRows): SyncHistory => {
-            const pendingRemovals = pendingRows.flatMap(toPending)
-            const lastGood = lastRows[0] === undefined ? undefined : toLastGood(lastRows[0])
-            return lastGood === undefined ? { pendingRemovals } : { pendingRemovals, lastGood }
-          },
+        runArrays(this.#client, 'reading the last complete run', q.selectLastGoodRun).andThen(
+          (lastRows) =>
+            runArrays(this.#client, 'reading added memberships', q.selectAddedMemberships).map(
+              (addedRows): SyncHistory => {
+                const pendingRemovals = pendingRows.flatMap(toPending)
+                const lastGood = lastRows[0] === undefined ? undefined : toLastGood(lastRows[0])
+                const added = addedRows.length === 0 ? undefined : toAdded(addedRows)
+                return {
+                  pendingRemovals,
+                  ...(lastGood === undefined ? {} : { lastGood }),
+                  ...(added === undefined ? {} : { added }),
+                }
+              },
+            ),
         ),
     )
   }
@@ -87,6 +101,21 @@ export class PostgresHistoryStore implements SyncHistoryStore<PostgresError> {
             last.users,
             JSON.stringify(last.groups),
           ])
+        })
+        .andThen(() => {
+          const added = history.added
+          if (added === undefined) return run(conn, 'no provenance', 'SELECT 1')
+          const rows = [
+            ...added.teams.map((t) => ['team', t.teamId, t.userIds]),
+            ...added.channels.map((c) => ['channel', c.channelId, c.userIds]),
+          ]
+          return run(conn, 'clearing added memberships', q.deleteAddedMemberships).andThen(() =>
+            rows.length === 0
+              ? run(conn, 'no added memberships', 'SELECT 1')
+              : run(conn, 'saving added memberships', q.insertAddedMemberships, [
+                  JSON.stringify(rows),
+                ]),
+          )
         }),
     ).map(() => undefined)
   }
@@ -104,6 +133,17 @@ function toPending(row: unknown[]): PendingRemoval[] {
       since: Number(since),
     },
   ]
+}
+
+function toAdded(rows: unknown[][]): RememberedMemberships {
+  const teams: { teamId: string; userIds: string[] }[] = []
+  const channels: { channelId: string; userIds: string[] }[] = []
+  for (const [kind, id, ids] of rows) {
+    const userIds = (Array.isArray(ids) ? ids.map(String) : []).sort()
+    if (kind === 'team') teams.push({ teamId: String(id), userIds })
+    else if (kind === 'channel') channels.push({ channelId: String(id), userIds })
+  }
+  return { teams, channels }
 }
 
 function toLastGood(row: unknown[]): LastGoodRun | undefined {

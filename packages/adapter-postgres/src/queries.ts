@@ -240,6 +240,17 @@ export const migrations: readonly { readonly version: number; readonly sql: read
         updated_at timestamptz NOT NULL DEFAULT now())`,
       ],
     },
+    {
+      // Provenance: the memberships grouproles added (SyncHistory.added), for removals: 'ownOnly'.
+      version: 5,
+      sql: [
+        `CREATE TABLE grouproles.added_memberships (
+        syncable_kind text NOT NULL CHECK (syncable_kind IN ('team', 'channel')),
+        syncable_id text NOT NULL,
+        user_ids text[] NOT NULL,
+        PRIMARY KEY (syncable_kind, syncable_id))`,
+      ],
+    },
   ]
 
 // ---- the membership store (grouproles.meta, grouproles.remembered_memberships).
@@ -279,7 +290,14 @@ export const rememberMemberships: string = `WITH input AS (
 // ---- the safety history (grouproles.pending_removals, grouproles.last_good_run).
 
 export const selectHistoryTables: string = `SELECT to_regclass('grouproles.pending_removals') IS NOT NULL
-  AND to_regclass('grouproles.last_good_run') IS NOT NULL`
+  AND to_regclass('grouproles.last_good_run') IS NOT NULL
+  AND to_regclass('grouproles.added_memberships') IS NOT NULL`
+export const selectAddedMemberships: string = `SELECT syncable_kind, syncable_id, to_json(user_ids) AS user_ids
+  FROM grouproles.added_memberships ORDER BY syncable_kind, syncable_id`
+export const deleteAddedMemberships = 'DELETE FROM grouproles.added_memberships'
+// $1: JSON array of [kind, syncable id, [user ids]].
+export const insertAddedMemberships: string = `INSERT INTO grouproles.added_memberships (syncable_kind, syncable_id, user_ids)
+  SELECT e ->> 0, e ->> 1, ARRAY(SELECT json_array_elements_text(e -> 2)) FROM json_array_elements($1::json) AS e`
 export const selectPendingRemovals: string = `SELECT syncable_kind, syncable_id, user_id, runs, since::text
   FROM grouproles.pending_removals ORDER BY syncable_kind, syncable_id, user_id`
 export const selectLastGoodRun: string = `SELECT at::text, users, groups FROM grouproles.last_good_run`

@@ -28,14 +28,37 @@ const historyArb: fc.Arbitrary<SyncHistory> = fc
       }),
       { nil: undefined },
     ),
+    added: fc.option(
+      fc.record({
+        teams: fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,26}$/), { maxLength: 4 }),
+        channels: fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,26}$/), { maxLength: 4 }),
+        users: fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,26}$/), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+      }),
+      { nil: undefined },
+    ),
   })
-  .map(({ pending, lastGood }) => ({
+  .map(({ pending, lastGood, added }) => ({
     pendingRemovals: [...pending].sort((a, b) => {
       const ka = `${a.kind}\u0000${a.syncableId}\u0000${a.userId}`
       const kb = `${b.kind}\u0000${b.syncableId}\u0000${b.userId}`
       return ka < kb ? -1 : ka > kb ? 1 : 0
     }),
     ...(lastGood === undefined ? {} : { lastGood }),
+    ...(added === undefined
+      ? {}
+      : {
+          added: {
+            teams: [...added.teams]
+              .sort()
+              .map((teamId) => ({ teamId, userIds: [...added.users].sort() })),
+            channels: [...added.channels]
+              .sort()
+              .map((channelId) => ({ channelId, userIds: [...added.users].sort() })),
+          },
+        }),
   }))
 
 function describeStore(database: EmptyDatabase): void {
@@ -55,13 +78,19 @@ function describeStore(database: EmptyDatabase): void {
     it('should load what it saved, each save replacing the last (a history without a last run keeps the one stored)', async () => {
       const store = await must(PostgresHistoryStore.open(client))
       let lastGood: SyncHistory['lastGood']
+      let added: SyncHistory['added']
       await fc.assert(
         fc.asyncProperty(historyArb, async (history) => {
           await must(store.saveHistory(history))
           lastGood = history.lastGood ?? lastGood
+          added = history.added ?? added
           const loaded = await must(new PostgresHistoryStore(client).loadHistory())
           expect(loaded.pendingRemovals).toEqual(history.pendingRemovals)
           expect(loaded.lastGood).toEqual(lastGood)
+          // An empty provenance reads as none recorded (the same to 'ownOnly').
+          const none =
+            added === undefined || (added.teams.length === 0 && added.channels.length === 0)
+          expect(loaded.added).toEqual(none ? undefined : added)
         }),
         { numRuns: 15 },
       )
