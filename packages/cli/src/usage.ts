@@ -9,12 +9,16 @@ const targets = `Mattermost (plan, apply, explain, serve):
   MATTERMOST_URL, MATTERMOST_TOKEN
                               the REST API of a live server (preferred when both are set), with
                               the config's store (store.dataDir, default .grouproles/store next
-                              to the config, or store.url): who left, the journal, the run lock`
+                              to the config, or store.url): who left, the journal, the run lock;
+                              http:// only to this machine unless mattermost.insecure or
+                              MATTERMOST_INSECURE=1`
 
 const directory = `Directory (plan, explain, serve):
   --ldif FILE                 an LDIF export (ldapsearch -LLL … > export.ldif); else the config's
                               LDAP server (LDAP_URL, LDAP_BIND_DN, LDAP_PASSWORD, LDAP_BASE_DN,
-                              LDAP_CA_FILE override it)`
+                              LDAP_CA_FILE, LDAP_INSECURE override it); a password over plain
+                              ldap:// to another host or tls.rejectUnauthorized: false is refused
+                              unless ldap.insecure or LDAP_INSECURE=1`
 
 export const globalUsage = `grouproles: keep Mattermost team and channel memberships and admin roles in line with
 directory groups (FreeIPA, OpenLDAP, Active Directory).
@@ -26,7 +30,7 @@ Commands:
   show      print a saved plan file, per team and channel, with reasons
   apply     apply a reviewed plan file exactly as written
   explain   why a user has (or gets) a role in a team or channel
-  serve     sync on an interval, with /metrics, /healthz and /role
+  serve     sync on an interval, with /metrics, /healthz (and /role, opt-in)
   init      write a commented starter config
 
 Options:
@@ -97,9 +101,11 @@ ${targets}`,
                        [--port PORT] [--host HOST]
 
 Syncs on an interval under a Postgres run lock (Mattermost's database, or with the REST API the
-store's), logs JSON lines (pino), and serves /metrics (Prometheus), /healthz (200 once a run did
-all it was asked) and /role?user=…&team=…|channel=….
-Without --apply it only plans and reports.
+store's), logs JSON lines (pino), and serves /metrics (Prometheus) and /healthz (200 once a run did
+all it was asked), GET/HEAD only, with the config's serve limits (default 64 connections, 5 s for
+headers, 10 s per request, 5 s keep-alive). With serve.role in the config, /role?user=…&team=…|
+channel=… on its own port, only with "Authorization: Bearer" and the token in serve.role.tokenEnv
+(default GROUPROLES_ROLE_TOKEN). Without --apply it only plans and reports.
 
 Options:
   --apply                     apply the plans (also SYNC_APPLY=1)

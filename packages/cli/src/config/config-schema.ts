@@ -184,7 +184,7 @@ export const serveSchema = z
     (s) =>
       (s.headersTimeoutMs ?? defaultHttpLimits.headersTimeoutMs) <=
       (s.requestTimeoutMs ?? defaultHttpLimits.requestTimeoutMs),
-    { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] },
+    { message: 'must not exceed requestTimeoutMs (default 10000)', path: ['headersTimeoutMs'] },
   )
   .meta({ description: 'the service: /metrics, /healthz and the optional /role' })
 

@@ -148,3 +148,81 @@ describe('readConfig', () => {
     )
   })
 })
+
+describe('readConfig: transports, secrets and the service', () => {
+  it('never echoes the password, whatever the edit that broke the file', () => {
+    const password = 'Zq7-hunter2-secret'
+    const text = demo.replace('set LDAP_PASSWORD; never stored here', password)
+    const at = text.indexOf(password)
+    // Edits near the password: the likeliest place for a stray quote or comma beside it.
+    const edit = fc
+      .tuple(
+        fc.integer({ min: Math.max(0, at - 40), max: at + password.length + 40 }),
+        fc.nat({ max: 6 }),
+        fc.constantFrom('"', ',', ':', '{', '}', '[', ']', ' ', '\n', '\\', '/*', '//', 'x', ''),
+      )
+      .map(([i, drop, insert]) => text.slice(0, i) + insert + text.slice(i + drop))
+    fc.assert(
+      fc.property(edit, (broken) => {
+        const r = parseConfigText(broken, '/x/g.json', 'g.json')
+        if (r.isErr()) expect(r.error.message).not.toMatch(/Zq7|hunter2|secret/)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('refuses an empty password and takes insecure only as a boolean, where it was written', () => {
+    expect(messageOf({ ...example, ldap: { ...example.ldap, password: '' } })).toBe(
+      'g.json: ldap.password: must not be empty (an empty password is an anonymous bind)',
+    )
+    expect(messageOf({ ...example, ldap: { ...example.ldap, insecure: 'yes' } })).toMatch(
+      /^g\.json: ldap\.insecure: /,
+    )
+    expect(messageOf({ ...example, mattermost: { insecure: 1 } })).toMatch(
+      /^g\.json: mattermost\.insecure: /,
+    )
+    const c = parseConfigText(
+      JSON.stringify({
+        ...example,
+        ldap: { ...example.ldap, insecure: true },
+        mattermost: { insecure: true },
+      }),
+      '/x/g.json',
+    )._unsafeUnwrap()
+    expect([c.ldap.insecure, c.mattermost.insecure]).toEqual([true, true])
+  })
+
+  it('fills the service defaults: no /role, the documented limits', () => {
+    const c = parseConfigText(demo, '/x/g.json')._unsafeUnwrap()
+    expect(c.serve).toEqual({
+      http: {
+        maxConnections: 64,
+        requestTimeoutMs: 10_000,
+        headersTimeoutMs: 5_000,
+        keepAliveTimeoutMs: 5_000,
+      },
+    })
+    const withRole = parseConfigText(
+      JSON.stringify({ ...example, serve: { role: { port: 9465 }, requestTimeoutMs: 3_000 } }),
+      '/x/g.json',
+      'g.json',
+    )._unsafeUnwrapErr()
+    // The default headers timeout (5 s) would outlast a 3 s request timeout.
+    expect(withRole.message).toBe(
+      'g.json: serve.headersTimeoutMs: must not exceed requestTimeoutMs (default 10000)',
+    )
+    const ok = parseConfigText(
+      JSON.stringify({
+        ...example,
+        serve: { role: { port: 9465, host: '0.0.0.0', tokenEnv: 'HOOK_TOKEN' }, maxConnections: 4 },
+      }),
+      '/x/g.json',
+    )._unsafeUnwrap()
+    expect(ok.serve.role).toEqual({ port: 9465, host: '0.0.0.0', tokenEnv: 'HOOK_TOKEN' })
+    expect(ok.serve.http.maxConnections).toBe(4)
+    expect(messageOf({ ...example, serve: { role: { port: 70_000 } } })).toMatch(
+      /^g\.json: serve\.role\.port: /,
+    )
+    expect(messageOf({ ...example, serve: { role: {} } })).toMatch(/^g\.json: serve\.role\.port: /)
+  })
+})
