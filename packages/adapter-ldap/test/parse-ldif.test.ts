@@ -127,6 +127,17 @@ describe('parseLdif', () => {
     expect(seen).toHaveLength(4)
   })
 
+  it('should join a value folded over 20,000 lines and decode a long base64 value whole', () => {
+    const parts = Array.from({ length: 20_000 }, (_, i) => `p${i};`)
+    const bytes = Buffer.alloc(300_000, 7)
+    const b64 = bytes.toString('base64')
+    const folded = (value: string) => value.match(/.{1,76}/g)?.join('\n ') ?? ''
+    const ldif = `dn: cn=x\ndescription: ${parts.join('\n ')}\njpegPhoto:: ${folded(b64)}\n`
+    const [entry] = parseLdif(ldif)._unsafeUnwrap().entries
+    expect(entry?.attributes[0]?.value).toBe(parts.join(''))
+    expect(Buffer.from(entry?.attributes[1]?.value as Uint8Array).equals(bytes)).toBe(true)
+  })
+
   it('should always read back what the LDIF writer wrote', () => {
     fc.assert(
       fc.property(
