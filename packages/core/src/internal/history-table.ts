@@ -1,5 +1,4 @@
 import type { ChannelHistory } from '../model.js'
-import { intAt, itemAt } from './int-at.js'
 
 /**
  * The history rows of one channel at a time, found by user id without the state's user map:
@@ -40,11 +39,13 @@ export class HistoryTable {
 
   /** Row `i`, unless the table already has a row for the same user id: then `false`. */
   add(i: number): boolean {
-    const row = itemAt(this.#rows, i)
-    const a = intAt(this.#laneA, i)
+    const row = this.#rows[i]
+    if (row === undefined) return false
+    const a = this.#laneA[i] ?? 0
+    const b = this.#laneB[i] ?? 0
     let k = a & this.#mask
     for (; this.#stamp[k] === this.#generation; k = (k + 1) & this.#mask)
-      if (this.#same(intAt(this.#bucket, k), a, intAt(this.#laneB, i), row.userId)) return false
+      if (this.#same(this.#bucket[k] ?? 0, a, b, row.userId)) return false
     this.#stamp[k] = this.#generation
     this.#bucket[k] = i + 1
     return true
@@ -53,12 +54,12 @@ export class HistoryTable {
   /** Whether a row names `userId`, whose lane hashes are `a` and `b`. */
   has(a: number, b: number, userId: string): boolean {
     for (let k = a & this.#mask; this.#stamp[k] === this.#generation; k = (k + 1) & this.#mask)
-      if (this.#same(intAt(this.#bucket, k), a, b, userId)) return true
+      if (this.#same(this.#bucket[k] ?? 0, a, b, userId)) return true
     return false
   }
 
   #same(entry: number, a: number, b: number, userId: string): boolean {
     const j = entry - 1
-    return this.#laneA[j] === a && this.#laneB[j] === b && itemAt(this.#rows, j).userId === userId
+    return this.#laneA[j] === a && this.#laneB[j] === b && this.#rows[j]?.userId === userId
   }
 }

@@ -67,7 +67,7 @@ export function mergeDuplicateRows(
     let unknownIds: Map<string, number> | undefined
     let w = range.rowStart
     for (let p = range.rowStart; p < range.rowEnd; p++) {
-      const u = intAt(rowUser, p)
+      const u = rowUser[p] ?? -1
       let first: number | undefined
       if (u >= 0) {
         if (owner[u] === n) first = at[u]
@@ -82,7 +82,7 @@ export function mergeDuplicateRows(
         if (first === undefined) unknownIds.set(id, w)
       }
       if (first === undefined) {
-        rowInput[w] = intAt(rowInput, p)
+        rowInput[w] = rowInput[p] ?? -1
         rowUser[w] = u
         w++
         continue

@@ -22,7 +22,7 @@ import type {
   TeamRemoval,
 } from './removal-limits.js'
 import type { LiveLink, StateIndex, SyncableSlot } from './state-index.js'
-import { StampedValues, Stamps } from './stamps.js'
+import { stampArray } from './stamps.js'
 import { UserTraits } from './user-traits.js'
 import { UnknownUsers } from './warnings.js'
 
@@ -30,35 +30,39 @@ export type TeamCommand = PlannedCommand & { readonly teamId: string }
 export type ChannelCommand = PlannedCommand & { readonly channelId: string }
 
 /**
- * What the planner knows about users on the team being planned. Stays valid while the team's
+ * What the planner knows about users on the team being planned, as stamp arrays (`stampArray`):
+ * `x[u] === t` says the fact holds for user slot `u` on team slot `t`. Stays valid while the team's
  * channels are planned right after it (they add users to the team and ask about its removals).
  */
 interface TeamScratch {
-  /** Has a row on the team (active or soft-deleted), at this position of the row layout. */
-  readonly row: StampedValues
-  readonly inLinkedGroup: Stamps
-  readonly inAdminGroup: Stamps
+  /** Has a row on the team (active or soft-deleted)… */
+  readonly member: Int32Array
+  /** … at this position of the row layout (where `member` is the team). */
+  readonly rowAt: Int32Array
+  readonly inLinkedGroup: Int32Array
+  readonly inAdminGroup: Int32Array
   /** Removed from the team by this plan. */
-  readonly removed: Stamps
+  readonly removed: Int32Array
   /** The team's removal of the user is left to Mattermost: still planned as a member meanwhile. */
-  readonly leftToMattermost: Stamps
+  readonly leftToMattermost: Int32Array
   /** Added to the team by this plan. */
-  readonly added: Stamps
+  readonly added: Int32Array
 }
 
-/** What the planner knows about users on the channel being planned. */
+/** What the planner knows about users on the channel being planned (stamp arrays, by channel slot). */
 interface ChannelScratch {
-  readonly member: Stamps
-  readonly inLinkedGroup: Stamps
-  readonly inAdminGroup: Stamps
+  readonly member: Int32Array
+  readonly inLinkedGroup: Int32Array
+  readonly inAdminGroup: Int32Array
   /** Already looked at for an auto-add (a user in two auto-add groups is added once). */
-  readonly considered: Stamps
+  readonly considered: Int32Array
 }
 
 /**
  * The plan loops: each team, then its channels, then what the team adds do to its default
  * channels. Every decision is a rule of rules.ts; the user rules are read from `UserTraits`, the
- * per-syncable facts from `Stamps` that never need clearing between syncables.
+ * per-syncable facts from stamp arrays that never need clearing between syncables. Hot loops read
+ * typed arrays directly with a guard (`?? -1`), so each read site keeps its own type feedback.
  */
 export class Planner implements PlannedRemovals {
   readonly teamRoles: TeamCommand[] = []
@@ -88,7 +92,7 @@ export class Planner implements PlannedRemovals {
   /** Default channels of the current team: the user slots each one adds. */
   readonly #defaultChannelAdds = new Map<number, number[]>()
   /** The default channel whose own adds are being looked at (made on first use). */
-  #addedToDefaultChannel: Stamps | undefined
+  #addedToDefaultChannel: Int32Array | undefined
   readonly #history: HistoryTable
   readonly #teamAdminNames: AdminGroupNames
   readonly #channelAdminNames: AdminGroupNames
@@ -102,18 +106,19 @@ export class Planner implements PlannedRemovals {
     const n = index.users.length
     this.#traits = new UserTraits(index.users, policy)
     this.#team = {
-      row: new StampedValues(n),
-      inLinkedGroup: new Stamps(n),
-      inAdminGroup: new Stamps(n),
-      removed: new Stamps(n),
-      leftToMattermost: new Stamps(n),
-      added: new Stamps(n),
+      member: stampArray(n),
+      rowAt: new Int32Array(n),
+      inLinkedGroup: stampArray(n),
+      inAdminGroup: stampArray(n),
+      removed: stampArray(n),
+      leftToMattermost: stampArray(n),
+      added: stampArray(n),
     }
     this.#channel = {
-      member: new Stamps(n),
-      inLinkedGroup: new Stamps(n),
-      inAdminGroup: new Stamps(n),
-      considered: new Stamps(n),
+      member: stampArray(n),
+      inLinkedGroup: stampArray(n),
+      inAdminGroup: stampArray(n),
+      considered: stampArray(n),
     }
     this.#history = new HistoryTable(index.channelHistory, index.historyLaneA, index.historyLaneB)
     this.#teamAdminNames = new AdminGroupNames(n)
@@ -125,12 +130,15 @@ export class Planner implements PlannedRemovals {
     const policy = this.#policy
     const traits = this.#traits
     const { users, rowUser } = this.#index
-    const { row, inLinkedGroup, inAdminGroup, removed, leftToMattermost, added } = this.#team
+    const { member, rowAt, inLinkedGroup, inAdminGroup, removed, leftToMattermost, added } =
+      this.#team
     const { rowStart, rowEnd } = team
     markLinks(team.links, t, inLinkedGroup, inAdminGroup)
     for (let p = rowStart; p < rowEnd; p++) {
-      const u = intAt(rowUser, p)
-      if (u >= 0) row.set(u, t, p)
+      const u = rowUser[p] ?? -1
+      if (u < 0) continue
+      member[u] = t
+      rowAt[u] = p
     }
 
     this.#teamAddUsers.length = 0
@@ -141,17 +149,18 @@ export class Planner implements PlannedRemovals {
     const removalsBefore = this.teamRemovals.length
     const removalReason = `in no group linked to team ${team.name} (${team.constraint}; also leaves its channels)`
     let leftHold: HoldReason | undefined
+    const { teamMembers, rowInput } = this.#index
     for (let p = rowStart; p < rowEnd; p++) {
-      const r = this.#teamRowAt(p)
-      if (r.deleted === true) continue
-      const u = intAt(rowUser, p)
+      const r = teamMembers[rowInput[p] ?? -1]
+      if (r === undefined || r.deleted === true) continue
+      const u = rowUser[p] ?? -1
       if (u < 0) {
         if (roleSynced) this.#unknownUsers.note(r.userId, team.ref)
         continue
       }
-      if (removing && !inLinkedGroup.has(u, t) && !traits.isExemptFromRemoval(u)) {
+      if (removing && inLinkedGroup[u] !== t && !traits.isExemptFromRemoval(u)) {
         if (!leaving) {
-          removed.mark(u, t)
+          removed[u] = t
           this.teamRemovals.push({
             kind: 'removeTeamMember',
             teamId: team.ref.id,
@@ -162,7 +171,7 @@ export class Planner implements PlannedRemovals {
         }
         // Mattermost's own sync removes them (its channel pass first, then the team). Until it
         // does they are members: their roles and channel rows are planned as anyone's.
-        leftToMattermost.mark(u, t)
+        leftToMattermost[u] = t
         this.leftTeam.push({
           kind: 'removeTeamMember',
           teamId: team.ref.id,
@@ -171,7 +180,7 @@ export class Planner implements PlannedRemovals {
           hold: (leftHold ??= { kind: 'leftToMattermost', syncable: team.ref }),
         })
       }
-      const reason = roleSynced ? this.#roleChange(u, r, inAdminGroup.has(u, t), t) : undefined
+      const reason = roleSynced ? this.#roleChange(u, r, inAdminGroup[u] === t, t) : undefined
       if (reason !== undefined)
         this.teamRoles.push({
           kind: 'setTeamMemberAdmin',
@@ -189,18 +198,18 @@ export class Planner implements PlannedRemovals {
       const via = new Via(l)
       const members = l.members
       for (let i = 0; i < members.length; i++) {
-        const u = intAt(members, i)
-        if (added.has(u, t)) continue
-        const hadRow = row.has(u, t)
+        const u = members[i] ?? -1
+        if (u < 0 || added[u] === t) continue
+        const hadRow = member[u] === t
         if (hadRow) {
-          const existing = this.#teamRowAt(row.get(u))
+          const existing = this.#teamRowAt(intAt(rowAt, u))
           if (existing.deleted !== true || blocksReAdd(true, policy)) continue
         }
         if (!traits.isAutoAddable(u)) continue
         const user = itemAt(users, u)
-        added.mark(u, t)
+        added[u] = t
         const how = hadRow ? via.reAdd('re-add (left or was removed)') : via.autoAdd
-        this.teamAdds.push(this.#add('team', t, u, user, inAdminGroup.has(u, t), how))
+        this.teamAdds.push(this.#add('team', t, u, user, inAdminGroup[u] === t, how))
         this.#teamAddUsers.push(u)
       }
     }
@@ -217,8 +226,8 @@ export class Planner implements PlannedRemovals {
     const { rowStart, rowEnd } = channel
     markLinks(channel.links, c, inLinkedGroup, inAdminGroup)
     for (let p = rowStart; p < rowEnd; p++) {
-      const u = intAt(rowUser, p)
-      if (u >= 0) member.mark(u, c)
+      const u = rowUser[p] ?? -1
+      if (u >= 0) member[u] = c
     }
 
     const roleSynced = syncsRoles(channel.constrained, channel.links.length, policy)
@@ -229,17 +238,18 @@ export class Planner implements PlannedRemovals {
     const removedFromTeam = this.#team.removed
     let leftHold: HoldReason | undefined
     for (let p = rowStart; p < rowEnd; p++) {
-      const r = itemAt(channelMembers, intAt(rowInput, p))
-      const u = intAt(rowUser, p)
+      const r = channelMembers[rowInput[p] ?? -1]
+      const u = rowUser[p] ?? -1
+      if (r === undefined) continue
       if (u < 0) {
         if (roleSynced) this.#unknownUsers.note(r.userId, channel.ref)
         continue
       }
       // Leaving the team takes the user out of its channels: no channel command of its own.
-      if (removedFromTeam.has(u, t)) continue
+      if (removedFromTeam[u] === t) continue
       if (
         removing &&
-        !inLinkedGroup.has(u, c) &&
+        inLinkedGroup[u] !== c &&
         !traits.isExemptFromRemoval(u) &&
         !keepsTownSquare(channel.name, traits.isGuest(u))
       ) {
@@ -260,7 +270,7 @@ export class Planner implements PlannedRemovals {
           hold: (leftHold ??= { kind: 'leftToMattermost', syncable: channel.ref }),
         })
       }
-      const reason = roleSynced ? this.#roleChange(u, r, inAdminGroup.has(u, c), c) : undefined
+      const reason = roleSynced ? this.#roleChange(u, r, inAdminGroup[u] === c, c) : undefined
       if (reason !== undefined)
         this.channelRoles.push({
           kind: 'setChannelMemberAdmin',
@@ -288,16 +298,16 @@ export class Planner implements PlannedRemovals {
       const via = new Via(l)
       const members = l.members
       for (let i = 0; i < members.length; i++) {
-        const u = intAt(members, i)
-        if (member.has(u, c) || considered.has(u, c)) continue
-        considered.mark(u, c)
+        const u = members[i] ?? -1
+        if (u < 0 || member[u] === c || considered[u] === c) continue
+        considered[u] = c
         const returning = inHistory(u)
         if (blocksReAdd(returning, policy)) continue
         if (!traits.isAutoAddable(u)) continue
         const user = itemAt(users, u)
         if (!this.#joinsTeam(u, user, t, team, channel, l)) continue
         const how = returning ? via.reAdd('re-add') : via.autoAdd
-        this.channelAdds.push(this.#add('channel', c, u, user, inAdminGroup.has(u, c), how))
+        this.channelAdds.push(this.#add('channel', c, u, user, inAdminGroup[u] === c, how))
         defaultAdds?.push(u)
       }
     }
@@ -319,16 +329,16 @@ export class Planner implements PlannedRemovals {
     const policy = this.#policy
     const traits = this.#traits
     const { member, inLinkedGroup, inAdminGroup } = this.#channel
-    const added = (this.#addedToDefaultChannel ??= new Stamps(users.length))
+    const added = (this.#addedToDefaultChannel ??= stampArray(users.length))
     for (const [c, addedHere] of this.#defaultChannelAdds) {
       const channel = itemAt(syncables, c)
       // The channel's own stamps were overwritten by the team's later channels: stamp again.
       markLinks(channel.links, c, inLinkedGroup, inAdminGroup)
       for (let p = channel.rowStart; p < channel.rowEnd; p++) {
-        const u = intAt(rowUser, p)
-        if (u >= 0) member.mark(u, c)
+        const u = rowUser[p] ?? -1
+        if (u >= 0) member[u] = c
       }
-      for (const u of addedHere) added.mark(u, c)
+      for (const u of addedHere) added[u] = c
       const roleSynced = syncsRoles(channel.constrained, channel.links.length, policy)
       const removing = removesMembers(channel.constrained, this.#frozen[c] === true)
       const leaving = removing && leavesRemovalsToMattermost(channel, policy)
@@ -338,11 +348,11 @@ export class Planner implements PlannedRemovals {
       for (const u of addedToTeam) {
         // Guests are not joined, members keep their rows, and a planned add of its own sets the
         // role of the row the join makes.
-        if (!traits.joinsDefaultChannels(u) || member.has(u, c) || added.has(u, c)) continue
+        if (!traits.joinsDefaultChannels(u) || member[u] === c || added[u] === c) continue
         const user = itemAt(users, u)
         if (
           removing &&
-          !inLinkedGroup.has(u, c) &&
+          inLinkedGroup[u] !== c &&
           !traits.isExemptFromRemoval(u) &&
           !keepsTownSquare(channel.name, traits.isGuest(u))
         ) {
@@ -364,7 +374,7 @@ export class Planner implements PlannedRemovals {
             })
           continue
         }
-        if (roleSynced && traits.addTimeRole(u, inAdminGroup.has(u, c)) === 'admin')
+        if (roleSynced && traits.addTimeRole(u, inAdminGroup[u] === c) === 'admin')
           this.channelAdds.push({
             kind: 'addChannelMember',
             channelId: channel.ref.id,
@@ -380,7 +390,7 @@ export class Planner implements PlannedRemovals {
   /** The team membership row at layout position `p`. */
   #teamRowAt(p: number): TeamMember {
     const { teamMembers, rowInput } = this.#index
-    return itemAt(teamMembers, intAt(rowInput, p))
+    return itemAt(teamMembers, rowInput[p] ?? -1)
   }
 
   #run(kind: 'team' | 'channel', slot: number, from: number, to: number, joins = false): void {
@@ -391,8 +401,7 @@ export class Planner implements PlannedRemovals {
   #loadHistory(channel: SyncableSlot): void {
     const rows = this.#index.historyRow
     this.#history.reset(channel.historyEnd - channel.historyStart)
-    for (let p = channel.historyStart; p < channel.historyEnd; p++)
-      this.#history.add(intAt(rows, p))
+    for (let p = channel.historyStart; p < channel.historyEnd; p++) this.#history.add(rows[p] ?? -1)
   }
 
   /** Whether the loaded channel has a history row for user slot `u`. */
@@ -414,11 +423,12 @@ export class Planner implements PlannedRemovals {
     channel: SyncableSlot,
     via: LiveLink,
   ): boolean {
-    const { row, inLinkedGroup, inAdminGroup, removed, leftToMattermost, added } = this.#team
-    const teamRow = row.has(u, t) ? this.#teamRowAt(row.get(u)) : undefined
+    const { member, rowAt, inLinkedGroup, inAdminGroup, removed, leftToMattermost, added } =
+      this.#team
+    const teamRow = member[u] === t ? this.#teamRowAt(intAt(rowAt, u)) : undefined
     // Removed by this plan or left to Mattermost to remove: either way on their way out.
-    const leaving = removed.has(u, t) || leftToMattermost.has(u, t)
-    if ((teamRow !== undefined && teamRow.deleted !== true && !leaving) || added.has(u, t))
+    const leaving = removed[u] === t || leftToMattermost[u] === t
+    if ((teamRow !== undefined && teamRow.deleted !== true && !leaving) || added[u] === t)
       return true
     const cause = channelAddSkip(
       user,
@@ -426,7 +436,7 @@ export class Planner implements PlannedRemovals {
         row: teamRow,
         leaving,
         constrained: team.constrained,
-        inLinkedGroup: inLinkedGroup.has(u, t),
+        inLinkedGroup: inLinkedGroup[u] === t,
       },
       this.#policy,
     )
@@ -443,7 +453,7 @@ export class Planner implements PlannedRemovals {
       })
       return false
     }
-    added.mark(u, t)
+    added[u] = t
     this.#teamAddUsers.push(u)
     this.teamAdds.push(
       this.#add(
@@ -451,7 +461,7 @@ export class Planner implements PlannedRemovals {
         t,
         u,
         user,
-        inAdminGroup.has(u, t),
+        inAdminGroup[u] === t,
         `joins team for channel ${channel.name} (auto-add via ${via.group.name})`,
       ),
     )
@@ -545,19 +555,19 @@ class Via {
 function markLinks(
   links: readonly LiveLink[],
   s: number,
-  inLinkedGroup: Stamps,
-  inAdminGroup: Stamps,
+  inLinkedGroup: Int32Array,
+  inAdminGroup: Int32Array,
 ): void {
   for (const l of links) {
     const members = l.members
     // Indexed loops: millions of members, no iterator even before the optimising compiler.
     if (l.link.schemeAdmin)
       for (let i = 0; i < members.length; i++) {
-        const u = intAt(members, i)
-        inLinkedGroup.mark(u, s)
-        inAdminGroup.mark(u, s)
+        const u = members[i] ?? -1
+        inLinkedGroup[u] = s
+        inAdminGroup[u] = s
       }
-    else for (let i = 0; i < members.length; i++) inLinkedGroup.mark(intAt(members, i), s)
+    else for (let i = 0; i < members.length; i++) inLinkedGroup[members[i] ?? -1] = s
   }
 }
 

@@ -40,11 +40,11 @@ export class RowLayout {
       this.#last = s
       // A slot seen again after another one: its rows are not one run.
       if (s >= 0) {
-        if (intAt(this.#first, s) >= 0) this.#grouped = false
+        if ((this.#first[s] ?? -1) >= 0) this.#grouped = false
         else this.#first[s] = n
       }
     }
-    if (s >= 0) this.#count[s] = intAt(this.#count, s) + 1
+    if (s >= 0) this.#count[s] = (this.#count[s] ?? 0) + 1
   }
 
   /**

@@ -9,7 +9,7 @@ import type {
   User,
 } from '../model.js'
 import type { IdTable } from './id-table.js'
-import { intAt, itemAt } from './int-at.js'
+import { intAt } from './int-at.js'
 import { hashInto, HashTag, type MultisetHash } from './multiset-hash.js'
 import { lastIdLookup, type RowLayout } from './row-layout.js'
 
@@ -39,11 +39,12 @@ export class IdHashes {
   }
 
   user(h: MultisetHash, u: number, id: string): MultisetHash {
-    return u >= 0 ? h.mix(intAt(this.userA, u), intAt(this.userB, u)) : h.str(id)
+    // Per row: direct reads, each site with its own type feedback (see IdTable.get).
+    return u >= 0 ? h.mix(this.userA[u] ?? 0, this.userB[u] ?? 0) : h.str(id)
   }
 
   syncable(h: MultisetHash, s: number, id: string): MultisetHash {
-    return s >= 0 ? h.mix(intAt(this.#syncA, s), intAt(this.#syncB, s)) : h.str(id)
+    return s >= 0 ? h.mix(this.#syncA[s] ?? 0, this.#syncB[s] ?? 0) : h.str(id)
   }
 }
 
@@ -150,7 +151,8 @@ export function readGroupMembers(
     let n = 0
     let strangers: Set<string> | undefined
     for (let i = 0; i < memberIds.length; i++) {
-      const id = itemAt(memberIds, i)
+      const id = memberIds[i]
+      if (id === undefined) continue
       const u = userSlot.get(id)
       if (u < 0) {
         strangers ??= new Set()
@@ -180,7 +182,8 @@ export function readTeamRows(
 ): void {
   const slotOf = lastIdLookup(slots)
   for (let i = 0; i < rows.length; i++) {
-    const m = itemAt(rows, i)
+    const m = rows[i]
+    if (m === undefined) continue
     const s = slotOf(m.teamId)
     const u = userSlot.get(m.userId)
     ids
@@ -202,7 +205,8 @@ export function readChannelRows(
 ): void {
   const slotOf = lastIdLookup(slots)
   for (let i = 0; i < rows.length; i++) {
-    const m = itemAt(rows, i)
+    const m = rows[i]
+    if (m === undefined) continue
     const s = slotOf(m.channelId)
     const u = userSlot.get(m.userId)
     ids
@@ -230,7 +234,8 @@ export function readHistory(
   const slotOf = lastIdLookup(slots)
   let strangers: Set<string> | undefined
   for (let i = 0; i < rows.length; i++) {
-    const row = itemAt(rows, i)
+    const row = rows[i]
+    if (row === undefined) continue
     const s = slotOf(row.channelId)
     out.note(i, s, -1)
     if (s >= 0) {

@@ -226,8 +226,10 @@ function layoutMemberships(
   syncables.forEach((x, s) => {
     if (s >= teamCount) x.activeRows = x.rowEnd - x.rowStart
     else
-      for (let p = x.rowStart; p < x.rowEnd; p++)
-        if (itemAt(teamMembers, intAt(rowInput, p)).deleted !== true) x.activeRows++
+      for (let p = x.rowStart; p < x.rowEnd; p++) {
+        const row = teamMembers[rowInput[p] ?? -1]
+        if (row !== undefined && row.deleted !== true) x.activeRows++
+      }
   })
   return { rowInput, rowUser }
 }

@@ -10,7 +10,7 @@ import {
   roleSource,
 } from '../rules.js'
 import type { ResolvedSyncPolicy } from '../sync-policy.js'
-import { intAt, itemAt } from './int-at.js'
+import { itemAt } from './int-at.js'
 
 // Bits of a user's traits. The two roles take two bits each (an index into `roles`).
 const AdminGroupRole = 0
@@ -56,44 +56,44 @@ export class UserTraits {
   /** `addTimeRole`. */
   addTimeRole(u: number, inSchemeAdminGroup: boolean): Role {
     const shift = inSchemeAdminGroup ? AdminGroupRole : OtherRole
-    return itemAt(roles, (intAt(this.#bits, u) >> shift) & 3)
+    return itemAt(roles, ((this.#bits[u] ?? 0) >> shift) & 3)
   }
 
   /** A guest account (`roleSource` is `guest`). */
   isGuest(u: number): boolean {
-    return (intAt(this.#bits, u) & Guest) !== 0
+    return ((this.#bits[u] ?? 0) & Guest) !== 0
   }
 
   /** `isBypassed`. */
   isBypassed(u: number): boolean {
-    return (intAt(this.#bits, u) & Bypassed) !== 0
+    return ((this.#bits[u] ?? 0) & Bypassed) !== 0
   }
 
   /** `isExemptFromRemoval`. */
   isExemptFromRemoval(u: number): boolean {
-    return (intAt(this.#bits, u) & Exempt) !== 0
+    return ((this.#bits[u] ?? 0) & Exempt) !== 0
   }
 
   /** `joinsConstrainedTeamOutsideGroups`. */
   joinsConstrainedTeamOutsideGroups(u: number): boolean {
-    return (intAt(this.#bits, u) & JoinsOutsideGroups) !== 0
+    return ((this.#bits[u] ?? 0) & JoinsOutsideGroups) !== 0
   }
 
   /** `isRoleSynced` on a row with this `schemeGuest`. */
   isRoleSynced(u: number, row: { readonly schemeGuest: boolean }): boolean {
     return (
-      (intAt(this.#bits, u) & (row.schemeGuest ? RoleSyncedOnGuestRow : RoleSyncedOnMemberRow)) !==
+      ((this.#bits[u] ?? 0) & (row.schemeGuest ? RoleSyncedOnGuestRow : RoleSyncedOnMemberRow)) !==
       0
     )
   }
 
   /** `isAutoAddable`. */
   isAutoAddable(u: number): boolean {
-    return (intAt(this.#bits, u) & AutoAddable) !== 0
+    return ((this.#bits[u] ?? 0) & AutoAddable) !== 0
   }
 
   /** `joinsDefaultChannels`. */
   joinsDefaultChannels(u: number): boolean {
-    return (intAt(this.#bits, u) & JoinsDefaultChannels) !== 0
+    return ((this.#bits[u] ?? 0) & JoinsDefaultChannels) !== 0
   }
 }
