@@ -263,6 +263,9 @@ function matchAll(tokens: readonly Token[], name: string): { team: string; chann
   return out
 }
 
+const isManagersMode = (v: unknown): v is ManagersMode =>
+  v === 'ignore' || v === 'admin' || v === 'adminIfMember'
+
 /** Parses link rules from untrusted configuration; errors name the rule and field (`rules[1].pattern`). */
 export function parseLinkRules(input: unknown): Result<readonly LinkRule[], LinkRuleError> {
   if (!Array.isArray(input))
@@ -313,17 +316,12 @@ export function parseLinkRules(input: unknown): Result<readonly LinkRule[], Link
     const manage = optBool('manage')
     if (manage.isErr()) return err(manage.error)
     const managers = r['managers']
-    if (
-      managers !== undefined &&
-      managers !== 'ignore' &&
-      managers !== 'admin' &&
-      managers !== 'adminIfMember'
-    )
+    if (managers !== undefined && !isManagersMode(managers))
       return fail('managers', 'must be "ignore", "admin" or "adminIfMember"')
     const flags = {
       ...(autoAdd.value !== undefined ? { autoAdd: autoAdd.value } : {}),
       ...(manage.value !== undefined ? { manage: manage.value } : {}),
-      ...(managers !== undefined ? { managers } : {}),
+      ...(isManagersMode(managers) ? { managers } : {}),
     }
     if (r['kind'] === 'explicit') {
       const group = nonEmpty('group', true)
