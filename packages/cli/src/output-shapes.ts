@@ -56,6 +56,7 @@ const hold = z.discriminatedUnion('kind', [
     limit: z.number(),
   }),
   z.strictObject({ kind: z.literal('lastAdmin'), syncable }),
+  z.strictObject({ kind: z.literal('notAdded') }),
 ])
 const held = z.intersection(command, z.object({ hold }))
 const warning = z.strictObject({ kind: z.string(), message: z.string() })

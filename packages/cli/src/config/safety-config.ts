@@ -53,6 +53,10 @@ export const safetyFields = {
       description:
         'compare the directory with the last complete run before removing or demoting; false turns it off',
     }),
+  removals: z.enum(['all', 'ownOnly']).optional().meta({
+    description:
+      'all (default): remove any membership no linked group justifies; ownOnly: only those grouproles added (the rest is reported as drift)',
+  }),
   lastAdmin: z.enum(['guard', 'allow']).optional().meta({
     description:
       "guard (default): never demote or remove a team's or channel's last scheme admin (system admins do not count)",
@@ -71,6 +75,7 @@ export interface SafetyInput {
       }
     | undefined
   readonly lastAdmin?: 'guard' | 'allow' | undefined
+  readonly removals?: 'all' | 'ownOnly' | undefined
 }
 
 /** The safety rules a run of this config plans with. */
@@ -78,6 +83,7 @@ export interface SafetyConfig {
   readonly removalGrace: RemovalGrace
   readonly healthGate: HealthGateThresholds | false
   readonly lastAdmin: 'guard' | 'allow'
+  readonly removals: 'all' | 'ownOnly'
 }
 
 /** The CLI's defaults (see the README): two runs' grace, the gate at core's defaults, guarded admins. */
@@ -85,6 +91,7 @@ export const defaultSafety: SafetyConfig = Object.freeze({
   removalGrace: Object.freeze({ runs: 2, hours: 0 }),
   healthGate: defaultHealthGate,
   lastAdmin: 'guard',
+  removals: 'all',
 })
 
 /** The decoded fields with the CLI's defaults filled in. */
@@ -104,5 +111,6 @@ export function safetyFromConfig(c: SafetyInput): SafetyConfig {
             totalShrink: gate?.totalShrink ?? defaultHealthGate.totalShrink,
           },
     lastAdmin: c.lastAdmin ?? defaultSafety.lastAdmin,
+    removals: c.removals ?? defaultSafety.removals,
   }
 }

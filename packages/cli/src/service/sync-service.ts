@@ -127,7 +127,7 @@ export function createSyncService<
   })
   const held = new Gauge({
     name: 'grouproles_sync_held_commands',
-    help: "Commands held back in the last plan, by hold: the safety limits (maxRemovals, maxRemovalFraction), removals left to Mattermost's own group sync (leftToMattermost), removals in their grace period (pendingRemoval), the directory-wide health gate (healthGate) or a syncable's last admin (lastAdmin)",
+    help: "Commands held back in the last plan, by hold: the safety limits (maxRemovals, maxRemovalFraction), removals left to Mattermost's own group sync (leftToMattermost), removals in their grace period (pendingRemoval), the directory-wide health gate (healthGate) a syncable's last admin (lastAdmin) or drift with removals: 'ownOnly' (notAdded)",
     labelNames: ['hold'],
     registers: [registry],
   })
@@ -335,6 +335,7 @@ const holdKinds = Object.keys({
   pendingRemoval: true,
   healthGate: true,
   lastAdmin: true,
+  notAdded: true,
 } satisfies Record<HoldReason['kind'], true>)
 
 const runSyncErrorKinds: ReadonlySet<string> = new Set([

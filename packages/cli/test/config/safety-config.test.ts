@@ -12,6 +12,7 @@ describe('safety config', () => {
       removalGrace: { runs: 2, hours: 0 },
       healthGate: defaultHealthGate,
       lastAdmin: 'guard',
+      removals: 'all',
     })
     expect(defaultSafety.removalGrace).toEqual({ runs: 2, hours: 0 })
   })
@@ -21,12 +22,14 @@ describe('safety config', () => {
       removalGrace: { runs: 3, hours: 12 },
       healthGate: { minMembers: 10 },
       lastAdmin: 'allow',
+      removals: 'ownOnly',
     })
     expect(decoded.success).toBe(true)
     expect(safetyFromConfig(decoded.data ?? {})).toEqual({
       removalGrace: { runs: 3, hours: 12 },
       healthGate: { ...defaultHealthGate, minMembers: 10 },
       lastAdmin: 'allow',
+      removals: 'ownOnly',
     })
     expect(safetyFromConfig({ healthGate: false }).healthGate).toBe(false)
     expect(safetyFromConfig({ removalGrace: { runs: 1 } }).removalGrace).toEqual({
@@ -44,6 +47,7 @@ describe('safety config', () => {
       { healthGate: { totalShrink: -0.1 } },
       { healthGate: true },
       { lastAdmin: 'never' },
+      { removals: 'some' },
       { removalGrace: { runs: 2, days: 1 } },
     ])
       expect(decode(bad).success).toBe(false)
