@@ -33,8 +33,10 @@ export function isBypassed(user: Pick<User, 'systemRole'>, policy: Sysadmins): b
 
 /**
  * The add-time role: guest → guest; bypassed system admin → member; otherwise admin iff the user
- * is in a group with a live `schemeAdmin` link to the syncable (Mattermost's
- * `SchemeAdmin` from `GroupSyncable.SchemeAdmin`). AutoAdd and group constraint do not matter.
+ * is in a group with a live `schemeAdmin` link to the syncable (Mattermost's join:
+ * `SchemeAdmin = UserIsInAdminRoleGroup` for non-guests). AutoAdd and group constraint do not
+ * matter. Only live links and groups count (`isLiveLink`): Mattermost's query does not filter
+ * soft-deleted groups or links (a divergence).
  */
 export function addTimeRole(
   user: Pick<User, 'systemRole'>,
@@ -48,8 +50,9 @@ export function addTimeRole(
 }
 
 /**
- * Never removed by a sync: bots (a divergence: Mattermost's group sync removes bots too, which
- * breaks integrations; mattermost/mattermost#34559) and bypassed system admins.
+ * Never removed by a sync: bots (as Mattermost: `TeamMembersToRemove` / `ChannelMembersToRemove`
+ * skip users with a `Bots` row) and bypassed system admins (a divergence: Mattermost removes
+ * system admins like anyone else).
  */
 export function isExemptFromRemoval(
   user: Pick<User, 'systemRole' | 'isBot'>,
@@ -73,9 +76,9 @@ export function joinsConstrainedTeamOutsideGroups(
 }
 
 /**
- * Whether a user's `SchemeAdmin` flag on a row follows their groups: not on guest rows (the
- * flag means nothing there), not for bots (a divergence: Mattermost rewrites them too,
- * mattermost/mattermost#34559), not for bypassed system admins.
+ * Whether a user's `SchemeAdmin` flag on a row follows their groups: not on guest rows (as
+ * Mattermost's `UpdateMembersRole`), not for bots (a divergence: Mattermost rewrites them too,
+ * mattermost/mattermost#34559), not for bypassed system admins (a divergence too).
  */
 export function isRoleSynced(
   user: Pick<User, 'systemRole' | 'isBot'>,
@@ -86,8 +89,8 @@ export function isRoleSynced(
 }
 
 /**
- * Auto-add never adds a deactivated user (Mattermost's group sync skips `DeleteAt > 0` users
- * in `TeamMembersToAdd` / `ChannelMembersToAdd`).
+ * Auto-add never adds a deactivated user (a divergence: Mattermost's `TeamMembersToAdd` does not
+ * filter `Users.DeleteAt`, so it joins them to teams, and its channel adds fail with 403).
  */
 export function isAutoAddable(user: Pick<User, 'deactivated'>): boolean {
   return user.deactivated !== true
@@ -95,8 +98,8 @@ export function isAutoAddable(user: Pick<User, 'deactivated'>): boolean {
 
 /**
  * A user who left or was removed (soft-deleted team row, or any channel history row) is not
- * auto-added again unless `reAddRemovedMembers` (Mattermost: `ChannelMembersToAdd` excludes
- * them unless `includeRemovedMembers`).
+ * auto-added again unless `reAddRemovedMembers` (Mattermost: `TeamMembersToAdd` excludes any
+ * `TeamMembers` row and `ChannelMembersToAdd` any `ChannelMemberHistory` row unless `reAdd`).
  */
 export function blocksReAdd(
   leftOrRemoved: boolean,
@@ -245,10 +248,12 @@ export type ChannelAddSkip = 'leftTeam' | 'notInTeamGroups'
  * A channel add needs the team: when the user is not an active member of the channel's team (or
  * is on the way out of it), the add is skipped when: this plan removes them from the team, or
  * leaves that removal to Mattermost (`notInTeamGroups`); they left or were removed from the team
- * and re-adds are off (`leftTeam`, Mattermost's rule for channels applied to the team); or the
- * team is constrained and they are in none of its groups (`notInTeamGroups`: adding them would
- * flap, see `joinsConstrainedTeamOutsideGroups`). Otherwise (`undefined`) the channel add goes
- * ahead, with a team add when the user is not already a member.
+ * and re-adds are off (`leftTeam`: `blocksReAdd` for the team; a divergence, Mattermost since
+ * MM-34002 adds them to the channel without the team); or the team is constrained and they are
+ * in none of its groups (`notInTeamGroups`: Mattermost adds them and its team pass removes them
+ * again, see `joinsConstrainedTeamOutsideGroups`). Otherwise (`undefined`) the channel add goes
+ * ahead, with a team add when the user is not already a member (as Mattermost's
+ * `createDefaultChannelMemberships` does).
  */
 export function channelAddSkip(
   user: Pick<User, 'systemRole' | 'isBot'>,
