@@ -446,6 +446,22 @@ describe('rule option managers (properties)', () => {
             ).toBe(true)
           }
         }
+        // Unknown managers demote and remove nobody where their group is linked.
+        const unknown = new Set(
+          snap.groups
+            .filter((g) => g.managersUnavailableReason !== undefined)
+            .map((g) => `${g.id}#managers`),
+        )
+        const frozen = new Set(
+          withAdmin.l.links
+            .filter((x) => unknown.has(x.groupId))
+            .map((x) => `${x.syncable.kind}:${x.syncable.id}`),
+        )
+        for (const c of planSync(withAdmin.combined, noLimits).commands) {
+          const where = 'teamId' in c ? `team:${c.teamId}` : `channel:${c.channelId}`
+          if (c.kind.startsWith('remove') || ('schemeAdmin' in c && !c.schemeAdmin))
+            expect(frozen.has(where)).toBe(false)
+        }
         // Admins kept where unknown managers froze demotions did not gain anything.
         const adminBefore = new Set([
           ...st.teamMembers.filter((m) => m.schemeAdmin).map((m) => `team:${m.teamId}:${m.userId}`),
