@@ -221,6 +221,46 @@ describe('runSync with a history store', () => {
     )
   })
 
+  it("should record what it added after every apply, and with removals: 'ownOnly' remove only that (a hand-added member is drift, never removed)", async () => {
+    const target = mattermost()
+    const world = {
+      // u0…u9 were added by hand (no provenance); nobody is in g yet except u0.
+      target,
+      groups: [
+        { id: 'g', name: 'engineers', memberIds: ['u0', 'other'] },
+        { id: 'o', name: 'others', memberIds: ['other'] },
+      ],
+      history: emptySyncHistory,
+      saves: 0,
+    }
+    const noLimits = { limits: { maxRemovals: Number.POSITIVE_INFINITY, maxRemovalFraction: 1 } }
+    const options = {
+      apply: true,
+      safety: { now: () => 1, removals: 'ownOnly' as const, healthGate: false as const },
+    }
+    const first = (await runSync(ports(world), noLimits, options))._unsafeUnwrap()
+    // other is added by grouproles; u1…u9 are hand-added and not in g: drift, held.
+    expect(first.plan.commands).toMatchObject([
+      { kind: 'addTeamMember', teamId: 't', userId: 'other' },
+    ])
+    expect(first.plan.held.filter((c) => c.hold.kind === 'notAdded')).toHaveLength(9)
+    expect(first.warnings).toContainEqual(expect.objectContaining({ kind: 'drift', count: 9 }))
+    expect(world.history.added?.teams).toEqual([{ teamId: 't', userIds: ['other'] }])
+    // other leaves the group: ours, so removed; the hand-added stay.
+    world.groups = [
+      { id: 'g', name: 'engineers', memberIds: ['u0'] },
+      { id: 'o', name: 'others', memberIds: ['other'] },
+    ]
+    const second = (await runSync(ports(world), noLimits, options))._unsafeUnwrap()
+    expect(second.plan.commands).toMatchObject([
+      { kind: 'removeTeamMember', teamId: 't', userId: 'other' },
+    ])
+    expect(world.target.teamMembers.filter((m) => m.deleted === true).map((m) => m.userId)).toEqual(
+      ['other'],
+    )
+    expect(world.history.added?.teams).toEqual([])
+  })
+
   it('should report a failed save as a warning, not a failed run', async () => {
     const world = {
       target: mattermost(),
