@@ -661,6 +661,48 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     expect(converged).toBe(true)
   })
 
+  it("removals: 'ownOnly': members added by hand are drift, never removed; what grouproles added and no group justifies any more is", async () => {
+    const pool = await freshDatabase()
+    const history = (await PostgresHistoryStore.open(pool))._unsafeUnwrap()
+    const safety = { now: Date.now, removals: 'ownOnly' as const, healthGate: false as const }
+    const ports = (ldap?: LdapDirectoryConfig) => ({
+      ...portsFor({ kind: 'postgres', client: pool }, ldap),
+      history,
+    })
+    const before = memberships((await loadSyncState(pool))._unsafeUnwrap())
+    const first = (await runSync(ports(), config.policy, { apply: true, safety }))._unsafeUnwrap()
+    // The seed's members were all added by hand: the baseline's removals are drift now.
+    const drift = first.plan.held.filter((c) => c.hold.kind === 'notAdded')
+    expect(drift.length).toBe(baseline.filter((c) => c.kind.startsWith('remove')).length)
+    expect(first.warnings).toContainEqual(expect.objectContaining({ kind: 'drift' }))
+    const afterFirst = memberships((await loadSyncState(pool))._unsafeUnwrap())
+    for (const key of before) expect(afterFirst.has(key)).toBe(true)
+    const rl = mmId('teamrl')
+    const bob = mmId('bob')
+    const added = (await history.loadHistory())._unsafeUnwrap().added
+    expect(added?.teams.find((t) => t.teamId === rl)?.userIds).toContain(bob)
+    // bob, whom grouproles added, leaves the directory group: his removal is grouproles' to make.
+    const gone = await runOnVariant(
+      'bob-gone',
+      withoutMembers(fixtureLdif(0), 'rl_infra_leads', 'bob'),
+      async (ldap) =>
+        (await runSync(ports(ldap), config.policy, { apply: true, safety }))._unsafeUnwrap(),
+    )
+    expect(gone.plan.commands).toContainEqual(
+      expect.objectContaining({ kind: 'removeTeamMember', teamId: rl, userId: bob }),
+    )
+    const afterGone = memberships((await loadSyncState(pool))._unsafeUnwrap())
+    const lost = [...before].filter((key) => !afterGone.has(key))
+    rows.push({
+      scenario: "removals: 'ownOnly' (hand-added members)",
+      outcome: `${drift.length} drift held; bob (added by grouproles) removed when gone`,
+      wrongfulRemovals: lost.length,
+      converged: gone.verification?.converged ?? false,
+    })
+    expect(lost).toEqual([])
+    expect(gone.verification?.converged).toBe(true)
+  })
+
   /**
    * How a REST scenario syncs. `unconstrained`: the seed with nothing group-constrained and roles
    * synced everywhere, so nothing may be removed at all. `managed`: Team Edition (every group route
