@@ -119,7 +119,21 @@ describe(
     const unpacked = new Map<string, string>()
     let cliPlan: { summary: { commands: number } } | undefined
 
+    // A failed setup fails every test (vitest would only skip them): nothing here may pass unseen.
+    let setupError: Error | undefined
+    const setUp = () => {
+      if (setupError !== undefined) throw setupError
+    }
+
     beforeAll(async () => {
+      try {
+        await setUpProject()
+      } catch (e) {
+        setupError = e instanceof Error ? e : new Error(String(e))
+      }
+    }, 600_000)
+
+    async function setUpProject(): Promise<void> {
       const started = performance.now()
       for (const name of libraries) await buildIfStale(join(root, 'packages', name))
       work = mkdtempSync(join(tmpdir(), 'grouproles-pack-install-'))
@@ -179,13 +193,14 @@ describe(
       console.info(
         `pack-install: packed and installed in ${(performance.now() - started) / 1000} s`,
       )
-    }, 600_000)
+    }
 
     afterAll(() => {
       if (work !== '') rmSync(work, { recursive: true, force: true })
     })
 
     it('should pack each package with the LICENSE, real version ranges and exports into dist only', () => {
+      setUp()
       const license = readFileSync(join(root, 'LICENSE'), 'utf8')
       const core = manifestOf(join(root, 'packages', 'core'))
       for (const name of published) {
@@ -210,6 +225,7 @@ describe(
     })
 
     it('should import nothing at run time that the package does not declare', () => {
+      setUp()
       for (const name of published) {
         const dir = unpacked.get(name) ?? ''
         const manifest = manifestOf(dir)
@@ -231,6 +247,7 @@ describe(
     })
 
     it('should install one copy of each package, from the tarballs', () => {
+      setUp()
       for (const name of published) {
         const manifest = manifestOf(join(project, 'node_modules', '@grouproles', name))
         expect(manifest.name).toBe(`@grouproles/${name}`)
@@ -246,6 +263,7 @@ describe(
     })
 
     it('should run `npx grouproles plan --demo` there', async () => {
+      setUp()
       const version = await run('npx', ['--no', '--', 'grouproles', '--version'], project)
       expect([version.code, version.stdout.trim()]).toEqual([
         0,
@@ -268,6 +286,7 @@ describe(
     })
 
     it('should type-check a consumer under node16 and bundler resolution, and run it', async () => {
+      setUp()
       copyFileSync(
         fileURLToPath(new URL('support/pack-install-consumer.ts', import.meta.url)),
         join(project, 'consumer.ts'),
