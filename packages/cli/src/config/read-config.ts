@@ -187,7 +187,7 @@ export function parseConfigText(
         ? {
             limits: Object.fromEntries(
               Object.entries(c.mattermost.limits).filter(([, v]) => v !== undefined),
-            ) as NonNullable<GroupRolesConfig['mattermost']['limits']>,
+            ),
           }
         : {}),
       ...(c.mattermost?.insecure !== undefined ? { insecure: c.mattermost.insecure } : {}),
