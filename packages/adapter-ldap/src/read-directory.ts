@@ -114,7 +114,8 @@ async function readOnce(
       limitHit ??= readLimitError('deadline', limits.deadlineMs, { url })
       for (const cl of clients) void closeSoon(cl)
     },
-    Math.max(0, deadline - Date.now()),
+    // setTimeout cannot wait longer than 2^31 - 1 ms (it would fire at once): that long is never.
+    Math.min(2 ** 31 - 1, Math.max(0, deadline - Date.now())),
   )
   let entries = 0
   let bytes = 0

@@ -101,10 +101,14 @@ export async function withinReadBudget<T>(
   }
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<T>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort()
-      resolve(onDeadline(readLimitError('deadline', limits.deadlineMs, 'GET', '(the read)')))
-    }, limits.deadlineMs)
+    timer = setTimeout(
+      () => {
+        controller.abort()
+        resolve(onDeadline(readLimitError('deadline', limits.deadlineMs, 'GET', '(the read)')))
+      },
+      // setTimeout cannot wait longer than 2^31 - 1 ms (it would fire at once): that long is never.
+      Math.min(2 ** 31 - 1, limits.deadlineMs),
+    )
   })
   try {
     return await Promise.race([storage.run(budget, read), expired])
