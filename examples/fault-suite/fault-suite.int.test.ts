@@ -11,6 +11,7 @@ import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  groupsFromDirectory,
   planSync,
   readPlanFile,
   runSync,
@@ -19,12 +20,7 @@ import {
   type PlannedCommand,
   type SyncState,
 } from '@grouproles/core'
-import {
-  linksFromRules,
-  readLdif,
-  resolveGroups,
-  type LdapDirectoryConfig,
-} from '@grouproles/adapter-ldap'
+import { readLdif, type LdapDirectoryConfig } from '@grouproles/adapter-ldap'
 import {
   fromPglite,
   loadSyncState,
@@ -726,13 +722,11 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     const managed = mode === 'managed'
     const policy = managed ? config.policy : { ...config.policy, roleSync: 'allLinked' as const }
     const snapshot = readLdif(fixtureLdif(0), ldapConfig())._unsafeUnwrap()
-    const groups = resolveGroups(snapshot, unconstrained.users, { matchBy: config.matchBy }).groups
-    const links = linksFromRules(
-      config.rules,
-      groups,
-      unconstrained.teams,
-      unconstrained.channels,
-    ).links
+    // As the group source makes them (members, rule links, the managers' admin groups).
+    const { groups, links } = groupsFromDirectory(snapshot, unconstrained, {
+      matchBy: config.matchBy,
+      rules: config.rules,
+    })
     if (managed) fake.configure({ edition: 'team' })
     fake.seed(unconstrained)
     const seeded = memberships(fake.snapshot())
