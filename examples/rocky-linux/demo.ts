@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { err, ok, type Result } from 'neverthrow'
 import {
+  applyContextOf,
   explain,
   formatPlan,
   readPlanFile,
@@ -143,7 +144,12 @@ export async function runDemo(options: DemoOptions): Promise<Result<DemoSummary,
     if (wantApply) {
       const file = readPlanFile(readFileSync(planFile, 'utf8'))
       if (file.isErr()) return err({ kind: 'sync', message: file.error.message, cause: file.error })
-      const result = await ports.target.applyPlan(file.value.plan)
+      // The target admits each command against what it re-reads, with the directory's groups and
+      // links and the config's managed syncables (this run's state): never the file's.
+      const result = await ports.target.applyPlan(
+        file.value.plan,
+        applyContextOf(state, file.value.plan.policy),
+      )
       if (result.isErr()) {
         const cause = result.error
         return err({
