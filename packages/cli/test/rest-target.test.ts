@@ -125,6 +125,26 @@ describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 
     })
   })
 
+  it('should refuse a Mattermost read past mattermost.limits with one line, writing nothing', async () => {
+    await withFake('team', teamEdition, async (fake, env) => {
+      const cwd = tempDir()
+      const ldif = assets('demo-directory.ldif')
+      const args = ['--config', 'grouproles.json', '--ldif', ldif]
+      // The loader's budget: a handful of requests cannot read the demo's Mattermost.
+      writeConfig(cwd, { manage: ['rl'], mattermost: { limits: { maxRequests: 3 } } })
+      const plan = await spawnBin(['plan', ...args], { cwd, env })
+      expect(plan.code).toBe(1)
+      expect(plan.stderr).toMatch(/limits\.maxRequests/)
+      expect(plan.stderr).not.toMatch(/\n\s+at /)
+      // The client's: no answer may be larger than 100 bytes (the site identity already is).
+      writeConfig(cwd, { manage: ['rl'], mattermost: { limits: { maxBodyBytes: 100 } } })
+      const small = await spawnBin(['plan', ...args], { cwd, env })
+      expect(small.code).toBe(1)
+      expect(small.stderr).toMatch(/maxBodyBytes/)
+      expect(fake.requests.every((q) => q.method === 'GET')).toBe(true)
+    })
+  })
+
   it('should hold constrained removals as leftToMattermost on Enterprise, apply the rest, and journal a stale plan as refused', async () => {
     const config = JSON.parse(readFileSync(assets('demo-config.json'), 'utf8')) as {
       ldap: LdapDirectoryConfig
