@@ -365,8 +365,9 @@ class Admission {
       }
       default: {
         // Exhaustive for typed callers; a kind no sync plans, from an untyped one, is refused.
-        const kind: never = command
-        return { reason: 'unjustified', text: `${text(String(kind))} is no command kind` }
+        const unknown: never = command
+        const kind = String((unknown as { readonly kind?: unknown }).kind)
+        return { reason: 'unjustified', text: `${text(kind)} is no command kind` }
       }
     }
   }
