@@ -27,7 +27,7 @@ export const managerConfigs: Readonly<Record<LdapDirectoryConfig['preset'], Wher
 }
 
 /** A group's name, members and manager fields (ids differ between a server and an export). */
-export const managerFields = (g: DirectoryGroup) => ({
+export const managerFields = (g: DirectoryGroup): Record<string, unknown> => ({
   name: g.name,
   memberUsernames: g.memberUsernames,
   status: g.status,

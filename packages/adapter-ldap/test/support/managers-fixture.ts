@@ -5,9 +5,9 @@ import type { TestEntry } from './write-ldif.js'
 // (and their counts) do not see them: FreeIPA memberManager (cn=mgmt), AD managedBy (cn=ad),
 // OpenLDAP owner (cn=ol).
 
-export const ipaBase = `cn=mgmt,${suffix}`
-export const adBase = `cn=ad,${suffix}`
-export const olBase = `cn=ol,${suffix}`
+export const ipaBase: string = `cn=mgmt,${suffix}`
+export const adBase: string = `cn=ad,${suffix}`
+export const olBase: string = `cn=ol,${suffix}`
 
 const container = (dn: string): TestEntry => ({
   dn,
