@@ -23,12 +23,9 @@ const ldapAttributes = z
     groupName: nonEmpty.optional(),
     member: z.array(nonEmpty).min(1).optional(),
     memberUid: z.string().optional(),
-    manager: z
-      .array(nonEmpty)
-      .optional()
-      .meta({
-        description: 'group manager attributes (memberManager, managedBy, owner); [] = none',
-      }),
+    manager: z.array(nonEmpty).optional().meta({
+      description: 'group manager attributes (memberManager, managedBy, owner); [] = none',
+    }),
   })
   .meta({ description: 'attribute names; the preset fills in the rest' })
 
