@@ -13,6 +13,7 @@ import {
   type RunSyncOptions,
   type RunSyncPorts,
   type RunSyncResult,
+  type SafetyWarning,
   type SyncableRef,
   type SyncPolicyInput,
   type Warning,
@@ -231,7 +232,13 @@ export function createSyncService<
       failed: failed.length,
       converged: r.verification?.converged,
       gateReasons: r.gateReasons,
+      frozenGroups: r.safety.frozenGroups,
+      directoryGated: r.safety.directoryGated,
+      counted: r.safety.counted,
     }
+    // The safety rules' findings, one typed line each (group, size then and now, …).
+    for (const w of r.warnings)
+      if (safetyWarningKinds.has(w.kind)) logger.warn({ warning: w }, w.message)
     if (gated) logger.warn(fields, `sync gated: nothing applied (${r.gateReasons.join('; ')})`)
     else if (!complete)
       logger.warn(
@@ -337,6 +344,17 @@ const holdKinds = Object.keys({
   lastAdmin: true,
   notAdded: true,
 } satisfies Record<HoldReason['kind'], true>)
+
+const safetyWarningKinds: ReadonlySet<string> = new Set(
+  Object.keys({
+    groupShrank: true,
+    directoryShrank: true,
+    removalsPending: true,
+    lastAdminKept: true,
+    drift: true,
+    historyNotSaved: true,
+  } satisfies Record<SafetyWarning['kind'], true>),
+)
 
 const runSyncErrorKinds: ReadonlySet<string> = new Set([
   'loadFailed',
