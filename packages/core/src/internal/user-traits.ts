@@ -10,7 +10,6 @@ import {
   roleSource,
 } from '../rules.js'
 import type { ResolvedSyncPolicy } from '../sync-policy.js'
-import { itemAt } from './int-at.js'
 
 // Bits of a user's traits. The two roles take two bits each (an index into `roles`).
 const AdminGroupRole = 0
@@ -56,7 +55,8 @@ export class UserTraits {
   /** `addTimeRole`. */
   addTimeRole(u: number, inSchemeAdminGroup: boolean): Role {
     const shift = inSchemeAdminGroup ? AdminGroupRole : OtherRole
-    return itemAt(roles, ((this.#bits[u] ?? 0) >> shift) & 3)
+    // Per row of a role-synced syncable: a direct read, not the shared `itemAt` (see int-at.ts).
+    return roles[((this.#bits[u] ?? 0) >> shift) & 3] ?? 'member'
   }
 
   /** A guest account (`roleSource` is `guest`). */
