@@ -145,13 +145,13 @@ describe('createSyncService', { timeout: 120_000 }, () => {
         ...ports,
         target: {
           loadSyncState: () => ports.target.loadSyncState(),
-          applyPlan: (plan) => {
+          applyPlan: (plan, context) => {
             const removals = plan.commands.filter((c) => c.kind === 'removeTeamMember')
             return ports.target
-              .applyPlan({
-                ...plan,
-                commands: plan.commands.filter((c) => c.kind !== 'removeTeamMember'),
-              })
+              .applyPlan(
+                { ...plan, commands: plan.commands.filter((c) => c.kind !== 'removeTeamMember') },
+                context,
+              )
               .map((report) => ({
                 ...report,
                 outcomes: [
