@@ -14,7 +14,7 @@ const userDn = (i: number): string => `uid=u${i},${usersDn}`
 const groupDn = (name: string): string => `cn=${name},${groupsDn}`
 
 /** `users` users and one group `everyone` naming `members` users (default: every one of them). */
-export function bigGroupLdif(users: number, members = users): string {
+export function bigGroupLdif(users: number, members: number = users): string {
   const parts: string[] = []
   for (let i = 0; i < users; i++) parts.push(user(i))
   const values: string[] = [groupHead('everyone')]
@@ -48,10 +48,16 @@ export function cycleLdif(size: number): string {
 }
 
 /** The FreeIPA reader settings these exports are read with. */
-export const hostileLdapConfig = {
+export const hostileLdapConfig: {
+  readonly url: string
+  readonly bindDn: string
+  readonly password: string
+  readonly preset: 'freeipa'
+  readonly baseDn: string
+} = {
   url: 'ldap://unused',
   bindDn: `uid=mattermost,cn=sysaccounts,cn=etc,${suffix}`,
   password: 'unused',
   preset: 'freeipa',
   baseDn: suffix,
-} as const
+}
