@@ -11,7 +11,7 @@ import {
   type SyncableSlot,
   UserFlag,
 } from './internal/state-index.js'
-import { keepsTownSquare } from './internal/rules.js'
+import { isBypassed, isExemptFromRemoval, isRoleSynced, keepsTownSquare } from './rules.js'
 
 /**
  * Why a command could not have been planned by a sync of the state it is checked against. The
@@ -284,7 +284,7 @@ class Admission {
               reason: 'unjustified',
               text: `${text(user.username)} is in no group with a live scheme-admin link to ${name}`,
             }
-          if (this.#bypassed(flags))
+          if (isBypassed(user, this.#sysadmins))
             return {
               reason: 'roleMismatch',
               text: `${text(user.username)} is a system admin, added as member under sysadmins: bypass`,
@@ -304,7 +304,8 @@ class Admission {
             reason: 'unjustified',
             text: `${name} has its roles synced by no sync (not group-synced, managed or linked)`,
           }
-        if ((flags & UserFlag.Bot) !== 0 || this.#bypassed(flags))
+        // Guest rows are checked below (a guest is never promoted), so only the user matters here.
+        if (!isRoleSynced(user, { schemeGuest: false }, this.#sysadmins))
           return {
             reason: 'exemptUser',
             text: `${text(user.username)} keeps its roles (bot or bypassed system admin)`,
@@ -346,7 +347,7 @@ class Admission {
             reason: 'groupUnavailable',
             text: `a group linked to ${name} could not be read: no removals`,
           }
-        if ((flags & UserFlag.Bot) !== 0 || this.#bypassed(flags))
+        if (isExemptFromRemoval(user, this.#sysadmins))
           return {
             reason: 'exemptUser',
             text: `${text(user.username)} is never removed (bot or bypassed system admin)`,
@@ -421,8 +422,9 @@ class Admission {
         }
   }
 
-  #bypassed(flags: number): boolean {
-    return (flags & UserFlag.SystemAdmin) !== 0 && this.#policy.sysadmins === 'bypass'
+  /** An unknown `sysadmins` admits what either value could plan: nobody counts as bypassed. */
+  get #sysadmins(): { readonly sysadmins: 'bypass' | 'asUsers' } {
+    return { sysadmins: this.#policy.sysadmins ?? 'asUsers' }
   }
 }
 

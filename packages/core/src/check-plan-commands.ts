@@ -1,6 +1,7 @@
 import { match } from 'ts-pattern'
 import type { SyncableRef, SyncState } from './model.js'
 import { escapeForTerminal } from './plan-file.js'
+import { isConstrained } from './rules.js'
 import {
   commandSyncable,
   type HoldReason,
@@ -199,7 +200,7 @@ class Explainer {
         const groups = this.#linkedGroups(ref, command.userId)
         if (groups.some((g) => g.status !== 'unavailable')) return 'inLinkedGroup'
         if (this.#linkedUnavailable(ref)) return 'groupUnavailable'
-        if (!syncable.groupConstrained && syncable.managed !== true) return 'notManaged'
+        if (!isConstrained(syncable)) return 'notManaged'
         return 'stateChanged'
       })
       .exhaustive()
