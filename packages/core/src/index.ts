@@ -21,6 +21,11 @@ export { applyOwnOnly, recordAdded } from './own-removals.js'
 export { directorySizes, emptySyncHistory, nextSyncHistory } from './sync-history.js'
 export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
+export {
+  escapeMattermostMarkdown,
+  formatRunSummary,
+  shouldPostRunSummary,
+} from './format-run-summary.js'
 export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { checkPlanCommands } from './check-plan-commands.js'
 export {
@@ -150,5 +155,6 @@ export type { ManagerGroups } from './manager-groups.js'
 export type { RememberedMemberships } from './remembered-memberships.js'
 export type { SafePlan, SafetyOptions } from './plan-safely.js'
 export type { RemovalGrace } from './removal-grace.js'
+export type { RunSummaryInput, RunSummaryOptions } from './format-run-summary.js'
 export type { HealthGateResult, HealthGateThresholds, ShrunkGroup } from './health-gate.js'
 export type { LastGoodRun, PendingRemoval, SyncHistory } from './sync-history.js'
