@@ -57,6 +57,12 @@ const hold = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('lastAdmin'), syncable }),
   z.strictObject({ kind: z.literal('notAdded') }),
+  z.strictObject({
+    kind: z.literal('replicaBehind'),
+    marker: z.enum(['contextCSN', 'highestCommittedUSN']),
+    then: z.string(),
+    now: z.string(),
+  }),
 ])
 const held = z.intersection(command, z.object({ hold }))
 const warning = z.strictObject({ kind: z.string(), message: z.string() })

@@ -1,4 +1,5 @@
 import { match } from 'ts-pattern'
+import type { FreshnessMarker } from './replica-freshness.js'
 
 /** A user entry as read from a directory (LDAP, an LDIF export, or any other source). */
 export interface DirectoryUser {
@@ -104,6 +105,12 @@ export type DirectoryWarning =
     }
   | { readonly kind: 'referralIgnored'; readonly url: string; readonly message: string }
   | {
+      /** The source gives no freshness marker: a replica gone back cannot be told (said once a run). */
+      readonly kind: 'noFreshnessMarker'
+      readonly source: 'ldif' | 'ldap'
+      readonly message: string
+    }
+  | {
       readonly kind: 'changeRecordIgnored'
       readonly dn: string
       readonly line: number
@@ -121,6 +128,8 @@ export interface DirectorySnapshot {
   readonly users: readonly DirectoryUser[]
   readonly groups: readonly DirectoryGroup[]
   readonly warnings: readonly DirectoryWarning[]
+  /** The directory's freshness marker, read with the entries; absent when it has none. */
+  readonly freshness?: FreshnessMarker
 }
 
 const examplesOf = (count: number, examples: readonly string[]): string =>
@@ -163,6 +172,13 @@ export function directoryWarning(fields: WarningFields<DirectoryWarning>): Direc
     .with({ kind: 'referralIgnored' }, (w) => ({
       ...w,
       message: `a referral to ${w.url} was not followed`,
+    }))
+    .with({ kind: 'noFreshnessMarker' }, (w) => ({
+      ...w,
+      message:
+        w.source === 'ldif'
+          ? 'an LDIF export has no freshness marker (contextCSN, highestCommittedUSN): a stale export cannot be told from a current one'
+          : 'the directory gave no freshness marker (contextCSN on the suffix, highestCommittedUSN on the root DSE): a lagging or restored replica cannot be told',
     }))
     .with({ kind: 'changeRecordIgnored' }, (w) => ({
       ...w,

@@ -56,5 +56,6 @@ export function groupsFromDirectory(
       ...managers.warnings,
       ...mapped.warnings,
     ],
+    ...(snapshot.freshness === undefined ? {} : { freshness: snapshot.freshness }),
   }
 }

@@ -107,13 +107,25 @@ export function holdForDirectoryGate(
   directory: { readonly then: number; readonly now: number },
   thresholds: HealthGateThresholds = defaultHealthGate,
 ): SyncPlan {
-  const rows = channelRows(state)
   const hold: HoldReason = {
     kind: 'healthGate',
     then: directory.then,
     now: directory.now,
     limit: thresholds.totalShrink,
   }
+  return holdRemovalsAndDemotions(plan, state, hold)
+}
+
+/**
+ * Holds every removal and demotion of `plan` with `hold` (the directory gate, a replica behind).
+ * Channel removals that undo the plan's own default joins stay (nobody loses anything).
+ */
+export function holdRemovalsAndDemotions(
+  plan: SyncPlan,
+  state: Pick<SyncState, 'channelMembers'>,
+  hold: HoldReason,
+): SyncPlan {
+  const rows = channelRows(state)
   return holdCommands(plan, (c) => {
     if (c.kind === 'removeTeamMember') return hold
     if (c.kind === 'removeChannelMember')

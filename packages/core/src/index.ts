@@ -15,10 +15,17 @@ export {
 } from './sync-command.js'
 export { planSafely } from './plan-safely.js'
 export { applyRemovalGrace, noRemovalGrace } from './removal-grace.js'
-export { defaultHealthGate, freezeGroups, healthGate, holdForDirectoryGate } from './health-gate.js'
+export {
+  defaultHealthGate,
+  freezeGroups,
+  healthGate,
+  holdForDirectoryGate,
+  holdRemovalsAndDemotions,
+} from './health-gate.js'
 export { guardLastAdmin } from './last-admin-guard.js'
 export { applyOwnOnly, recordAdded } from './own-removals.js'
 export { directorySizes, emptySyncHistory, nextSyncHistory } from './sync-history.js'
+export { checkFreshness, parseContextCsn, replicaFreshness } from './replica-freshness.js'
 export { emptyState } from './model.js'
 export { runSync } from './run-sync.js'
 export {
@@ -158,3 +165,4 @@ export type { RemovalGrace } from './removal-grace.js'
 export type { RunSummaryInput, RunSummaryOptions } from './format-run-summary.js'
 export type { HealthGateResult, HealthGateThresholds, ShrunkGroup } from './health-gate.js'
 export type { LastGoodRun, PendingRemoval, SyncHistory } from './sync-history.js'
+export type { FreshnessCheck, FreshnessMarker, ReplicaFreshness } from './replica-freshness.js'

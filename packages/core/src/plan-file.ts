@@ -468,6 +468,7 @@ const holdKinds = [
   'healthGate',
   'lastAdmin',
   'notAdded',
+  'replicaBehind',
 ] as const
 const holdDecoders: {
   readonly [K in HoldReason['kind']]: (
@@ -515,6 +516,15 @@ const holdDecoders: {
       return ok({ kind: 'lastAdmin' as const, syncable })
     }),
   notAdded: () => ok({ kind: 'notAdded' as const }),
+  replicaBehind: (o, path) =>
+    safeTry(function* () {
+      const marker = yield* field(o, 'marker', path, (v, p) =>
+        oneOf(v, p, ['contextCSN', 'highestCommittedUSN'] as const),
+      )
+      const then = yield* field(o, 'then', path, str)
+      const now = yield* field(o, 'now', path, str)
+      return ok({ kind: 'replicaBehind' as const, marker, then, now })
+    }),
 }
 
 function holdReason(value: unknown, path: string): Decoded<HoldReason> {

@@ -3,6 +3,7 @@ import {
   freezeGroups,
   healthGate,
   holdForDirectoryGate,
+  holdRemovalsAndDemotions,
   type HealthGateResult,
   type HealthGateThresholds,
   type ShrunkGroup,
@@ -11,6 +12,7 @@ import { guardLastAdmin } from './last-admin-guard.js'
 import { applyOwnOnly } from './own-removals.js'
 import type { SyncState } from './model.js'
 import { planSync } from './plan-sync.js'
+import { replicaFreshness, type FreshnessCheck, type FreshnessMarker } from './replica-freshness.js'
 import { applyRemovalGrace, noRemovalGrace, type RemovalGrace } from './removal-grace.js'
 import type { SafetyWarning, SyncPlan } from './sync-command.js'
 import { emptySyncHistory, type SyncHistory } from './sync-history.js'
@@ -37,6 +39,11 @@ export interface SafetyOptions {
    * (`history.added`) are removed; the rest is drift (see `applyOwnOnly`).
    */
   readonly removals?: 'all' | 'ownOnly'
+  /**
+   * The directory's freshness marker read for this run (the group source's `GroupLoad.freshness`).
+   * Older than the last complete run's: every removal and demotion is held, the run does not count.
+   */
+  readonly freshness?: FreshnessMarker
 }
 
 /** A plan with the safety rules applied, and what they found. */
@@ -53,12 +60,15 @@ export interface SafePlan {
    * neither unavailable nor by the gate, and the directory was not gated.
    */
   readonly counted: boolean
+  /** The freshness marker compared with the last complete run's (`behind`: a replica went back). */
+  readonly freshness: FreshnessCheck
 }
 
 /**
  * `planSync` with the safety rules, in order: the health gate freezes groups that shrank (they
  * are planned as unavailable groups are), `planSync`, the grace period holds removals not yet
- * due, the directory gate holds every removal and demotion, and the last-admin guard holds the
+ * due, the directory gate and a replica behind (`replicaFreshness`) hold every removal and
+ * demotion, and the last-admin guard holds the
  * loss of a syncable's last admin. Each step only moves commands to `held`. Pure.
  */
 export function planSafely(
@@ -77,8 +87,10 @@ export function planSafely(
   let plan: SyncPlan = frozenIds.size === 0 ? planned : dropUnavailableWarnings(planned, frozenIds)
   const unavailable = state.groups.some((g) => g.status === 'unavailable' && g.deleted !== true)
   const directoryGated = gate.directory !== undefined
-  const counted = !unavailable && frozenIds.size === 0 && !directoryGated
-  const warnings: SafetyWarning[] = [...gate.warnings]
+  const fresh = replicaFreshness(history.lastGood?.freshness, safety.freshness)
+  const counted =
+    !unavailable && frozenIds.size === 0 && !directoryGated && fresh.hold === undefined
+  const warnings: SafetyWarning[] = [...gate.warnings, ...fresh.warnings]
 
   const graced = applyRemovalGrace(
     plan,
@@ -92,6 +104,7 @@ export function planSafely(
   warnings.push(...graced.warnings)
   if (gate.directory !== undefined && safety.healthGate !== false)
     plan = holdForDirectoryGate(plan, state, gate.directory, safety.healthGate ?? defaultHealthGate)
+  if (fresh.hold !== undefined) plan = holdRemovalsAndDemotions(plan, state, fresh.hold)
   if (safety.removals === 'ownOnly') {
     const own = applyOwnOnly(plan, state, history.added)
     plan = own.plan
@@ -102,7 +115,14 @@ export function planSafely(
     plan = guarded.plan
     warnings.push(...guarded.warnings)
   }
-  return { plan, warnings, frozenGroups: gate.frozen, directoryGated, counted }
+  return {
+    plan,
+    warnings,
+    frozenGroups: gate.frozen,
+    directoryGated,
+    counted,
+    freshness: fresh.check,
+  }
 }
 
 function dropUnavailableWarnings(plan: SyncPlan, groupIds: ReadonlySet<string>): SyncPlan {

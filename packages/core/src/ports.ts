@@ -6,6 +6,7 @@ import type { RememberedMemberships } from './remembered-memberships.js'
 import type { GroupSourceWarning } from './groups-from-directory.js'
 import type { ManagedSyncable } from './link-rules.js'
 import type { SyncHistory } from './sync-history.js'
+import type { FreshnessMarker } from './replica-freshness.js'
 import type { Group, GroupLink } from './model.js'
 import type { ApplyContext } from './admit-commands.js'
 import type { ApplyPlanModel } from './apply-plan.js'
@@ -88,6 +89,11 @@ export interface GroupLoad<W> {
   /** Teams and channels this project constrains itself (config `manage`, `rules[].manage`). */
   readonly managed: readonly ManagedSyncable[]
   readonly warnings: readonly W[]
+  /**
+   * The directory's freshness marker read with the groups (`contextCSN`, `highestCommittedUSN`);
+   * absent when the source has none (an LDIF export). Compared with the last complete run's.
+   */
+  readonly freshness?: FreshnessMarker
 }
 
 /**

@@ -74,7 +74,9 @@ export interface RunSyncOptions {
    * Defaults keep `planSync`'s behaviour. `now` is the wall clock in epoch ms (inject `Date.now`);
    * required with a history store.
    */
-  readonly safety?: Omit<SafetyOptions, 'history' | 'now'> & { readonly now?: () => number }
+  readonly safety?: Omit<SafetyOptions, 'history' | 'now' | 'freshness'> & {
+    readonly now?: () => number
+  }
 }
 
 /**
@@ -225,7 +227,13 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
       emit({ kind: 'loaded', users: state.users.length, groups: state.groups.length })
       const t1 = clock()
       const now = wallClock()
-      const safeOptions: SafetyOptions = { ...rules, history, now }
+      // The freshness marker comes with the groups; the history stores it once the run counts.
+      const safeOptions: SafetyOptions = {
+        ...rules,
+        history,
+        now,
+        ...(load.freshness === undefined ? {} : { freshness: load.freshness }),
+      }
       const safe = planSafely(state, effective, safeOptions)
       const plan = safe.plan
       const t2 = clock()
@@ -268,7 +276,9 @@ export function runSync<GE, GW extends Warning, TE, TF extends CommandError = Co
       const save = (applied?: ApplyReport<TF>): ResultAsync<Saved, never> => {
         if (historyStore === undefined || (!safe.counted && applied === undefined))
           return okAsync({ safety, warnings: all })
-        const counted = safe.counted ? nextSyncHistory(history, plan, state, now) : history
+        const counted = safe.counted
+          ? nextSyncHistory(history, plan, state, now, load.freshness)
+          : history
         const next: SyncHistory =
           applied === undefined
             ? counted

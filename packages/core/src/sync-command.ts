@@ -93,6 +93,17 @@ export type HoldReason =
    * hand): drift, reported and never touched.
    */
   | { readonly kind: 'notAdded' }
+  /**
+   * The directory's freshness marker (`contextCSN`, `highestCommittedUSN`) went backwards since the
+   * last complete run (`then` to `now`): a lagging or restored replica. Every removal and demotion
+   * of the run is held.
+   */
+  | {
+      readonly kind: 'replicaBehind'
+      readonly marker: 'contextCSN' | 'highestCommittedUSN'
+      readonly then: string
+      readonly now: string
+    }
 
 /** The holds `planSync`'s own limits make: what a `removalsHeld` warning reports. */
 export type LimitHoldReason = Extract<
@@ -178,6 +189,24 @@ export type SafetyWarning =
       readonly message: string
     }
   | {
+      /**
+       * The freshness marker went backwards since the last complete run (`sids`: the CSN server
+       * ids that are older or missing): removals and demotions held, the run does not count.
+       */
+      readonly kind: 'replicaBehind'
+      readonly marker: 'contextCSN' | 'highestCommittedUSN'
+      readonly then: string
+      readonly now: string
+      readonly sids: readonly string[]
+      readonly message: string
+    }
+  | {
+      /** The freshness markers could not be compared (another kind, a malformed value). */
+      readonly kind: 'freshnessUnchecked'
+      readonly reason: string
+      readonly message: string
+    }
+  | {
       /** The last scheme admin(s) of a syncable kept: their demotion or removal is held. */
       readonly kind: 'lastAdminKept'
       readonly syncable: SyncableRef
@@ -233,6 +262,7 @@ export function describeHold(hold: HoldReason): string {
     )
     .with({ kind: 'lastAdmin' }, () => 'HELD: lastAdmin (its last scheme admin)')
     .with({ kind: 'notAdded' }, () => 'DRIFT: added by hand, not removed')
+    .with({ kind: 'replicaBehind' }, (h) => `HELD: replicaBehind (${h.marker} went backwards)`)
     .exhaustive()
 }
 

@@ -1,4 +1,5 @@
 import type { Group, SyncState } from './model.js'
+import type { FreshnessMarker } from './replica-freshness.js'
 import type { RememberedMemberships } from './remembered-memberships.js'
 import type { HeldCommand, PlannedCommand, SyncPlan } from './sync-command.js'
 
@@ -24,6 +25,8 @@ export interface LastGoodRun {
     readonly name: string
     readonly members: number
   }[]
+  /** The directory's freshness marker that run read; absent when its source has none. */
+  readonly freshness?: FreshnessMarker
 }
 
 /**
@@ -84,14 +87,16 @@ export function directorySizes(groups: readonly Group[], at: number): LastGoodRu
  * removal the plan makes or holds (its own limits, the grace period, the last-admin guard; not
  * those left to Mattermost) is counted one more run, keeping when it was first seen; a membership
  * no longer unjustified is forgotten (it came back, or is gone). The directory's sizes become the
- * last good run. Call it only for runs that count: one that froze a group, failed or was gated
- * must leave the history as it was. Pure.
+ * last good run, with the directory's freshness marker read for it (`freshness`). Call it only
+ * for runs that count: one that froze a group, failed, was gated or read a replica behind must
+ * leave the history as it was. Pure.
  */
 export function nextSyncHistory(
   history: SyncHistory,
   plan: Pick<SyncPlan, 'commands' | 'held'>,
   state: Pick<SyncState, 'groups'>,
   now: number,
+  freshness?: FreshnessMarker,
 ): SyncHistory {
   const before = pendingByKey(history)
   const next = new Map<string, PendingRemoval>()
@@ -117,7 +122,8 @@ export function nextSyncHistory(
   const pendingRemovals = [...next.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, p]) => p)
-  const lastGood = directorySizes(state.groups, now)
+  const sizes = directorySizes(state.groups, now)
+  const lastGood: LastGoodRun = freshness === undefined ? sizes : { ...sizes, freshness }
   return history.added === undefined
     ? { pendingRemovals, lastGood }
     : { pendingRemovals, lastGood, added: history.added }

@@ -343,6 +343,7 @@ const holdKinds = Object.keys({
   healthGate: true,
   lastAdmin: true,
   notAdded: true,
+  replicaBehind: true,
 } satisfies Record<HoldReason['kind'], true>)
 
 const safetyWarningKinds: ReadonlySet<string> = new Set(
@@ -353,6 +354,8 @@ const safetyWarningKinds: ReadonlySet<string> = new Set(
     lastAdminKept: true,
     drift: true,
     historyNotSaved: true,
+    replicaBehind: true,
+    freshnessUnchecked: true,
   } satisfies Record<SafetyWarning['kind'], true>),
 )
 
