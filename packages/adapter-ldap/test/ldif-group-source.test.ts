@@ -1,8 +1,10 @@
 import type { TargetView } from '@grouproles/core'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { LdapDirectoryConfig } from '../src/ldap-directory-config.js'
 import { LdifGroupSource } from '../src/ldif-group-source.js'
 import { freeipaFixture, suffix } from './support/freeipa-fixture.js'
+import { fuzzLdifArb } from './support/mutate-ldif.js'
 import { writeLdif } from './support/write-ldif.js'
 
 const ldap: LdapDirectoryConfig = {
@@ -100,5 +102,49 @@ describe('LdifGroupSource', () => {
       message: `users.ldif: no groups under cn=groups,cn=accounts,${suffix} match (objectClass=ipaUserGroup); set ldap.allowEmpty if this is really so`,
     })
     expect((await make(true).loadGroups(target))._unsafeUnwrap().groups).toEqual([])
+  })
+})
+
+describe('LdifGroupSource on broken and arbitrary exports', () => {
+  const kinds = ['ldifSyntax', 'incompleteExport', 'readLimit', 'emptyDirectory']
+  const ad: LdapDirectoryConfig = {
+    url: 'ldaps://dc1',
+    bindDn: 'CN=svc,DC=corp,DC=example',
+    password: 'x',
+    preset: 'activeDirectory',
+    baseDn: 'DC=corp,DC=example',
+  }
+
+  // Odd entries that survive reading must not throw further down: matching, rules, managers.
+  it('should load groups through the rules or give a typed error naming the source, never throw', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fuzzLdifArb,
+        fc.constantFrom(ldap, ad, { ...ldap, allowEmpty: true }),
+        fc.constantFrom('username' as const, 'email' as const),
+        async (input, config, matchBy) => {
+          const source = new LdifGroupSource({
+            text: input,
+            source: 'fuzz.ldif',
+            ldap: config,
+            matchBy,
+            rules: [
+              { kind: 'pattern', pattern: 'mm_{team}_{channel}', manage: true },
+              { kind: 'pattern', pattern: 'mm_{team}', managers: 'admin' },
+            ],
+            manage: ['rl/docs'],
+          })
+          const load = await source.loadGroups(target)
+          if (load.isErr()) {
+            expect(kinds).toContain(load.error.kind)
+            expect(load.error.message.startsWith('fuzz.ldif')).toBe(true)
+            return
+          }
+          for (const g of load.value.groups) expect(Array.isArray(g.memberIds)).toBe(true)
+          for (const w of load.value.warnings) expect(w.message).not.toBe('')
+        },
+      ),
+      { numRuns: 1000 },
+    )
   })
 })

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseLdif, scanLdif, type LdifItem } from '../src/parse-ldif.js'
+import { fuzzLdifArb } from './support/mutate-ldif.js'
 import { writeLdif, type TestEntry } from './support/write-ldif.js'
 
 const text = (v: string | Uint8Array): string =>
@@ -161,6 +162,40 @@ describe('parseLdif', () => {
           )
         },
       ),
+    )
+  })
+})
+
+describe('parseLdif on broken and arbitrary text', () => {
+  const kinds = ['ldifSyntax', 'incompleteExport']
+
+  it('should answer records or a typed error with a line, never throw', () => {
+    fc.assert(
+      fc.property(fuzzLdifArb, (input) => {
+        const parsed = parseLdif(input)
+        if (parsed.isOk()) {
+          for (const e of parsed.value.entries) expect(typeof e.dn).toBe('string')
+          return
+        }
+        expect(kinds).toContain(parsed.error.kind)
+        expect(Number.isInteger(parsed.error.line)).toBe(true)
+        expect(parsed.error.message).not.toBe('')
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('should visit the same records through scanLdif, up to the error', () => {
+    fc.assert(
+      fc.property(fuzzLdifArb, (input) => {
+        const items: LdifItem[] = []
+        const scanned = scanLdif(input, (item) => (items.push(item), true))
+        const parsed = parseLdif(input)
+        expect(scanned.isOk()).toBe(parsed.isOk())
+        if (parsed.isOk())
+          expect(items.filter((i) => i.kind === 'entry').length).toBe(parsed.value.entries.length)
+      }),
+      { numRuns: 1000 },
     )
   })
 })

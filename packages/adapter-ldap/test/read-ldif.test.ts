@@ -1,7 +1,9 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { LdapDirectoryConfig } from '../src/ldap-directory-config.js'
 import { readLdif } from '../src/read-ldif.js'
 import { freeipaFixture } from './support/freeipa-fixture.js'
+import { fuzzLdifArb } from './support/mutate-ldif.js'
 import { writeLdif } from './support/write-ldif.js'
 
 const guid = Buffer.from('33221100554477668899aabbccddeeff', 'hex')
@@ -107,6 +109,38 @@ describe('readLdif', () => {
     expect(readLdif('garbage', ad)._unsafeUnwrapErr().kind).toBe('ldifSyntax')
     expect(readLdif(adLdif, { ...ad, baseDn: 'not a dn' })._unsafeUnwrapErr().kind).toBe(
       'invalidConfig',
+    )
+  })
+})
+
+describe('readLdif on broken and arbitrary exports', () => {
+  const freeipa: LdapDirectoryConfig = {
+    url: 'ldap://x',
+    bindDn: 'cn=x,dc=ipa,dc=test',
+    password: 'x',
+    preset: 'freeipa',
+    baseDn: 'dc=ipa,dc=test',
+  }
+  // Small limits so mutated exports also reach the limit checks.
+  const tight: LdapDirectoryConfig = {
+    ...ad,
+    limits: { maxEntries: 4, maxNestingDepth: 1, maxMemberships: 3 },
+  }
+  const kinds = ['ldifSyntax', 'incompleteExport', 'readLimit']
+
+  it('should give a snapshot or a typed error, never throw', () => {
+    fc.assert(
+      fc.property(fuzzLdifArb, fc.constantFrom(ad, freeipa, tight), (input, config) => {
+        const read = readLdif(input, config)
+        if (read.isErr()) {
+          expect(kinds).toContain(read.error.kind)
+          expect(read.error.message).not.toBe('')
+          return
+        }
+        for (const u of read.value.users) expect(typeof u.username).toBe('string')
+        for (const w of read.value.warnings) expect(w.message).not.toBe('')
+      }),
+      { numRuns: 1500 },
     )
   })
 })
