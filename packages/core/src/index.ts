@@ -23,6 +23,7 @@ export {
   holdRemovalsAndDemotions,
 } from './health-gate.js'
 export { guardLastAdmin } from './last-admin-guard.js'
+export { revertPlan, runBeforeOf } from './revert-plan.js'
 export { applyOwnOnly, recordAdded } from './own-removals.js'
 export { directorySizes, emptySyncHistory, nextSyncHistory } from './sync-history.js'
 export { checkFreshness, parseContextCsn, replicaFreshness } from './replica-freshness.js'
@@ -71,6 +72,13 @@ export type {
   User,
 } from './model.js'
 export type { RoleDecision, RoleInput } from './decide-role.js'
+export type {
+  AppliedRun,
+  NotRevertible,
+  NotRevertibleReason,
+  RevertPlan,
+  RunBefore,
+} from './revert-plan.js'
 export type { RoleDecider } from './create-role-decider.js'
 export type { ResolvedSyncPolicy, SyncPolicy, SyncPolicyInput } from './sync-policy.js'
 export type {
