@@ -283,6 +283,15 @@ export function checkGroupSyncable(kind: 'team' | 'channel'): Check<ApiGroupSync
 
 /** Parses a `Channel`. */
 export const parseChannel: Parse<ApiChannel> = one(checkChannel)
+/** Parses a `Post` as far as a poster needs it: its id and channel. */
+export const parsePost: Parse<{ id: string; channel_id: string }> = (json) =>
+  record(json, 'Post').andThen((o) => {
+    const id = o['id']
+    const channelId = o['channel_id']
+    return typeof id === 'string' && typeof channelId === 'string'
+      ? ok({ id, channel_id: channelId })
+      : err('Post: field id or channel_id is missing or has the wrong type')
+  })
 /** Parses a `ChannelMember`. */
 export const parseChannelMember: Parse<ApiChannelMember> = one(checkChannelMember)
 

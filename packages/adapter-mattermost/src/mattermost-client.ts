@@ -16,6 +16,7 @@ import {
   parseChannelStats,
   parseGroupMembersPage,
   parseGroupsWithSchemeAdmin,
+  parsePost,
   parseSiteIdentity,
   type ApiChannel,
   type ApiChannelMember,
@@ -99,7 +100,13 @@ type Parse<T> = (json: unknown) => Result<T, string>
 type Query = Readonly<Record<string, string | number | boolean>>
 // A request body is built when the request is sent (inside the concurrency limit), so the bodies of
 // queued requests take no memory.
-type RequestOptions = { readonly query?: Query; readonly body?: () => unknown }
+// `retry: 'rateLimited'`: a request that must not run twice (a post) is retried only after a 429,
+// which the server answers before doing anything; a 5xx or a timeout may come after the write.
+type RequestOptions = {
+  readonly query?: Query
+  readonly body?: () => unknown
+  readonly retry?: 'transient' | 'rateLimited'
+}
 
 /** A paged list as the server listed it: the rows (de-duplicated) and how many rows the pages held. */
 export interface PagedList<T> {
@@ -543,6 +550,36 @@ export class MattermostClient {
     )
   }
 
+  // ---- posts -----------------------------------------------------------------------------------
+
+  /**
+   * `GET /teams/name/{team}/channels/name/{channel}`: a live channel by its team's and its own name
+   * (URL names, e.g. `town-square`). A channel the token may not read answers 404 like a missing one.
+   */
+  getChannelByNames(
+    teamName: string,
+    channelName: string,
+  ): ResultAsync<ApiChannel, MattermostError> {
+    return checkName('team_name', teamName)
+      .andThen(() => checkName('channel_name', channelName))
+      .asyncAndThen(() =>
+        this.#request('GET', `/teams/name/${teamName}/channels/name/${channelName}`, parseChannel),
+      )
+  }
+
+  /**
+   * `POST /posts`: one message to a channel as the token's user (who needs `create_post` there: a
+   * member of the channel, or a system admin). Retried only after a 429, so it never posts twice.
+   */
+  createPost(channelId: string, message: string): ResultAsync<{ id: string }, MattermostError> {
+    return checkIds({ channel_id: channelId }).asyncAndThen(() =>
+      this.#request('POST', '/posts', parsePost, {
+        body: () => ({ channel_id: channelId, message }),
+        retry: 'rateLimited',
+      }).map((p) => ({ id: p.id })),
+    )
+  }
+
   // ---- site ------------------------------------------------------------------------------------
 
   /**
@@ -736,7 +773,16 @@ export class MattermostClient {
         return { kind: 'fail', error, retryable: true, deadline }
       }
     }
-    return this.#retry.execute(() => this.#limiter.run(once))
+    const attempt =
+      options.retry === 'rateLimited'
+        ? async (): Promise<Attempt> => {
+            const a = await once()
+            return a.kind === 'fail' && a.error.kind !== 'rateLimited'
+              ? { ...a, retryable: false }
+              : a
+          }
+        : once
+    return this.#retry.execute(() => this.#limiter.run(attempt))
   }
 
   // Pauses the whole client until the server's reset (or, without one, a backoff step): the limit
@@ -881,6 +927,16 @@ function checkList(field: string, ids: readonly string[]): Result<void, Mattermo
     if (r.isErr()) return r
   }
   return ok(undefined)
+}
+
+// Team and channel URL names: what the server's router accepts in a path.
+function checkName(field: string, name: string): Result<void, MattermostError> {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(name)
+    ? ok(undefined)
+    : err({
+        kind: 'invalidArgument',
+        message: `${field} is not a team or channel URL name: ${JSON.stringify(name.slice(0, 80))}`,
+      })
 }
 
 function checkBatch(

@@ -38,6 +38,8 @@ export const clientCalls: Readonly<
     m.patchGroupSyncable(g, { kind: 'channel', id: c }, { autoAdd: false, schemeAdmin: true }),
   unlinkGroupSyncable: (m) => m.unlinkGroupSyncable(g, { kind: 'team', id: t }),
   getSiteIdentity: (m) => m.getSiteIdentity(),
+  getChannelByNames: (m) => m.getChannelByNames('rl-ops', 'run_summaries'),
+  createPost: (m) => m.createPost(c, '#### grouproles run 7\nApplied 2 commands.'),
 }
 
 /** Calls that send more than one kind of request, beyond the one above. */

@@ -62,6 +62,16 @@ const calls: Call[] = [
   ['GET /config/client', (m) => m.getSiteIdentity(), (k) => k.getClientConfig()],
   ['GET /channels/{id}', (m) => m.getChannel(c), (k) => k.getChannel(c)],
   [
+    'GET /teams/name/{team}/channels/name/{channel}',
+    (m) => m.getChannelByNames('rl-ops', 'run_summaries'),
+    (k) => k.getChannelByNameAndTeamName('rl-ops', 'run_summaries'),
+  ],
+  [
+    'POST /posts',
+    (m) => m.createPost(c, 'grouproles run 7'),
+    (k) => k.createPost({ channel_id: c, message: 'grouproles run 7' }),
+  ],
+  [
     'GET /users?in_channel',
     (m) => m.listChannelMemberIds(c),
     (k) => k.getProfilesInChannel(c, 0, 200),

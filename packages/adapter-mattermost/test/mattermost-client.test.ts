@@ -154,6 +154,38 @@ describe('MattermostClient', () => {
     expect(fake().requests).toHaveLength(4)
   })
 
+  it('should post once: a 5xx or a reset after a post is not retried (it may have been written)', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'serverError', status: 500 })
+    fake().failNext({ kind: 'resetAfterApply' })
+
+    const first = await clientFor(fake()).createPost(channel, 'a')
+    const second = await clientFor(fake()).createPost(channel, 'b')
+
+    expect(first._unsafeUnwrapErr()).toMatchObject({ kind: 'http', status: 500 })
+    expect(second._unsafeUnwrapErr().kind).toBe('network')
+    expect(fake().requests).toHaveLength(2)
+    // The reset came after the write: the post is there once, never twice.
+    expect(fake().posts.map((p) => p.message)).toEqual(['b'])
+  })
+
+  it('should retry a post after a 429 (the server refused it before writing)', async () => {
+    fake().seed(withUsers(1))
+    fake().failNext({ kind: 'rateLimit' })
+
+    const posted = await clientFor(fake()).createPost(channel, 'a')
+
+    expect(posted.isOk()).toBe(true)
+    expect(fake().posts).toHaveLength(1)
+  })
+
+  it('should refuse a team or channel name the router would not route, sending nothing', async () => {
+    const result = await clientFor(fake()).getChannelByNames('eng', '../users')
+
+    expect(result._unsafeUnwrapErr().kind).toBe('invalidArgument')
+    expect(fake().requests).toEqual([])
+  })
+
   it('should give up after maxAttempts with a typed rateLimited error', async () => {
     fake().seed(withUsers(1))
     fake().failNext({ kind: 'rateLimit' }, 3)

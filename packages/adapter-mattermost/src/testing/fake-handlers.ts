@@ -137,6 +137,8 @@ export function handle(operationId: FakeOperationId, ctx: HandlerContext): Reply
       return ok({ status: 'OK' })
     })
     .with('UpdateChannelMemberSchemeRoles', () => schemeRoles('channel', ctx))
+    .with('GetChannelByNameForTeamName', () => getChannelByNames(ctx))
+    .with('CreatePost', () => createPost(ctx))
     .with('GetClientConfig', () => {
       if (ctx.query['format'] === undefined || ctx.query['format'] === '') {
         throw new FakeAppError(501, 'api.config.client.old_format.app_error')
@@ -443,4 +445,72 @@ function gcd(x: number, y: number): number {
 
 function byName(a: { name: string; id: string }, b: { name: string; id: string }): number {
   return compare(a.name, b.name) || compare(a.id, b.id)
+}
+
+/** What `api4/channel.go` answers: a channel the caller may not read is a 404, as a missing one. */
+function getChannelByNames(ctx: HandlerContext): Reply {
+  const { model, params: p, settings } = ctx
+  const team = [...model.teams.values()].find((t) => t.name === p['team_name'])
+  if (team === undefined) throw new FakeAppError(404, 'app.team.get_by_name.missing.app_error')
+  const includeDeleted = ctx.query['include_deleted'] === 'true'
+  const channel = [...model.channels.values()].find(
+    (c) =>
+      c.team_id === team.id &&
+      c.name === p['channel_name'] &&
+      (includeDeleted || c.delete_at === 0),
+  )
+  const missing = new FakeAppError(404, 'app.channel.get_by_name.missing.app_error')
+  if (channel === undefined) throw missing
+  const caller = settings.caller
+  const readable =
+    caller.manageSystem ||
+    model.channelMembers.get(channel.id)?.has(caller.id) === true ||
+    (channel.type === 'O' && model.teamMembers.get(team.id)?.get(caller.id)?.delete_at === 0)
+  if (!readable) throw missing
+  return ok(channelJson(channel))
+}
+
+// model.PostMessageMaxRunesV2.
+const maxPostRunes = 16_383
+
+/**
+ * `POST /posts` as `api4/post.go` does it: `create_post` on the channel (a member, or a system
+ * admin; a missing channel fails the same check, 403), no posts to archived channels.
+ */
+function createPost(ctx: HandlerContext): Reply {
+  const { model, settings } = ctx
+  const body = record(ctx.body)
+  const channelId = typeof body['channel_id'] === 'string' ? body['channel_id'] : ''
+  const message = typeof body['message'] === 'string' ? body['message'] : ''
+  const channel = model.channels.get(channelId)
+  const caller = settings.caller
+  const member = model.channelMembers.get(channelId)?.has(caller.id) === true
+  if (channel === undefined || !(caller.manageSystem || member)) throw permissionError()
+  if (channel.delete_at > 0) {
+    throw new FakeAppError(403, 'api.post.create_post.can_not_post_to_deleted.error')
+  }
+  if (Array.from(message).length > maxPostRunes) {
+    throw new FakeAppError(400, 'model.post.is_valid.msg.app_error')
+  }
+  const at = model.tick()
+  const post = {
+    id: postId(ctx.random),
+    channel_id: channel.id,
+    user_id: caller.id,
+    message,
+    create_at: at,
+  }
+  model.posts.push(post)
+  return {
+    status: 201,
+    body: { ...post, update_at: at, delete_at: 0, root_id: '', type: '', props: {} },
+  }
+}
+
+// A 26-character id as the server makes them.
+function postId(random: () => number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
+  let id = ''
+  for (let i = 0; i < 26; i++) id += alphabet[Math.floor(random() * alphabet.length)] ?? 'a'
+  return id
 }

@@ -15,6 +15,7 @@ import {
   type FakeChannel,
   type FakeGroup,
   type FakeLink,
+  type FakePost,
   type FakeTeam,
   type FakeTeamMember,
   type FakeUser,
@@ -240,6 +241,10 @@ export class FakeMattermost {
   }
   get links(): ReadonlyMap<string, Readonly<FakeLink>> {
     return this.#model.links
+  }
+  /** Posts made through `POST /posts`, oldest first. */
+  get posts(): readonly Readonly<FakePost>[] {
+    return this.#model.posts
   }
 
   /**

@@ -61,6 +61,15 @@ export interface FakeLink {
   delete_at: number
 }
 
+/** A `Posts` row (only what the fake's callers post: run summaries). */
+export interface FakePost {
+  readonly id: string
+  readonly channel_id: string
+  readonly user_id: string
+  readonly message: string
+  readonly create_at: number
+}
+
 /** A refusal as the server words it: an HTTP status and a stable `AppError.id`. */
 export class FakeAppError extends Error {
   constructor(
@@ -97,6 +106,8 @@ export class FakeModel {
   readonly groups: Map<string, FakeGroup> = new Map()
   readonly groupMembers: Map<string, Set<string>> = new Map()
   readonly links: Map<string, FakeLink> = new Map()
+  /** Posts made through `POST /posts`, oldest first. */
+  readonly posts: FakePost[] = []
   /** Names joined on a new team membership (`defaultChannelNames` of the configured list). */
   defaultChannels: readonly string[] = defaultChannelNames([])
   #clock = 1_700_000_000_000
@@ -138,6 +149,7 @@ export class FakeModel {
       m.clear()
     }
     this.channelHistory.clear()
+    this.posts.length = 0
     this.touch()
     const at = (deleted: boolean | undefined) => (deleted === true ? this.#clock : 0)
     for (const u of state.users) {

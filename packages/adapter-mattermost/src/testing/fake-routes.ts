@@ -39,6 +39,8 @@ export type FakeOperationId =
   | 'GetGroupsByTeam'
   | 'GetGroupsByChannel'
   | 'GetClientConfig'
+  | 'GetChannelByNameForTeamName'
+  | 'CreatePost'
 
 /** A matched route: the operation and its path parameters. */
 export interface RouteMatch {
@@ -89,14 +91,16 @@ export const routes: readonly Route[] = [
   ['PUT', '/groups/{group_id}/teams/{team_id}/patch', 'PatchGroupSyncableForTeam'],
   ['PUT', '/groups/{group_id}/channels/{channel_id}/patch', 'PatchGroupSyncableForChannel'],
   ['GET', '/config/client', 'GetClientConfig'],
+  ['GET', '/teams/name/{team_name}/channels/name/{channel_name}', 'GetChannelByNameForTeamName'],
+  ['POST', '/posts', 'CreatePost'],
 ]
 
-// Path parameters match `[A-Za-z0-9]+`, as the server's router does.
+// Path parameters match `[A-Za-z0-9]+` (names: `[A-Za-z0-9_-]+`), as the server's router does.
 const compiled = routes.map(([method, pattern, operationId]) => {
   const names: string[] = []
   const source = pattern.replace(/\{(\w+)\}/g, (_, name: string) => {
     names.push(name)
-    return '([A-Za-z0-9]+)'
+    return name.endsWith('_name') ? '([A-Za-z0-9_-]+)' : '([A-Za-z0-9]+)'
   })
   return { method, regex: new RegExp(`^/api/v4${source}$`), names, operationId }
 })

@@ -14,6 +14,7 @@ export type {
   FakeChannel,
   FakeGroup,
   FakeLink,
+  FakePost,
   FakeTeam,
   FakeTeamMember,
   FakeUser,

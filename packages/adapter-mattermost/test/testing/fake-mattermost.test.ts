@@ -566,6 +566,75 @@ describe('FakeMattermost', () => {
   })
 })
 
+describe('FakeMattermost posts (run summaries)', () => {
+  const { fake } = useFake()
+  const notMember = (): void => {
+    fake().configure({
+      caller: { id: newcomer, readAllChannels: false, manageSystem: false },
+    })
+  }
+
+  it('should find a channel by team and channel name, and 404 a missing one', async () => {
+    fake().seed(state)
+
+    const found = await raw(fake(), 'GET', '/teams/name/eng/channels/name/off-topic-p')
+    const noChannel = await raw(fake(), 'GET', '/teams/name/eng/channels/name/nope')
+    const noTeam = await raw(fake(), 'GET', '/teams/name/ops-team/channels/name/ops')
+
+    expect(found).toMatchObject({ status: 200, body: { id: privateChannel, team_id: team } })
+    expect([noChannel.status, noTeam.status]).toEqual([404, 404])
+    expect((noChannel.body as { id: string }).id).toBe('app.channel.get_by_name.missing.app_error')
+  })
+
+  it('should answer 404 for a private channel the caller cannot read, as for a missing one', async () => {
+    fake().seed(state)
+    notMember()
+
+    const hidden = await raw(fake(), 'GET', '/teams/name/eng/channels/name/off-topic-p')
+
+    expect(hidden.status).toBe(404)
+  })
+
+  it('should store a post by a system admin and answer 201 with the post', async () => {
+    fake().seed(state)
+
+    const r = await raw(fake(), 'POST', '/posts', { channel_id: channel, message: 'hello *all*' })
+
+    expect(r.status).toBe(201)
+    expect(r.body).toMatchObject({ channel_id: channel, message: 'hello *all*', root_id: '' })
+    expect(fake().posts).toEqual([
+      expect.objectContaining({ channel_id: channel, message: 'hello *all*' }),
+    ])
+  })
+
+  it('should let a channel member post and refuse a non-member without manage_system (403)', async () => {
+    fake().seed(state)
+    fake().configure({ caller: { id: user, readAllChannels: false, manageSystem: false } })
+    const member = await raw(fake(), 'POST', '/posts', { channel_id: channel, message: 'a' })
+    notMember()
+    const outsider = await raw(fake(), 'POST', '/posts', { channel_id: channel, message: 'b' })
+
+    expect([member.status, outsider.status]).toEqual([201, 403])
+    expect((outsider.body as { id: string }).id).toBe('api.context.permissions.app_error')
+    expect(fake().posts.map((p) => p.message)).toEqual(['a'])
+  })
+
+  it('should refuse a post to a missing channel (403) or an overlong message (400)', async () => {
+    fake().seed(state)
+
+    const missing = await raw(fake(), 'POST', '/posts', { channel_id: id('c', 99), message: 'a' })
+    const long = await raw(fake(), 'POST', '/posts', {
+      channel_id: channel,
+      message: 'x'.repeat(16_384),
+    })
+
+    expect([missing.status, long.status]).toEqual([403, 400])
+    expect(fake().posts).toEqual([])
+    // The overlong message breaks our description's maxLength too: the checked fake says so.
+    fake().violations.length = 0
+  })
+})
+
 describe('FakeMattermost (unchecked, as exported)', () => {
   it('should answer the client config without a format with 501, as the server does', async () => {
     const fake = await UncheckedFake.start()
