@@ -53,13 +53,16 @@ function describeJournal(database: EmptyDatabase): void {
 
     it('should journal a REST run: start, commands, finish, list', async () => {
       const store = await must(PostgresMembershipStore.open(client, { siteId, siteUrl: '' }))
-      expect(await tablesOf(client)).toEqual([
-        'grouproles.meta',
-        'grouproles.remembered_memberships',
-        'grouproles.run_commands',
-        'grouproles.runs',
-        'grouproles.schema_migrations',
-      ])
+      // Opening the store runs every migration, so the history store's tables are there too.
+      expect(await tablesOf(client)).toEqual(
+        expect.arrayContaining([
+          'grouproles.meta',
+          'grouproles.remembered_memberships',
+          'grouproles.run_commands',
+          'grouproles.runs',
+          'grouproles.schema_migrations',
+        ]),
+      )
       const plan = planSync(emptyState)
       const runId = await must(
         withRunLock(client, 'grouproles-sync', () =>
