@@ -1,4 +1,5 @@
 import {
+  directoryWarning,
   groupsFromDirectory,
   type DirectorySnapshot,
   type GroupLoad,
@@ -48,9 +49,14 @@ export class LdifGroupSource implements GroupSource<LdifSourceError> {
     this.#snapshot ??= this.#read()
     const snapshot = this.#snapshot
     if (snapshot.isErr()) return errAsync(snapshot.error)
-    return ResultAsync.fromSafePromise(Promise.resolve(target)).map((t) =>
+    // An export has no freshness marker: said once per load, i.e. once per run.
+    const load = ResultAsync.fromSafePromise(Promise.resolve(target)).map((t) =>
       groupsFromDirectory(snapshot.value, t, this.#config),
     )
+    return load.map((l) => ({
+      ...l,
+      warnings: [...l.warnings, directoryWarning({ kind: 'noFreshnessMarker', source: 'ldif' })],
+    }))
   }
 
   #read(): Result<DirectorySnapshot, LdifSourceError> {

@@ -14,6 +14,7 @@ import {
 import { findRange } from './read-ranged-values.js'
 import { checkLdapTransport } from './check-ldap-transport.js'
 import { readAhead } from './read-ahead.js'
+import { readFreshness } from './read-freshness.js'
 import { completeRangedGroup } from './complete-ranged-group.js'
 import { ReadLimitExceeded, readLimitError, type ReadLimitError } from './read-limits.js'
 import {
@@ -153,6 +154,8 @@ async function readOnce(
     const client = await open()
     const groupClient = await open()
     progress.phase = 'read'
+    // Before the entries: the data read next is at least as fresh as this marker.
+    const freshness = await readFreshness(client, c.groupsDn)
     const lists = attributeLists(c)
     // ldapts reconnects silently (and unauthenticated) when a connection dropped between operations;
     // an anonymous read would see fewer attributes, so treat it as a lost connection instead.
@@ -160,6 +163,8 @@ async function readOnce(
       if (!cl.isBound) throw new ConnectionLostError('the connection dropped between two searches')
     }
     const builder = createSnapshotBuilder(c)
+    if (freshness === undefined)
+      builder.warn(directoryWarning({ kind: 'noFreshnessMarker', source: 'ldap' }))
     // Yields whole pages: an await per entry would cost more than the entry's own processing.
     const paged = async function* (
       cl: Client,
@@ -241,7 +246,7 @@ async function readOnce(
         )
     }
     if (limitHit !== undefined) refuse(limitHit)
-    return snapshot
+    return freshness === undefined ? snapshot : { ...snapshot, freshness }
   } catch (e) {
     if (limitHit !== undefined) throw new ReadLimitExceeded(limitHit)
     throw e

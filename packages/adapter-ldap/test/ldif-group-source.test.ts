@@ -56,6 +56,23 @@ describe('LdifGroupSource', () => {
     expect(load.warnings.every((w) => w.message !== '')).toBe(true)
   })
 
+  it('should say once per load that an export has no freshness marker, and give none', async () => {
+    const source = new LdifGroupSource({
+      text,
+      source: 'export.ldif',
+      ldap,
+      matchBy: 'username',
+      rules: [{ kind: 'pattern', pattern: 'mm_{team}_{channel}' }],
+    })
+    for (let run = 0; run < 2; run++) {
+      const load = (await source.loadGroups(target))._unsafeUnwrap()
+      expect(load.warnings.filter((w) => w.kind === 'noFreshnessMarker')).toEqual([
+        expect.objectContaining({ source: 'ldif' }),
+      ])
+      expect(load.freshness).toBeUndefined()
+    }
+  })
+
   it('should answer the same on every load, whether given the target or a promise of it', async () => {
     const source = new LdifGroupSource({
       text,

@@ -140,6 +140,8 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     'moduleload dynlist',
+    // syncprov maintains the suffix's contextCSN (the freshness marker a run reads).
+    'moduleload syncprov',
     options.sizeLimit ?? 'sizelimit size.soft=500 size.hard=500 size.prtotal=unlimited',
     `TLSCertificateFile ${tls.cert}`,
     `TLSCertificateKeyFile ${tls.key}`,
@@ -157,11 +159,12 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
     ...(options.dynlist === false
       ? []
       : ['overlay dynlist', 'dynlist-attrset groupOfURLs memberURL member+memberOf@groupOfNames*']),
+    'overlay syncprov',
   ].join('\n')
   const confFile = join(dir, 'slapd.conf')
   writeFileSync(confFile, `${conf}\n`)
   execFileSync('/usr/sbin/slaptest', ['-Q', '-u', '-f', confFile], { stdio: 'pipe' })
-  execFileSync('/usr/sbin/slapadd', ['-q', '-f', confFile, '-l', options.ldifFile], {
+  execFileSync('/usr/sbin/slapadd', ['-q', '-w', '-f', confFile, '-l', options.ldifFile], {
     stdio: 'pipe',
   })
   const port = await freePort()
