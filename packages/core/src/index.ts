@@ -23,7 +23,7 @@ export {
   holdRemovalsAndDemotions,
 } from './health-gate.js'
 export { guardLastAdmin } from './last-admin-guard.js'
-export { revertPlan, runBeforeOf } from './revert-plan.js'
+export { admitRevert, revertPlan, runBeforeOf } from './revert-plan.js'
 export { applyOwnOnly, recordAdded } from './own-removals.js'
 export { directorySizes, emptySyncHistory, nextSyncHistory } from './sync-history.js'
 export { checkFreshness, parseContextCsn, replicaFreshness } from './replica-freshness.js'
@@ -76,6 +76,7 @@ export type {
   AppliedRun,
   NotRevertible,
   NotRevertibleReason,
+  RefusedRevertCommand,
   RevertPlan,
   RunBefore,
 } from './revert-plan.js'

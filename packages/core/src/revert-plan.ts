@@ -407,3 +407,49 @@ function orderCommands(commands: PlannedCommand[]): PlannedCommand[] {
     .sort((a, b) => order[a.c.kind] - order[b.c.kind] || a.i - b.i)
     .map(({ c }) => c)
 }
+
+/** A command of a revert plan file that is not part of the run's inverse against the live state. */
+export interface RefusedRevertCommand {
+  /** Its position in the commands passed in. */
+  readonly index: number
+  readonly command: SyncCommand
+  readonly message: string
+}
+
+/**
+ * How a target admits a revert plan file (marked as the revert of a journalled run): not with
+ * `admitCommands` — a re-add no linked group justifies is exactly what a revert does — but against
+ * the journal: a command is admitted only if `revertPlan` of that run, made against the live
+ * state now, plans the same command (kind, membership, role or flag). So a file edited to add
+ * anything else is refused, and so is a command already undone or overtaken since the file was
+ * written (per-command staleness: make the revert again).
+ */
+export function admitRevert(
+  commands: readonly SyncCommand[],
+  applied: AppliedRun,
+  state: SyncState,
+): {
+  readonly admitted: readonly SyncCommand[]
+  readonly refused: readonly RefusedRevertCommand[]
+} {
+  const inverse = revertPlan(applied, state)
+  const planned = new Set(inverse.commands.map((c) => JSON.stringify(toSyncCommand(c))))
+  const seen = new Set<string>()
+  const admitted: SyncCommand[] = []
+  const refused: RefusedRevertCommand[] = []
+  commands.forEach((command, index) => {
+    const text = JSON.stringify(toSyncCommand(command))
+    if (planned.has(text) && !seen.has(text)) {
+      seen.add(text)
+      admitted.push(command)
+      return
+    }
+    const why = seen.has(text) ? 'appears twice' : 'is not part of undoing that run now'
+    refused.push({
+      index,
+      command,
+      message: `#${index + 1} ${command.kind} of ${command.userId} ${why}`,
+    })
+  })
+  return { admitted, refused }
+}

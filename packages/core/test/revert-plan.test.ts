@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  admitRevert,
   applyPlan,
   planSync,
   revertPlan,
@@ -9,7 +10,7 @@ import {
   type SyncCommand,
   type SyncState,
 } from '../src/index.js'
-import { syncPolicyInputArb } from '../src/testing/index.js'
+import { syncCommandArb, syncPolicyInputArb } from '../src/testing/index.js'
 import { stateArb } from './support/arbitraries.js'
 import { bare, channel, state, team, teamMember, user } from './support/fixtures.js'
 
@@ -155,6 +156,40 @@ describe('revertPlan', () => {
     expect(revertPlan({ commands }, s1)).toEqual({
       commands: [],
       notRevertible: [{ command: commands[0], reason: { kind: 'priorRoleUnknown' } }],
+    })
+  })
+
+  describe('admitRevert', () => {
+    it('should admit exactly the run’s inverse, once, and nothing once it is applied', () => {
+      const withForeign = runArb.chain((run) =>
+        fc.array(syncCommandArb(run.s1), { maxLength: 4 }).map((foreign) => ({ run, foreign })),
+      )
+      fc.assert(
+        fc.property(withForeign, ({ run: { s1, commands, before }, foreign }) => {
+          const applied = { commands, before }
+          const revert = revertPlan(applied, s1)
+          const inverse = new Set(revert.commands.map((c) => JSON.stringify(bare(c))))
+          const file = [...revert.commands.map(bare), ...foreign]
+          const { admitted, refused } = admitRevert(file, applied, s1)
+          expect(admitted.slice(0, revert.commands.length)).toEqual(revert.commands.map(bare))
+          // A foreign command is admitted only when it is the inverse's own and not yet seen.
+          expect(refused.map((r) => r.index)).toEqual(
+            foreign.flatMap((c, i) => {
+              const text = JSON.stringify(c)
+              const earlier = file
+                .slice(0, revert.commands.length + i)
+                .map((x) => JSON.stringify(x))
+              return inverse.has(text) && !earlier.includes(text)
+                ? []
+                : [revert.commands.length + i]
+            }),
+          )
+          const s2 = applyPlan(s1, revert.commands)
+          if (revert.notRevertible.length === 0)
+            expect(admitRevert(revert.commands, applied, s2).admitted).toEqual([])
+        }),
+        { numRuns: 150 },
+      )
     })
   })
 })
