@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { loadSyncState, maxIdsPerRead, perPage, toSystemRole } from '../src/index.js'
 import type { FakeMattermost } from './fake-mattermost/fake-mattermost.js'
 import { clientFor, seededRandom, toApiState, useFake } from './harness.js'
+import { fuzzBodyTextArb } from './mutate-json.js'
 
 const id = (prefix: string, n: number): string => `${prefix}${String(n).padStart(25, '0')}`
 const team = id('t', 1)
@@ -484,6 +485,37 @@ describe('loadSyncState', () => {
       { numRuns: 40 },
     )
   }, 120_000)
+})
+
+describe('loadSyncState on broken response bodies', () => {
+  const { fake } = useFake()
+  // What a read may end with when the server answers nonsense: never network or timeout here.
+  const kinds = ['invalidResponse', 'http', 'invalidId', 'readLimit', 'unknownTeam']
+
+  it('should load a state or fail typed when some 2xx bodies are mutated or not JSON, never throw', async () => {
+    fake().seed(bigChannelState(3, 1))
+    await fc.assert(
+      fc.asyncProperty(fc.gen(), async (g) => {
+        // The fake's real answers, about one in six broken on its way to the client.
+        const fetchFuzzed: typeof globalThis.fetch = async (input, init) => {
+          const response = await fetch(input, init)
+          const text = await response.text()
+          if (!response.ok || text === '' || g(fc.integer, { min: 0, max: 5 }) !== 0)
+            return new Response(text, response)
+          return new Response(g(fuzzBodyTextArb, JSON.parse(text) as unknown), response)
+        }
+        const client = clientFor(fake(), { fetch: fetchFuzzed, concurrency: 1, maxAttempts: 1 })
+        const loaded = await loadSyncState(client, { limits: { maxRequests: 200 } })
+        if (loaded.isOk()) {
+          for (const u of loaded.value.users) expect(typeof u.id).toBe('string')
+          return
+        }
+        expect(kinds).toContain(loaded.error.kind)
+        expect(loaded.error.message).toMatch(/\S/)
+      }),
+      { numRuns: 100 },
+    )
+  }, 60_000)
 })
 
 describe('toSystemRole', () => {
