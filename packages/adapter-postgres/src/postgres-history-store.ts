@@ -1,5 +1,6 @@
 import { okAsync, type ResultAsync } from 'neverthrow'
 import type {
+  FreshnessMarker,
   LastGoodRun,
   PendingRemoval,
   RememberedMemberships,
@@ -100,6 +101,8 @@ export class PostgresHistoryStore implements SyncHistoryStore<PostgresError> {
             String(last.at),
             last.users,
             JSON.stringify(last.groups),
+            last.freshness?.kind ?? null,
+            last.freshness?.value ?? null,
           ])
         })
         .andThen(() => {
@@ -147,9 +150,15 @@ function toAdded(rows: unknown[][]): RememberedMemberships {
 }
 
 function toLastGood(row: unknown[]): LastGoodRun | undefined {
-  const [at, users, groups] = row
+  const [at, users, groups, freshnessKind, freshnessValue] = row
   const parsed: unknown = typeof groups === 'string' ? JSON.parse(groups) : groups
   if (!Array.isArray(parsed)) return undefined
+  // Absent (NULL) when the directory gave none, as LastGoodRun.freshness is.
+  const freshness =
+    (freshnessKind === 'contextCSN' || freshnessKind === 'highestCommittedUSN') &&
+    typeof freshnessValue === 'string'
+      ? { freshness: { kind: freshnessKind, value: freshnessValue } as FreshnessMarker }
+      : {}
   return {
     at: Number(at),
     users: Number(users),
@@ -164,5 +173,6 @@ function toLastGood(row: unknown[]): LastGoodRun | undefined {
           ]
         : [],
     ),
+    ...freshness,
   }
 }

@@ -251,6 +251,15 @@ export const migrations: readonly { readonly version: number; readonly sql: read
         PRIMARY KEY (syncable_kind, syncable_id))`,
       ],
     },
+    {
+      // Replica freshness: the directory's marker the last complete run read (LastGoodRun.freshness).
+      version: 6,
+      sql: [
+        `ALTER TABLE grouproles.last_good_run ADD COLUMN freshness_kind text
+        CHECK (freshness_kind IN ('contextCSN', 'highestCommittedUSN'))`,
+        'ALTER TABLE grouproles.last_good_run ADD COLUMN freshness_value text',
+      ],
+    },
   ]
 
 // ---- the membership store (grouproles.meta, grouproles.remembered_memberships).
@@ -300,14 +309,17 @@ export const insertAddedMemberships: string = `INSERT INTO grouproles.added_memb
   SELECT e ->> 0, e ->> 1, ARRAY(SELECT json_array_elements_text(e -> 2)) FROM json_array_elements($1::json) AS e`
 export const selectPendingRemovals: string = `SELECT syncable_kind, syncable_id, user_id, runs, since::text
   FROM grouproles.pending_removals ORDER BY syncable_kind, syncable_id, user_id`
-export const selectLastGoodRun: string = `SELECT at::text, users, groups FROM grouproles.last_good_run`
+export const selectLastGoodRun: string = `SELECT at::text, users, groups, freshness_kind, freshness_value FROM grouproles.last_good_run`
 export const deletePendingRemovals = 'DELETE FROM grouproles.pending_removals'
 // $1: JSON array of [kind, syncable id, user id, runs, since]; one statement whatever the count.
 export const insertPendingRemovals: string = `INSERT INTO grouproles.pending_removals (syncable_kind, syncable_id, user_id, runs, since)
   SELECT e ->> 0, e ->> 1, e ->> 2, (e ->> 3)::integer, (e ->> 4)::bigint FROM json_array_elements($1::json) AS e`
 // $1: at (epoch ms), $2: users, $3: groups as JSON.
-export const upsertLastGoodRun: string = `INSERT INTO grouproles.last_good_run (singleton, at, users, groups) VALUES (true, $1::bigint, $2, $3::jsonb)
-  ON CONFLICT (singleton) DO UPDATE SET at = EXCLUDED.at, users = EXCLUDED.users, groups = EXCLUDED.groups, updated_at = now()`
+// $4/$5: the freshness marker's kind and value, or NULL when the directory gave none.
+export const upsertLastGoodRun: string = `INSERT INTO grouproles.last_good_run (singleton, at, users, groups, freshness_kind, freshness_value)
+  VALUES (true, $1::bigint, $2, $3::jsonb, $4, $5)
+  ON CONFLICT (singleton) DO UPDATE SET at = EXCLUDED.at, users = EXCLUDED.users, groups = EXCLUDED.groups,
+    freshness_kind = EXCLUDED.freshness_kind, freshness_value = EXCLUDED.freshness_value, updated_at = now()`
 
 export const insertRun: string = `INSERT INTO grouproles.runs (plan_summary, fingerprint, target_fingerprint, target, site_id)
   VALUES ($1::jsonb, $2, $3, $4, $5) RETURNING id::integer`

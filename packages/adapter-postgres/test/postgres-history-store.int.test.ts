@@ -25,6 +25,13 @@ const historyArb: fc.Arbitrary<SyncHistory> = fc
           fc.record({ id: fc.string({ minLength: 1 }), name: fc.string(), members: fc.nat() }),
           { maxLength: 5 },
         ),
+        freshness: fc.option(
+          fc.record({
+            kind: fc.constantFrom('contextCSN' as const, 'highestCommittedUSN' as const),
+            value: fc.string({ minLength: 1 }),
+          }),
+          { nil: undefined },
+        ),
       }),
       { nil: undefined },
     ),
@@ -46,7 +53,17 @@ const historyArb: fc.Arbitrary<SyncHistory> = fc
       const kb = `${b.kind}\u0000${b.syncableId}\u0000${b.userId}`
       return ka < kb ? -1 : ka > kb ? 1 : 0
     }),
-    ...(lastGood === undefined ? {} : { lastGood }),
+    // No freshness marker is an absent field, as core's nextSyncHistory leaves it.
+    ...(lastGood === undefined
+      ? {}
+      : {
+          lastGood: {
+            at: lastGood.at,
+            users: lastGood.users,
+            groups: lastGood.groups,
+            ...(lastGood.freshness === undefined ? {} : { freshness: lastGood.freshness }),
+          },
+        }),
     ...(added === undefined
       ? {}
       : {

@@ -195,7 +195,7 @@ function describeStore(database: EmptyDatabase): void {
       const last = q.migrations.at(-1)
       expect(last?.version).toBe(schemaVersion)
       await client.query({
-        text: 'DROP TABLE grouproles.added_memberships',
+        text: 'ALTER TABLE grouproles.last_good_run DROP COLUMN freshness_kind, DROP COLUMN freshness_value',
       })
       await client.query({
         text: 'DELETE FROM grouproles.schema_migrations WHERE version = $1',
