@@ -2,6 +2,7 @@ import {
   type ApplyContext,
   type ApplyReport,
   type CommandError,
+  type RunBefore,
   type SyncCommand,
   type SyncCommandKind,
   type SyncPlan,
@@ -19,6 +20,7 @@ export interface Journal<JE> {
     plan: Pick<SyncPlan, 'stats' | 'fingerprint' | 'targetFingerprint'> & {
       readonly target?: 'database' | 'rest'
       readonly siteId?: string
+      readonly summary?: Readonly<Record<string, unknown>>
     },
   ): ResultAsync<number, JE>
   recordCommands(
@@ -40,9 +42,13 @@ export interface Journal<JE> {
   ): ResultAsync<void, JE>
 }
 
-/** A plan as appliers take it, with what the journal records when the caller has it. */
+/**
+ * A plan as appliers take it, with what the journal records when the caller has it: `before`,
+ * the rows its commands can change as they are now (core `runBeforeOf` of the state the commands
+ * were checked against), is what `revertPlan` needs to undo the run (a removed member's role).
+ */
 export type JournaledPlan = Pick<SyncPlan, 'commands' | 'targetFingerprint'> &
-  Partial<Pick<SyncPlan, 'stats' | 'fingerprint'>>
+  Partial<Pick<SyncPlan, 'stats' | 'fingerprint'>> & { readonly before?: RunBefore }
 
 /**
  * A REST target whose applies are journalled (`target: 'rest'`, the site id) in the store's
@@ -66,6 +72,8 @@ export function journaledTarget<E extends CommandError, F extends CommandError, 
           targetFingerprint: plan.targetFingerprint,
           target: 'rest',
           siteId,
+          // In the run's summary (jsonb): no migration, and `runBeforeOfSummary` reads it back.
+          ...(plan.before !== undefined ? { summary: { before: plan.before } } : {}),
         })
         .andThen((runId) =>
           inner
