@@ -11,6 +11,7 @@ import {
 import { printJson } from '../json-output.js'
 import { openGroups } from '../open-groups.js'
 import { openTarget } from '../open-target.js'
+import { newestRunId, openNotifier, runIdSince } from '../notify-run.js'
 import { runErrorToCli } from '../plan-run.js'
 import { integrityLine, readPlan } from '../read-plan.js'
 import { namesOf, renderPlan } from '../render.js'
@@ -38,6 +39,9 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   const partial = boolFlag(ctx.flags, 'partial')
   const config = loadConfig(ctx, 'apply')
   if (config.isErr()) return err(config.error)
+  // Checked before anything runs: a notify the setup cannot post is a config error.
+  const notifier = await openNotifier(config.value, ctx.env)
+  if (notifier.isErr()) return err(notifier.error)
   const ldif = ldifPath(ctx)
   const groups = await openGroups(config.value, ctx.env, {
     ...(ldif !== undefined ? { ldif } : {}),
@@ -60,6 +64,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     )
     if (fresh.isErr()) return err(runErrorToCli(fresh.error))
     const { state, plan: freshPlan } = fresh.value
+    const runBefore =
+      notifier.value !== undefined ? await newestRunId(target.value.lockClient) : undefined
     const names = namesOf(state)
     const check = checkPlanCommands(file.plan.commands, freshPlan, { state, names })
     if (check.stale.length > 0 && !partial) {
@@ -143,6 +149,22 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
           ctx.io.err(
             `  failed: ${o.command.kind} ${escapeForTerminal(names[o.command.userId] ?? o.command.userId)}: ${escapeForTerminal(o.error.message)}`,
           )
+    }
+    if (notifier.value !== undefined) {
+      const runId = await runIdSince(target.value.lockClient, runBefore)
+      const posted = await notifier.value.notify(
+        {
+          dryRun: false,
+          plan: toApply,
+          applied: applied.value,
+          safety: fresh.value.safety,
+          gateReasons: [],
+        },
+        runId !== undefined ? { runId } : {},
+      )
+      // Never a failed apply: the summary is a courtesy, the exit code stays the apply's.
+      if (posted.kind === 'notifyFailed')
+        ctx.io.err(`warning: ${escapeForTerminal(posted.message)}`)
     }
     return ok(summary.failed > 0 ? 1 : 0)
   } finally {

@@ -9,6 +9,7 @@ import {
   type CommandContext,
   type CommandResult,
 } from '../command-context.js'
+import { newestRunId, openNotifier, runIdSince } from '../notify-run.js'
 import { openGroups } from '../open-groups.js'
 import { openTarget } from '../open-target.js'
 import { parseServeSettings } from '../service/parse-serve-settings.js'
@@ -34,6 +35,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   if (settings.isErr()) return err(settings.error)
   const config = loadConfig(ctx, 'serve')
   if (config.isErr()) return err(config.error)
+  const notifier = await openNotifier(config.value, ctx.env)
+  if (notifier.isErr()) return err(notifier.error)
   const serveConfig = config.value.serve
   const role = serveConfig.role
   let roleToken: string | undefined
@@ -85,6 +88,20 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   const logger = pino({ level: s.logLevel, redact: ['*.password', '*.token', '*.bindPassword'] })
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  // Each applied run's journal id is the newest one after the last seen (for `revert`).
+  let lastRunId = notifier.value !== undefined ? await newestRunId(lockClient) : undefined
+  const notify = notifier.value
+  const afterRun =
+    notify === undefined
+      ? undefined
+      : async (r: Parameters<typeof notify.notify>[0]): Promise<void> => {
+          const runId = r.dryRun ? undefined : await runIdSince(lockClient, lastRunId)
+          if (runId !== undefined) lastRunId = runId
+          const posted = await notify.notify(r, runId !== undefined ? { runId } : {})
+          if (posted.kind === 'notifyFailed') logger.warn({ warning: posted }, posted.message)
+          else if (posted.kind === 'posted')
+            logger.info({ postId: posted.postId, runId }, `run summary posted to ${notify.where}`)
+        }
   const service = createSyncService({
     ports: {
       groups: groups.value.groups,
@@ -99,6 +116,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     intervalMs: s.intervalMs,
     logger,
     registry,
+    ...(afterRun !== undefined ? { afterRun } : {}),
   })
   for (const w of [...groups.value.warnings, ...(target.value.warnings ?? [])]) logger.warn(w)
   const servers: Server[] = []

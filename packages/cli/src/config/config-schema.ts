@@ -185,6 +185,11 @@ export const serveSchema = z
   )
   .meta({ description: 'the service: /metrics, /healthz and the optional /role' })
 
+// A team or channel name as in its URL: what `GET /teams/name/…/channels/name/…` routes.
+const urlName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a URL name (letters, digits, - and _)')
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'for editors: the JSON Schema' }),
@@ -264,6 +269,16 @@ export const configSchema = z
       .optional()
       .meta({ description: 'where REST runs keep what the API cannot show (who left)' }),
     serve: serveSchema.optional(),
+    notify: z
+      .strictObject({
+        team: urlName.meta({ description: "the team's URL name (as in its link)" }),
+        channel: urlName.meta({ description: "the channel's URL name, e.g. town-square" }),
+      })
+      .optional()
+      .meta({
+        description:
+          'post a summary of each applied run that changed or held something to this channel (REST API; a failed post is a warning)',
+      }),
   })
   .meta({
     title: 'grouproles config',

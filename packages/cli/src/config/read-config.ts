@@ -43,6 +43,8 @@ export interface GroupRolesConfig {
   readonly safety: SafetyConfig
   /** `serve`'s HTTP side, defaults filled in. */
   readonly serve: ServeConfig
+  /** Where applied runs post their summary (`notify`); absent: no post. */
+  readonly notify?: { readonly team: string; readonly channel: string }
 }
 
 /** The service's HTTP limits (both ports) and the optional `/role` port. */
@@ -214,6 +216,9 @@ export function parseConfigText(
           }
         : {}),
     },
+    ...(c.notify !== undefined
+      ? { notify: { team: c.notify.team, channel: c.notify.channel } }
+      : {}),
   })
 }
 

@@ -47,6 +47,11 @@ export interface SyncServiceOptions<
   readonly logger: Logger
   readonly registry: Registry
   readonly clock?: () => number
+  /**
+   * Called after each run that planned (outside the run lock), e.g. to post its summary. Its
+   * failures are the caller's to report: it must not throw, and it never fails the run.
+   */
+  readonly afterRun?: (result: RunSyncResult<GW, TF>) => Promise<void>
 }
 
 /** The outcome of one tick of the loop. */
@@ -250,6 +255,10 @@ export function createSyncService<
         fields,
         `sync ${r.dryRun ? 'planned' : 'applied'} ${r.plan.commands.length} commands`,
       )
+    // A bug in the hook must not stop the loop: the run itself is done.
+    await options.afterRun?.(r).catch((e: unknown) => {
+      logger.warn({ err: { message: String(e) } }, 'after-run hook failed')
+    })
     return { kind: 'synced', result: r }
   }
 
