@@ -29,6 +29,8 @@ import {
   type TargetState,
 } from './load-sync-state.js'
 import * as q from './queries.js'
+import { readTouchedState } from './read-touched-state.js'
+import { staleCommands } from './internal/stale-commands.js'
 
 /** The NotifyProps Mattermost gives a new channel member. */
 export const defaultNotifyProps: Readonly<Record<string, string>> = Object.freeze({
@@ -71,12 +73,26 @@ export interface ApplyPlanOptions {
   readonly context?: AdmissionContext
   /** `UserGroups.Source` values whose groups and links admit commands when no group load is given. */
   readonly groupSources?: LoadSyncStateOptions['groupSources']
+  /**
+   * How the transaction checks the plan still fits. `'fingerprint'`: re-read the whole scope and
+   * refuse (`stalePlan`) unless its fingerprint is the plan's. `'touched'`: read only the rows the
+   * commands touch (their users, teams, channels, memberships; links and groups unless `context`
+   * brings them), admit the commands against those (the same answer as on the whole state), and
+   * refuse (`staleCommands`, when `strict`) the commands whose row changed since the plan; a change
+   * elsewhere does not refuse. For a plan made in the same run, or re-checked command by command
+   * (the CLI's `apply`): no second full read. Default: `'fingerprint'` when the plan has a
+   * `targetFingerprint`, else `'touched'`.
+   */
+  readonly check?: 'fingerprint' | 'touched'
 }
 
-/** A plan as `applyPlan` takes it: commands (reasons optional) and the target fingerprint. */
+/**
+ * A plan as `applyPlan` takes it: commands (reasons optional) and the target fingerprint (absent:
+ * the `'touched'` check).
+ */
 export interface ApplicablePlan {
   readonly commands: readonly (SyncCommand | PlannedCommand)[]
-  readonly targetFingerprint: string
+  readonly targetFingerprint?: string
 }
 
 /**
@@ -111,7 +127,8 @@ interface Batch {
  * live team or `O`/`P` channel, a known user, a link or constraint that justifies it) and refuses
  * the plan (`inadmissibleCommands`, nothing written) if any is refused. A team add that creates
  * or revives a non-guest's row joins the team's default channels,
- * as Mattermost does (core's `applyPlan` models it). Direct writes bypass Mattermost's caches and
+ * as Mattermost does (core's `applyPlan` models it). With `check: 'touched'` only the commands'
+ * rows are read and checked instead (see `ApplyPlanOptions.check`). Direct writes bypass Mattermost's caches and
  * websocket events: use it on a stopped or offline server, or in tests.
  */
 export function applyPlan(
@@ -133,24 +150,31 @@ export function applyPlan(
       phases[phase] = performance.now() - since
       return value
     }
+  const expected = plan.targetFingerprint
+  const touched = options.check === 'touched' || expected === undefined
   return inTransaction(client, q.beginWrite, (conn) => {
     const checking = performance.now()
-    return readTarget(client, conn, connections, teamIds)
-      .andThen((target) => {
-        const actual = fingerprintTarget(target)
-        if (actual !== plan.targetFingerprint)
-          return errAsync<number, PostgresError>({
-            kind: 'stalePlan',
-            message: 'the Mattermost state changed since the plan was made; make a new plan',
-            expected: plan.targetFingerprint,
-            actual,
-          })
-        // Admission reuses the state the stale check read; it is part of that phase.
-        return admit(conn, target, plan.commands, options).map(() => {
+    const checked = touched
+      ? admitTouched(conn, plan.commands, options).map(() => {
           lap('staleCheckMs', checking)(undefined)
           return performance.now()
         })
-      })
+      : readTarget(client, conn, connections, teamIds).andThen((target) => {
+          const actual = fingerprintTarget(target)
+          if (actual !== expected)
+            return errAsync<number, PostgresError>({
+              kind: 'stalePlan',
+              message: 'the Mattermost state changed since the plan was made; make a new plan',
+              expected,
+              actual,
+            })
+          // Admission reuses the state the stale check read; it is part of that phase.
+          return admit(conn, target, plan.commands, options).map(() => {
+            lap('staleCheckMs', checking)(undefined)
+            return performance.now()
+          })
+        })
+    return checked
       .andThen((writing) =>
         applyBatches(conn, toBatches(plan.commands), {
           now,
@@ -205,6 +229,45 @@ function admit(
     return refused.length === 0
       ? okAsync(undefined)
       : errAsync<undefined, PostgresError>(inadmissibleCommands(refused, commands.length))
+  })
+}
+
+/**
+ * The `'touched'` check: admits the commands against the rows they touch (with the caller's group
+ * load, or Mattermost's own links of those syncables), then, when strict, refuses the commands
+ * whose precondition no longer holds there. Both read inside the write transaction.
+ */
+function admitTouched(
+  conn: PostgresQueryable,
+  commands: readonly SyncCommand[],
+  options: ApplyPlanOptions,
+): ResultAsync<undefined, PostgresError> {
+  const load = options.context?.groupLoad
+  const sources = options.groupSources
+  return readTouchedState(conn, commands, {
+    ...(options.teamIds !== undefined ? { teamIds: options.teamIds } : {}),
+    defaultChannelNames: options.defaultChannelNames ?? defaultChannelNames,
+    ...(load === undefined
+      ? { groupSources: sources === 'all' ? null : (sources ?? ['ldap']) }
+      : {}),
+  }).andThen((touched) => {
+    const state = withGroupLoad(touched, load)
+    const { refused } = admitCommands(commands, state, {
+      isId: (id) => mattermostId.test(id),
+      ...(options.context?.policy !== undefined ? { policy: options.context.policy } : {}),
+    })
+    if (refused.length > 0)
+      return errAsync<undefined, PostgresError>(inadmissibleCommands(refused, commands.length))
+    if (options.strict === false) return okAsync(undefined)
+    const stale = staleCommands(commands, touched)
+    if (stale.length === 0) return okAsync(undefined)
+    const shown = stale.slice(0, 5).map((s) => s.message)
+    const more = stale.length > shown.length ? `; and ${stale.length - shown.length} more` : ''
+    return errAsync<undefined, PostgresError>({
+      kind: 'staleCommands',
+      message: `refused: ${stale.length} of ${commands.length} commands no longer fit the rows they touch, nothing was written: ${shown.join('; ')}${more}`,
+      stale,
+    })
   })
 }
 

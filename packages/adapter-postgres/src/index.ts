@@ -38,3 +38,4 @@ export type {
 export type { RunCommand, RunOutcome, RunRecord, RunStart, RunTarget } from './run-journal.js'
 export type { PostgresError, SiteIdentity } from './postgres-error.js'
 export type { PostgresSyncTargetConfig } from './postgres-sync-target.js'
+export type { StaleCommand } from './internal/stale-commands.js'

@@ -294,7 +294,7 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-function toUser(r: unknown[]): User {
+export function toUser(r: unknown[]): User {
   const email = text(r[2])
   const authData = text(r[3])
   return {
@@ -308,7 +308,7 @@ function toUser(r: unknown[]): User {
   }
 }
 
-function toGroup(r: unknown[]): Group {
+export function toGroup(r: unknown[]): Group {
   const members = text(r[3])
   return {
     id: String(r[0]),
@@ -318,7 +318,7 @@ function toGroup(r: unknown[]): Group {
   }
 }
 
-function toLink(r: unknown[], kind: 'team' | 'channel'): GroupLink {
+export function toLink(r: unknown[], kind: 'team' | 'channel'): GroupLink {
   return {
     groupId: String(r[0]),
     syncable: { kind, id: String(r[1]) },
@@ -328,7 +328,7 @@ function toLink(r: unknown[], kind: 'team' | 'channel'): GroupLink {
   }
 }
 
-function toTeam(r: unknown[]): Team {
+export function toTeam(r: unknown[]): Team {
   return {
     id: String(r[0]),
     name: String(r[1]),
@@ -339,7 +339,7 @@ function toTeam(r: unknown[]): Team {
 
 const noDefaults: ReadonlySet<string> = new Set()
 
-function toChannel(r: unknown[], defaults: ReadonlySet<string>): Channel {
+export function toChannel(r: unknown[], defaults: ReadonlySet<string>): Channel {
   const type = String(r[3])
   const name = String(r[2])
   return {

@@ -1,5 +1,6 @@
 import { match, P } from 'ts-pattern'
 import type { InadmissibleCommandsError, SyncCommand } from '@grouproles/core'
+import type { StaleCommand } from './internal/stale-commands.js'
 
 /** Which Mattermost a store belongs to: its telemetry (or diagnostic) id and its site URL. */
 export interface SiteIdentity {
@@ -27,6 +28,16 @@ export type PostgresError =
    * team no link reaches, a malformed id, …), each named in `refused`; nothing was written.
    */
   | InadmissibleCommandsError
+  /**
+   * (`check: 'touched'`) Commands whose rows changed since the plan (an add of an active member, a
+   * removal of none, a role change to the flag the row has), each named in `stale`; nothing was
+   * written.
+   */
+  | {
+      readonly kind: 'staleCommands'
+      readonly message: string
+      readonly stale: readonly StaleCommand[]
+    }
   /** A command met a row in another state than the plan expects; the transaction was rolled back. */
   | { readonly kind: 'unexpectedRow'; readonly message: string; readonly command: SyncCommand }
   /**

@@ -15,7 +15,8 @@ import { loadSyncState, type LoadSyncStateOptions } from './load-sync-state.js'
  * Configuration of `PostgresSyncTarget`: the load options, and the apply options that hold for every
  * plan (`teamIds` and `defaultChannelNames` serve both).
  */
-export type PostgresSyncTargetConfig = LoadSyncStateOptions & Pick<ApplyPlanOptions, 'strict'>
+export type PostgresSyncTargetConfig = LoadSyncStateOptions &
+  Pick<ApplyPlanOptions, 'strict' | 'check'>
 
 /**
  * Core's `SyncStateSource` and `PlanApplier` on Mattermost's database: `loadSyncState` and
@@ -45,7 +46,7 @@ export class PostgresSyncTarget
     plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
     context: ApplyContext & Pick<ApplyPlanOptions, 'now' | 'runId'> = {},
   ): ResultAsync<ApplyPlanReport, PostgresError> {
-    const { teamIds, strict, defaultChannelNames, groupSources } = this.#config
+    const { teamIds, strict, defaultChannelNames, groupSources, check } = this.#config
     const { now, runId, ...admission } = context
     return applyPlan(this.#client, plan, {
       ...(now !== undefined ? { now } : {}),
@@ -54,6 +55,7 @@ export class PostgresSyncTarget
       ...(groupSources !== undefined ? { groupSources } : {}),
       ...(teamIds !== undefined ? { teamIds } : {}),
       ...(strict !== undefined ? { strict } : {}),
+      ...(check !== undefined ? { check } : {}),
       ...(defaultChannelNames !== undefined ? { defaultChannelNames } : {}),
     })
   }

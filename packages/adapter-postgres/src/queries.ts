@@ -62,6 +62,43 @@ export const selectChannelMembers: string = `SELECT channelid, string_agg(userid
 export const selectHistory: string = `SELECT channelid, string_agg(DISTINCT userid, ',') AS members
   FROM channelmemberhistory WHERE ${channelScope} GROUP BY channelid`
 
+// ---- the rows a plan's commands touch (applyPlan's `check: 'touched'`), by id.
+
+// $1: user ids.
+export const selectUsersByIds: string = `${selectUsers} WHERE u.id = ANY($1::text[])`
+
+// $1: channel ids, $2: team ids whose every channel is wanted, $3: team scope or NULL.
+export const selectChannelsTouched: string = `SELECT id, teamid, name, type, coalesce(groupconstrained, false) AS groupconstrained,
+    deleteat > 0 AS deleted FROM channels
+  WHERE (id = ANY($1::text[]) OR teamid = ANY($2::text[])) AND ($3::text[] IS NULL OR teamid = ANY($3::text[]))`
+
+// $1: team ids, $2: team scope or NULL.
+export const selectTeamsByIds: string = `SELECT id, name, coalesce(groupconstrained, false) AS groupconstrained, deleteat > 0 AS deleted FROM teams
+  WHERE id = ANY($1::text[]) AND ($2::text[] IS NULL OR id = ANY($2::text[]))`
+
+// $1/$2: team ids / user ids, pairwise.
+export const selectTeamMemberPairs: string = `SELECT tm.teamid, tm.userid, coalesce(tm.schemeadmin, false) AS schemeadmin,
+    coalesce(tm.schemeguest, false) AS schemeguest, tm.deleteat > 0 AS deleted
+  FROM teammembers tm JOIN unnest($1::text[], $2::text[]) AS i(teamid, userid)
+    ON tm.teamid = i.teamid AND tm.userid = i.userid`
+
+export const selectChannelMemberPairs: string = `SELECT cm.channelid, cm.userid, coalesce(cm.schemeadmin, false) AS schemeadmin,
+    coalesce(cm.schemeguest, false) AS schemeguest
+  FROM channelmembers cm JOIN unnest($1::text[], $2::text[]) AS i(channelid, userid)
+    ON cm.channelid = i.channelid AND cm.userid = i.userid`
+
+// $1: sources or NULL, $2: channel ids.
+export const selectChannelLinksByIds: string = `SELECT l.groupid, l.channelid, coalesce(l.autoadd, false) AS autoadd,
+    coalesce(l.schemeadmin, false) AS schemeadmin, l.deleteat > 0 AS deleted
+  FROM groupchannels l JOIN usergroups g ON g.id = l.groupid
+  WHERE ($1::text[] IS NULL OR g.source = ANY($1::text[])) AND l.channelid = ANY($2::text[])`
+
+// $1: group ids, $2: user ids: the groups with only those of their members.
+export const selectGroupsOfUsers: string = `SELECT g.id, coalesce(g.name, g.displayname, '') AS name, g.deleteat > 0 AS deleted,
+    (SELECT string_agg(gm.userid, ',') FROM groupmembers gm
+      WHERE gm.groupid = g.id AND gm.deleteat = 0 AND gm.userid = ANY($2::text[])) AS members
+  FROM usergroups g WHERE g.id = ANY($1::text[])`
+
 // ---- writes. $1/$2: syncable ids / user ids (text[]), then per-command flags, then now (bigint).
 
 const teamInput = `unnest($1::text[], $2::text[], $3::bool[], $4::bool[]) AS i(teamid, userid, admin, guest)`

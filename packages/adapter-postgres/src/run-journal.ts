@@ -87,7 +87,7 @@ export function recordCommands(
 
 /**
  * How a run whose apply returned `error` ended: `refused` when the plan no longer fit the database
- * (`stalePlan`, `unexpectedRow`, `alreadyRunning`, `inadmissibleCommands`: nothing was written,
+ * (`stalePlan`, `staleCommands`, `unexpectedRow`, `alreadyRunning`, `inadmissibleCommands`: nothing was written,
  * make a new plan), else
  * `failed` (rolled back; `schemaTooNew` and `differentMattermost` wrote nothing either, but a new
  * plan does not help: the setup must change).
@@ -96,6 +96,7 @@ export function runOutcomeOf(error: PostgresError): RunOutcome {
   return match(error.kind)
     .with(
       'stalePlan',
+      'staleCommands',
       'unexpectedRow',
       'alreadyRunning',
       'inadmissibleCommands',

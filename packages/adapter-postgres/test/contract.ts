@@ -796,22 +796,188 @@ export function describeContract(driver: Driver): void {
               ...plan.commands.slice(index),
             ]
 
-            const error = await errorOf(
-              applyPlan(
-                client,
-                { commands, targetFingerprint: plan.targetFingerprint },
-                { context: applyContextOf(state, plan.policy) },
-              ),
-            )
+            // Both checks: the whole re-read and the touched rows only (issue 11 item 3).
+            for (const check of ['fingerprint', 'touched'] as const) {
+              const error = await errorOf(
+                applyPlan(
+                  client,
+                  { commands, targetFingerprint: plan.targetFingerprint },
+                  { context: applyContextOf(state, plan.policy), check },
+                ),
+              )
 
-            expect(error).toMatchObject({
-              kind: 'inadmissibleCommands',
-              refused: [{ index, command, reason }],
-            })
-            expect(await rawRows()).toEqual(before)
+              expect(error).toMatchObject({
+                kind: 'inadmissibleCommands',
+                refused: [{ index, command, reason }],
+              })
+              expect(await rawRows()).toEqual(before)
+            }
           }),
           { numRuns: 25 },
         )
+      })
+
+      describe("the touched-rows check (check: 'touched', issue 11 item 3)", () => {
+        const isId = (x: string): boolean => /^[a-z0-9]{26}$/.test(x)
+
+        it('should admit and refuse exactly as admitCommands on the whole state, with a group load or its own links', async () => {
+          const arb = syncStateArb()
+            .chain((drawn) =>
+              fc.tuple(
+                fc.constant(drawn),
+                fc.array(syncCommandArb(drawn), { maxLength: 6 }),
+                foreignCommandArb(drawn),
+              ),
+            )
+            .chain((parts) =>
+              fc.tuple(fc.constant(parts), syncPolicyArb(), fc.boolean(), fc.boolean()),
+            )
+          await fc.assert(
+            fc.asyncProperty(
+              arb,
+              async ([[drawn, extra, foreign], policy, ownLinks, teamsOnly]) => {
+                const state = withDefaultChannels(drawn)
+                await write(state)
+                const full = await must(loadSyncState(client))
+                const plan = planSync(state, policy)
+                // Team commands alone: a team add a channel's link justifies touches no channel.
+                const planned = teamsOnly
+                  ? plan.commands.filter((c) => 'teamId' in c)
+                  : plan.commands
+                const commands = [...planned, ...extra, foreign.command]
+                const context = ownLinks
+                  ? { policy: plan.policy }
+                  : applyContextOf(state, plan.policy)
+                const expected = admitCommands(
+                  commands,
+                  withGroupLoad(full, ownLinks ? undefined : context.groupLoad),
+                  { isId, policy: plan.policy },
+                )
+                const before = await rawRows()
+
+                const result = await applyPlan(
+                  client,
+                  { commands },
+                  // Not strict: commands whose effect holds pass, so only admission can refuse.
+                  { context, check: 'touched', strict: false },
+                )
+
+                if (expected.refused.length > 0) {
+                  expect(result.isErr() ? result.error : result.value).toEqual(
+                    expect.objectContaining({
+                      kind: 'inadmissibleCommands',
+                      refused: expected.refused,
+                    }),
+                  )
+                  expect(await rawRows()).toEqual(before)
+                } else expect(result.isOk() ? 'ok' : result.error).toBe('ok')
+              },
+            ),
+            { numRuns: 25 },
+          )
+        })
+
+        it("should admit a team add that only a channel's auto-add link justifies", async () => {
+          const [u1, t1, c1, g1] = [id('u', 1), id('t', 1), id('c', 1), id('g', 1)]
+          const state: SyncState = {
+            ...emptyState,
+            users: [{ id: u1, username: 'ann', systemRole: 'user' }],
+            teams: [{ id: t1, name: 'eng', groupConstrained: false }],
+            channels: [{ id: c1, teamId: t1, name: 'ops', type: 'O', groupConstrained: false }],
+            groups: [{ id: g1, name: 'ops', memberIds: [u1] }],
+            links: [
+              {
+                groupId: g1,
+                syncable: { kind: 'channel', id: c1 },
+                autoAdd: true,
+                schemeAdmin: false,
+              },
+            ],
+          }
+          const commands: SyncCommand[] = [
+            { kind: 'addTeamMember', teamId: t1, userId: u1, role: 'member' },
+          ]
+          for (const context of [undefined, applyContextOf(state)]) {
+            await write(state)
+            const report = await must(
+              applyPlan(
+                client,
+                { commands },
+                { check: 'touched', ...(context ? { context } : {}) },
+              ),
+            )
+            expect(report.counts.addTeamMember).toBe(1)
+          }
+        })
+
+        it('should refuse a command whose row changed since the plan, naming it, writing nothing', async () => {
+          const state = storable(admissionState())
+          await write(state)
+          const plan = planSync(state)
+          const context = applyContextOf(state, plan.policy)
+          const index = plan.commands.findIndex((c) => c.kind === 'addTeamMember')
+          const changed = plan.commands[index]
+          expect(changed).toBeDefined()
+          // Someone else makes the row what the command would have made it.
+          if (changed !== undefined)
+            await must(
+              applyPlan(client, { commands: [changed] }, { context: admittingContext([changed]) }),
+            )
+          const before = await rawRows()
+
+          const error = await errorOf(applyPlan(client, plan, { context, check: 'touched' }))
+
+          expect(error).toMatchObject({
+            kind: 'staleCommands',
+            stale: [{ index, command: changed }],
+          })
+          expect(error.message).toContain(`#${index + 1} addTeamMember`)
+          expect(await rawRows()).toEqual(before)
+        })
+
+        it('should apply a plan despite an unrelated change that the fingerprint check refuses', async () => {
+          const state = storable(admissionState())
+          await write(state)
+          const plan = planSync(state)
+          const context = applyContextOf(state, plan.policy)
+          // Bob joins the unlinked team: no command of the plan touches that row.
+          const bob = id('u', 2)
+          expect(
+            plan.commands.some((c) => 'teamId' in c && c.teamId === unlinked && c.userId === bob),
+          ).toBe(false)
+          await client.query({
+            text: `INSERT INTO teammembers (teamid, userid, roles, deleteat, schemeuser, schemeguest, schemeadmin, createat)
+              VALUES ($1, $2, '', 0, true, false, false, 1)`,
+            values: [unlinked, bob],
+          })
+
+          expect(await errorOf(applyPlan(client, plan, { context }))).toMatchObject({
+            kind: 'stalePlan',
+          })
+          const report = await must(applyPlan(client, plan, { context, check: 'touched' }))
+
+          expect(report.outcomes.every((o) => o.kind === 'done')).toBe(true)
+          expect(report.outcomes).toHaveLength(plan.commands.length)
+        })
+
+        it('should take the touched check for a plan without a fingerprint', async () => {
+          const state = storable(admissionState())
+          await write(state)
+          const plan = planSync(state)
+          const done = await must(
+            applyPlan(client, { commands: plan.commands }, { context: applyContextOf(state) }),
+          )
+          expect(done.outcomes).toHaveLength(plan.commands.length)
+
+          // Applied again, every command is stale.
+          const error = await errorOf(
+            applyPlan(client, { commands: plan.commands }, { context: applyContextOf(state) }),
+          )
+          expect(error).toMatchObject({ kind: 'staleCommands' })
+          expect(error.kind === 'staleCommands' ? error.stale : []).toHaveLength(
+            plan.commands.length,
+          )
+        })
       })
     })
 
@@ -1217,9 +1383,16 @@ export function describeContract(driver: Driver): void {
       })
 
       it('should classify every refusal as refused and the rest as failed', () => {
-        const refused = ['stalePlan', 'unexpectedRow', 'alreadyRunning', 'inadmissibleCommands']
+        const refused = [
+          'stalePlan',
+          'staleCommands',
+          'unexpectedRow',
+          'alreadyRunning',
+          'inadmissibleCommands',
+        ]
         for (const kind of [
           'stalePlan',
+          'staleCommands',
           'unexpectedRow',
           'alreadyRunning',
           'inadmissibleCommands',

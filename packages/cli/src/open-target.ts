@@ -69,7 +69,9 @@ export async function openTarget(
     // An idle client's error (a restarted server) must not crash the process: the next query fails.
     pool.on('error', () => undefined)
     return ok({
-      target: new PostgresSyncTarget(pool),
+      // Every apply follows a full load in the same run (runSync; apply re-plans and checks each
+      // command): the transaction re-checks only the rows the commands touch (issue 11 item 3).
+      target: new PostgresSyncTarget(pool, { check: 'touched' }),
       history: PostgresHistoryStore.migratingOnSave(pool),
       description: 'the database at DATABASE_URL',
       embedded: false,
@@ -110,7 +112,7 @@ async function openDemo(): Promise<Result<OpenedTarget, CliError>> {
     )
   }
   return ok({
-    target: new postgres.PostgresSyncTarget(client),
+    target: new postgres.PostgresSyncTarget(client, { check: 'touched' }),
     history: postgres.PostgresHistoryStore.migratingOnSave(client),
     description: "the demo's in-memory Mattermost (Rocky Linux example)",
     embedded: true,
