@@ -88,7 +88,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
           `Applying ${check.current.length} of ${file.plan.commands.length} commands; ${check.stale.length} skipped as stale (--partial)`,
         )
     }
-    // The fresh plan's fingerprints: a change between this re-plan and the apply still refuses.
+    // A change between this re-plan and the apply to a row a command touches still refuses (the
+    // Postgres target re-reads only those rows, no second full read).
     // The target admits each command against what it re-reads with the directory's groups and
     // links and the config's managed syncables (the fresh state's), never the file's.
     const toApply = { ...freshPlan, commands: check.current }
@@ -102,7 +103,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
       return err(
         failure(
           e.kind,
-          e.kind === 'stalePlan'
+          e.kind === 'stalePlan' || e.kind === 'staleCommands'
             ? `refused: ${message} (Mattermost changed while applying; plan again and review)`
             : e.kind === 'inadmissibleCommands'
               ? message
