@@ -224,7 +224,8 @@ describe('readPlanFile: validation', () => {
   })
 
   // The timeout is the bound: hostile input must not hang the reader.
-  it('should give a typed error, quickly, on hostile input', { timeout: 5_000 }, () => {
+  // Not a timed test (the machines are shared): the default test timeout only catches a hang.
+  it('should give a typed error on hostile input: deep nesting, huge arrays', () => {
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`
     const deepPlan = `{"format":"grouproles-plan","version":1,"plan":{"fingerprint":${deep}}}`
     const hugeHeader = rawOf(writePlanFile(planSync(state)))
