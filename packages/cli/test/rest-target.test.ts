@@ -321,6 +321,43 @@ describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 
     })
   })
 
+  it('should post one run summary after an applied run (notify), none for the plan, with the run id', async () => {
+    await withFake('team', teamEdition, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, { manage: ['rl', 'resf'], notify: { team: 'rl', channel: 'town-square' } })
+      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+      const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
+      expect(plan.code).toBe(0)
+      expect(fake.posts).toEqual([])
+      const removals = parse(plan.stdout).commands.filter((c) => c.kind === 'removeTeamMember')
+
+      const apply = await spawnBin(['apply', 'plan.json', ...args], { cwd, env })
+
+      expect([apply.code, apply.stderr]).toEqual([0, ''])
+      expect(fake.posts).toHaveLength(1)
+      const message = fake.posts[0]?.message ?? ''
+      // The store's first journalled run.
+      expect(message).toMatch(/^#### grouproles run 1\n/)
+      expect(message).toContain(`| removeTeamMember | ${removals.length} | 0 | 0 |`)
+      expect(message).toContain('grouproles revert 1')
+    })
+  })
+
+  it('should warn, not fail, when the run summary cannot be posted (no such channel)', async () => {
+    await withFake('team', teamEdition, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, { manage: ['rl', 'resf'], notify: { team: 'rl', channel: 'no-such' } })
+      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+      expect((await spawnBin(['plan', ...args, '--out', 'plan.json'], { cwd, env })).code).toBe(0)
+
+      const apply = await spawnBin(['apply', 'plan.json', ...args], { cwd, env })
+
+      expect(apply.code).toBe(0)
+      expect(apply.stderr).toContain('warning: cannot find the notify channel ~no-such of team rl')
+      expect(fake.posts).toEqual([])
+    })
+  })
+
   it('should need --config for the REST API (its store makes the plan)', async () => {
     await withFake('team', teamEdition, async (_fake, env) => {
       const r = await spawnBin(['apply', 'nope.json', '--json'], { cwd: tempDir(), env })
