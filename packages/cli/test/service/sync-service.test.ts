@@ -11,6 +11,10 @@ import { mattermostSeed, mmId } from '../../../../examples/rocky-linux/mattermos
 import { parseConfigText } from '../../src/config/read-config.js'
 import { LdifGroupSource } from '@grouproles/adapter-ldap'
 import { createSyncService, type SyncServiceOptions } from '../../src/service/sync-service.js'
+import { createMattermostClient } from '@grouproles/adapter-mattermost'
+import { FakeMattermost } from '@grouproles/adapter-mattermost/testing'
+import type { SyncState } from '@grouproles/core'
+import { notifierFor } from '../../src/notify-run.js'
 
 const configFile = new URL('../../assets/demo-config.json', import.meta.url).pathname
 const config = parseConfigText(readFileSync(configFile, 'utf8'), configFile)._unsafeUnwrap()
@@ -25,7 +29,7 @@ async function setup(
   extra: Partial<
     Pick<
       SyncServiceOptions<CommandError, Warning, CommandError, CommandError>,
-      'policy' | 'gates' | 'clock' | 'intervalMs'
+      'policy' | 'gates' | 'clock' | 'intervalMs' | 'afterRun'
     >
   > = {},
 ) {
@@ -182,6 +186,45 @@ describe('createSyncService', { timeout: 120_000 }, () => {
     expect(metrics).toMatch(/grouproles_sync_failed_commands_total\{kind="addTeamMember"\} 0/)
     expect(metrics).toMatch(/grouproles_sync_runs_total\{outcome="incomplete"\} 1/)
     expect(metrics).toMatch(/^grouproles_sync_last_success_timestamp_seconds 0$/m)
+  })
+
+  it('should post one run summary after an applied run with changes and none after a quiet one (notify)', async () => {
+    const fake = await FakeMattermost.start()
+    closers.push(() => fake.close())
+    const demo = JSON.parse(
+      readFileSync(new URL('../../assets/demo-mattermost.json', import.meta.url), 'utf8'),
+    ) as SyncState
+    fake.seed(demo)
+    // The second run has nothing to do: it posts nothing (a failed post would throw here).
+    const notifier = notifierFor(createMattermostClient({ url: fake.url, token: fake.token }), {
+      team: 'rl',
+      channel: 'town-square',
+    })
+    const { service } = await setup(true, {
+      afterRun: async (r) => {
+        const posted = await notifier.notify(r)
+        if (posted.kind === 'notifyFailed') throw new Error(posted.message)
+      },
+    })
+
+    const first = await service.runOnce()
+    const second = await service.runOnce()
+
+    expect([first.kind, second.kind]).toEqual(['synced', 'synced'])
+    expect(fake.posts).toHaveLength(1)
+    expect(fake.posts[0]?.message).toContain('| addTeamMember | 4 | 0 | 0 |')
+  })
+
+  it('should finish a run whose after-run hook fails, logging a warning', async () => {
+    const { service, registry, logs } = await setup(true, {
+      afterRun: () => Promise.reject(new Error('post refused')),
+    })
+
+    const outcome = await service.runOnce()
+
+    expect(outcome.kind).toBe('synced')
+    expect(await registry.metrics()).toMatch(/grouproles_sync_runs_total\{outcome="applied"\} 1/)
+    expect(logs.some((l) => l.level === 40 && l.msg === 'after-run hook failed')).toBe(true)
   })
 
   it('should run on the interval until stopped', async () => {
