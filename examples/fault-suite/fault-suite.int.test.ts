@@ -561,10 +561,12 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
     const pool = await freshDatabase()
     const history = (await PostgresHistoryStore.open(pool))._unsafeUnwrap()
     // The gate off: this is the grace period's case alone (one member, no group-sized glitch).
+    // Freshness off too: the glitch is another slapd, whose contextCSN is unrelated to this one's.
     const safety = {
       now: Date.now,
       removalGrace: { runs: 2, hours: 0 },
       healthGate: false as const,
+      replicaFreshness: false,
       lastAdmin: 'guard' as const,
     }
     const withHistory = (ldap?: LdapDirectoryConfig) => ({
@@ -611,6 +613,67 @@ describe.skipIf(missing.length > 0)('fault suite (slapd + Postgres + fake Matter
       converged,
     })
     expect(removed).toBe(0)
+    expect(converged).toBe(true)
+  })
+
+  it('a replica restored from an older backup: its contextCSN went back, every removal is frozen, the run does not count', async () => {
+    const pool = await freshDatabase()
+    const history = (await PostgresHistoryStore.open(pool))._unsafeUnwrap()
+    // The gate and grace off: the freshness marker alone must stop the removal.
+    const safety = { now: Date.now, healthGate: false as const }
+    const withHistory = (ldap?: LdapDirectoryConfig) => ({
+      ...portsFor({ kind: 'postgres', client: pool }, ldap),
+      history,
+    })
+    const clean = (
+      await runSync(withHistory(), config.policy, { apply: true, safety })
+    )._unsafeUnwrap()
+    expect(clean.verification?.converged).toBe(true)
+    const stored = (await history.loadHistory())._unsafeUnwrap()
+    const marker = stored.lastGood?.freshness
+    expect(marker?.kind).toBe('contextCSN')
+    // The backup is older than the last complete run: bob was added to rl_infra_leads since. A
+    // freshly loaded slapd cannot carry an old contextCSN, so the stored marker moves ahead.
+    const sid = /#([0-9a-f]{3})#/.exec(marker?.value ?? '')?.[1] ?? '000'
+    const ahead = {
+      kind: 'contextCSN' as const,
+      value: `20991231235959.000000Z#000000#${sid}#000000`,
+    }
+    const lastGood = { ...(stored.lastGood ?? { at: 0, users: 0, groups: [] }), freshness: ahead }
+    ;(await history.saveHistory({ ...stored, lastGood }))._unsafeUnwrap()
+    const rl = mmId('teamrl')
+    const bob = mmId('bob')
+    const restored = await runOnVariant(
+      'restored-backup',
+      withoutMembers(fixtureLdif(0), 'rl_infra_leads', 'bob'),
+      async (ldap) =>
+        (await runSync(withHistory(ldap), config.policy, { apply: true, safety }))._unsafeUnwrap(),
+    )
+    // Without the marker the same read would take bob out of rl.
+    expect(
+      planSync(restored.state, config.policy).commands.some(
+        (c) => c.kind === 'removeTeamMember' && c.teamId === rl && c.userId === bob,
+      ),
+    ).toBe(true)
+    expect(restored.plan.commands.filter((c) => c.kind.startsWith('remove'))).toEqual([])
+    expect(restored.plan.held).toContainEqual(
+      expect.objectContaining({ kind: 'removeTeamMember', teamId: rl, userId: bob }),
+    )
+    expect(restored.warnings).toContainEqual(
+      expect.objectContaining({ kind: 'replicaBehind', then: ahead.value }),
+    )
+    expect(restored.safety.counted).toBe(false)
+    expect((await history.loadHistory())._unsafeUnwrap().lastGood).toEqual(lastGood)
+    const wrongfulAfterRestore = await wrongful(pool)
+    const { removed, converged } = await settle(pool)
+    const held = restored.plan.held.filter((c) => c.hold.kind === 'replicaBehind').length
+    rows.push({
+      scenario: 'replica restored from an older backup',
+      outcome: `contextCSN went back: ${held} removal(s)/demotion(s) frozen, run not counted`,
+      wrongfulRemovals: wrongfulAfterRestore + removed,
+      converged,
+    })
+    expect(wrongfulAfterRestore + removed).toBe(0)
     expect(converged).toBe(true)
   })
 

@@ -44,6 +44,11 @@ export interface SafetyOptions {
    * Older than the last complete run's: every removal and demotion is held, the run does not count.
    */
   readonly freshness?: FreshnessMarker
+  /**
+   * Default `true`. `false`: the marker is stored but not compared (a directory deliberately
+   * replaced by another, whose marker is unrelated to the last one).
+   */
+  readonly replicaFreshness?: boolean
 }
 
 /** A plan with the safety rules applied, and what they found. */
@@ -87,7 +92,10 @@ export function planSafely(
   let plan: SyncPlan = frozenIds.size === 0 ? planned : dropUnavailableWarnings(planned, frozenIds)
   const unavailable = state.groups.some((g) => g.status === 'unavailable' && g.deleted !== true)
   const directoryGated = gate.directory !== undefined
-  const fresh = replicaFreshness(history.lastGood?.freshness, safety.freshness)
+  const fresh =
+    safety.replicaFreshness === false
+      ? { check: { kind: 'unknown' } as const, warnings: [] }
+      : replicaFreshness(history.lastGood?.freshness, safety.freshness)
   const counted =
     !unavailable && frozenIds.size === 0 && !directoryGated && fresh.hold === undefined
   const warnings: SafetyWarning[] = [...gate.warnings, ...fresh.warnings]

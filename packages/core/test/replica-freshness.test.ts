@@ -159,6 +159,16 @@ describe('planSafely with a freshness marker', () => {
         }
         expect(safe.counted).toBe(false)
         expect(safe.freshness).toEqual({ kind: 'behind', sids: ['001'] })
+        // Turned off, the same markers change nothing.
+        const off = planSafely(state, policy, {
+          history,
+          now: 1,
+          healthGate: false,
+          freshness: older,
+          replicaFreshness: false,
+        })
+        expect(off.plan).toEqual(plain.plan)
+        expect(off.counted).toBe(plain.counted)
         const members = new Set(state.channelMembers.map((m) => `${m.channelId}\u0000${m.userId}`))
         for (const c of safe.plan.commands) {
           expect(c.kind).not.toBe('removeTeamMember')
