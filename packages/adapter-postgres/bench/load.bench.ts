@@ -359,15 +359,17 @@ async function main(): Promise<void> {
       )
     } else {
       const targetFingerprint = fingerprintTarget(loaded)
+      // GROUPROLES_BENCH_CHECK=touched: the touched-rows check instead of the full re-read.
+      const check = process.env['GROUPROLES_BENCH_CHECK'] === 'touched' ? 'touched' : 'fingerprint'
       const [applied, tApply] = await timed(() =>
-        applyPlan(pool, { commands: picked.commands, targetFingerprint }),
+        applyPlan(pool, { commands: picked.commands, targetFingerprint }, { check }),
       )
       const report = applied._unsafeUnwrap()
       const done = Object.values(report.counts).reduce((a, b) => a + b, 0)
       applyOk = done === wanted
       const { staleCheckMs, writeMs } = report.timings
       console.log(
-        `applyPlan: ${picked.commands.length} commands ${JSON.stringify(Object.fromEntries(picked.perKind))} in one transaction: ${ms(tApply)} total; ` +
+        `applyPlan (check: ${check}): ${picked.commands.length} commands ${JSON.stringify(Object.fromEntries(picked.perKind))} in one transaction: ${ms(tApply)} total; ` +
           `the stale check ${ms(staleCheckMs)}; writes ${ms(writeMs)} (${((wanted / writeMs) * 1000).toFixed(0)} commands/s); ` +
           `done ${done} ${JSON.stringify(report.counts)}`,
       )
