@@ -14,6 +14,7 @@ import {
 import { okAsync } from 'neverthrow'
 import { LdapGroupSource, LdifGroupSource, type LdapDirectoryConfig } from '../src/index.js'
 import { freeipaFixture } from './support/freeipa-fixture.js'
+import { serverConfig } from './support/server-config.js'
 import { writeLdif } from './support/write-ldif.js'
 
 const server = inject('ldap')
@@ -28,17 +29,7 @@ const target: TargetView = {
 }
 
 describe.runIf(server !== null)('LdapGroupSource', () => {
-  const ldap = (): LdapDirectoryConfig => {
-    if (server === null) throw new Error('no LDAP test server')
-    return {
-      url: server.url,
-      bindDn: server.bindDn,
-      password: server.password,
-      preset: 'freeipa',
-      baseDn: server.baseDn,
-      pageSize: 200,
-    }
-  }
+  const ldap = (): LdapDirectoryConfig => serverConfig(server)
   const options = {
     matchBy: 'username' as const,
     rules: [{ kind: 'pattern' as const, pattern: 'mm_{team}_{channel}', manage: true }],
@@ -77,20 +68,12 @@ describe.runIf(server !== null)('LdapGroupSource', () => {
 })
 
 describe.runIf(server !== null)('LdapGroupSource in a run: replica freshness', () => {
-  const ldap = (): LdapDirectoryConfig => {
-    if (server === null) throw new Error('no LDAP test server')
-    return {
-      url: server.url,
-      bindDn: server.bindDn,
-      password: server.password,
-      preset: 'freeipa',
-      baseDn: server.baseDn,
-      pageSize: 200,
+  const ldap = (): LdapDirectoryConfig =>
+    serverConfig(server, {
       // Only the channel's group and the group nested in it: the fixture's cycles are unavailable
       // groups, and a run with one does not count.
       groupFilter: '(&(objectClass=ipaUserGroup)(|(cn=mm_rl_infra)(cn=rl_infra_leads)))',
-    }
-  }
+    })
   // alice and bob are in mm_rl_infra; dave is in channel infra (and team rl) by hand: a removal.
   const state: SyncState = {
     ...emptyState,

@@ -7,23 +7,14 @@ import {
   type LdapDirectoryConfig,
 } from '../src/index.js'
 import { freeipaFixture, groupsDn, usersDn } from './support/freeipa-fixture.js'
+import { serverConfig } from './support/server-config.js'
 import { writeLdif } from './support/write-ldif.js'
 
 const server = inject('ldap')
 const describeServer = describe.runIf(server !== null)
 
-function config(extra: Partial<LdapDirectoryConfig> = {}): LdapDirectoryConfig {
-  if (server === null) throw new Error('no LDAP test server')
-  return {
-    url: server.url,
-    bindDn: server.bindDn,
-    password: server.password,
-    preset: 'freeipa',
-    baseDn: server.baseDn,
-    pageSize: 200,
-    ...extra,
-  }
-}
+const config = (extra: Partial<LdapDirectoryConfig> = {}): LdapDirectoryConfig =>
+  serverConfig(server, extra)
 
 async function read(extra: Partial<LdapDirectoryConfig> = {}): Promise<DirectorySnapshot> {
   const r = await readDirectory(config(extra))

@@ -3,21 +3,12 @@ import { Attribute, Change, Client } from 'ldapts'
 import { describe, expect, inject, it } from 'vitest'
 import { readDirectory, type LdapDirectoryConfig } from '../src/index.js'
 import { rootDn, rootPassword } from './support/freeipa-fixture.js'
+import { serverConfig } from './support/server-config.js'
 
 const server = inject('ldap')
 const describeServer = describe.runIf(server !== null)
 
-function config(): LdapDirectoryConfig {
-  if (server === null) throw new Error('no LDAP test server')
-  return {
-    url: server.url,
-    bindDn: server.bindDn,
-    password: server.password,
-    preset: 'freeipa',
-    baseDn: server.baseDn,
-    pageSize: 200,
-  }
-}
+const config = (): LdapDirectoryConfig => serverConfig(server)
 
 describeServer('readDirectory: the freshness marker', () => {
   it("should read the suffix's contextCSN (syncprov) with the entries, and say nothing about a missing one", async () => {
