@@ -12,6 +12,7 @@ import {
   UserFlag,
 } from './internal/state-index.js'
 import { isBypassed, isExemptFromRemoval, isRoleSynced, keepsTownSquare } from './rules.js'
+import type { AppliedRun } from './revert-plan.js'
 
 /**
  * Why a command could not have been planned by a sync of the state it is checked against. The
@@ -84,6 +85,12 @@ export interface ApplyContext {
   }
   /** The policy the plan was made with (`plan.policy`). */
   readonly policy?: AdmissionPolicy
+  /**
+   * The plan is the revert of this journalled run (a plan file marked `revertOf`): its commands
+   * are admitted against the run's inverse (`admitRevert`), not by a sync's justification — a
+   * re-add no linked group justifies is exactly what a revert does. See `admitForApply`.
+   */
+  readonly revert?: AppliedRun
 }
 
 /** The typed error every applier fails with when a plan has a refused command: nothing was written. */

@@ -24,6 +24,8 @@ export {
 } from './health-gate.js'
 export { guardLastAdmin } from './last-admin-guard.js'
 export { admitRevert, revertPlan, runBeforeOf } from './revert-plan.js'
+export { admitForApply } from './admit-for-apply.js'
+export { planRevert } from './plan-revert.js'
 export { applyOwnOnly, recordAdded } from './own-removals.js'
 export { directorySizes, emptySyncHistory, nextSyncHistory } from './sync-history.js'
 export { checkFreshness, parseContextCsn, replicaFreshness } from './replica-freshness.js'
@@ -104,10 +106,12 @@ export type {
   RunSyncPorts,
   RunSyncResult,
 } from './run-sync.js'
+export type { RevertSyncPlan } from './plan-revert.js'
 export type {
   PlanFile,
   PlanFileError,
   PlanFileIntegrity,
+  PlanFileRevertOf,
   PlanSigningKey,
   ReadPlanFileOptions,
   WritePlanFileOptions,

@@ -43,6 +43,17 @@ export interface PlanFile {
   readonly edited: boolean
   /** A signature was present and verified with the `signingKey` the caller passed. */
   readonly signed: boolean
+  /**
+   * The file is the revert of a journalled run (`grouproles revert`): its commands are admitted
+   * against that run's inverse (`admitRevert`), not re-planned. Covered by the digest and signature.
+   */
+  readonly revertOf?: PlanFileRevertOf
+}
+
+/** What marks a plan file as the revert of a journalled run. */
+export interface PlanFileRevertOf {
+  /** The run's id in the journal. */
+  readonly runId: number
 }
 
 /** Why a plan file could not be read. */
@@ -67,6 +78,8 @@ export interface WritePlanFileOptions {
   readonly createdAt?: string
   /** Signs the file (HMAC-SHA-256 over the digested content); `readPlanFile` checks it. */
   readonly signingKey?: PlanSigningKey
+  /** Marks the file as the revert of this journalled run (see `PlanFile.revertOf`). */
+  readonly revertOf?: PlanFileRevertOf
 }
 
 /** Options of `readPlanFile`. */
@@ -88,11 +101,15 @@ export function writePlanFile(plan: SyncPlan, options: WritePlanFileOptions = {}
   const decoded = decodePlan(JSON.parse(toJson(plan)), 'plan')
   if (decoded.isErr()) throw new TypeError(`writePlanFile: not a plan (${decoded.error.message})`)
   const clean: SyncPlan = { ...decoded.value, stats: plan.stats }
-  const canonical = canonicalText(decoded.value)
+  const revertOf = options.revertOf
+  if (revertOf !== undefined && decodeRevertOf(revertOf, 'revertOf').isErr())
+    throw new TypeError(`writePlanFile: revertOf.runId ${String(revertOf.runId)} is not a run id`)
+  const canonical = canonicalText(decoded.value, revertOf)
   const file = {
     format: 'grouproles-plan',
     version: 1,
     ...(options.createdAt !== undefined ? { createdAt: options.createdAt } : {}),
+    ...(revertOf !== undefined ? { revertOf: { runId: revertOf.runId } } : {}),
     ...(options.state !== undefined ? { names: namesOf(options.state, plan) } : {}),
     digest: digestOf(canonical),
     ...(options.signingKey !== undefined
@@ -141,8 +158,9 @@ export function readPlanFile(
     const signature = yield* optional(raw, 'signature', '', (v, p) =>
       prefixedHex(v, p, signaturePrefix),
     )
+    const revertOf = yield* optional(raw, 'revertOf', '', decodeRevertOf)
     const plan = yield* decodePlan(own(raw, 'plan'), 'plan')
-    const canonical = canonicalText(plan)
+    const canonical = canonicalText(plan, revertOf)
     let signed = false
     if (options.signingKey !== undefined) {
       if (signature === undefined)
@@ -173,6 +191,7 @@ export function readPlanFile(
       integrity,
       edited: integrity !== 'intact',
       signed,
+      ...(revertOf !== undefined ? { revertOf } : {}),
     }
     return ok(file)
   })
@@ -302,10 +321,17 @@ function namesOf(state: SyncState, plan: SyncPlan): Record<string, string> {
 
 // ---- digest and signature ----
 
-/** The digested text: the plan without `stats` (recomputed on read), in the decoder's key order. */
-function canonicalText(plan: Omit<SyncPlan, 'stats'> & { readonly stats?: unknown }): string {
+/**
+ * The digested text: the plan without `stats` (recomputed on read), in the decoder's key order,
+ * then the revert marker when there is one (so files without one keep their digests).
+ */
+function canonicalText(
+  plan: Omit<SyncPlan, 'stats'> & { readonly stats?: unknown },
+  revertOf?: PlanFileRevertOf,
+): string {
   const { commands, held, warnings, policy, fingerprint, targetFingerprint } = plan
-  return `grouproles-plan/1\n${toJson({ commands, held, warnings, policy, fingerprint, targetFingerprint })}`
+  const marker = revertOf === undefined ? '' : `\nrevertOf ${toJson({ runId: revertOf.runId })}`
+  return `grouproles-plan/1\n${toJson({ commands, held, warnings, policy, fingerprint, targetFingerprint })}${marker}`
 }
 
 function digestOf(canonical: string): string {
@@ -646,6 +672,15 @@ function decodePolicy(value: unknown, path: string): Decoded<ResolvedSyncPolicy>
         },
       }),
     )
+  })
+}
+
+function decodeRevertOf(value: unknown, path: string): Decoded<PlanFileRevertOf> {
+  return safeTry(function* () {
+    const o = yield* record(value, path)
+    const runId = yield* field(o, 'runId', path, count)
+    if (runId < 1) return invalid(join(path, 'runId'), 'must be a run id (a whole number >= 1)')
+    return ok({ runId })
   })
 }
 

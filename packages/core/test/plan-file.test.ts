@@ -457,3 +457,60 @@ function setAt(root: unknown, path: readonly (string | number)[], value: unknown
   node[path[path.length - 1] as string | number] = value
   return root
 }
+
+describe('plan files: the revert marker', () => {
+  const plan = planSync(state)
+
+  it('should round-trip revertOf, keep digests of files without one, and refuse a bad one', () => {
+    const marked = readPlanFile(writePlanFile(plan, { revertOf: { runId: 7 } }))._unsafeUnwrap()
+    expect(marked.revertOf).toEqual({ runId: 7 })
+    expect(marked.integrity).toBe('intact')
+    const plain = readPlanFile(writePlanFile(plan))._unsafeUnwrap()
+    expect(plain.revertOf).toBeUndefined()
+    expect(plain.integrity).toBe('intact')
+    // The marker is the only difference in the digested text of the two files.
+    const a = JSON.parse(writePlanFile(plan, { revertOf: { runId: 7 } })) as { digest: string }
+    const b = JSON.parse(writePlanFile(plan)) as { digest: string }
+    expect(a.digest).not.toBe(b.digest)
+    for (const bad of [0, -1, 1.5, '7', null, [7]]) {
+      const raw = JSON.parse(writePlanFile(plan)) as Record<string, unknown>
+      raw['revertOf'] = { runId: bad }
+      const read = readPlanFile(JSON.stringify(raw))
+      expect(read._unsafeUnwrapErr()).toMatchObject({ kind: 'invalidPlan', path: 'revertOf.runId' })
+    }
+    expect(() => writePlanFile(plan, { revertOf: { runId: 0 } })).toThrow(TypeError)
+  })
+
+  it('should say edited when the marker is added, removed or pointed at another run by hand', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.constantFrom('retarget', 'remove', 'add'),
+        (runId, other, edit) => {
+          fc.pre(runId !== other)
+          const raw = JSON.parse(
+            writePlanFile(plan, edit === 'add' ? {} : { revertOf: { runId } }),
+          ) as Record<string, unknown>
+          if (edit === 'remove') delete raw['revertOf']
+          else raw['revertOf'] = { runId: other }
+          const file = readPlanFile(JSON.stringify(raw))._unsafeUnwrap()
+          expect(file.integrity).toBe('edited')
+          expect(file.edited).toBe(true)
+        },
+      ),
+      { numRuns: 50 },
+    )
+  })
+
+  it('should refuse a signed revert file whose marker was changed', () => {
+    const raw = JSON.parse(
+      writePlanFile(plan, { revertOf: { runId: 3 }, signingKey: 'k' }),
+    ) as Record<string, unknown>
+    expect(readPlanFile(JSON.stringify(raw), { signingKey: 'k' })._unsafeUnwrap().signed).toBe(true)
+    raw['revertOf'] = { runId: 4 }
+    expect(readPlanFile(JSON.stringify(raw), { signingKey: 'k' })._unsafeUnwrapErr().kind).toBe(
+      'badSignature',
+    )
+  })
+})
