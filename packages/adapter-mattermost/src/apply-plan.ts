@@ -1,9 +1,8 @@
 import {
-  admitCommands,
+  admitForApply,
   fingerprintTarget,
   inadmissibleCommands,
   syncCommandKinds,
-  withGroupLoad,
   type ApplyContext,
   type ChannelHistory,
   type SyncCommand,
@@ -69,7 +68,8 @@ export interface ApplyPlanOptions<E = never> {
   readonly loadTarget?: () => ResultAsync<SyncState, MattermostError | E>
   /**
    * The groups, links and managed syncables (and policy) the plan was made with: every command is
-   * admitted against the re-read target with these (`admitCommands`); without `groupLoad`, against
+   * admitted against the re-read target with these (`admitCommands`; a revert, `context.revert`,
+   * against its run's inverse: `admitForApply`); without `groupLoad`, against
    * the target's own groups and links (an Enterprise server's; Team Edition has none).
    */
   readonly context?: ApplyContext
@@ -116,14 +116,10 @@ export function applyPlan<E = never>(
         message: 'Mattermost changed since the plan was made; plan again',
       })
     }
-    const { refused } = admitCommands(
-      plan.commands,
-      withGroupLoad(state, options.context?.groupLoad),
-      {
-        isId: isMattermostId,
-        ...(options.context?.policy !== undefined ? { policy: options.context.policy } : {}),
-      },
-    )
+    // A revert (`context.revert`) is admitted against its run's inverse, else as a sync's commands.
+    const { refused } = admitForApply(plan.commands, state, options.context, {
+      isId: isMattermostId,
+    })
     if (refused.length > 0)
       return errAsync<MattermostApplyReport, MattermostError | E>(
         inadmissibleCommands(refused, plan.commands.length),

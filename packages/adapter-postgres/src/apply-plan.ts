@@ -2,11 +2,10 @@ import type { ResultAsync } from 'neverthrow'
 import { errAsync, okAsync } from 'neverthrow'
 import { match } from 'ts-pattern'
 import {
-  admitCommands,
+  admitForApply,
   commandKey,
   fingerprintTarget,
   inadmissibleCommands,
-  withGroupLoad,
   type ApplyContext as AdmissionContext,
   syncCommandKinds,
   toSyncCommand,
@@ -67,7 +66,8 @@ export interface ApplyPlanOptions {
   readonly defaultChannelNames?: readonly string[]
   /**
    * The groups, links and managed syncables (and policy) the plan was made with: every command is
-   * admitted against the re-read state with these (`admitCommands`). Without `context.groupLoad`,
+   * admitted against the re-read state with these (`admitCommands`; a revert, `context.revert`,
+   * against its run's inverse: `admitForApply`). Without `context.groupLoad`,
    * Mattermost's own groups and links (of `groupSources`) are read in the same transaction instead.
    */
   readonly context?: AdmissionContext
@@ -221,11 +221,13 @@ function admit(
     names.has(c.name) ? { ...c, defaultChannel: true } : c,
   )
   return own.andThen((groupsAndLinks) => {
-    const state = withGroupLoad({ ...target, ...groupsAndLinks, channels }, load)
-    const { refused } = admitCommands(commands, state, {
-      isId: (id) => mattermostId.test(id),
-      ...(options.context?.policy !== undefined ? { policy: options.context.policy } : {}),
-    })
+    // A revert (`context.revert`) is admitted against its run's inverse, else as a sync's commands.
+    const { refused } = admitForApply(
+      commands,
+      { ...target, ...groupsAndLinks, channels },
+      options.context,
+      { isId: (id) => mattermostId.test(id) },
+    )
     return refused.length === 0
       ? okAsync(undefined)
       : errAsync<undefined, PostgresError>(inadmissibleCommands(refused, commands.length))
@@ -251,10 +253,8 @@ function admitTouched(
       ? { groupSources: sources === 'all' ? null : (sources ?? ['ldap']) }
       : {}),
   }).andThen((touched) => {
-    const state = withGroupLoad(touched, load)
-    const { refused } = admitCommands(commands, state, {
+    const { refused } = admitForApply(commands, touched, options.context, {
       isId: (id) => mattermostId.test(id),
-      ...(options.context?.policy !== undefined ? { policy: options.context.policy } : {}),
     })
     if (refused.length > 0)
       return errAsync<undefined, PostgresError>(inadmissibleCommands(refused, commands.length))
