@@ -38,6 +38,7 @@ export {
 } from './format-run-summary.js'
 export { escapeForTerminal, formatPlan, readPlanFile, writePlanFile } from './plan-file.js'
 export { checkPlanCommands } from './check-plan-commands.js'
+export { staleRows } from './stale-rows.js'
 export {
   admitCommands,
   applyContextOf,
@@ -132,6 +133,7 @@ export type {
   InadmissibleCommandsError,
   RefusedCommand,
 } from './admit-commands.js'
+export type { StaleRow } from './stale-rows.js'
 export type {
   ApplyReport,
   CommandError,
