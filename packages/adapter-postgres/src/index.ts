@@ -5,6 +5,7 @@ export { migrate, schemaVersion } from './migrate.js'
 export { defaultChannelNames } from './default-channel-names.js'
 export {
   finishRun,
+  getRun,
   listRunCommands,
   listRuns,
   recordCommands,

@@ -371,6 +371,11 @@ export const selectRuns: string = `SELECT r.id::integer, r.started_at::text, r.f
     r.outcome, r.error, r.timings, (SELECT count(*)::integer FROM grouproles.run_commands c WHERE c.run_id = r.id),
     r.target, r.site_id
   FROM grouproles.runs r WHERE ($2::text IS NULL OR r.site_id = $2) ORDER BY r.id DESC LIMIT $1`
+export const selectRunById: string = `SELECT r.id::integer, r.started_at::text, r.finished_at::text, r.plan_summary, r.fingerprint, r.target_fingerprint,
+    r.outcome, r.error, r.timings, (SELECT count(*)::integer FROM grouproles.run_commands c WHERE c.run_id = r.id),
+    r.target, r.site_id
+  FROM grouproles.runs r WHERE r.id = $1`
+export const selectRunsTable: string = `SELECT to_regclass('grouproles.runs') IS NOT NULL`
 export const selectRunCommands: string = `SELECT seq, command, reason, outcome FROM grouproles.run_commands WHERE run_id = $1 ORDER BY seq`
 
 export const tryLock = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0))'

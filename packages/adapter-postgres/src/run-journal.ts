@@ -1,4 +1,4 @@
-import type { ResultAsync } from 'neverthrow'
+import { okAsync, type ResultAsync } from 'neverthrow'
 import {
   toSyncCommand,
   type CommandOutcome,
@@ -148,6 +148,23 @@ export function listRuns(
     options.limit ?? 20,
     options.siteId ?? null,
   ]).map((rows) => rows.map(toRunRecord))
+}
+
+/**
+ * One run by id, or `undefined` when the journal has none of that id, or no journal at all (a
+ * database never migrated: nothing was ever applied through it). Creates nothing.
+ */
+export function getRun(
+  client: PostgresClient,
+  runId: number,
+): ResultAsync<RunRecord | undefined, PostgresError> {
+  return runArrays(client, 'looking for the run journal', q.selectRunsTable).andThen((rows) =>
+    rows[0]?.[0] !== true
+      ? okAsync(undefined)
+      : runArrays(client, 'reading a run', q.selectRunById, [runId]).map((found) =>
+          found[0] === undefined ? undefined : toRunRecord(found[0]),
+        ),
+  )
 }
 
 /** The commands journalled for a run, in order. */

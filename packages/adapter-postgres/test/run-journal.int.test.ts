@@ -2,6 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { emptyState, planSync, type SyncCommand } from '@grouproles/core'
 import {
   finishRun,
+  getRun,
   listRunCommands,
   listRuns,
   migrate,
@@ -88,6 +89,23 @@ function describeJournal(database: EmptyDatabase): void {
       expect(await must(listRunCommands(client, runId))).toEqual(commands)
       expect(await must(listRuns(client, { siteId }))).toHaveLength(1)
       expect(await must(listRuns(client, { siteId: 'another-site' }))).toEqual([])
+    })
+
+    it('should read one run by id, and none without a journal or of an unknown id', async () => {
+      // No schema yet: no run, and nothing created.
+      expect(await must(getRun(client, 1))).toBeUndefined()
+      expect(await tablesOf(client)).not.toContain('grouproles.runs')
+      await must(migrate(client))
+      const before = { teamMembers: [], channelMembers: [] }
+      const runId = await must(
+        startRun(client, { ...planSync(emptyState), summary: { before } }).andThen((id) =>
+          recordCommands(client, id, commands).map(() => id),
+        ),
+      )
+      const run = await must(getRun(client, runId))
+      expect(run).toMatchObject({ id: runId, target: 'database', commandCount: 2 })
+      expect(run?.summary).toMatchObject({ before })
+      expect(await must(getRun(client, runId + 1))).toBeUndefined()
     })
 
     it('should record a run without a target as a database run with no site', async () => {
