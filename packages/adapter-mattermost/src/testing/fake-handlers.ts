@@ -51,10 +51,12 @@ export function handle(operationId: FakeOperationId, ctx: HandlerContext): Reply
     .with('GetTeamMembersByIds', () => {
       const team = model.team(p['team_id'])
       const rows = model.teamMembers.get(team.id)
+      // Active rows only: the store's GetMembersByIds filters `DeleteAt = 0` (unlike GetTeamMember).
       return ok(
-        idList(ctx.body).flatMap((userId) =>
-          maybe(rows?.get(userId), (m) => teamMemberJson(team.id, userId, m)),
-        ),
+        idList(ctx.body).flatMap((userId) => {
+          const m = rows?.get(userId)
+          return m === undefined || m.delete_at > 0 ? [] : [teamMemberJson(team.id, userId, m)]
+        }),
       )
     })
     .with('GetTeamMember', () => {

@@ -80,6 +80,19 @@ describe('FakeMattermost', () => {
     expect(response.body).toHaveLength(1)
   })
 
+  it('should answer a team members/ids read with active rows only, as the store filters DeleteAt = 0', async () => {
+    fake().seed(state)
+    await raw(fake(), 'DELETE', `/teams/${team}/members/${guest}`)
+
+    const byIds = await raw(fake(), 'POST', `/teams/${team}/members/ids`, [user, guest, newcomer])
+    // The single read still shows the soft-deleted row.
+    const single = await raw(fake(), 'GET', `/teams/${team}/members/${guest}`)
+
+    expect((byIds.body as { user_id: string }[]).map((m) => m.user_id)).toEqual([user])
+    expect(single.status).toBe(200)
+    expect((single.body as { delete_at: number }).delete_at).toBeGreaterThan(0)
+  })
+
   it('should record a violation when an answer lists a member twice', async () => {
     fake().seed(state)
 
