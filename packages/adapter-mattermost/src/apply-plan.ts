@@ -7,13 +7,15 @@ import {
   type ChannelHistory,
   type SyncCommand,
   type SyncCommandKind,
+  type StaleRow,
   type SyncState,
 } from '@grouproles/core'
 import { errAsync, ResultAsync } from 'neverthrow'
 import { match } from 'ts-pattern'
 import type { ApiChannelMember, ApiTeamMember } from './api-types.js'
+import { checkTouched, type CheckTouchedOptions } from './check-touched.js'
 import { isMattermostId } from './is-mattermost-id.js'
-import { loadSyncState } from './load-sync-state.js'
+import { loadSyncState, type LoadSyncStateOptions } from './load-sync-state.js'
 import { maxChannelBatch, maxTeamBatch, type MattermostClient } from './mattermost-client.js'
 import {
   groupConstrainedErrorIds,
@@ -60,11 +62,43 @@ export interface ApplyPlanOptions<E = never> {
   /** Single calls (role changes, removals, one-by-one adds) per progress event. Default 100. */
   readonly progressEvery?: number
   /**
-   * Re-read the target first and refuse the plan (`stalePlan`) if `fingerprintTarget` differs from
-   * `plan.targetFingerprint`. Default: true when the plan carries a fingerprint.
+   * How the apply checks the plan still fits. `'fingerprint'`: re-read the whole target
+   * (`loadTarget`), refuse (`stalePlan`) when verifying and its fingerprint is not the plan's, and
+   * admit every command against it. `'touched'`: just before each batch (each run of commands of
+   * one kind), read only the rows its commands touch (`readTouchedState`: their users, teams,
+   * channels and membership rows), admit them against those (the same answer as on the whole
+   * state), and refuse (`staleCommands`, when `strict`) the commands whose row changed since the
+   * plan; a change elsewhere does not refuse. The first check covers the whole plan: a refusal
+   * there fails the call with nothing sent. A later batch's refusal (the server changed during the
+   * apply) sends nothing of it or after it: those commands fail with the refusal. For a plan made
+   * in the same run, or re-checked command by command (the CLI's `apply`): no second full read.
+   * Default: `'fingerprint'` when the plan has a `targetFingerprint`, `verifyFingerprint` is true
+   * or `loadTarget` is given, else `'touched'`.
+   */
+  readonly check?: 'fingerprint' | 'touched'
+  /**
+   * `true` (default): the touched check refuses commands whose row is not as a fresh plan expects
+   * (an add finds an active member, a removal none, a role change the same flag). `false`:
+   * admission only, and commands whose effect already holds are reported `already`.
+   */
+  readonly strict?: boolean
+  /**
+   * What the plan's state was loaded with (`loadSyncState`'s scope, default channel names and
+   * groups): the touched check reads with it. Default: `loadSyncState`'s defaults.
+   */
+  readonly loadOptions?: Pick<
+    LoadSyncStateOptions,
+    'teamIds' | 'teamNames' | 'defaultChannelNames' | 'groups' | 'isSyncedSource' | 'limits'
+  >
+  /**
+   * With `check: 'fingerprint'`: refuse the plan (`stalePlan`) if `fingerprintTarget` of the
+   * re-read differs from `plan.targetFingerprint`. Default: true when the plan carries a fingerprint.
    */
   readonly verifyFingerprint?: boolean
-  /** How to re-read the target; must match how the plan's state was read. Default `loadSyncState(client)`. */
+  /**
+   * With `check: 'fingerprint'`: how to re-read the target; must match how the plan's state was
+   * read. Default `loadSyncState(client)`.
+   */
   readonly loadTarget?: () => ResultAsync<SyncState, MattermostError | E>
   /**
    * The groups, links and managed syncables (and policy) the plan was made with: every command is
@@ -85,9 +119,10 @@ export interface ApplicablePlan {
  * Executes a plan's commands through the REST API in plan order: team adds in graceful batches of
  * 256, channel adds in batches of 1000 `user_ids`, scheme roles via `…/schemeRoles`, removals via
  * DELETE. One failure never stops the rest; every command gets an outcome. Before any write the
- * target is re-read (`loadTarget`) for the stale check and for admission: a command no sync could
- * have planned from it (a D channel, a team no link reaches, a malformed id) refuses the whole plan
- * with `inadmissibleCommands`, nothing sent. Only these checks can fail the whole call.
+ * plan is checked (`check`: the whole target re-read, or only the rows the commands touch) for
+ * staleness and for admission: a command no sync could have planned (a D channel, a team no link
+ * reaches, a malformed id) refuses the whole plan with `inadmissibleCommands`, nothing sent. Only
+ * these checks can fail the whole call.
  */
 export function applyPlan<E = never>(
   client: MattermostClient,
@@ -95,6 +130,14 @@ export function applyPlan<E = never>(
   options: ApplyPlanOptions<E> = {},
 ): ResultAsync<MattermostApplyReport, MattermostError | E> {
   const expected = plan.targetFingerprint
+  const check =
+    options.check ??
+    (expected !== undefined ||
+    options.verifyFingerprint === true ||
+    options.loadTarget !== undefined
+      ? 'fingerprint'
+      : 'touched')
+  if (check === 'touched') return applyTouched(client, plan.commands, options)
   const verify = options.verifyFingerprint ?? expected !== undefined
   const run = (): ResultAsync<MattermostApplyReport, MattermostError | E> =>
     ResultAsync.fromSafePromise(execute(client, plan.commands, new Run(plan.commands, options)))
@@ -126,6 +169,83 @@ export function applyPlan<E = never>(
       )
     return run()
   })
+}
+
+// The touched check of the whole plan first (a refusal sends nothing), then of each later batch
+// just before it is sent, against what the earlier batches left.
+function applyTouched<E>(
+  client: MattermostClient,
+  commands: readonly SyncCommand[],
+  options: ApplyPlanOptions<E>,
+): ResultAsync<MattermostApplyReport, MattermostError | E> {
+  const base: CheckTouchedOptions = {
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    ...(options.loadOptions !== undefined ? { read: options.loadOptions } : {}),
+    strict: options.strict ?? true,
+  }
+  return checkTouched(client, commands, base).andThen((state) => {
+    const run = new Run(commands, options)
+    const teamOf = new Map(state.channels.map((c) => [c.id, c.teamId]))
+    return ResultAsync.fromSafePromise(
+      execute(client, commands, run, (start, end) =>
+        recheck(client, commands, { start, end }, run, teamOf, base),
+      ),
+    )
+  })
+}
+
+/**
+ * The touched check of the batch `commands[start, end)` after the earlier ones were sent. The
+ * earlier team adds that went through come along as context (they justify a default-channel join),
+ * and a row the apply's own writes changed on the server's side is no stale row: a default-channel
+ * join of a user this apply added to the team, a channel row gone with this apply's team removal,
+ * a guest's team row gone with their last channel. Resolves to the refusal, if any.
+ */
+async function recheck(
+  client: MattermostClient,
+  commands: readonly SyncCommand[],
+  { start, end }: { readonly start: number; readonly end: number },
+  run: Run,
+  teamOf: Map<string, string>,
+  base: CheckTouchedOptions,
+): Promise<MattermostError | undefined> {
+  const step = commands.slice(start, end)
+  const joining = new Set(step.filter((c) => c.kind === 'addChannelMember').map((c) => c.userId))
+  const context: Indexed<SyncCommand>[] = []
+  const teamRowsRemoved = new Set<string>()
+  const channelRowsRemoved = new Set<string>()
+  for (let i = 0; i < start; i++) {
+    const c = commands[i]
+    const o = run.outcomes[i]
+    if (c === undefined || o === undefined || o.kind === 'failed') continue
+    if (c.kind === 'addTeamMember' && joining.has(c.userId)) context.push({ index: i, command: c })
+    if (c.kind === 'removeTeamMember') teamRowsRemoved.add(`${c.teamId}:${c.userId}`)
+    const team = c.kind === 'removeChannelMember' ? teamOf.get(c.channelId) : undefined
+    if (team !== undefined) channelRowsRemoved.add(`${team}:${c.userId}`)
+  }
+  const explained = ({ command: c }: StaleRow): boolean =>
+    match(c)
+      .with({ kind: 'addChannelMember' }, (x) => run.wasAbsent(x.channelId, x.userId))
+      .with({ kind: 'removeChannelMember' }, (x) =>
+        teamRowsRemoved.has(`${teamOf.get(x.channelId) ?? ''}:${x.userId}`),
+      )
+      .with({ kind: 'removeTeamMember' }, (x) => channelRowsRemoved.has(`${x.teamId}:${x.userId}`))
+      .with(
+        { kind: 'addTeamMember' },
+        { kind: 'setTeamMemberAdmin' },
+        { kind: 'setChannelMemberAdmin' },
+        () => false,
+      )
+      .exhaustive()
+  const checked = await checkTouched(client, [...context.map((x) => x.command), ...step], {
+    ...base,
+    positions: [...context.map((x) => x.index), ...step.map((_, i) => start + i)],
+    contextCount: context.length,
+    explained,
+  })
+  if (checked.isErr()) return checked.error
+  for (const c of checked.value.channels) teamOf.set(c.id, c.teamId)
+  return undefined
 }
 
 type Indexed<C extends SyncCommand> = { readonly index: number; readonly command: C }
@@ -224,6 +344,7 @@ async function execute(
   client: MattermostClient,
   commands: readonly SyncCommand[],
   run: Run,
+  recheck?: (start: number, end: number) => Promise<MattermostError | undefined>,
 ): Promise<MattermostApplyReport> {
   // Consecutive commands of one kind form a step; steps run in plan order, so a plan's channel
   // adds start only after its team adds have finished.
@@ -234,6 +355,16 @@ async function execute(
     while (end < commands.length && commands[end]?.kind === first.kind) end++
     const step = commands.slice(start, end).map((command, i) => ({ index: start + i, command }))
     run.kind = first.kind
+    // The first step was checked with the whole plan. A refused later one means the server
+    // changed during the apply: the rest was planned from a state that is gone, so none of it goes.
+    const refusal = start > 0 ? await recheck?.(start, end) : undefined
+    if (refusal !== undefined) {
+      commands.slice(start).forEach((c, i) => {
+        run.set(start + i, failed(c, refusal))
+      })
+      run.batchDone()
+      break
+    }
     await runStep(client, first.kind, step, run)
     run.batchDone()
     start = end
@@ -563,6 +694,7 @@ function refusesUsers(error: MattermostError): boolean {
       { kind: 'linkNotFound' },
       { kind: 'readLimit' },
       { kind: 'inadmissibleCommands' },
+      { kind: 'staleCommands' },
       () => false,
     )
     .exhaustive()

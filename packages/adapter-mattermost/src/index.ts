@@ -12,6 +12,7 @@ export { checkMattermostTransport } from './check-mattermost-transport.js'
 export { defaultChannelNames, loadSyncState, toSystemRole } from './load-sync-state.js'
 export { defaultMattermostReadLimits } from './read-budget.js'
 export { applyPlan, channelHistoryOf } from './apply-plan.js'
+export { readTouchedState } from './read-touched-state.js'
 export { MattermostSyncTarget } from './mattermost-sync-target.js'
 export {
   linkGroup,
@@ -31,6 +32,7 @@ export type {
 export type { MattermostError } from './mattermost-error.js'
 export type { MattermostTransportError } from './check-mattermost-transport.js'
 export type { LoadSyncStateOptions } from './load-sync-state.js'
+export type { ReadTouchedStateOptions } from './read-touched-state.js'
 export type { MattermostReadLimits } from './read-budget.js'
 export type { MattermostSyncTargetConfig } from './mattermost-sync-target.js'
 export type {

@@ -70,10 +70,10 @@ export interface LoadSyncStateOptions {
 /** The channels a new team member joins when the server's list is not configured. */
 export const defaultChannelNames: readonly string[] = Object.freeze(['town-square', 'off-topic'])
 
-const defaultSyncedSource = (source: string): boolean =>
+export const defaultSyncedSource = (source: string): boolean =>
   source === 'ldap' || source.startsWith('plugin_')
 
-type ReadGroup = {
+export type ReadGroup = {
   readonly group: ApiGroup
   readonly members: readonly string[]
   readonly links: readonly ApiGroupSyncable[]
@@ -184,7 +184,7 @@ function readSyncState(
 
 // ---- teams and channels ---------------------------------------------------------------------
 
-function scopeTeams(
+export function scopeTeams(
   all: readonly ApiTeam[],
   options: LoadSyncStateOptions,
 ): Result<Team[], MattermostError> {
@@ -306,7 +306,7 @@ function isLicenceRefusal(e: MattermostError): boolean {
   )
 }
 
-function readGroups(
+export function readGroups(
   client: MattermostClient,
   isSynced: (source: string) => boolean,
   ids: IdTable,
@@ -340,7 +340,7 @@ function readGroups(
 
 // One string per distinct id: the ids parsed from thousands of pages would otherwise each keep
 // their own copy (2 M member rows at XL).
-class IdTable {
+export class IdTable {
   readonly #ids = new Map<string, string>()
 
   intern(id: string): string {
@@ -359,7 +359,7 @@ export function toSystemRole(roles: string): SystemRole {
   return 'user'
 }
 
-function toUser(u: ApiUser, ids: IdTable): User {
+export function toUser(u: ApiUser, ids: IdTable): User {
   return {
     id: ids.intern(u.id),
     username: u.username,
@@ -371,7 +371,7 @@ function toUser(u: ApiUser, ids: IdTable): User {
   }
 }
 
-function toChannel(c: ApiChannel, defaults: ReadonlySet<string>): Channel {
+export function toChannel(c: ApiChannel, defaults: ReadonlySet<string>): Channel {
   return {
     id: c.id,
     teamId: c.team_id,
@@ -383,7 +383,7 @@ function toChannel(c: ApiChannel, defaults: ReadonlySet<string>): Channel {
   }
 }
 
-function toLink(l: ApiGroupSyncable): GroupLink {
+export function toLink(l: ApiGroupSyncable): GroupLink {
   return {
     groupId: l.group_id,
     syncable: { kind: l.kind, id: l.syncable_id },

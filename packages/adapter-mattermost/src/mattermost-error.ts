@@ -1,4 +1,4 @@
-import type { InadmissibleCommandsError, SyncableRef } from '@grouproles/core'
+import type { InadmissibleCommandsError, StaleRow, SyncableRef } from '@grouproles/core'
 import { match } from 'ts-pattern'
 
 /**
@@ -97,6 +97,16 @@ export type MattermostError =
    * team no link reaches, a malformed id, …), each named in `refused`; nothing was sent.
    */
   | InadmissibleCommandsError
+  /**
+   * The touched check (`applyPlan` `check: 'touched'`): commands whose membership row is no longer
+   * as the plan expects (an add of an active member, a removal of none, a role change to the role
+   * the row has), each named in `stale`; nothing of the checked batch was sent.
+   */
+  | {
+      readonly kind: 'staleCommands'
+      readonly message: string
+      readonly stale: readonly StaleRow[]
+    }
   /** A group link the caller named does not exist (live) in Mattermost. */
   | {
       readonly kind: 'linkNotFound'
@@ -135,6 +145,7 @@ export function isTransientError(error: MattermostError): boolean {
         { kind: 'linkNotFound' },
         { kind: 'readLimit' },
         { kind: 'inadmissibleCommands' },
+        { kind: 'staleCommands' },
         () => false,
       )
       .exhaustive()

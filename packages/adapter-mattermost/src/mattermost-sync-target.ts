@@ -11,7 +11,12 @@ import {
   type SyncTarget,
 } from '@grouproles/core'
 import { ResultAsync } from 'neverthrow'
-import { applyPlan, type ApplyProgress, type MattermostApplyReport } from './apply-plan.js'
+import {
+  applyPlan,
+  type ApplyPlanOptions,
+  type ApplyProgress,
+  type MattermostApplyReport,
+} from './apply-plan.js'
 import { loadSyncState, type LoadSyncStateOptions } from './load-sync-state.js'
 import type { MattermostClient } from './mattermost-client.js'
 import type { MattermostError } from './mattermost-error.js'
@@ -21,8 +26,21 @@ export interface MattermostSyncTargetConfig<E = never> extends LoadSyncStateOpti
   readonly onProgress?: (progress: ApplyProgress) => void
   /** Single calls per progress event (see `ApplyPlanOptions.progressEvery`). Default 100. */
   readonly progressEvery?: number
-  /** Refuse stale plans (re-reads the target first). Default true. */
+  /**
+   * With the `'fingerprint'` check: refuse a plan whose fingerprint is not the re-read target's.
+   * Default true; false without `check` means the `'touched'` check.
+   */
   readonly verifyFingerprint?: boolean
+  /**
+   * How an apply checks the plan still fits (see `ApplyPlanOptions.check`): `'fingerprint'`
+   * re-reads the whole target (with the store's memory) and compares fingerprints; `'touched'`
+   * reads only the rows each batch's commands touch, with this configuration's scope. Default:
+   * `'fingerprint'` for a plan with a `targetFingerprint` (unless `verifyFingerprint: false`),
+   * else `'touched'`.
+   */
+  readonly check?: ApplyPlanOptions['check']
+  /** The touched check refuses commands whose row changed (default true; see `ApplyPlanOptions.strict`). */
+  readonly strict?: boolean
   /**
    * Where the memberships the API cannot show are kept between runs (who left a team or a
    * channel): every load remembers what it saw and every apply what it added, and every load adds
@@ -76,23 +94,32 @@ export class MattermostSyncTarget<E = never> implements SyncTarget<
   }
 
   /**
-   * Applies a plan (see `applyPlan`), refusing it if the target changed since it was made or if a
-   * command could not have been planned from the re-read target with `context`'s group load (when
-   * absent, with the target's own groups and links: none on Team Edition); with a store, then
-   * remembers the adds that hold.
+   * Applies a plan (see `applyPlan`), refusing it if the target changed since it was made (the
+   * whole target, or with the `'touched'` check only the rows its commands touch) or if a command
+   * could not have been planned from what was re-read with `context`'s group load (when absent,
+   * with the target's own groups and links: none on Team Edition); with a store, then remembers
+   * the adds that hold.
    */
   applyPlan(
-    plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
+    // A bare command list (no fingerprint) takes the touched check.
+    plan: Pick<SyncPlan, 'commands'> & { readonly targetFingerprint?: string },
     context?: ApplyContext,
   ): ResultAsync<MattermostApplyReport, MattermostError | E> {
+    const config = this.#config
+    const verify = config.verifyFingerprint ?? true
+    const check =
+      config.check ?? (plan.targetFingerprint !== undefined && verify ? 'fingerprint' : 'touched')
     const applied = applyPlan<E>(this.#client, plan, {
       ...(context !== undefined ? { context } : {}),
-      ...(this.#config.onProgress !== undefined ? { onProgress: this.#config.onProgress } : {}),
-      ...(this.#config.progressEvery !== undefined
-        ? { progressEvery: this.#config.progressEvery }
-        : {}),
-      verifyFingerprint: this.#config.verifyFingerprint ?? true,
-      loadTarget: () => this.loadSyncState(),
+      ...(config.onProgress !== undefined ? { onProgress: config.onProgress } : {}),
+      ...(config.progressEvery !== undefined ? { progressEvery: config.progressEvery } : {}),
+      ...(config.strict !== undefined ? { strict: config.strict } : {}),
+      check,
+      ...(check === 'fingerprint'
+        ? { verifyFingerprint: verify, loadTarget: () => this.loadSyncState() }
+        : // The rows each batch touches, read with this target's scope; the plan came from a
+          // full load of the same run (`runSync`), so no second one.
+          { loadOptions: config }),
     })
     const store = this.#config.store
     if (store === undefined) return applied
