@@ -1,4 +1,5 @@
 import {
+  runBeforeOf,
   type ApplyContext,
   type ApplyReport,
   type CommandError,
@@ -10,7 +11,8 @@ import {
   type SyncStats,
   type SyncTarget,
 } from '@grouproles/core'
-import type { PostgresClient } from '@grouproles/adapter-postgres'
+import type * as Postgres from '@grouproles/adapter-postgres'
+import type { ApplyPlanReport, PostgresClient, PostgresError } from '@grouproles/adapter-postgres'
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
 
 /** The journal functions used (adapter-postgres, imported lazily by the caller). */
@@ -48,7 +50,27 @@ export interface Journal<JE> {
  * were checked against), is what `revertPlan` needs to undo the run (a removed member's role).
  */
 export type JournaledPlan = Pick<SyncPlan, 'commands' | 'targetFingerprint'> &
-  Partial<Pick<SyncPlan, 'stats' | 'fingerprint'>> & { readonly before?: RunBefore }
+  Partial<Pick<SyncPlan, 'stats' | 'fingerprint'>> & {
+    readonly before?: RunBefore
+    /** The run this plan reverts (a `revertOf` plan file), kept in the run's summary. */
+    readonly revertOf?: number
+  }
+
+/**
+ * The run's summary extras: `before` as given, else the rows of the state this target last loaded
+ * (the state `runSync` planned from, so `serve`'s runs are revertible too), and the revert marker.
+ */
+function summaryOf(
+  plan: JournaledPlan,
+  lastLoaded: SyncState | undefined,
+): Readonly<Record<string, unknown>> {
+  const before =
+    plan.before ?? (lastLoaded !== undefined ? runBeforeOf(lastLoaded, plan.commands) : undefined)
+  return {
+    ...(before !== undefined ? { before } : {}),
+    ...(plan.revertOf !== undefined ? { revertOf: plan.revertOf } : {}),
+  }
+}
 
 /**
  * A REST target whose applies are journalled (`target: 'rest'`, the site id) in the store's
@@ -61,9 +83,14 @@ export function journaledTarget<E extends CommandError, F extends CommandError, 
   db: PostgresClient,
   siteId: string,
 ): SyncTarget<E | JE, F> {
+  let lastLoaded: SyncState | undefined
   return {
     ...(inner.policyDefaults !== undefined ? { policyDefaults: inner.policyDefaults } : {}),
-    loadSyncState: (): ResultAsync<SyncState, E | JE> => inner.loadSyncState(),
+    loadSyncState: (): ResultAsync<SyncState, E | JE> =>
+      inner.loadSyncState().map((state) => {
+        lastLoaded = state
+        return state
+      }),
     applyPlan(plan: JournaledPlan, context?: ApplyContext): ResultAsync<ApplyReport<F>, E | JE> {
       return journal
         .startRun(db, {
@@ -73,7 +100,7 @@ export function journaledTarget<E extends CommandError, F extends CommandError, 
           target: 'rest',
           siteId,
           // In the run's summary (jsonb): no migration, and `runBeforeOfSummary` reads it back.
-          ...(plan.before !== undefined ? { summary: { before: plan.before } } : {}),
+          summary: summaryOf(plan, lastLoaded),
         })
         .andThen((runId) =>
           inner
@@ -109,6 +136,78 @@ export function journaledTarget<E extends CommandError, F extends CommandError, 
                   }),
                 )
                 .andThen(() => okAsync(report)),
+            ),
+        )
+    },
+  }
+}
+
+/** The adapter's journal functions a database target uses (imported lazily by the caller). */
+export type DatabaseJournal = Pick<
+  typeof Postgres,
+  'migrate' | 'startRun' | 'finishRun' | 'runOutcomeOf'
+>
+
+/** Mattermost's database as `PostgresSyncTarget` opens it: its apply journals into a given run. */
+export interface DatabaseTarget {
+  readonly policyDefaults?: SyncTarget<PostgresError>['policyDefaults']
+  loadSyncState(): ResultAsync<SyncState, PostgresError>
+  applyPlan(
+    plan: Pick<SyncPlan, 'commands' | 'targetFingerprint'>,
+    context?: ApplyContext & { readonly runId?: number },
+  ): ResultAsync<ApplyPlanReport, PostgresError>
+}
+
+/**
+ * Mattermost's database with every apply journalled in its own `grouproles` schema (`target:
+ * 'database'`), as the REST target journals in its store: the schema is migrated first (an apply
+ * writes; a dry run never gets here), a run opens with the rows before it in its summary, the
+ * commands are journalled inside the apply's transaction, and the run closes `applied`,
+ * `nothingToDo`, or as `runOutcomeOf` the error (`refused`: nothing written; `failed`: rolled back).
+ */
+export function journaledDatabaseTarget(
+  inner: DatabaseTarget,
+  journal: DatabaseJournal,
+  db: PostgresClient,
+): SyncTarget<PostgresError> {
+  let lastLoaded: SyncState | undefined
+  return {
+    ...(inner.policyDefaults !== undefined ? { policyDefaults: inner.policyDefaults } : {}),
+    loadSyncState: () =>
+      inner.loadSyncState().map((state) => {
+        lastLoaded = state
+        return state
+      }),
+    applyPlan(plan: JournaledPlan, context?: ApplyContext) {
+      return journal
+        .migrate(db)
+        .andThen(() =>
+          journal.startRun(db, {
+            stats: plan.stats ?? statsOfCommands(plan.commands),
+            fingerprint: plan.fingerprint ?? plan.targetFingerprint,
+            targetFingerprint: plan.targetFingerprint,
+            target: 'database',
+            summary: summaryOf(plan, lastLoaded),
+          }),
+        )
+        .andThen((runId) =>
+          inner
+            .applyPlan(plan, { ...context, runId })
+            .orElse((error) =>
+              journal
+                .finishRun(db, runId, {
+                  outcome: journal.runOutcomeOf(error),
+                  error: { kind: error.kind, message: error.message },
+                })
+                .andThen(() => errAsync(error)),
+            )
+            .andThen((report) =>
+              journal
+                .finishRun(db, runId, {
+                  outcome: report.outcomes.length > 0 ? 'applied' : 'nothingToDo',
+                  timings: report.timings,
+                })
+                .map(() => report),
             ),
         )
     },

@@ -5,7 +5,7 @@ import type { PostgresClient, PostgresError } from '@grouproles/adapter-postgres
 import type { MattermostError } from '@grouproles/adapter-mattermost'
 import { err, ok, type Result } from 'neverthrow'
 import { badInput, failure, messageOf, usageError, type CliError } from './cli-error.js'
-import { journaledTarget } from './journaled-target.js'
+import { journaledDatabaseTarget, journaledTarget } from './journaled-target.js'
 import type { GroupRolesConfig } from './config/read-config.js'
 import { demoAssets } from './demo-assets.js'
 import { flagVariable } from './open-groups.js'
@@ -61,17 +61,23 @@ export async function openTarget(
   }
   const databaseUrl = env['DATABASE_URL']
   if (databaseUrl !== undefined && databaseUrl !== '') {
-    const [{ default: pg }, { PostgresHistoryStore, PostgresSyncTarget }] = await Promise.all([
+    const [{ default: pg }, postgres] = await Promise.all([
       import('pg'),
       import('@grouproles/adapter-postgres'),
     ])
+    const { PostgresHistoryStore, PostgresSyncTarget } = postgres
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
     // An idle client's error (a restarted server) must not crash the process: the next query fails.
     pool.on('error', () => undefined)
     return ok({
       // Every apply follows a full load in the same run (runSync; apply re-plans and checks each
       // command): the transaction re-checks only the rows the commands touch (issue 11 item 3).
-      target: new PostgresSyncTarget(pool, { check: 'touched' }),
+      // Journalled in the database's grouproles schema, so `revert` can undo it.
+      target: journaledDatabaseTarget(
+        new PostgresSyncTarget(pool, { check: 'touched' }),
+        postgres,
+        pool,
+      ),
       history: PostgresHistoryStore.migratingOnSave(pool),
       description: 'the database at DATABASE_URL',
       embedded: false,
@@ -112,7 +118,11 @@ async function openDemo(): Promise<Result<OpenedTarget, CliError>> {
     )
   }
   return ok({
-    target: new postgres.PostgresSyncTarget(client, { check: 'touched' }),
+    target: journaledDatabaseTarget(
+      new postgres.PostgresSyncTarget(client, { check: 'touched' }),
+      postgres,
+      client,
+    ),
     history: postgres.PostgresHistoryStore.migratingOnSave(client),
     description: "the demo's in-memory Mattermost (Rocky Linux example)",
     embedded: true,

@@ -101,6 +101,8 @@ export const outputShapes = {
     kind: z.literal('show'),
     file: z.string(),
     createdAt: z.string().nullable(),
+    /** A revert plan file (`grouproles revert --out`): the run it undoes. */
+    revertOf: z.number().int().optional(),
     ...fileFacts,
     ...plan,
   }),
@@ -108,14 +110,19 @@ export const outputShapes = {
     kind: z.literal('apply'),
     file: z.string(),
     ...fileFacts,
+    /** A revert plan file: the run it undid (its commands were checked against that run's inverse). */
+    revertOf: z.number().int().optional(),
     /** `--partial` was given: stale commands were skipped, not refused. */
     partial: z.boolean(),
-    /** The file's commands a fresh plan no longer makes (empty unless `--partial`). */
+    /**
+     * The file's commands a fresh plan no longer makes (empty unless `--partial`); for a revert,
+     * those no longer part of undoing the run (`notInRevert`).
+     */
     skipped: z.array(
       z.strictObject({
         index: z.number().int(),
         command: plainCommand,
-        cause: z.enum(['changed', 'held', 'duplicate', 'noLongerPlanned']),
+        cause: z.enum(['changed', 'held', 'duplicate', 'noLongerPlanned', 'notInRevert']),
         message: z.string(),
       }),
     ),
@@ -133,6 +140,41 @@ export const outputShapes = {
           error: z.strictObject({ kind: z.string(), message: z.string() }),
         }),
       ]),
+    ),
+  }),
+  'revert-output': z.strictObject({
+    kind: z.literal('revert'),
+    runId: z.number().int(),
+    /** The journalled run: when, through which target, its applied commands. */
+    run: z.strictObject({
+      startedAt: z.string(),
+      finishedAt: z.string().nullable(),
+      target: z.enum(['database', 'rest']),
+      commands: z.number().int(),
+      /** The journal recorded the rows before the run (else its removals are not revertible). */
+      rolesRecorded: z.boolean(),
+    }),
+    changes: z.boolean(),
+    planFile: z.string().nullable(),
+    sources: z.strictObject({ mattermost: z.string() }),
+    ...plan,
+    /** Inverse commands that no longer apply: listed, never planned. */
+    notRevertible: z.array(
+      z.strictObject({
+        command: plainCommand,
+        reason: z.looseObject({
+          kind: z.enum([
+            'userUnknown',
+            'userDeactivated',
+            'syncableUnknown',
+            'syncableArchived',
+            'teamNotRestored',
+            'priorRoleUnknown',
+            'notRestored',
+          ]),
+        }),
+        message: z.string(),
+      }),
     ),
   }),
   'explain-output': z.strictObject({

@@ -52,6 +52,17 @@ const commands: Readonly<
     positionals: 1,
     load: () => import('./commands/apply.js'),
   },
+  revert: {
+    options: {
+      ...common,
+      ...targetFlags,
+      config: { type: 'string' },
+      out: { type: 'string' },
+      'detailed-exitcode': { type: 'boolean' },
+    },
+    positionals: 1,
+    load: () => import('./commands/revert.js'),
+  },
   explain: {
     options: {
       ...common,
@@ -99,7 +110,7 @@ const isCommand = (name: string): name is CommandName =>
 
 /**
  * Runs one `grouproles` command line; returns the exit code (0 ok, 1 runtime failure, 2 bad input
- * or usage; `plan --detailed-exitcode`: 0 no changes, 2 changes pending, 1 error). Errors are one
+ * or usage; `plan` and `revert --detailed-exitcode`: 0 no changes, 2 changes pending, 1 error). Errors are one
  * line on stderr (with `--json`: a JSON document on stdout), never a stack trace.
  */
 export async function runCli(

@@ -1,8 +1,8 @@
 /** The command names, in the order `--help` lists them. */
-export const commandNames = ['plan', 'show', 'apply', 'explain', 'serve', 'init'] as const
+export const commandNames = ['plan', 'show', 'apply', 'revert', 'explain', 'serve', 'init'] as const
 export type CommandName = (typeof commandNames)[number]
 
-const targets = `Mattermost (plan, apply, explain, serve):
+const targets = `Mattermost (plan, apply, revert, explain, serve):
   --demo                      the demo's in-memory Mattermost (Rocky Linux example, shipped with
                               this package); with no --config, the demo's config and directory too
   DATABASE_URL                Mattermost's Postgres database
@@ -29,6 +29,7 @@ Commands:
   plan      plan a sync and print it for review (--out FILE writes the plan file)
   show      print a saved plan file, per team and channel, with reasons
   apply     apply a reviewed plan file exactly as written
+  revert    plan the undo of an applied run (--out FILE writes a revert plan file)
   explain   why a user has (or gets) a role in a team or channel
   serve     sync on an interval, with /metrics, /healthz (and /role, opt-in)
   init      write a commented starter config
@@ -40,7 +41,7 @@ Options:
 
 Paths on the command line resolve from the current directory; paths inside a config file from
 the config file's folder. Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage
-(plan --detailed-exitcode: 0 no changes, 2 changes pending, 1 error).
+(plan and revert --detailed-exitcode: 0 no changes, 2 changes pending, 1 error).
 
 Try it: grouproles plan --demo`
 
@@ -79,6 +80,10 @@ longer holds (re-added, already done, now held, gone) refuses the apply (stalePl
 is printed with why. Changes to other memberships do not. Then prints the plan (names from the
 live state) and applies the file's commands.
 
+A revert plan file (grouproles revert RUN_ID --out FILE) needs no directory: each command is
+checked against the inverse of that run made again from the live state (a command already undone
+or overtaken is stale), and the apply is journalled like any, so its own revert restores the run.
+
 Options:
   --config FILE               the config file the plan was made with
   --allow-edited              apply a file edited by hand (or with no digest) all the same
@@ -86,6 +91,27 @@ Options:
   --json                      print the outcome as JSON
 
 ${directory}
+
+${planKey}
+
+${targets}`,
+  revert: `Usage: grouproles revert RUN_ID --config FILE [--out FILE] [options]
+
+Plans the undo of an applied run of the journal (the run summary and apply give its id): members
+it removed are re-added with the role they had (admin flag, guest), flags it changed are set back,
+memberships it added are removed. Planned against the live state, like a sync's plan: removals
+past the config's limits are held, and what no longer applies (a user deactivated or deleted, a
+team or channel archived) is listed as not revertible, never forced. Nothing is changed: review
+the plan, write it with --out and apply it with "grouproles apply FILE". Needs no directory.
+
+Options:
+  --config FILE               the config file (its policy limits; with the REST API its store)
+  --out FILE                  write the revert plan file (marked "revert of run N")
+  --detailed-exitcode         exit 0 when there is nothing to undo, 2 when changes are pending,
+                              1 on any error
+  --json                      print the revert plan as JSON
+
+Unknown run ids, runs that applied nothing and unreadable journal records are refused (exit 2).
 
 ${planKey}
 

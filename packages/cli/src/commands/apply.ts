@@ -1,5 +1,13 @@
-import { applyContextOf, checkPlanCommands, escapeForTerminal, runSync } from '@grouproles/core'
+import {
+  applyContextOf,
+  checkPlanCommands,
+  escapeForTerminal,
+  runBeforeOf,
+  runSync,
+  type SyncPlan,
+} from '@grouproles/core'
 import { err, ok } from 'neverthrow'
+import { applyRevert } from '../apply-revert.js'
 import { failure } from '../cli-error.js'
 import {
   boolFlag,
@@ -9,6 +17,7 @@ import {
   type CommandResult,
 } from '../command-context.js'
 import { printJson } from '../json-output.js'
+import type { JournaledPlan } from '../journaled-target.js'
 import { openGroups } from '../open-groups.js'
 import { openTarget } from '../open-target.js'
 import { newestRunId, openNotifier, runIdSince } from '../notify-run.js'
@@ -36,6 +45,9 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
           : 'refused: the plan file has no digest, so hand edits cannot be ruled out; plan again, or pass --allow-edited',
       ),
     )
+  // A revert plan file is checked against its run's inverse, not re-planned from the directory.
+  if (file.revertOf !== undefined)
+    return applyRevert(ctx, name ?? '', { ...file, revertOf: file.revertOf }, warnings)
   const partial = boolFlag(ctx.flags, 'partial')
   const config = loadConfig(ctx, 'apply')
   if (config.isErr()) return err(config.error)
@@ -92,7 +104,12 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     // Postgres target re-reads only those rows, no second full read).
     // The target admits each command against what it re-reads with the directory's groups and
     // links and the config's managed syncables (the fresh state's), never the file's.
-    const toApply = { ...freshPlan, commands: check.current }
+    // The rows before the run go to the journal, for `revert` (a removed member's role).
+    const toApply: SyncPlan & JournaledPlan = {
+      ...freshPlan,
+      commands: check.current,
+      before: runBeforeOf(state, check.current),
+    }
     const applied = await target.value.target.applyPlan(
       toApply,
       applyContextOf(state, freshPlan.policy),

@@ -18,6 +18,7 @@ export function run(ctx: CommandContext): Promise<CommandResult> {
         kind: 'show',
         file: name,
         createdAt: file.createdAt ?? null,
+        ...(file.revertOf !== undefined ? { revertOf: file.revertOf.runId } : {}),
         integrity: file.integrity,
         edited: file.edited,
         signed: file.signed,
@@ -28,6 +29,7 @@ export function run(ctx: CommandContext): Promise<CommandResult> {
     const line = integrityLine(file)
     if (line !== undefined) ctx.io.out(line)
     if (file.signed) ctx.io.out('Signed: the signature matches GROUPROLES_PLAN_KEY')
+    if (file.revertOf !== undefined) ctx.io.out(`Revert of run ${file.revertOf.runId}`)
     for (const l of renderPlan(file.plan, names, warnings)) ctx.io.out(l)
   }
   return Promise.resolve(ok(0))

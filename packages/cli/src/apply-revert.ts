@@ -1,0 +1,155 @@
+import {
+  admitRevert,
+  escapeForTerminal,
+  fingerprintTarget,
+  runBeforeOf,
+  type PlanFile,
+  type Warning,
+} from '@grouproles/core'
+import { err, ok } from 'neverthrow'
+import { failure } from './cli-error.js'
+import { boolFlag, loadConfig, type CommandContext, type CommandResult } from './command-context.js'
+import { printJson } from './json-output.js'
+import { openTarget } from './open-target.js'
+import { readAppliedRun } from './read-applied-run.js'
+import type { JournaledPlan } from './journaled-target.js'
+import { integrityLine } from './read-plan.js'
+import { namesOf, renderPlan } from './render.js'
+
+/**
+ * `grouproles apply` of a revert plan file (`revertOf`): no directory and no re-plan. The run is
+ * read from the journal and each command of the file is checked against its inverse made again
+ * from the live state (`admitRevert`): one no longer part of it (already undone, overtaken, edited
+ * in) is stale, refusing the apply unless `--partial`. The target admits the same way in its own
+ * re-read (`context.revert`), and journals the apply with the rows before it, so reverting this
+ * revert restores the run.
+ */
+export async function applyRevert(
+  ctx: CommandContext,
+  name: string,
+  file: PlanFile & { readonly revertOf: { readonly runId: number } },
+  warnings: readonly Warning[],
+): Promise<CommandResult> {
+  const runId = file.revertOf.runId
+  const partial = boolFlag(ctx.flags, 'partial')
+  const config = loadConfig(ctx, 'apply')
+  if (config.isErr()) return err(config.error)
+  const target = await openTarget(ctx.env, {
+    demo: boolFlag(ctx.flags, 'demo'),
+    config: config.value,
+  })
+  if (target.isErr()) return err(target.error)
+  for (const w of target.value.warnings ?? []) ctx.io.err(`warning: ${w}`)
+  try {
+    const journal = target.value.lockClient
+    if (journal === undefined)
+      return err(failure('noJournal', `${target.value.description} keeps no run journal`))
+    const read = await readAppliedRun(journal, runId)
+    if (read.isErr()) return err(read.error)
+    const applied = read.value.applied
+    const loaded = await target.value.target.loadSyncState()
+    if (loaded.isErr())
+      return err(failure(loaded.error.kind, `could not load Mattermost: ${loaded.error.message}`))
+    const state = loaded.value
+    const names = namesOf(state)
+    const commands = file.plan.commands
+    const { refused } = admitRevert(commands, applied, state)
+    const stale = refused.map((r) => ({
+      index: r.index,
+      command: r.command,
+      message: escapeForTerminal(r.message),
+    }))
+    if (stale.length > 0 && !partial) {
+      for (const s of stale) ctx.io.err(`  stale: ${s.message}`)
+      return err(
+        failure(
+          'stalePlan',
+          `refused: ${stale.length} of ${commands.length} commands are no longer part of undoing run ${runId} (Mattermost changed since the revert was planned); run grouproles revert ${runId} again and review, or pass --partial to apply the ${commands.length - stale.length} that still hold`,
+        ),
+      )
+    }
+    const skip = new Set(stale.map((s) => s.index))
+    const current = commands.filter((_, i) => !skip.has(i))
+    if (!ctx.json) {
+      const line = integrityLine(file)
+      if (line !== undefined) ctx.io.out(line)
+      ctx.io.out(`Revert of run ${runId}`)
+      for (const l of renderPlan(file.plan, names, warnings)) ctx.io.out(l)
+      ctx.io.out('')
+      for (const s of stale) ctx.io.out(`  skipped (stale): ${s.message}`)
+      if (stale.length > 0)
+        ctx.io.out(
+          `Applying ${current.length} of ${commands.length} commands; ${stale.length} skipped as stale (--partial)`,
+        )
+    }
+    const plan: JournaledPlan = {
+      commands: current,
+      targetFingerprint: fingerprintTarget(state),
+      // Journalled with the run: a revert of this revert puts the run's result back.
+      before: runBeforeOf(state, current),
+      revertOf: runId,
+    }
+    const result = await target.value.target.applyPlan(plan, {
+      revert: applied,
+      policy: file.plan.policy,
+    })
+    if (result.isErr()) {
+      const e = result.error
+      const message = escapeForTerminal(e.message)
+      return err(
+        failure(
+          e.kind,
+          e.kind === 'stalePlan' || e.kind === 'staleCommands'
+            ? `refused: ${message} (Mattermost changed while applying; run grouproles revert ${runId} again and review)`
+            : e.kind === 'inadmissibleCommands'
+              ? message
+              : `apply failed: ${message}`,
+        ),
+      )
+    }
+    const outcomes = result.value.outcomes
+    const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length
+    const summary = { done: count('done'), already: count('already'), failed: count('failed') }
+    if (ctx.json)
+      ctx.io.out(
+        printJson({
+          kind: 'apply',
+          file: name,
+          integrity: file.integrity,
+          edited: file.edited,
+          signed: file.signed,
+          revertOf: runId,
+          partial,
+          skipped: stale.map((s) => ({
+            index: s.index,
+            command: s.command,
+            cause: 'notInRevert',
+            message: s.message,
+          })),
+          summary,
+          outcomes: outcomes.map((o) =>
+            o.kind === 'failed'
+              ? {
+                  kind: o.kind,
+                  command: o.command,
+                  error: { kind: o.error.kind, message: o.error.message },
+                }
+              : { kind: o.kind, command: o.command },
+          ),
+        }),
+      )
+    else {
+      ctx.io.out(
+        `Applied the revert of run ${runId}: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${stale.length > 0 ? `, ${stale.length} skipped as stale` : ''}`,
+      )
+      for (const o of outcomes)
+        if (o.kind === 'failed')
+          ctx.io.err(
+            `  failed: ${o.command.kind} ${escapeForTerminal(names[o.command.userId] ?? o.command.userId)}: ${escapeForTerminal(o.error.message)}`,
+          )
+    }
+    return ok(summary.failed > 0 ? 1 : 0)
+  } finally {
+    await target.value.close()
+  }
+}
