@@ -299,6 +299,31 @@ export const parseChannelMember: Parse<ApiChannelMember> = one(checkChannelMembe
 export const parseGroupMembersPage: Parse<ApiUser[]> = (json) =>
   record(json, 'GroupMembers').andThen((o) => arrayOf(checkUser, 'GroupMembers')(o['members']))
 
+/**
+ * Parses `member_ids` (and `member_count`) of `GET /groups/{id}?include_member_ids=true`:
+ * `ids` is undefined when the server sent no array (`null` for an empty group, absent on a server
+ * without the parameter); the caller tells them apart by the count.
+ */
+export const parseGroupMemberIds: Parse<{
+  readonly ids: string[] | undefined
+  readonly count: number | undefined
+}> = (json) =>
+  record(json, 'Group').andThen((o) => {
+    const ids = o['member_ids']
+    const count = o['member_count']
+    if (count !== undefined && count !== null && typeof count !== 'number')
+      return err('Group.member_count: expected a number')
+    const counted = typeof count === 'number' ? count : undefined
+    if (ids === undefined || ids === null) return ok({ ids: undefined, count: counted })
+    if (!Array.isArray(ids)) return err('Group.member_ids: expected an array')
+    const strings: string[] = []
+    for (const id of ids) {
+      if (typeof id !== 'string') return err('Group.member_ids: expected strings')
+      strings.push(id)
+    }
+    return ok({ ids: strings, count: counted })
+  })
+
 /** Parses `{ groups: [...] }` from `GET /teams/{id}/groups`: group id and `scheme_admin`. */
 export const parseGroupsWithSchemeAdmin: Parse<{ id: string; scheme_admin: boolean }[]> = (json) =>
   record(json, 'GroupsWithCount').andThen((o) =>

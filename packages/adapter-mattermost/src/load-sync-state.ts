@@ -322,7 +322,9 @@ export function readGroups(
           .map((g) =>
             pooled(groupPool, () =>
               ResultAsync.combine([
-                client.listGroupMembers(g.id, (u) => ids.intern(u.id)),
+                client
+                  .listGroupMemberIds(g.id)
+                  .map((members) => members.map((id) => ids.intern(id))),
                 client.listGroupSyncables(g.id, 'team'),
                 client.listGroupSyncables(g.id, 'channel'),
               ] as const).map(([members, teamLinks, channelLinks]): ReadGroup => ({

@@ -14,6 +14,7 @@ import {
   parseChannel,
   parseChannelMember,
   parseChannelStats,
+  parseGroupMemberIds,
   parseGroupMembersPage,
   parseGroupsWithSchemeAdmin,
   parsePost,
@@ -486,6 +487,33 @@ export class MattermostClient {
       this.#pages(`/groups/${groupId}/members`, {}, parseGroupMembersPage, (u) => u.id, map).map(
         (l) => l.items,
       ),
+    )
+  }
+
+  /**
+   * Ids of a group's active members in one request: `GET /groups/{id}?include_member_ids=true`
+   * (the server pages its member query itself, with the same filter as `/members`: live rows of
+   * active users). A server that does not know the parameter gives no array, and a response past
+   * the body limit is refused: both fall back to paging `/members` (full users, 200 a page).
+   */
+  listGroupMemberIds(groupId: string): ResultAsync<string[], MattermostError> {
+    return checkIds({ group_id: groupId }).asyncAndThen(() =>
+      this.#request('GET', `/groups/${groupId}`, parseGroupMemberIds, {
+        query: { include_member_ids: true, include_member_count: true },
+      })
+        .orElse((e) =>
+          e.kind === 'readLimit' && e.limit === 'bodyBytes'
+            ? okAsync({ ids: undefined, count: undefined })
+            : errAsync(e),
+        )
+        .andThen(({ ids, count }) =>
+          ids !== undefined
+            ? okAsync(ids)
+            : // `null` with a count of 0 is an empty group (Go's nil slice), not an old server.
+              count === 0
+              ? okAsync([])
+              : this.listGroupMembers(groupId, (u) => u.id),
+        ),
     )
   }
 

@@ -30,6 +30,7 @@ export const clientCalls: Readonly<
   updateChannelMemberSchemeAdmin: (m) => m.updateChannelMemberSchemeAdmin(c, u1, false),
   listGroups: (m) => m.listGroups(),
   listGroupMembers: (m) => m.listGroupMembers(g),
+  listGroupMemberIds: (m) => m.listGroupMemberIds(g),
   listGroupSyncables: (m) => m.listGroupSyncables(g, 'team'),
   listSyncableGroups: (m) => m.listSyncableGroups({ kind: 'channel', id: c }),
   linkGroupSyncable: (m) =>

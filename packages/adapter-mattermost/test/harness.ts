@@ -76,7 +76,8 @@ export function toApiState(
   options: { readonly groups?: boolean; readonly defaultChannelNames?: readonly string[] } = {},
 ): SyncState {
   const names = new Set(options.defaultChannelNames ?? defaultNames)
-  const userIds = new Set(state.users.map((u) => u.id))
+  // The group routes list members that are active users only (GetMemberUsersPage).
+  const activeIds = new Set(state.users.filter((u) => u.deactivated !== true).map((u) => u.id))
   const teams = state.teams.map((t): Team => ({
     id: t.id,
     name: t.name,
@@ -104,7 +105,7 @@ export function toApiState(
           .map((g) => ({
             id: g.id,
             name: g.name,
-            memberIds: [...new Set(g.memberIds)].filter((id) => userIds.has(id)),
+            memberIds: [...new Set(g.memberIds)].filter((id) => activeIds.has(id)),
           }))
   const groupIds = new Set(groups.map((g) => g.id))
   return {

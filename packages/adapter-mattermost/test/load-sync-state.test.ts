@@ -136,8 +136,14 @@ describe('loadSyncState', () => {
     // Act
     const loaded = await loadSyncState(clientFor(fake()))
 
-    // Assert
-    expect(loaded.map(normalizeState)._unsafeUnwrap()).toEqual(normalizeState(state))
+    // Assert: the group routes list active users only, so deactivated gus is no group member;
+    // each group's members come in one request, as ids.
+    const devs = { id: id('g', 1), name: 'devs', memberIds: [id('u', 1)] }
+    expect(loaded.map(normalizeState)._unsafeUnwrap()).toEqual(
+      normalizeState({ ...state, groups: [devs] }),
+    )
+    expect(fake().count('GetGroup')).toBe(1)
+    expect(fake().count('GetGroupUsers')).toBe(0)
     expect(fake().count('GetAllChannels')).toBe(1)
     expect(fake().count('GetChannel')).toBe(0)
   })

@@ -392,6 +392,81 @@ describe('MattermostClient', () => {
   })
 })
 
+describe('MattermostClient.listGroupMemberIds', () => {
+  const { fake } = useFake()
+  const group = id('g', 1)
+
+  // 450 users in the group, the last one deactivated (the group routes list active users only).
+  function seeded(members: number): void {
+    const state = withUsers(450)
+    fake().seed({
+      ...state,
+      users: state.users.map((u, i) => (i === 449 ? { ...u, deactivated: true } : u)),
+      groups: [
+        { id: group, name: 'devs', memberIds: state.users.slice(0, members).map((u) => u.id) },
+      ],
+    })
+  }
+
+  it('should read the ids of the active members in one request', async () => {
+    seeded(450)
+
+    const ids = await clientFor(fake()).listGroupMemberIds(group)
+
+    expect(ids._unsafeUnwrap()).toHaveLength(449)
+    expect(fake().requests.map((r) => r.operationId)).toEqual(['GetGroup'])
+  })
+
+  it('should take null ids with a count of 0 as an empty group, reading no members', async () => {
+    seeded(0)
+
+    const ids = await clientFor(fake()).listGroupMemberIds(group)
+
+    expect(ids._unsafeUnwrap()).toEqual([])
+    expect(fake().requests.map((r) => r.operationId)).toEqual(['GetGroup'])
+  })
+
+  it('should page the members when the server sends no ids (a server without the parameter)', async () => {
+    seeded(450)
+    // An older server ignores include_member_ids: the group comes back without the field.
+    const oldServer: typeof fetch = async (input, init) => {
+      const answer = await fetch(input, init)
+      const url = new URL(input instanceof Request ? input.url : input)
+      if (!/\/groups\/[a-z0-9]{26}$/.test(url.pathname)) return answer
+      const group = (await answer.json()) as Record<string, unknown>
+      delete group['member_ids']
+      return new Response(JSON.stringify(group), { status: answer.status, headers: answer.headers })
+    }
+
+    const ids = await clientFor(fake(), { fetch: oldServer }).listGroupMemberIds(group)
+
+    expect(new Set(ids._unsafeUnwrap())).toEqual(
+      new Set(Array.from({ length: 449 }, (_, i) => id('u', i))),
+    )
+    expect(fake().requests.map((r) => r.operationId)).toEqual([
+      'GetGroup',
+      'GetGroupUsers',
+      'GetGroupUsers',
+      'GetGroupUsers',
+    ])
+  })
+
+  it('should page the members when the ids exceed the body limit', async () => {
+    // 3,000 ids (~87 KB) do not fit in 80 KB; a page of 200 users (~77 KB) does.
+    const state = withUsers(3_000)
+    fake().seed({
+      ...state,
+      groups: [{ id: group, name: 'big', memberIds: state.users.map((u) => u.id) }],
+    })
+
+    const ids = await clientFor(fake(), { maxBodyBytes: 80_000 }).listGroupMemberIds(group)
+
+    expect(ids._unsafeUnwrap()).toHaveLength(3_000)
+    expect(fake().count('GetGroup')).toBe(1)
+    expect(fake().count('GetGroupUsers')).toBe(16)
+  })
+})
+
 describe('isMattermostId', () => {
   it('should accept exactly 26 characters of [a-z0-9]', () => {
     expect(

@@ -69,7 +69,7 @@ function memoryOf(state: SyncState): RememberedMemberships {
 
 /**
  * What `MattermostSyncTarget` with a store loads from a fake seeded with `state`: every team and
- * its open and private channels (`defaultChannel` by name), the live groups with their existing
+ * its open and private channels (`defaultChannel` by name), the live groups with their active
  * users and live links (none on Team Edition, where nothing is group-constrained either), active
  * team rows and channel rows; from the store, a left (soft-deleted, flags fresh) team row and the
  * channel history of every remembered membership. `managed` is configuration, never loaded.
@@ -103,7 +103,8 @@ function heldByRest(state: SyncState, edition: 'enterprise' | 'team'): SyncState
         .map((g) => ({
           id: g.id,
           name: g.name,
-          memberIds: g.memberIds.filter((u) => users.has(u)),
+          // The group routes list active users only (GetMemberUsersPage).
+          memberIds: g.memberIds.filter((u) => users.has(u) && users.get(u)?.deactivated !== true),
         }))
     : []
   const groupIds = new Set(groups.map((g) => g.id))

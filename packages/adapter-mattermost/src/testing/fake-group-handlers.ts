@@ -1,7 +1,7 @@
 import { match } from 'ts-pattern'
 import { byId, ok, page, record, type HandlerContext, type Reply } from './fake-reply.js'
 import { groupJson, linkJson, userJson } from './fake-json.js'
-import { FakeAppError, linkKey, type FakeLink } from './fake-model.js'
+import { FakeAppError, linkKey, type FakeLink, type FakeUser } from './fake-model.js'
 import type { FakeOperationId } from './fake-routes.js'
 
 type GroupOperationId = Extract<
@@ -41,17 +41,22 @@ export function groupHandler(operationId: GroupOperationId, ctx: HandlerContext)
         ).map(groupJson),
       ),
     )
-    .with('GetGroup', () => ok(groupJson(model.group(ctx.params['group_id']))))
+    .with('GetGroup', () => {
+      const group = model.group(ctx.params['group_id'])
+      const json = groupJson(group)
+      // app.GetGroup: the ids come from the same query as `/members` (a nil slice, JSON null, when
+      // there are none); the count from GetMemberCount (active users, as `/members` lists).
+      if (ctx.query['include_member_count'] === 'true')
+        json['member_count'] = activeMembers(ctx, group.id).length
+      if (ctx.query['include_member_ids'] === 'true') {
+        const members = activeMembers(ctx, group.id)
+        json['member_ids'] = members.length === 0 ? null : members.map((u) => u.id)
+      }
+      return ok(json)
+    })
     .with('GetGroupUsers', () => {
       const group = model.group(ctx.params['group_id'])
-      const members = model.cached(`group-members:${group.id}`, () =>
-        [...(model.groupMembers.get(group.id) ?? [])]
-          .flatMap((id) => {
-            const u = model.users.get(id)
-            return u === undefined ? [] : [u]
-          })
-          .sort(byId),
-      )
+      const members = activeMembers(ctx, group.id)
       return ok({ members: page(members, ctx).map(userJson), total_member_count: members.length })
     })
     .with('GetGroupSyncablesTeams', () => listLinks('team', ctx))
@@ -67,6 +72,19 @@ export function groupHandler(operationId: GroupOperationId, ctx: HandlerContext)
     .with('GetGroupsByTeam', () => groupsOf('team', ctx))
     .with('GetGroupsByChannel', () => groupsOf('channel', ctx))
     .exhaustive()
+}
+
+// GetMemberUsersPage: live member rows of users that are not deactivated (`Users.DeleteAt = 0`).
+function activeMembers(ctx: HandlerContext, groupId: string): FakeUser[] {
+  const { model } = ctx
+  return model.cached(`group-members:${groupId}`, () =>
+    [...(model.groupMembers.get(groupId) ?? [])]
+      .flatMap((id) => {
+        const u = model.users.get(id)
+        return u === undefined || u.delete_at !== 0 ? [] : [u]
+      })
+      .sort(byId),
+  )
 }
 
 function syncableId(kind: 'team' | 'channel', ctx: HandlerContext): string {
