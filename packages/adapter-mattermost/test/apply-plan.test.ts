@@ -838,3 +838,186 @@ describe('applyPlan admission (issue 14: apply only what a sync could have plann
     )
   }, 120_000)
 })
+
+describe("applyPlan's touched check (check: 'touched', issue 11 item 3)", () => {
+  const { fake } = useFake()
+  const [ann, bob, cid] = users(3)
+  const other = id('t', 2)
+  const group = id('g', 1)
+  const townSquare = id('c', 2)
+  // ann is in devs, linked with auto-add to eng, ops and town-square: a sync adds her to all three.
+  // bob and cid are in eng and ops already; other is a team no rule links.
+  const state = (): SyncState =>
+    oneTeamState({
+      users: [ann!, bob!, cid!],
+      teams: [
+        { id: team, name: 'eng', groupConstrained: false },
+        { id: other, name: 'other', groupConstrained: false },
+      ],
+      channels: [
+        { id: channel, teamId: team, name: 'ops', type: 'O', groupConstrained: false },
+        { id: townSquare, teamId: team, name: 'town-square', type: 'O', groupConstrained: false },
+      ],
+      groups: [{ id: group, name: 'devs', memberIds: [ann!.id] }],
+      links: [team, channel, townSquare].map((syncableId, i) => ({
+        groupId: group,
+        syncable: { kind: i === 0 ? ('team' as const) : ('channel' as const), id: syncableId },
+        autoAdd: true,
+        schemeAdmin: false,
+      })),
+      teamMembers: teamRows([bob!, cid!]),
+      channelMembers: [bob!, cid!].map((u) => ({
+        channelId: channel,
+        userId: u.id,
+        schemeAdmin: false,
+        schemeGuest: false,
+      })),
+    })
+  const planned = async (client: MattermostClient) => {
+    const loaded = await loadAll(client)
+    const plan = planSync(loaded)
+    return { plan, context: applyContextOf(loaded, plan.policy) }
+  }
+  const readsByPost = new Set(['GetUsersByIds', 'GetTeamMembersByIds', 'GetChannelMembersByIds'])
+  const writes = () =>
+    fake().requests.filter((r) => r.method !== 'GET' && !readsByPost.has(r.operationId ?? ''))
+
+  it('should apply a plan despite an unrelated join between plan and apply, which the fingerprint check refuses', async () => {
+    fake().seed(state())
+    const client = clientFor(fake())
+    const { plan, context } = await planned(client)
+    expect(plan.commands.length).toBeGreaterThan(0)
+    // bob joins the unlinked team: no command of the plan touches that row.
+    fake().addTeamMember(other, bob!.id)
+
+    const refused = await applyPlan(client, plan, { context })
+    const report = (await applyPlan(client, plan, { context, check: 'touched' }))._unsafeUnwrap()
+
+    expect(refused.isErr() ? refused.error.kind : 'applied').toBe('stalePlan')
+    expect(report.outcomes.map((o) => o.kind)).toEqual(plan.commands.map(() => 'done'))
+    expect(planSync(await loadAll(client)).commands).toEqual([])
+  })
+
+  it('should refuse a command whose row changed since the plan, naming it, sending nothing', async () => {
+    fake().seed(state())
+    const client = clientFor(fake())
+    const { plan, context } = await planned(client)
+    const index = plan.commands.findIndex((c) => c.kind === 'addChannelMember')
+    const changed = plan.commands[index]
+    expect(changed).toBeDefined()
+    // Someone else adds ann to the team and the channel the plan adds her to.
+    fake().addTeamMember(team, ann!.id)
+    fake().addChannelMember(channel, ann!.id)
+    fake().requests.length = 0
+
+    const error = (await applyPlan(client, plan, { context, check: 'touched' }))._unsafeUnwrapErr()
+
+    expect(error.kind).toBe('staleCommands')
+    const stale = error.kind === 'staleCommands' ? error.stale : []
+    expect(stale.map((s) => [s.index, s.command])).toContainEqual([index, changed])
+    expect(error.message).toContain(`#${index + 1} addChannelMember`)
+    expect(writes()).toEqual([])
+  })
+
+  it("should let a plan's add of a default channel pass after its own team add joined the user to it", async () => {
+    fake().seed(state())
+    const client = clientFor(fake())
+    const { plan, context } = await planned(client)
+    expect(plan.commands).toContainEqual(
+      expect.objectContaining({ kind: 'addChannelMember', channelId: townSquare }),
+    )
+
+    const report = (await applyPlan(client, plan, { context, check: 'touched' }))._unsafeUnwrap()
+
+    expect(report.failed).toBe(0)
+    expect(fake().channelMembers.get(townSquare)?.has(ann!.id)).toBe(true)
+  })
+
+  it('should send nothing of a later batch, or after it, whose row changed during the apply', async () => {
+    fake().seed(state())
+    const client = clientFor(fake())
+    const loaded = await loadAll(client)
+    // A role change first (its own batch), then the sync's adds.
+    const promote: SyncCommand = {
+      kind: 'setTeamMemberAdmin',
+      teamId: team,
+      userId: bob!.id,
+      schemeAdmin: true,
+    }
+    const plan = planSync(loaded)
+    const commands = [promote, ...plan.commands]
+    const context = admittingContext(commands)
+    // While the role change is sent, someone else adds ann to the team.
+    fake().onRequest = (r) => {
+      if (r.operationId === 'UpdateTeamMemberSchemeRoles') fake().addTeamMember(team, ann!.id)
+    }
+
+    const report = (await applyPlan(client, { commands }, { context })).unwrapOr(undefined)
+
+    expect(report?.outcomes[0]?.kind).toBe('done')
+    const rest = report?.outcomes.slice(1) ?? []
+    expect(rest).toHaveLength(plan.commands.length)
+    for (const o of rest)
+      expect(o).toMatchObject({
+        kind: 'failed',
+        retryable: false,
+        error: { kind: 'staleCommands', stale: [{ index: 1, command: plan.commands[0] }] },
+      })
+    expect(fake().count('AddTeamMembers') + fake().count('AddChannelMember')).toBe(0)
+  })
+
+  it('should send far fewer reads than the full re-read for a 1,000-command apply', async () => {
+    // 3,000 users in one team and 20 channels of 300 members; the plan adds 500 others to two.
+    const people = users(3_000, 100)
+    const channels = Array.from({ length: 20 }, (_, i) => id('c', 100 + i))
+    const big: SyncState = {
+      ...emptyState,
+      users: people,
+      teams: [{ id: team, name: 'eng', groupConstrained: false }],
+      channels: channels.map((c, i) => ({
+        id: c,
+        teamId: team,
+        name: `ch${i}`,
+        type: 'O',
+        groupConstrained: false,
+      })),
+      teamMembers: teamRows(people),
+      channelMembers: channels.flatMap((c, i) =>
+        people.slice(i * 100, i * 100 + 300).map((u) => ({
+          channelId: c,
+          userId: u.id,
+          schemeAdmin: false,
+          schemeGuest: false,
+        })),
+      ),
+    }
+    const commands: SyncCommand[] = channels.slice(0, 2).flatMap((c) =>
+      people.slice(2_500, 3_000).map((u): SyncCommand => ({
+        kind: 'addChannelMember',
+        channelId: c,
+        userId: u.id,
+        role: 'member',
+      })),
+    )
+    const context = admittingContext(commands)
+    const reads = (check: 'fingerprint' | 'touched') => async () => {
+      fake().seed(big)
+      fake().requests.length = 0
+      const report = (
+        await applyPlan(clientFor(fake()), { commands }, { context, check })
+      )._unsafeUnwrap()
+      expect(report.done).toBe(1_000)
+      const all = fake().requests.filter((r) => writes().every((w) => w !== r))
+      return { gets: all.filter((r) => r.method === 'GET').length, all: all.length }
+    }
+
+    const full = await reads('fingerprint')()
+    const touched = await reads('touched')()
+
+    expect(commands).toHaveLength(1_000)
+    // Two channel reads and one team listing against every page of users, members and channels.
+    expect(touched.gets).toBeLessThanOrEqual(3)
+    expect(touched.gets * 10).toBeLessThan(full.gets)
+    expect(touched.all * 5).toBeLessThan(full.all)
+  }, 60_000)
+})
