@@ -1,6 +1,7 @@
 import { match } from 'ts-pattern'
 import type { ChannelMember, Role, SyncableRef, SyncState, TeamMember } from './model.js'
 import { applyPlan } from './apply-plan.js'
+import { keepsTownSquare } from './rules.js'
 import { toSyncCommand, type PlannedCommand, type SyncCommand } from './sync-command.js'
 
 /**
@@ -139,7 +140,8 @@ const roleOf = (row: Row): Role =>
  * channel rows the removal took are re-added with their roles.
  *
  * Inverse commands whose user is unknown or deactivated, or whose team or channel is unknown or
- * archived, are listed in `notRevertible`, not planned; so are channel re-adds in a team whose own
+ * archived, are listed in `notRevertible`, not planned, and so is a non-guest's removal from
+ * `town-square`, which Mattermost refuses (`notRestored`); so are channel re-adds in a team whose own
  * re-add is not revertible. Without `before` (an old journal), an add is undone by a removal, an
  * admin flag by its opposite, and a removal is listed (`priorRoleUnknown`).
  *
@@ -161,11 +163,36 @@ export function revertPlan(applied: AppliedRun, state: SyncState): RevertPlan {
     return false
   }
   if (applied.before === undefined) {
-    const commands = invertCommands(applied.commands, notRevertible).filter(admit)
+    const commands = invertCommands(applied.commands, notRevertible)
+      .filter((c) => {
+        if (!keepsTownSquareOf(c, users, channels)) return true
+        notRevertible.push({ command: stripReason(c), reason: { kind: 'notRestored' } })
+        return false
+      })
+      .filter(admit)
     return { commands, notRevertible }
   }
   const commands = invertRows(applied.commands, applied.before, state, admit, notRevertible)
   return { commands, notRevertible }
+}
+
+/**
+ * A channel removal Mattermost refuses: a non-guest never leaves `town-square` but with its team
+ * (rules.ts `keepsTownSquare`). Not planned; `listUnrestorable` lists it as `notRestored`.
+ */
+function keepsTownSquareOf(
+  command: PlannedCommand,
+  users: ReadonlyMap<string, SyncState['users'][number]>,
+  channels: ReadonlyMap<string, SyncState['channels'][number]>,
+): boolean {
+  if (command.kind !== 'removeChannelMember') return false
+  const channel = channels.get(command.channelId)
+  const user = users.get(command.userId)
+  return (
+    channel !== undefined &&
+    user !== undefined &&
+    keepsTownSquare(channel.name, user.systemRole === 'guest')
+  )
 }
 
 function refusal(
@@ -278,7 +305,14 @@ function invertRows(
     if (removedTeams.has(key(teamOf.get(channelId) ?? '', userId))) continue
     channelCommands.push(...inverseOf({ kind: 'channel', id: channelId }, userId, was, now))
   }
-  const planned = orderCommands([...admittedTeam, ...orderCommands(channelCommands).filter(admit)])
+  const users = new Map(state.users.map((u) => [u.id, u]))
+  const channels = new Map(state.channels.map((c) => [c.id, c]))
+  const planned = orderCommands([
+    ...admittedTeam,
+    ...orderCommands(channelCommands)
+      .filter((c) => !keepsTownSquareOf(c, users, channels))
+      .filter(admit),
+  ])
   listUnrestorable(planned, touched, teamsBefore, channelsBefore, state, notRevertible)
   return planned
 }

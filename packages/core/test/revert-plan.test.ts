@@ -159,6 +159,34 @@ describe('revertPlan', () => {
     })
   })
 
+  it('should list, never plan, a non-guest’s removal from town-square (Mattermost refuses it)', () => {
+    const s = state({
+      users: [user('alice'), user('gus', { systemRole: 'guest' })],
+      teams: [team('rl', { groupConstrained: true })],
+      channels: [channel('ts', 'rl', { name: 'town-square', type: 'O', defaultChannel: true })],
+      teamMembers: [teamMember('rl', 'alice'), teamMember('rl', 'gus', { schemeGuest: true })],
+      channelMembers: [],
+    })
+    // The run added both to town-square: undoing it may take the guest out, never alice.
+    const commands: SyncCommand[] = [
+      { kind: 'addChannelMember', channelId: 'ts', userId: 'alice', role: 'member' },
+      { kind: 'addChannelMember', channelId: 'ts', userId: 'gus', role: 'guest' },
+    ]
+    const s1 = applyPlan(s, commands)
+    for (const before of [runBeforeOf(s, commands), undefined]) {
+      const revert = revertPlan({ commands, ...(before !== undefined ? { before } : {}) }, s1)
+      expect(revert.commands.map(bare)).toEqual([
+        { kind: 'removeChannelMember', channelId: 'ts', userId: 'gus' },
+      ])
+      expect(revert.notRevertible).toEqual([
+        {
+          command: { kind: 'removeChannelMember', channelId: 'ts', userId: 'alice' },
+          reason: { kind: 'notRestored' },
+        },
+      ])
+    }
+  })
+
   describe('admitRevert', () => {
     it('should admit exactly the run’s inverse, once, and nothing once it is applied', () => {
       const withForeign = runArb.chain((run) =>
