@@ -249,6 +249,48 @@ describe('MattermostSyncTarget', () => {
     expect(fake().requests.filter((r) => r.operationId?.includes('Group') === true)).toEqual([])
   })
 
+  it("should apply a run's plan with check: 'touched' reading no listing, and refuse a row changed since", async () => {
+    fake().configure({ edition: 'team' })
+    fake().seed(mattermost)
+    const store = new MemoryStore()
+    const target = new MattermostSyncTarget(clientFor(fake()), {
+      groups: 'none',
+      check: 'touched',
+      store,
+    })
+    const loaded = (await target.loadSyncState())._unsafeUnwrap()
+    const state = combine(loaded, directory, managed)
+    const plan = planSync(state, target.policyDefaults)
+    const context = applyContextOf(state, plan.policy)
+    fake().requests.length = 0
+
+    const report = (await target.applyPlan(plan, context))._unsafeUnwrap()
+    const listings = fake().requests.filter((r) =>
+      ['GetUsers', 'GetTeamMembers', 'GetChannelMembers', 'GetAllChannels'].includes(
+        r.operationId ?? '',
+      ),
+    )
+    const again = await replan(target, directory, managed)
+    // The same plan on the first state, after u3 (whom it adds to team 1) joined it meanwhile.
+    fake().seed(mattermost)
+    fake().addTeamMember(t1, u[3]!)
+    fake().requests.length = 0
+    const refused = (await target.applyPlan(plan, context))._unsafeUnwrapErr()
+
+    expect(report.failed).toBe(0)
+    expect(listings.map((r) => `${r.operationId} ${r.path}`)).toEqual([])
+    expect(again.commands).toEqual([])
+    expect(store.teams.get(t1)?.has(u[3]!)).toBe(true)
+    expect(refused).toMatchObject({
+      kind: 'staleCommands',
+      stale: [{ command: { kind: 'addTeamMember', teamId: t1, userId: u[3] } }],
+    })
+    const reads = ['GetUsersByIds', 'GetTeamMembersByIds', 'GetChannelMembersByIds']
+    expect(
+      fake().requests.filter((r) => r.method !== 'GET' && !reads.includes(r.operationId ?? '')),
+    ).toEqual([])
+  })
+
   it('should run a whole cycle on Enterprise, leaving constrained removals to Mattermost', async () => {
     // Arrange: team 1 and its ops channel are group-constrained by Mattermost, with Mattermost's
     // own groups; team 2 and its board are managed by config.
