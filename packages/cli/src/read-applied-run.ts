@@ -79,7 +79,8 @@ export async function readAppliedRun(
     commands.push(toSyncCommand(parsed.data))
   }
   const before = runBeforeOfSummary(runId, run.summary)
-  if (before.isErr()) return err(before.error)
+  // The caller's to sort out like any journal record revert cannot use (exit 2), not a failure.
+  if (before.isErr()) return err(badInput(before.error.code, before.error.message))
   return ok({
     run,
     applied: { commands, ...(before.value !== undefined ? { before: before.value } : {}) },
