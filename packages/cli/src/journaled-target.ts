@@ -109,7 +109,9 @@ export function journaledTarget<E extends CommandError, F extends CommandError, 
               journal
                 .finishRun(db, runId, {
                   outcome:
-                    error.kind === 'stalePlan' || error.kind === 'inadmissibleCommands'
+                    error.kind === 'stalePlan' ||
+                    error.kind === 'staleCommands' ||
+                    error.kind === 'inadmissibleCommands'
                       ? 'refused'
                       : 'failed',
                   error: { kind: error.kind, message: error.message },

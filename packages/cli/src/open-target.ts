@@ -216,6 +216,9 @@ async function openRest(
     limits: readLimits,
     ...(channelIds.length > 0 ? { channelIds } : {}),
     store: opened.value,
+    // As with the database: every apply follows a full load in the same run, so each batch
+    // re-checks only the rows its commands touch, just before it is sent (issue 11 item 3).
+    check: 'touched',
   })
   return ok({
     target: journaledTarget(

@@ -254,6 +254,54 @@ describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 
     })
   })
 
+  it('should apply with one full load (the touched check reads only what each batch touches), and journal a row changed meanwhile as refused', async () => {
+    await withFake('team', teamEdition, async (fake, env) => {
+      const cwd = tempDir()
+      writeConfig(cwd, { manage: ['rl', 'resf'] })
+      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+      const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
+      expect(plan.code).toBe(0)
+      const doc = parse(plan.stdout)
+      const add = doc.commands.find((c) => c.kind === 'addTeamMember')
+      if (add?.teamId === undefined) throw new Error('the demo plans a team add')
+      const { teamId: addedTo, userId } = add
+      const oneLoad = fake.count('GetUsers')
+      // The user is added by hand just as the touched check starts (after apply's re-plan).
+      let changed = false
+      fake.onRequest = (r) => {
+        if (changed || r.operationId !== 'GetUsersByIds') return
+        changed = true
+        fake.addTeamMember(addedTo, userId)
+      }
+
+      const refused = await spawnBin(['apply', 'plan.json', ...args], { cwd, env })
+      fake.onRequest = undefined
+      const applied = await spawnBin(['apply', 'plan.json', ...args, '--partial', '--json'], {
+        cwd,
+        env,
+      })
+
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('Mattermost changed while applying')
+      expect(refused.stderr).toContain(userId)
+      expect(applied.code).toBe(0)
+      expect((JSON.parse(applied.stdout) as { summary: unknown }).summary).toEqual({
+        done: doc.commands.length - 1,
+        already: 0,
+        failed: 0,
+      })
+      // plan, refused apply, apply: one users listing each, none for the check before the writes.
+      expect(fake.count('GetUsers')).toBe(3 * oneLoad)
+      const db = new PGlite(join(cwd, '.grouproles', 'store'))
+      try {
+        const runs = (await listRuns(fromPglite(db)))._unsafeUnwrap()
+        expect(runs.map((r) => r.outcome).sort()).toEqual(['applied', 'refused'])
+      } finally {
+        await db.close()
+      }
+    })
+  })
+
   it('should not re-add a user who left a channel on the next REST run (the store remembers)', async () => {
     await withFake('team', teamEdition, async (fake, env) => {
       const cwd = tempDir()

@@ -100,8 +100,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
           `Applying ${check.current.length} of ${file.plan.commands.length} commands; ${check.stale.length} skipped as stale (--partial)`,
         )
     }
-    // A change between this re-plan and the apply to a row a command touches still refuses (the
-    // Postgres target re-reads only those rows, no second full read).
+    // A change between this re-plan and the apply to a row a command touches still refuses (both
+    // targets re-read only those rows, the REST one just before each batch: no second full read).
     // The target admits each command against what it re-reads with the directory's groups and
     // links and the config's managed syncables (the fresh state's), never the file's.
     // The rows before the run go to the journal, for `revert` (a removed member's role).
