@@ -933,6 +933,55 @@ describe("applyPlan's touched check (check: 'touched', issue 11 item 3)", () => 
     expect(fake().channelMembers.get(townSquare)?.has(ann!.id)).toBe(true)
   })
 
+  it("should take the server's own removals in a later batch as no stale row", async () => {
+    const gus = { id: id('u', 9), username: 'gus', systemRole: 'guest' as const }
+    const seeded = (): SyncState =>
+      oneTeamState({
+        users: [bob!, gus],
+        teamMembers: [
+          ...teamRows([bob!]),
+          { teamId: team, userId: gus.id, schemeAdmin: false, schemeGuest: true },
+        ],
+        channelMembers: [bob!, gus].map((u) => ({
+          channelId: channel,
+          userId: u.id,
+          schemeAdmin: false,
+          schemeGuest: u === gus,
+        })),
+      })
+    // A guest leaves the team with their last channel of it; a team removal takes the channels.
+    const cases: [string, SyncCommand[]][] = [
+      [
+        'guest',
+        [
+          { kind: 'removeChannelMember', channelId: channel, userId: gus.id },
+          { kind: 'removeTeamMember', teamId: team, userId: gus.id },
+        ],
+      ],
+      [
+        'team first',
+        [
+          { kind: 'removeTeamMember', teamId: team, userId: bob!.id },
+          { kind: 'removeChannelMember', channelId: channel, userId: bob!.id },
+        ],
+      ],
+    ]
+    for (const [, commands] of cases) {
+      fake().seed(seeded())
+      const report = (
+        await applyPlan(
+          clientFor(fake()),
+          { commands },
+          { context: admittingContext(commands), check: 'touched' },
+        )
+      )._unsafeUnwrap()
+
+      // Sent, not refused: the second answers as the server does for a row already gone.
+      expect(report.outcomes.map((o) => o.kind === 'failed')).toEqual([false, false])
+      expect(fake().teamMembers.get(team)?.get(commands[0]!.userId)?.delete_at).toBeGreaterThan(0)
+    }
+  })
+
   it('should send nothing of a later batch, or after it, whose row changed during the apply', async () => {
     fake().seed(state())
     const client = clientFor(fake())
