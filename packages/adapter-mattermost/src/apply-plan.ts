@@ -186,9 +186,21 @@ function applyTouched<E>(
   return checkTouched(client, commands, base).andThen((state) => {
     const run = new Run(commands, options)
     const teamOf = new Map(state.channels.map((c) => [c.id, c.teamId]))
+    // Mattermost's own groups are read whole (there is no read by member), once per apply: the
+    // later batches admit with that read rather than repeat it.
+    const own = options.context?.groupLoad === undefined && options.loadOptions?.groups !== 'none'
+    const later: CheckTouchedOptions = own
+      ? {
+          ...base,
+          context: {
+            ...options.context,
+            groupLoad: { groups: state.groups, links: state.links, managed: [] },
+          },
+        }
+      : base
     return ResultAsync.fromSafePromise(
       execute(client, commands, run, (start, end) =>
-        recheck(client, commands, { start, end }, run, teamOf, base),
+        recheck(client, commands, { start, end }, run, teamOf, later),
       ),
     )
   })

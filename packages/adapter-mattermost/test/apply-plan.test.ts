@@ -982,6 +982,20 @@ describe("applyPlan's touched check (check: 'touched', issue 11 item 3)", () => 
     }
   })
 
+  it("should read the server's own groups once per apply, not once per batch", async () => {
+    fake().seed(state())
+    const client = clientFor(fake())
+    const plan = planSync(await loadAll(client))
+    expect(new Set(plan.commands.map((c) => c.kind)).size).toBeGreaterThan(1)
+    fake().counts.clear()
+
+    // No context: admitted with Mattermost's own groups and links.
+    const report = (await applyPlan(client, plan, { check: 'touched' }))._unsafeUnwrap()
+
+    expect(report.failed).toBe(0)
+    expect(fake().count('GetGroups')).toBe(1)
+  })
+
   it('should send nothing of a later batch, or after it, whose row changed during the apply', async () => {
     fake().seed(state())
     const client = clientFor(fake())
