@@ -14,7 +14,6 @@ import {
   type PlannedCommand,
   type SyncCommand,
   type SyncCommandKind,
-  type SyncState,
 } from '@grouproles/core'
 import type { PostgresClient, PostgresQueryable } from './postgres-client.js'
 import type { PostgresError } from './postgres-error.js'
@@ -260,8 +259,8 @@ function admitTouched(
     if (refused.length > 0)
       return errAsync<undefined, PostgresError>(inadmissibleCommands(refused, commands.length))
     if (options.strict === false) return okAsync(undefined)
-    const ownJoin = undoesOwnJoin(commands, touched)
-    const stale = staleCommands(commands, touched).filter((s) => !ownJoin(s.command, s.index))
+    // With the touched channels: a removal of a row an earlier team add joins is not stale.
+    const stale = staleCommands(commands, touched)
     if (stale.length === 0) return okAsync(undefined)
     const shown = stale.slice(0, 5).map((s) => s.message)
     const more = stale.length > shown.length ? `; and ${stale.length - shown.length} more` : ''
@@ -271,35 +270,6 @@ function admitTouched(
       stale,
     })
   })
-}
-
-/**
- * Whether a channel removal undoes the default join of an earlier team add of the same plan: the
- * row is not there before the plan, the add's write creates it (a live open default channel of
- * the team, a non-guest added as non-guest) and the removal then finds it. A revert plans these
- * (a member re-added to a team was not in all of its default channels before the run), so the
- * touched check must not call them stale.
- */
-function undoesOwnJoin(
-  commands: readonly SyncCommand[],
-  state: SyncState,
-): (command: SyncCommand, index: number) => boolean {
-  const teamAdds = new Map<string, number>()
-  commands.forEach((c, i) => {
-    const k = `${'teamId' in c ? c.teamId : ''}\u0000${c.userId}`
-    if (c.kind === 'addTeamMember' && c.role !== 'guest' && !teamAdds.has(k)) teamAdds.set(k, i)
-  })
-  if (teamAdds.size === 0) return () => false
-  const channels = new Map(state.channels.map((c) => [c.id, c]))
-  const guests = new Set(state.users.filter((u) => u.systemRole === 'guest').map((u) => u.id))
-  return (command, index) => {
-    if (command.kind !== 'removeChannelMember' || guests.has(command.userId)) return false
-    const channel = channels.get(command.channelId)
-    if (channel?.defaultChannel !== true || channel.type !== 'O' || channel.deleted === true)
-      return false
-    const added = teamAdds.get(`${channel.teamId}\u0000${command.userId}`)
-    return added !== undefined && added < index
-  }
 }
 
 // Consecutive commands of one kind on distinct rows commute, so each such run is one statement.
