@@ -34,6 +34,7 @@ const rl = 'teamrl00000000000000000000'
 const infrastructure = 'rlinfrastructure0000000000'
 const townSquare = 'rltownsquare00000000000000'
 const builds = 'rlbuilds000000000000000000'
+const offTopic = 'rlofftopic0000000000000000'
 
 /** 20 members of team rl in no directory group: a managed team's sync removes them all. */
 const extras: readonly User[] = Array.from({ length: 20 }, (_, i) => {
@@ -55,7 +56,8 @@ const lastExtra = extras[19] as User
  * The demo on Team Edition (nothing constrained by Mattermost; the config manages rl) with the
  * extras: every one in rl (every fifth an admin unless a guest, every fourth from the second a
  * guest), in
- * ~infrastructure (admins there too), the non-guests in town-square, the first four in ~builds.
+ * ~infrastructure (admins there too), the non-guests in town-square, the first four in ~builds,
+ * every third non-guest in off-topic.
  */
 const seed: SyncState = {
   ...demo,
@@ -64,6 +66,8 @@ const seed: SyncState = {
   channels: [
     ...demo.channels.map((c) => ({ ...c, groupConstrained: false })),
     { id: builds, teamId: rl, name: 'builds', type: 'O', groupConstrained: false },
+    // A default channel the team re-adds join: the revert takes out those who were not in it.
+    { id: offTopic, teamId: rl, name: 'off-topic', type: 'O', groupConstrained: false },
   ],
   teamMembers: [
     ...demo.teamMembers,
@@ -83,6 +87,9 @@ const seed: SyncState = {
         : [{ channelId: townSquare, userId: u.id, schemeAdmin: false, schemeGuest: false }]),
       ...(i < 4
         ? [{ channelId: builds, userId: u.id, schemeAdmin: false, schemeGuest: isGuest(u) }]
+        : []),
+      ...(i % 3 === 0 && !isGuest(u)
+        ? [{ channelId: offTopic, userId: u.id, schemeAdmin: false, schemeGuest: false }]
         : []),
     ]),
   ],
