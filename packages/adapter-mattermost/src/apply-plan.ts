@@ -208,7 +208,7 @@ function applyTouched<E>(
 
 /**
  * The touched check of the batch `commands[start, end)` after the earlier ones were sent. The
- * earlier team adds that went through come along as context (they justify a default-channel join),
+ * earlier team adds come along as context (they justify a default-channel join),
  * and a row the apply's own writes changed on the server's side is no stale row: a default-channel
  * join of a user this apply added to the team, a channel row gone with this apply's team removal,
  * a guest's team row gone with their last channel. Resolves to the refusal, if any.
@@ -228,9 +228,11 @@ async function recheck(
   const channelRowsRemoved = new Set<string>()
   for (let i = 0; i < start; i++) {
     const c = commands[i]
+    // A failed team add still justifies its default-channel join (admission asks what a sync
+    // plans): the channel add then fails at the server on its own, not the whole batch here.
+    if (c?.kind === 'addTeamMember' && joining.has(c.userId)) context.push({ index: i, command: c })
     const o = run.outcomes[i]
     if (c === undefined || o === undefined || o.kind === 'failed') continue
-    if (c.kind === 'addTeamMember' && joining.has(c.userId)) context.push({ index: i, command: c })
     if (c.kind === 'removeTeamMember') teamRowsRemoved.add(`${c.teamId}:${c.userId}`)
     const team = c.kind === 'removeChannelMember' ? teamOf.get(c.channelId) : undefined
     if (team !== undefined) channelRowsRemoved.add(`${team}:${c.userId}`)

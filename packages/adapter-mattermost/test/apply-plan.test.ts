@@ -996,6 +996,46 @@ describe("applyPlan's touched check (check: 'touched', issue 11 item 3)", () => 
     expect(fake().count('GetGroups')).toBe(1)
   })
 
+  it('should leave a default-channel add to the server when its team add failed, not refuse the batch', async () => {
+    fake().seed(state())
+    const commands: SyncCommand[] = [
+      { kind: 'addTeamMember', teamId: team, userId: ann!.id, role: 'member' },
+      { kind: 'addChannelMember', channelId: townSquare, userId: ann!.id, role: 'member' },
+    ]
+    // Only the team link: the town-square add is justified as the team add's default join.
+    const context = {
+      groupLoad: {
+        groups: [{ id: group, name: 'devs', memberIds: [ann!.id] }],
+        links: [
+          {
+            groupId: group,
+            syncable: { kind: 'team' as const, id: team },
+            autoAdd: true,
+            schemeAdmin: false,
+          },
+        ],
+        managed: [],
+      },
+    }
+    fake().failNext(
+      { kind: 'serverError', status: 500 },
+      1,
+      (method, path) => method === 'POST' && path.endsWith('/members/batch'),
+    )
+
+    const report = (
+      await applyPlan(
+        clientFor(fake(), { maxAttempts: 1 }),
+        { commands },
+        { context, check: 'touched' },
+      )
+    )._unsafeUnwrap()
+
+    expect(report.outcomes.map((o) => o.kind)).toEqual(['failed', 'failed'])
+    const last = report.outcomes[1]
+    expect(last?.kind === 'failed' ? last.error.kind : '').toBe('http')
+  })
+
   it('should send nothing of a later batch, or after it, whose row changed during the apply', async () => {
     fake().seed(state())
     const client = clientFor(fake())
