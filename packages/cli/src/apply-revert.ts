@@ -10,6 +10,7 @@ import { err, ok } from 'neverthrow'
 import { failure } from './cli-error.js'
 import { boolFlag, loadConfig, type CommandContext, type CommandResult } from './command-context.js'
 import { printJson } from './json-output.js'
+import { newestRunId, openNotifier, runIdSince } from './notify-run.js'
 import { openTarget } from './open-target.js'
 import { readAppliedRun } from './read-applied-run.js'
 import type { JournaledPlan } from './journaled-target.js'
@@ -34,6 +35,9 @@ export async function applyRevert(
   const partial = boolFlag(ctx.flags, 'partial')
   const config = loadConfig(ctx, 'apply')
   if (config.isErr()) return err(config.error)
+  // Checked before anything runs, as for any apply: a notify the setup cannot post is an error.
+  const notifier = await openNotifier(config.value, ctx.env)
+  if (notifier.isErr()) return err(notifier.error)
   const target = await openTarget(ctx.env, {
     demo: boolFlag(ctx.flags, 'demo'),
     config: config.value,
@@ -89,6 +93,7 @@ export async function applyRevert(
       before: runBeforeOf(state, current),
       revertOf: runId,
     }
+    const runBefore = notifier.value !== undefined ? await newestRunId(journal) : undefined
     const result = await target.value.target.applyPlan(plan, {
       revert: applied,
       policy: file.plan.policy,
@@ -147,6 +152,22 @@ export async function applyRevert(
           ctx.io.err(
             `  failed: ${o.command.kind} ${escapeForTerminal(names[o.command.userId] ?? o.command.userId)}: ${escapeForTerminal(o.error.message)}`,
           )
+    }
+    if (notifier.value !== undefined) {
+      const revertRunId = await runIdSince(journal, runBefore)
+      const posted = await notifier.value.notify(
+        {
+          dryRun: false,
+          plan: { ...file.plan, commands: current },
+          applied: result.value,
+          safety: { frozenGroups: [], directoryGated: false, counted: false },
+          gateReasons: [],
+        },
+        revertRunId !== undefined ? { runId: revertRunId } : {},
+      )
+      // Never a failed apply: the summary is a courtesy, the exit code stays the apply's.
+      if (posted.kind === 'notifyFailed')
+        ctx.io.err(`warning: ${escapeForTerminal(posted.message)}`)
     }
     return ok(summary.failed > 0 ? 1 : 0)
   } finally {

@@ -118,7 +118,7 @@ function restorable(): Map<string, string> {
 }
 
 /** The demo config managing rl and resf, with limits that let a 20-member removal through. */
-function writeConfig(dir: string): void {
+function writeConfig(dir: string, extra: Record<string, unknown> = {}): void {
   const config = JSON.parse(readFileSync(assets('demo-config.json'), 'utf8')) as {
     policy: object
   }
@@ -128,6 +128,7 @@ function writeConfig(dir: string): void {
       ...config,
       manage: ['rl', 'resf'],
       policy: { ...config.policy, limits: { maxRemovals: 100, maxRemovalFraction: 1 } },
+      ...extra,
     }),
   )
 }
@@ -159,6 +160,8 @@ interface Target {
   state(): Promise<SyncState>
   /** Deactivates a user and archives ~builds, as an admin would between the run and its revert. */
   deactivateAndArchive(): Promise<void>
+  /** The run summaries posted so far (`notify`), when the config asks for them. */
+  posts?(): readonly string[]
 }
 
 /** The whole story on one target; returns nothing, asserts everything. */
@@ -242,6 +245,12 @@ async function revertStory(target: Target, cwd: string): Promise<void> {
   expect(await schemaErrors('apply-output', undoneDoc)).toEqual([])
   expect(undoneDoc).toMatchObject({ revertOf: 1, summary: { failed: 0 } })
   expect(extraRows(await target.state())).toEqual(restorable())
+  if (target.posts !== undefined) {
+    // The revert's apply is a run like any: its summary names it, to revert in turn.
+    const last = target.posts().at(-1) ?? ''
+    expect(last).toMatch(/^#### grouproles run 2\n/)
+    expect(last).toContain('grouproles revert 2')
+  }
 
   // Applied twice: every command is no longer part of undoing run 1 (stale, exit 1).
   const twice = await spawnBin(['apply', 'r1.json', ...config], { cwd, env })
@@ -391,12 +400,13 @@ describe.skipIf(pgBin === undefined)('grouproles revert', { timeout: 300_000 }, 
     try {
       fake.seed(seed)
       const cwd = tempDir()
-      writeConfig(cwd)
+      writeConfig(cwd, { notify: { team: 'rl', channel: 'town-square' } })
       await revertStory(
         {
           env: { MATTERMOST_URL: fake.url, MATTERMOST_TOKEN: fake.token },
           journalTarget: 'rest',
           state: () => Promise.resolve(fake.snapshot()),
+          posts: () => fake.posts.map((p) => p.message),
           deactivateAndArchive: () => {
             const s = fake.snapshot()
             fake.seed({
