@@ -919,6 +919,45 @@ describe("applyPlan's touched check (check: 'touched', issue 11 item 3)", () => 
     expect(writes()).toEqual([])
   })
 
+  it('should always refuse a plan one of whose rows another writer changed, naming that command, writing nothing', async () => {
+    const arb = apiStateArb().chain((drawn) => fc.tuple(fc.constant(drawn), fc.nat()))
+    await fc.assert(
+      fc.asyncProperty(arb, async ([drawn, at]) => {
+        fake().seed(drawn)
+        const client = clientFor(fake())
+        const loaded = await loadAll(client)
+        const plan = planSync(loaded)
+        fc.pre(plan.commands.length > 0)
+        const index = at % plan.commands.length
+        const command = plan.commands[index]!
+        // Another writer makes the row what the command would make it.
+        const other = await applyPlan(
+          client,
+          { commands: [command] },
+          { context: admittingContext([command]), check: 'touched' },
+        )
+        fc.pre(other.isOk() && other.value.done === 1)
+        const before = fake().snapshot()
+
+        const error = (
+          await applyPlan(client, plan, {
+            context: applyContextOf(loaded, plan.policy),
+            check: 'touched',
+          })
+        )._unsafeUnwrapErr()
+
+        expect(error.kind).toBe('staleCommands')
+        const stale = error.kind === 'staleCommands' ? error.stale : []
+        expect(stale.map((s) => s.index)).toContain(index)
+        expect(stale.find((s) => s.index === index)?.message).toContain(
+          `#${index + 1} ${command.kind}`,
+        )
+        expect(fake().snapshot()).toEqual(before)
+      }),
+      { numRuns: 25 },
+    )
+  }, 120_000)
+
   it("should let a plan's add of a default channel pass after its own team add joined the user to it", async () => {
     fake().seed(state())
     const client = clientFor(fake())
