@@ -152,7 +152,9 @@ export function describeNotRevertible(
     )
     .with({ kind: 'removeTeamMember' }, { kind: 'removeChannelMember' }, () => 'remove')
     .exhaustive()
-  return `${what} ${name(c.userId)} in ${where}: ${reasonText(n.reason, name)}`
+  // For a removal journalled without the rows before it, the command listed is the run's own.
+  const doing = n.reason.kind === 'priorRoleUnknown' ? 're-add' : what
+  return `${doing} ${name(c.userId)} in ${where}: ${reasonText(n.reason, name)}`
 }
 
 function reasonText(reason: NotRevertibleReason, name: (id: string) => string): string {

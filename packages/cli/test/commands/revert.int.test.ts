@@ -11,7 +11,13 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChannelMember, SyncState, TeamMember, User } from '@grouproles/core'
 import { FakeMattermost } from '@grouproles/adapter-mattermost/testing'
-import { finishRun, loadSyncState, migrate, startRun } from '@grouproles/adapter-postgres'
+import {
+  finishRun,
+  loadSyncState,
+  migrate,
+  recordCommands,
+  startRun,
+} from '@grouproles/adapter-postgres'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import {
   findPgBin,
@@ -390,6 +396,32 @@ describe.skipIf(pgBin === undefined)('grouproles revert', { timeout: 300_000 }, 
         expect(await schemaErrors('error-output', error)).toEqual([])
         expect(error.error.message).toMatch(pattern)
       }
+
+      // A run journalled without the rows before it (an older grouproles): its removal is listed.
+      const first = extras[0] as User
+      const old = (
+        await startRun(pool, { stats, fingerprint: fp, targetFingerprint: fp }).andThen((id) =>
+          recordCommands(pool, id, [
+            {
+              command: { kind: 'removeTeamMember', teamId: rl, userId: first.id },
+              outcome: 'done',
+            },
+          ])
+            .andThen(() => finishRun(pool, id, { outcome: 'applied' }))
+            .map(() => id),
+        )
+      )._unsafeUnwrap()
+      const unknown = await spawnBin(['revert', String(old), '--config', 'grouproles.json'], {
+        cwd,
+        env,
+      })
+      expect(unknown.code, unknown.stderr).toBe(0)
+      expect(unknown.stdout).toContain(
+        'WARNING: the journal has no record of the roles before this run',
+      )
+      expect(unknown.stdout).toContain(
+        `re-add ${first.username} in team rl: the journal did not record the role before the run`,
+      )
     } finally {
       await pool.end()
     }
