@@ -66,14 +66,12 @@ describe('planRevert', () => {
     })
     // The run added three and removed two: the revert removes three and re-adds two.
     const commands: SyncCommand[] = [
-      ...users
-        .slice(3)
-        .map((u) => ({
-          kind: 'addTeamMember' as const,
-          teamId: 'rl',
-          userId: u.id,
-          role: 'member' as const,
-        })),
+      ...users.slice(3).map((u) => ({
+        kind: 'addTeamMember' as const,
+        teamId: 'rl',
+        userId: u.id,
+        role: 'member' as const,
+      })),
       ...users
         .slice(0, 2)
         .map((u) => ({ kind: 'removeTeamMember' as const, teamId: 'rl', userId: u.id })),
