@@ -150,7 +150,32 @@ function readSyncState(
   )
   const teamRows = teamReads.andThen((byTeam) => ResultAsync.combine([...byTeam.values()]))
 
-  return ResultAsync.combine([users, groups, teams, channels, teamRows, channelRows] as const).map(
+  // A deactivated user is in no group's member list; one with a row in scope has their groups
+  // read by user, so the plan sees the memberships Mattermost's own sync sees.
+  const allGroups = ResultAsync.combine([users, groups, teamRows, channelRows] as const).andThen(
+    ([userList, groupList, teamMembers, channelMembers]) => {
+      if (groupList.length === 0) return okAsync(groupList)
+      const withRows = new Set<string>()
+      for (const m of teamMembers.flat()) withRows.add(m.userId)
+      for (const m of channelMembers.flat()) withRows.add(m.userId)
+      const deactivated = userList.filter((u) => u.deactivated === true && withRows.has(u.id))
+      return withDeactivatedMembers(
+        client,
+        groupList,
+        deactivated.map((u) => u.id),
+        pool(),
+      )
+    },
+  )
+
+  return ResultAsync.combine([
+    users,
+    allGroups,
+    teams,
+    channels,
+    teamRows,
+    channelRows,
+  ] as const).map(
     ([userList, groupList, teamList, channelList, teamMembers, channelMembers]): SyncState => {
       const teamIds = new Set(teamList.map((t) => t.id))
       const channelIds = new Set(channelList.map((c) => c.id))
@@ -336,6 +361,36 @@ export function readGroups(
           ),
       ),
     )
+}
+
+/**
+ * `groups` with each of `userIds` (deactivated users, whom the group member routes leave out)
+ * added to the groups `GET /users/{id}/groups` names, one request per user.
+ */
+export function withDeactivatedMembers(
+  client: MattermostClient,
+  groups: readonly ReadGroup[],
+  userIds: readonly string[],
+  userPool: Limiter,
+): ResultAsync<ReadGroup[], MattermostError> {
+  if (groups.length === 0 || userIds.length === 0) return okAsync([...groups])
+  return ResultAsync.combine(
+    userIds.map((userId) =>
+      pooled(userPool, () =>
+        client.listUserGroups(userId).map((list) => ({ userId, groupIds: list.map((g) => g.id) })),
+      ),
+    ),
+  ).map((found) => {
+    const extra = new Map<string, string[]>()
+    for (const { userId, groupIds } of found)
+      for (const id of groupIds) extra.set(id, [...(extra.get(id) ?? []), userId])
+    return groups.map((g) => {
+      const more = extra.get(g.group.id)?.filter((u) => !g.members.includes(u))
+      return more === undefined || more.length === 0
+        ? g
+        : { ...g, members: [...g.members, ...more] }
+    })
+  })
 }
 
 // ---- rows -----------------------------------------------------------------------------------

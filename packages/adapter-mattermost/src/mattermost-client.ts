@@ -517,6 +517,16 @@ export class MattermostClient {
     )
   }
 
+  /**
+   * The groups a user has a live member row in (`GET /users/{id}/groups`): the only route that
+   * tells a deactivated user's groups, which the group member routes leave out.
+   */
+  listUserGroups(userId: string): ResultAsync<ApiGroup[], MattermostError> {
+    return checkIds({ user_id: userId }).asyncAndThen(() =>
+      this.#request('GET', `/users/${userId}/groups`, arrayOf(checkGroup, 'Group[]')),
+    )
+  }
+
   /** Live links of a group to teams or channels, with `auto_add` and the true `scheme_admin`. */
   listGroupSyncables(
     groupId: string,

@@ -15,6 +15,7 @@ import {
   defaultSyncedSource,
   IdTable,
   readGroups,
+  withDeactivatedMembers,
   scopeTeams,
   toChannel,
   toLink,
@@ -113,7 +114,16 @@ function readTouched(
     )
   })
   const teams = client.listTeams().andThen((all) => scopeTeams(all, options))
-  return ResultAsync.combine([userRows, teams, channels, own] as const).andThen(
+  // The touched deactivated users' groups, which the member lists leave out (as in the whole read).
+  const ownAll = ResultAsync.combine([own, userRows] as const).andThen(([groupList, userList]) =>
+    withDeactivatedMembers(
+      client,
+      groupList,
+      userList.filter((u) => u.deactivated === true).map((u) => u.id),
+      new Limiter(2 * client.concurrency),
+    ),
+  )
+  return ResultAsync.combine([userRows, teams, channels, ownAll] as const).andThen(
     ([userList, allTeams, apiChannels, groupList]) => {
       // Only the teams the commands or their channels name; channels of teams out of scope are
       // not in the state, as in the whole read.

@@ -31,6 +31,7 @@ export const clientCalls: Readonly<
   listGroups: (m) => m.listGroups(),
   listGroupMembers: (m) => m.listGroupMembers(g),
   listGroupMemberIds: (m) => m.listGroupMemberIds(g),
+  listUserGroups: (m) => m.listUserGroups(u1),
   listGroupSyncables: (m) => m.listGroupSyncables(g, 'team'),
   listSyncableGroups: (m) => m.listSyncableGroups({ kind: 'channel', id: c }),
   linkGroupSyncable: (m) =>

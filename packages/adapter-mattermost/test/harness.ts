@@ -62,6 +62,30 @@ export function clientFor(
   })
 }
 
+/**
+ * The members of a Mattermost group a REST read sees: its active users (the group member routes
+ * list no one else) and its deactivated users who hold an active team row or a channel row in
+ * scope (the loader reads their groups by user).
+ */
+export function visibleGroupMembers(
+  state: SyncState,
+  memberIds: readonly string[],
+  teamIds: ReadonlySet<string>,
+  channelIds: ReadonlySet<string>,
+): string[] {
+  const users = new Map(state.users.map((u) => [u.id, u]))
+  const withRows = new Set([
+    ...state.teamMembers
+      .filter((m) => m.deleted !== true && teamIds.has(m.teamId))
+      .map((m) => m.userId),
+    ...state.channelMembers.filter((m) => channelIds.has(m.channelId)).map((m) => m.userId),
+  ])
+  return [...new Set(memberIds)].filter((id) => {
+    const u = users.get(id)
+    return u !== undefined && (u.deactivated !== true || withRows.has(id))
+  })
+}
+
 /** Channel names the loader marks `defaultChannel` unless told otherwise. */
 export const defaultNames: readonly string[] = ['town-square', 'off-topic']
 
@@ -76,8 +100,6 @@ export function toApiState(
   options: { readonly groups?: boolean; readonly defaultChannelNames?: readonly string[] } = {},
 ): SyncState {
   const names = new Set(options.defaultChannelNames ?? defaultNames)
-  // The group routes list members that are active users only (GetMemberUsersPage).
-  const activeIds = new Set(state.users.filter((u) => u.deactivated !== true).map((u) => u.id))
   const teams = state.teams.map((t): Team => ({
     id: t.id,
     name: t.name,
@@ -105,7 +127,7 @@ export function toApiState(
           .map((g) => ({
             id: g.id,
             name: g.name,
-            memberIds: [...new Set(g.memberIds)].filter((id) => activeIds.has(id)),
+            memberIds: visibleGroupMembers(state, g.memberIds, teamIds, channelIds),
           }))
   const groupIds = new Set(groups.map((g) => g.id))
   return {

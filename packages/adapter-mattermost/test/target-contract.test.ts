@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest'
 import { MattermostSyncTarget, type MattermostError } from '../src/index.js'
 import type { FakeEdition } from '../src/testing/index.js'
 import type { FakeMattermost } from './fake-mattermost/fake-mattermost.js'
-import { clientFor, defaultNames, useFake } from './harness.js'
+import { clientFor, defaultNames, useFake, visibleGroupMembers } from './harness.js'
 
 /** A store in memory: what `remember` was given, unioned (as `PostgresMembershipStore` keeps it). */
 class MemoryStore implements MembershipStore<never> {
@@ -103,8 +103,7 @@ function heldByRest(state: SyncState, edition: 'enterprise' | 'team'): SyncState
         .map((g) => ({
           id: g.id,
           name: g.name,
-          // The group routes list active users only (GetMemberUsersPage).
-          memberIds: g.memberIds.filter((u) => users.has(u) && users.get(u)?.deactivated !== true),
+          memberIds: visibleGroupMembers(state, g.memberIds, teamIds, channelIds),
         }))
     : []
   const groupIds = new Set(groups.map((g) => g.id))

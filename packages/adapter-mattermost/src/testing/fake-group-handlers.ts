@@ -21,6 +21,7 @@ type GroupOperationId = Extract<
   | 'PatchGroupSyncableForChannel'
   | 'GetGroupsByTeam'
   | 'GetGroupsByChannel'
+  | 'GetGroupsByUserId'
 >
 
 /**
@@ -30,48 +31,58 @@ type GroupOperationId = Extract<
  */
 export function groupHandler(operationId: GroupOperationId, ctx: HandlerContext): Reply {
   const { model } = ctx
-  return match(operationId)
-    .with('GetGroups', () =>
-      ok(
-        page(
-          model.cached('groups', () =>
-            [...model.groups.values()].filter((g) => g.delete_at === 0).sort(byId),
-          ),
-          ctx,
-        ).map(groupJson),
-      ),
-    )
-    .with('GetGroup', () => {
-      const group = model.group(ctx.params['group_id'])
-      const json = groupJson(group)
-      // app.GetGroup: the ids come from the same query as `/members` (a nil slice, JSON null, when
-      // there are none); the count from GetMemberCount (active users, as `/members` lists).
-      if (ctx.query['include_member_count'] === 'true')
-        json['member_count'] = activeMembers(ctx, group.id).length
-      if (ctx.query['include_member_ids'] === 'true') {
+  return (
+    match(operationId)
+      .with('GetGroups', () =>
+        ok(
+          page(
+            model.cached('groups', () =>
+              [...model.groups.values()].filter((g) => g.delete_at === 0).sort(byId),
+            ),
+            ctx,
+          ).map(groupJson),
+        ),
+      )
+      .with('GetGroup', () => {
+        const group = model.group(ctx.params['group_id'])
+        const json = groupJson(group)
+        // app.GetGroup: the ids come from the same query as `/members` (a nil slice, JSON null, when
+        // there are none); the count from GetMemberCount (active users, as `/members` lists).
+        if (ctx.query['include_member_count'] === 'true')
+          json['member_count'] = activeMembers(ctx, group.id).length
+        if (ctx.query['include_member_ids'] === 'true') {
+          const members = activeMembers(ctx, group.id)
+          json['member_ids'] = members.length === 0 ? null : members.map((u) => u.id)
+        }
+        return ok(json)
+      })
+      .with('GetGroupUsers', () => {
+        const group = model.group(ctx.params['group_id'])
         const members = activeMembers(ctx, group.id)
-        json['member_ids'] = members.length === 0 ? null : members.map((u) => u.id)
-      }
-      return ok(json)
-    })
-    .with('GetGroupUsers', () => {
-      const group = model.group(ctx.params['group_id'])
-      const members = activeMembers(ctx, group.id)
-      return ok({ members: page(members, ctx).map(userJson), total_member_count: members.length })
-    })
-    .with('GetGroupSyncablesTeams', () => listLinks('team', ctx))
-    .with('GetGroupSyncablesChannels', () => listLinks('channel', ctx))
-    .with('GetGroupSyncableForTeamId', () => getLink('team', ctx))
-    .with('GetGroupSyncableForChannelId', () => getLink('channel', ctx))
-    .with('LinkGroupSyncableForTeam', () => link('team', ctx))
-    .with('LinkGroupSyncableForChannel', () => link('channel', ctx))
-    .with('PatchGroupSyncableForTeam', () => patch('team', ctx))
-    .with('PatchGroupSyncableForChannel', () => patch('channel', ctx))
-    .with('UnlinkGroupSyncableForTeam', () => unlink('team', ctx))
-    .with('UnlinkGroupSyncableForChannel', () => unlink('channel', ctx))
-    .with('GetGroupsByTeam', () => groupsOf('team', ctx))
-    .with('GetGroupsByChannel', () => groupsOf('channel', ctx))
-    .exhaustive()
+        return ok({ members: page(members, ctx).map(userJson), total_member_count: members.length })
+      })
+      .with('GetGroupSyncablesTeams', () => listLinks('team', ctx))
+      .with('GetGroupSyncablesChannels', () => listLinks('channel', ctx))
+      .with('GetGroupSyncableForTeamId', () => getLink('team', ctx))
+      .with('GetGroupSyncableForChannelId', () => getLink('channel', ctx))
+      .with('LinkGroupSyncableForTeam', () => link('team', ctx))
+      .with('LinkGroupSyncableForChannel', () => link('channel', ctx))
+      .with('PatchGroupSyncableForTeam', () => patch('team', ctx))
+      .with('PatchGroupSyncableForChannel', () => patch('channel', ctx))
+      .with('UnlinkGroupSyncableForTeam', () => unlink('team', ctx))
+      .with('UnlinkGroupSyncableForChannel', () => unlink('channel', ctx))
+      .with('GetGroupsByTeam', () => groupsOf('team', ctx))
+      .with('GetGroupsByChannel', () => groupsOf('channel', ctx))
+      // GetByUser: the groups with a live member row of the user, whether or not the user is active.
+      .with('GetGroupsByUserId', () => {
+        const user = model.user(ctx.params['user_id'])
+        const groups = [...model.groups.values()]
+          .filter((g) => model.groupMembers.get(g.id)?.has(user.id) === true)
+          .sort(byId)
+        return ok(groups.map(groupJson))
+      })
+      .exhaustive()
+  )
 }
 
 // GetMemberUsersPage: live member rows of users that are not deactivated (`Users.DeleteAt = 0`).

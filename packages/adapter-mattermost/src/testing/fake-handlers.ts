@@ -173,6 +173,7 @@ export function handle(operationId: FakeOperationId, ctx: HandlerContext): Reply
       'PatchGroupSyncableForChannel',
       'GetGroupsByTeam',
       'GetGroupsByChannel',
+      'GetGroupsByUserId',
       (op) => groupHandler(op, ctx),
     )
     .exhaustive()

@@ -38,6 +38,7 @@ export type FakeOperationId =
   | 'PatchGroupSyncableForChannel'
   | 'GetGroupsByTeam'
   | 'GetGroupsByChannel'
+  | 'GetGroupsByUserId'
   | 'GetClientConfig'
   | 'GetChannelByNameForTeamName'
   | 'CreatePost'
@@ -77,6 +78,7 @@ export const routes: readonly Route[] = [
   ['DELETE', '/channels/{channel_id}/members/{user_id}', 'RemoveUserFromChannel'],
   ['PUT', '/channels/{channel_id}/members/{user_id}/schemeRoles', 'UpdateChannelMemberSchemeRoles'],
   ['GET', '/channels/{channel_id}/groups', 'GetGroupsByChannel'],
+  ['GET', '/users/{user_id}/groups', 'GetGroupsByUserId'],
   ['GET', '/groups', 'GetGroups'],
   ['GET', '/groups/{group_id}', 'GetGroup'],
   ['GET', '/groups/{group_id}/members', 'GetGroupUsers'],
