@@ -56,8 +56,9 @@ else await orchestrate()
 
 /**
  * Σ over the listings a full read makes of max(1, ⌈rows / 200⌉): users, teams, GET /channels,
- * each team's and channel's members, groups; and per synced group one request for its member ids
- * (`GET /groups/{id}?include_member_ids=true`) and one for each of its two link lists.
+ * each team's and channel's members, groups; per synced group one request for its member ids
+ * (`GET /groups/{id}?include_member_ids=true`) and one for each of its two link lists; one
+ * `GET /users/{id}/groups` per deactivated user holding a row.
  */
 function pagingMinimum(state: SyncState): number {
   const pages = (rows: number) => Math.max(1, Math.ceil(rows / perPage))
@@ -82,8 +83,18 @@ function pagingMinimum(state: SyncState): number {
       0,
     ) +
     pages(liveGroups.length) +
-    liveGroups.length * 3
+    liveGroups.length * 3 +
+    (liveGroups.length > 0 ? deactivatedWithRows(state) : 0)
   )
+}
+
+// Deactivated users with a row: the group routes leave them out, so each one's groups are read by user.
+function deactivatedWithRows(state: SyncState): number {
+  const withRows = new Set([
+    ...state.teamMembers.filter((m) => m.deleted !== true).map((m) => m.userId),
+    ...state.channelMembers.map((m) => m.userId),
+  ])
+  return state.users.filter((u) => u.deactivated === true && withRows.has(u.id)).length
 }
 
 /**

@@ -183,6 +183,11 @@ function applyTouched<E>(
     ...(options.loadOptions !== undefined ? { read: options.loadOptions } : {}),
     strict: options.strict ?? true,
   }
+  // Nothing to send, nothing to check: an empty plan (a no-change run) reads nothing.
+  if (commands.length === 0)
+    return ResultAsync.fromSafePromise(
+      execute(client, commands, new Run(commands, options), () => Promise.resolve(undefined)),
+    )
   return checkTouched(client, commands, base).andThen((state) => {
     const run = new Run(commands, options)
     const teamOf = new Map(state.channels.map((c) => [c.id, c.teamId]))

@@ -882,6 +882,24 @@ describe("applyPlan's touched check (check: 'touched', issue 11 item 3)", () => 
   const writes = () =>
     fake().requests.filter((r) => r.method !== 'GET' && !readsByPost.has(r.operationId ?? ''))
 
+  it('should read nothing for a plan with no commands (a no-change run)', async () => {
+    fake().seed(state())
+    const client = clientFor(fake())
+    const { plan, context } = await planned(client)
+    const before = fake().requests.length
+
+    const report = await applyPlan(client, { ...plan, commands: [] }, { check: 'touched' })
+    const withGroups = await applyPlan(
+      client,
+      { ...plan, commands: [] },
+      { context, check: 'touched' },
+    )
+
+    expect(report._unsafeUnwrap().outcomes).toEqual([])
+    expect(withGroups._unsafeUnwrap().outcomes).toEqual([])
+    expect(fake().requests.length).toBe(before)
+  })
+
   it('should apply a plan despite an unrelated join between plan and apply, which the fingerprint check refuses', async () => {
     fake().seed(state())
     const client = clientFor(fake())
