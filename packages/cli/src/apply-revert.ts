@@ -7,6 +7,7 @@ import {
   type Warning,
 } from '@grouproles/core'
 import { err, ok } from 'neverthrow'
+import { applyFailure, applySummary, outcomesJson, printFailures } from './apply-report.js'
 import { failure } from './cli-error.js'
 import { boolFlag, loadConfig, type CommandContext, type CommandResult } from './command-context.js'
 import { printJson } from './json-output.js'
@@ -99,22 +100,10 @@ export async function applyRevert(
       policy: file.plan.policy,
     })
     if (result.isErr()) {
-      const e = result.error
-      const message = escapeForTerminal(e.message)
-      return err(
-        failure(
-          e.kind,
-          e.kind === 'stalePlan' || e.kind === 'staleCommands'
-            ? `refused: ${message} (Mattermost changed while applying; run grouproles revert ${runId} again and review)`
-            : e.kind === 'inadmissibleCommands'
-              ? message
-              : `apply failed: ${message}`,
-        ),
-      )
+      return err(applyFailure(result.error, `run grouproles revert ${runId} again and review`))
     }
     const outcomes = result.value.outcomes
-    const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length
-    const summary = { done: count('done'), already: count('already'), failed: count('failed') }
+    const summary = applySummary(outcomes)
     if (ctx.json)
       ctx.io.out(
         printJson({
@@ -132,26 +121,14 @@ export async function applyRevert(
             message: s.message,
           })),
           summary,
-          outcomes: outcomes.map((o) =>
-            o.kind === 'failed'
-              ? {
-                  kind: o.kind,
-                  command: o.command,
-                  error: { kind: o.error.kind, message: o.error.message },
-                }
-              : { kind: o.kind, command: o.command },
-          ),
+          outcomes: outcomesJson(outcomes),
         }),
       )
     else {
       ctx.io.out(
         `Applied the revert of run ${runId}: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${stale.length > 0 ? `, ${stale.length} skipped as stale` : ''}`,
       )
-      for (const o of outcomes)
-        if (o.kind === 'failed')
-          ctx.io.err(
-            `  failed: ${o.command.kind} ${escapeForTerminal(names[o.command.userId] ?? o.command.userId)}: ${escapeForTerminal(o.error.message)}`,
-          )
+      printFailures(ctx.io, outcomes, names)
     }
     if (notifier.value !== undefined) {
       const revertRunId = await runIdSince(journal, runBefore)

@@ -7,6 +7,7 @@ import {
   type SyncPlan,
 } from '@grouproles/core'
 import { err, ok } from 'neverthrow'
+import { applyFailure, applySummary, outcomesJson, printFailures } from '../apply-report.js'
 import { applyRevert } from '../apply-revert.js'
 import { failure } from '../cli-error.js'
 import {
@@ -115,22 +116,10 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
       applyContextOf(state, freshPlan.policy),
     )
     if (applied.isErr()) {
-      const e = applied.error
-      const message = escapeForTerminal(e.message)
-      return err(
-        failure(
-          e.kind,
-          e.kind === 'stalePlan' || e.kind === 'staleCommands'
-            ? `refused: ${message} (Mattermost changed while applying; plan again and review)`
-            : e.kind === 'inadmissibleCommands'
-              ? message
-              : `apply failed: ${message}`,
-        ),
-      )
+      return err(applyFailure(applied.error, 'plan again and review'))
     }
     const outcomes = applied.value.outcomes
-    const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length
-    const summary = { done: count('done'), already: count('already'), failed: count('failed') }
+    const summary = applySummary(outcomes)
     if (ctx.json)
       ctx.io.out(
         printJson({
@@ -147,26 +136,14 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
             message: s.message,
           })),
           summary,
-          outcomes: outcomes.map((o) =>
-            o.kind === 'failed'
-              ? {
-                  kind: o.kind,
-                  command: o.command,
-                  error: { kind: o.error.kind, message: o.error.message },
-                }
-              : { kind: o.kind, command: o.command },
-          ),
+          outcomes: outcomesJson(outcomes),
         }),
       )
     else {
       ctx.io.out(
         `Applied: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${check.stale.length > 0 ? `, ${check.stale.length} skipped as stale` : ''}`,
       )
-      for (const o of outcomes)
-        if (o.kind === 'failed')
-          ctx.io.err(
-            `  failed: ${o.command.kind} ${escapeForTerminal(names[o.command.userId] ?? o.command.userId)}: ${escapeForTerminal(o.error.message)}`,
-          )
+      printFailures(ctx.io, outcomes, names)
     }
     if (notifier.value !== undefined) {
       const runId = await runIdSince(target.value.lockClient, runBefore)
