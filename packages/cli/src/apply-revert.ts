@@ -13,7 +13,7 @@ import { boolFlag, loadConfig, type CommandContext, type CommandResult } from '.
 import { printJson } from './json-output.js'
 import { newestRunId, openNotifier, runIdSince } from './notify-run.js'
 import { openTarget } from './open-target.js'
-import { readAppliedRun } from './read-applied-run.js'
+import { readRunAndState } from './read-applied-run.js'
 import type { JournaledPlan } from './journaled-target.js'
 import { integrityLine } from './read-plan.js'
 import { namesOf, renderPlan } from './render.js'
@@ -46,16 +46,10 @@ export async function applyRevert(
   if (target.isErr()) return err(target.error)
   for (const w of target.value.warnings ?? []) ctx.io.err(`warning: ${w}`)
   try {
-    const journal = target.value.lockClient
-    if (journal === undefined)
-      return err(failure('noJournal', `${target.value.description} keeps no run journal`))
-    const read = await readAppliedRun(journal, runId)
-    if (read.isErr()) return err(read.error)
-    const applied = read.value.applied
-    const loaded = await target.value.target.loadSyncState()
-    if (loaded.isErr())
-      return err(failure(loaded.error.kind, `could not load Mattermost: ${loaded.error.message}`))
-    const state = loaded.value
+    const start = await readRunAndState(target.value, runId)
+    if (start.isErr()) return err(start.error)
+    const { journal, state } = start.value
+    const applied = start.value.read.applied
     const names = namesOf(state)
     const commands = file.plan.commands
     const { refused } = admitRevert(commands, applied, state)

@@ -1,8 +1,9 @@
-import { toSyncCommand, type AppliedRun, type SyncCommand } from '@grouproles/core'
+import { toSyncCommand, type AppliedRun, type SyncCommand, type SyncState } from '@grouproles/core'
 import type { PostgresClient, RunRecord } from '@grouproles/adapter-postgres'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import { badInput, failure, type CliError } from './cli-error.js'
+import type { OpenedTarget } from './open-target.js'
 import { runBeforeOfSummary } from './run-before-of-summary.js'
 
 const id = z.string().min(1)
@@ -85,4 +86,28 @@ export async function readAppliedRun(
     run,
     applied: { commands, ...(before.value !== undefined ? { before: before.value } : {}) },
   })
+}
+
+/**
+ * What `revert` and the apply of a revert file start from: the target's journal, run `runId` read
+ * from it, and the live state loaded. A target without a journal (the demo) is the caller's input.
+ */
+export async function readRunAndState(
+  target: OpenedTarget,
+  runId: number,
+): Promise<
+  Result<
+    { readonly journal: PostgresClient; readonly read: JournalledRun; readonly state: SyncState },
+    CliError
+  >
+> {
+  const journal = target.lockClient
+  if (journal === undefined)
+    return err(badInput('noJournal', `${target.description} keeps no run journal`))
+  const read = await readAppliedRun(journal, runId)
+  if (read.isErr()) return err(read.error)
+  const loaded = await target.target.loadSyncState()
+  if (loaded.isErr())
+    return err(failure(loaded.error.kind, `could not load Mattermost: ${loaded.error.message}`))
+  return ok({ journal, read: read.value, state: loaded.value })
 }

@@ -9,7 +9,7 @@ import {
 } from '@grouproles/core'
 import { err, ok } from 'neverthrow'
 import { match } from 'ts-pattern'
-import { badInput, failure, messageOf, usageError } from '../cli-error.js'
+import { badInput, messageOf, usageError } from '../cli-error.js'
 import {
   boolFlag,
   loadConfig,
@@ -20,7 +20,7 @@ import {
 import { planJson, printJson } from '../json-output.js'
 import { openTarget } from '../open-target.js'
 import { planKeyOf } from '../plan-key.js'
-import { readAppliedRun } from '../read-applied-run.js'
+import { readRunAndState } from '../read-applied-run.js'
 import { namesOf, renderPlan } from '../render.js'
 
 /** A run id as typed: a whole number from 1 (the journal's ids). */
@@ -58,17 +58,11 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   if (target.isErr()) return err(target.error)
   for (const w of target.value.warnings ?? []) ctx.io.err(`warning: ${w}`)
   try {
-    const journal = target.value.lockClient
-    if (journal === undefined)
-      return err(badInput('noJournal', `${target.value.description} keeps no run journal`))
-    const read = await readAppliedRun(journal, runId)
-    if (read.isErr()) return err(read.error)
-    const loaded = await target.value.target.loadSyncState()
-    if (loaded.isErr())
-      return err(failure(loaded.error.kind, `could not load Mattermost: ${loaded.error.message}`))
-    const state = loaded.value
+    const start = await readRunAndState(target.value, runId)
+    if (start.isErr()) return err(start.error)
+    const { read, state } = start.value
     const policy = { ...target.value.target.policyDefaults, ...config.value.policy }
-    const { plan, notRevertible } = planRevert(read.value.applied, state, policy)
+    const { plan, notRevertible } = planRevert(read.applied, state, policy)
     const names = namesOf(state)
     const out = stringFlag(ctx.flags, 'out')
     if (out !== undefined) {
@@ -86,17 +80,17 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
         return err(badInput('unwritableFile', `cannot write the plan file ${out}: ${messageOf(e)}`))
       }
     }
-    const withBefore = read.value.applied.before !== undefined
+    const withBefore = read.applied.before !== undefined
     if (ctx.json)
       ctx.io.out(
         printJson({
           kind: 'revert',
           runId,
           run: {
-            startedAt: read.value.run.startedAt,
-            finishedAt: read.value.run.finishedAt ?? null,
-            target: read.value.run.target,
-            commands: read.value.applied.commands.length,
+            startedAt: read.run.startedAt,
+            finishedAt: read.run.finishedAt ?? null,
+            target: read.run.target,
+            commands: read.applied.commands.length,
             rolesRecorded: withBefore,
           },
           changes: plan.commands.length > 0,
@@ -112,7 +106,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
       )
     else {
       ctx.io.out(
-        `Revert of run ${runId} (${read.value.applied.commands.length} applied commands, started ${read.value.run.startedAt})`,
+        `Revert of run ${runId} (${read.applied.commands.length} applied commands, started ${read.run.startedAt})`,
       )
       ctx.io.out(`Mattermost: ${target.value.description}`)
       if (!withBefore)
