@@ -383,12 +383,17 @@ export function withDeactivatedMembers(
   ).map((found) => {
     const extra = new Map<string, string[]>()
     for (const { userId, groupIds } of found)
-      for (const id of groupIds) extra.set(id, [...(extra.get(id) ?? []), userId])
+      for (const id of groupIds) {
+        const list = extra.get(id)
+        if (list === undefined) extra.set(id, [userId])
+        else list.push(userId)
+      }
     return groups.map((g) => {
-      const more = extra.get(g.group.id)?.filter((u) => !g.members.includes(u))
-      return more === undefined || more.length === 0
-        ? g
-        : { ...g, members: [...g.members, ...more] }
+      const more = extra.get(g.group.id)
+      if (more === undefined) return g
+      // The member lists never hold a deactivated user, but a listing is the server's word.
+      const known = new Set(g.members)
+      return { ...g, members: [...g.members, ...more.filter((u) => !known.has(u))] }
     })
   })
 }
