@@ -15,9 +15,12 @@ import { generateState, stateSizes } from '@grouproles/core/testing'
 import {
   createMattermostClient,
   defaultConcurrency,
+  fetchTransport,
   loadSyncState,
   MattermostSyncTarget,
+  nodeHttpTransport,
   perPage,
+  type HttpTransport,
 } from '../src/index.js'
 import { FakeMattermost } from '../src/testing/index.js'
 
@@ -29,6 +32,7 @@ type Scenario = 'stable' | 'shuffled' | 'noChange'
 type FakeReady = { readonly url: string; readonly token: string; readonly minimum: number }
 type RunResult = {
   readonly scenario: Scenario
+  readonly transport: string
   readonly requests: number
   readonly byPath: Record<string, number>
   readonly wallSeconds: number
@@ -164,15 +168,18 @@ async function serveFake(): Promise<void> {
 async function measure(scenario: Scenario, url: string, token: string): Promise<void> {
   let requests = 0
   const byPath: Record<string, number> = {}
-  const counting: typeof fetch = (input, init) => {
+  // The client's default transport (node:http), counted; or the global fetch.
+  const inner =
+    process.env['BENCH_TRANSPORT'] === 'fetch'
+      ? fetchTransport(globalThis.fetch)
+      : nodeHttpTransport({ maxSockets: defaultConcurrency })
+  const counting: HttpTransport = (exchange) => {
     requests++
-    const path = new URL(input instanceof Request ? input.url : input).pathname
-      .replace(/\/api\/v4/, '')
-      .replace(/[a-z0-9]{26}/g, '{id}')
+    const path = exchange.url.pathname.replace(/\/api\/v4/, '').replace(/[a-z0-9]{26}/g, '{id}')
     byPath[path] = (byPath[path] ?? 0) + 1
-    return fetch(input, init)
+    return inner(exchange)
   }
-  const client = createMattermostClient({ url, token, fetch: counting })
+  const client = createMattermostClient({ url, token, transport: counting })
   let peakHeap = 0
   const sampler = setInterval(() => {
     peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size)
@@ -207,6 +214,7 @@ async function measure(scenario: Scenario, url: string, token: string): Promise<
   ;(globalThis as { gc?: () => void }).gc?.()
   const result: RunResult = {
     scenario,
+    transport: process.env['BENCH_TRANSPORT'] ?? 'http',
     requests,
     byPath,
     wallSeconds,
@@ -249,7 +257,15 @@ async function orchestrate(): Promise<void> {
   )
   console.log(`fake: XL generated state, ${latencyMs} ms per request, in its own process`)
   const t0 = performance.now()
-  const fakeProcess = fork(self, ['fake'], { execArgv: [...process.execArgv, '--expose-gc'] })
+  // BENCH_CPU_PROFILE=DIR writes a CPU profile of each process (the fake's under DIR/fake).
+  const profile = process.env['BENCH_CPU_PROFILE']
+  const fakeProcess = fork(self, ['fake'], {
+    execArgv: [
+      ...process.execArgv,
+      '--expose-gc',
+      ...(profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profile}/fake`] : []),
+    ],
+  })
   const ready = await next<FakeReady>(fakeProcess)
   console.log(
     `fake seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; paging minimum ${ready.minimum} requests`,
@@ -265,15 +281,22 @@ async function orchestrate(): Promise<void> {
   const only = process.env['BENCH_SCENARIOS']?.split(',')
   const scenarios = all.filter(([s]) => only === undefined || only.includes(s))
   type FakeCpu = { readonly cpuSeconds: number; readonly violations: number }
-  for (const [scenario, memberPages] of scenarios) {
+  // BENCH_TRANSPORTS=http,fetch runs each scenario once per client transport, in turn.
+  const transports = (process.env['BENCH_TRANSPORTS'] ?? 'http').split(',')
+  const runs = scenarios.flatMap(([scenario, memberPages]) =>
+    transports.map((transport) => ({ scenario, memberPages, transport })),
+  )
+  for (const { scenario, memberPages, transport } of runs) {
     fakeProcess.send({ memberPages })
     const before = await next<FakeCpu>(fakeProcess)
-    const profile = process.env['BENCH_CPU_PROFILE']
     const runner = fork(self, ['run', scenario, ready.url, ready.token], {
+      env: { ...process.env, BENCH_TRANSPORT: transport },
       execArgv: [
         ...process.execArgv,
         '--expose-gc',
         ...(profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+        // BENCH_RUN_FLAGS="--max-semi-space-size=64 …": V8 flags for the measured process only.
+        ...(process.env['BENCH_RUN_FLAGS']?.split(' ').filter((f) => f !== '') ?? []),
       ],
     })
     const result = await next<RunResult>(runner)
@@ -309,7 +332,7 @@ async function orchestrate(): Promise<void> {
 
 function report(r: RunResult, minimum: number, fakeCpuSeconds: number): void {
   console.log(
-    `\n${r.scenario}${r.scenario === 'noChange' ? ` (load, plan, apply of the empty plan with the ${process.env['BENCH_CHECK'] === 'fingerprint' ? 'fingerprint' : 'touched'} check)` : ' member pages'}:`,
+    `\n${r.scenario}${r.scenario === 'noChange' ? ` (load, plan, apply of the empty plan with the ${process.env['BENCH_CHECK'] === 'fingerprint' ? 'fingerprint' : 'touched'} check)` : ' member pages'}, transport ${r.transport}:`,
   )
   if (r.error !== undefined) console.log(`  FAILED: ${r.error}`)
   console.log(

@@ -59,3 +59,7 @@ export type {
   ApiTeamMemberWithError,
   ApiUser,
 } from './api-types.js'
+export { fetchTransport } from './fetch-transport.js'
+export { nodeHttpTransport } from './node-http-transport.js'
+export type { HttpExchange, HttpOutcome, HttpTransport } from './http-transport.js'
+export type { NodeHttpTransportOptions } from './node-http-transport.js'

@@ -1,5 +1,6 @@
 import { DelegateBackoff, handleWhenResult, retry, type RetryPolicy } from 'cockatiel'
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow'
+import { match } from 'ts-pattern'
 import {
   arrayOf,
   checkChannel,
@@ -31,7 +32,10 @@ import {
 import { checkIds } from './is-mattermost-id.js'
 import { checkMattermostTransport } from './check-mattermost-transport.js'
 import { Limiter } from './limiter.js'
-import { currentReadBudget, readBodyText, readLimitError, spendRequest } from './read-budget.js'
+import { currentReadBudget, readLimitError, spendRequest } from './read-budget.js'
+import { fetchTransport } from './fetch-transport.js'
+import type { HttpTransport } from './http-transport.js'
+import { nodeHttpTransport } from './node-http-transport.js'
 import {
   groupConstrainedErrorIds,
   isTransientError,
@@ -44,8 +48,16 @@ export interface MattermostClientConfig {
   readonly url: string
   /** A personal access token or session token; sent only in the `Authorization` header. */
   readonly token: string
-  /** The `fetch` to use; defaults to the global one. Tests inject their own. */
+  /**
+   * Sends requests through this `fetch` instead of the default transport (`node:http` with
+   * keep-alive connections): for tests and for embedders who route requests themselves.
+   */
   readonly fetch?: typeof globalThis.fetch
+  /**
+   * Sends requests through this transport (wins over `fetch`): e.g. a `nodeHttpTransport` or
+   * `fetchTransport` wrapped to count or trace requests.
+   */
+  readonly transport?: HttpTransport
   /** Per-attempt time limit in ms, body included. Default 30 000. */
   readonly timeoutMs?: number
   /** Attempts per request, first one included. Default 5. */
@@ -98,6 +110,7 @@ export const maxChannelBatch = 1000
 export const maxIdsPerRead = 5000
 
 type Parse<T> = (json: unknown) => Result<T, string>
+type Header = (name: string) => string | undefined
 type Query = Readonly<Record<string, string | number | boolean>>
 // A request body is built when the request is sent (inside the concurrency limit), so the bodies of
 // queued requests take no memory.
@@ -151,7 +164,7 @@ export type LinkTarget = { readonly kind: 'team' | 'channel'; readonly id: strin
 export class MattermostClient {
   readonly #base: string
   readonly #token: string
-  readonly #fetch: typeof globalThis.fetch
+  readonly #transport: HttpTransport
   readonly #timeoutMs: number
   readonly #maxBodyBytes: number
   readonly #maxPages: number
@@ -172,7 +185,6 @@ export class MattermostClient {
     const url = new URL(config.url)
     this.#base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/api/v4`
     this.#token = config.token
-    this.#fetch = config.fetch ?? globalThis.fetch.bind(globalThis)
     this.#timeoutMs = config.timeoutMs ?? 30_000
     this.#maxBodyBytes = config.maxBodyBytes ?? 32 * 1024 * 1024
     this.#maxPages = config.maxPagesPerListing ?? 5_000
@@ -197,6 +209,11 @@ export class MattermostClient {
     )
     this.#concurrency = Math.max(1, config.concurrency ?? defaultConcurrency)
     this.#limiter = new Limiter(this.#concurrency)
+    this.#transport =
+      config.transport ??
+      (config.fetch !== undefined
+        ? fetchTransport(config.fetch)
+        : nodeHttpTransport({ maxSockets: this.#concurrency }))
   }
 
   /** Requests in flight at most (the `concurrency` setting). */
@@ -766,50 +783,64 @@ export class MattermostClient {
         const error = rateLimited(method, path, blocked, deadline - Date.now())
         return { kind: 'fail', error, retryable: false, deadline }
       }
-      const signal = AbortSignal.timeout(this.#timeoutMs)
-      const aborts = budget === undefined ? signal : AbortSignal.any([signal, budget.signal])
-      const body = options.body === undefined ? undefined : JSON.stringify(options.body())
-      try {
-        const response = await this.#fetch(url, {
-          method,
-          headers,
-          ...(body !== undefined ? { body } : {}),
-          signal: aborts,
+      const until = deadline
+      const outcome = await this.#transport({
+        method,
+        url,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body()) } : {}),
+        timeoutMs: this.#timeoutMs,
+        maxBodyBytes: this.#maxBodyBytes,
+        ...(budget !== undefined ? { signal: budget.signal } : {}),
+      })
+      return match(outcome)
+        .returnType<Attempt>()
+        .with({ kind: 'answer' }, (a) => {
+          if (a.status >= 200 && a.status < 300)
+            return { kind: 'ok', status: a.status, text: a.text }
+          if (a.status === 429) return this.#onRateLimit(method, path, a.header, attempts, until)
+          return httpFailure(method, path, a.status, a.header, this.#scrub(a.text), until)
         })
-        const read = await readBodyText(response, this.#maxBodyBytes)
-        if (!('text' in read)) {
-          const error = readLimitError('bodyBytes', this.#maxBodyBytes, method, path)
-          return { kind: 'fail', error, retryable: false, deadline }
-        }
-        const { text } = read
-        if (response.ok) return { kind: 'ok', status: response.status, text }
-        if (response.status === 429)
-          return this.#onRateLimit(method, path, response, attempts, deadline)
-        return httpFailure(method, path, response, this.#scrub(text), deadline)
-      } catch (e) {
-        if (budget?.signal.aborted === true && !signal.aborted) {
-          const error = readLimitError('deadline', budget.limits.deadlineMs, method, path)
-          return { kind: 'fail', error, retryable: false, deadline }
-        }
-        const timedOut = signal.aborted
-        const cause = describeCause(e)
-        const error: MattermostError = timedOut
-          ? {
-              kind: 'timeout',
-              method,
-              path,
-              timeoutMs: this.#timeoutMs,
-              message: `${method} ${path} timed out after ${this.#timeoutMs} ms`,
-            }
-          : {
+        .with({ kind: 'tooLarge' }, () => ({
+          kind: 'fail',
+          error: readLimitError('bodyBytes', this.#maxBodyBytes, method, path),
+          retryable: false,
+          deadline: until,
+        }))
+        .with({ kind: 'aborted' }, () => ({
+          kind: 'fail',
+          error: readLimitError('deadline', budget?.limits.deadlineMs ?? 0, method, path),
+          retryable: false,
+          deadline: until,
+        }))
+        .with({ kind: 'timeout' }, () => ({
+          kind: 'fail',
+          error: {
+            kind: 'timeout',
+            method,
+            path,
+            timeoutMs: this.#timeoutMs,
+            message: `${method} ${path} timed out after ${this.#timeoutMs} ms`,
+          },
+          retryable: true,
+          deadline: until,
+        }))
+        .with({ kind: 'network' }, ({ cause: e }) => {
+          const cause = describeCause(e)
+          return {
+            kind: 'fail',
+            error: {
               kind: 'network',
               method,
               path,
               cause: { name: cause.name, message: this.#scrub(cause.message) },
               message: `${method} ${path} failed: ${this.#scrub(cause.message)}`,
-            }
-        return { kind: 'fail', error, retryable: true, deadline }
-      }
+            },
+            retryable: true,
+            deadline: until,
+          }
+        })
+        .exhaustive()
     }
     const attempt =
       options.retry === 'rateLimited'
@@ -829,11 +860,11 @@ export class MattermostClient {
   #onRateLimit(
     method: string,
     path: string,
-    response: Response,
+    header: Header,
     attempt: number,
     deadline: number,
   ): Attempt {
-    const hinted = retryAfter(response.headers, Date.now())
+    const hinted = retryAfter(header, Date.now())
     const wait = hinted ?? this.#jitter(attempt)
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait)
     const left = deadline - Date.now()
@@ -882,13 +913,14 @@ export function createMattermostClient(config: MattermostClientConfig): Mattermo
 function httpFailure(
   method: string,
   path: string,
-  response: Response,
+  status: number,
+  header: Header,
   text: string,
   deadline: number,
 ): Attempt {
   let errorId: string | undefined
   let message = text.slice(0, 200)
-  if (response.headers.get('content-type')?.startsWith('application/json') === true) {
+  if (header('content-type')?.startsWith('application/json') === true) {
     try {
       const body = JSON.parse(text) as Record<string, unknown>
       if (typeof body['id'] === 'string') errorId = body['id']
@@ -897,7 +929,6 @@ function httpFailure(
       // A broken error body still has a status; keep the raw text.
     }
   }
-  const status = response.status
   const error: MattermostError =
     errorId !== undefined && groupConstrainedErrorIds.has(errorId)
       ? { kind: 'groupConstrained', status, errorId, message, method, path }
@@ -932,15 +963,15 @@ function rateLimited(
  * `X-RateLimit-Reset` (Mattermost's limiter: seconds until the reset; a value that can only be a
  * Unix time is read as one).
  */
-function retryAfter(headers: Headers, now: number): number | undefined {
-  const after = headers.get('retry-after')?.trim()
+function retryAfter(header: Header, now: number): number | undefined {
+  const after = header('retry-after')?.trim()
   if (after !== undefined && after !== '') {
     const seconds = Number(after)
     if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
     const date = Date.parse(after)
     if (Number.isFinite(date)) return Math.max(0, date - now)
   }
-  const reset = headers.get('x-ratelimit-reset')?.trim()
+  const reset = header('x-ratelimit-reset')?.trim()
   if (reset === undefined || reset === '') return undefined
   const value = Number(reset)
   if (!Number.isFinite(value)) return undefined

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { setMaxListeners } from 'node:events'
 import type { MattermostError } from './mattermost-error.js'
 
 /**
@@ -93,6 +94,8 @@ export async function withinReadBudget<T>(
   onDeadline: (error: MattermostError) => T,
 ): Promise<T> {
   const controller = new AbortController()
+  // Every request in flight listens on it (the client's concurrency, 16 by default): not a leak.
+  setMaxListeners(0, controller.signal)
   const budget: ReadBudget = {
     limits,
     deadline: Date.now() + limits.deadlineMs,
@@ -117,38 +120,4 @@ export async function withinReadBudget<T>(
     // Whatever is still queued or in flight fails at once instead of reading on.
     controller.abort()
   }
-}
-
-/**
- * Reads a response body as text, refusing it past `maxBytes` (from `Content-Length` before any
- * byte, else while streaming): one answer must not fill the memory.
- */
-export async function readBodyText(
-  response: Response,
-  maxBytes: number,
-): Promise<{ readonly text: string } | { readonly tooLarge: true }> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined)
-    return { tooLarge: true }
-  }
-  const body = response.body
-  if (body === null) return { text: '' }
-  // Node types a fetch body's chunks as any; they are bytes.
-  const reader = (body as ReadableStream<Uint8Array>).getReader()
-  const decoder = new TextDecoder()
-  const parts: string[] = []
-  let bytes = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    bytes += value.byteLength
-    if (bytes > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      return { tooLarge: true }
-    }
-    parts.push(decoder.decode(value, { stream: true }))
-  }
-  parts.push(decoder.decode())
-  return { text: parts.join('') }
 }
