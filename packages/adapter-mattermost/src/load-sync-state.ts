@@ -96,13 +96,13 @@ export function loadSyncState(
   return new ResultAsync(
     withinReadBudget(
       limits,
-      () => readSyncState(client, options),
+      (budget) => readSyncState(client.withReadBudget(budget), options),
       (e) => err(e),
     ),
   )
 }
 
-// Every request made from here, callbacks included, counts against the read's budget.
+// `client` is a view with the read's budget: every request made from here counts against it.
 function readSyncState(
   client: MattermostClient,
   options: LoadSyncStateOptions,

@@ -32,7 +32,7 @@ import {
 import { checkIds } from './is-mattermost-id.js'
 import { checkMattermostTransport } from './check-mattermost-transport.js'
 import { Limiter } from './limiter.js'
-import { currentReadBudget, readLimitError, spendRequest } from './read-budget.js'
+import { readLimitError, spendRequest, type ReadBudget } from './read-budget.js'
 import { fetchTransport } from './fetch-transport.js'
 import type { HttpTransport } from './http-transport.js'
 import { nodeHttpTransport } from './node-http-transport.js'
@@ -174,8 +174,14 @@ export class MattermostClient {
   readonly #retry: RetryPolicy
   readonly #limiter: Limiter
   readonly #concurrency: number
-  // Set by a 429: no request of this client is sent before this time (ms since the epoch).
-  #pausedUntil = 0
+  // Set by a 429: no request of this client is sent before `until` (ms since the epoch). An
+  // object, so the views `withReadBudget` makes share it.
+  readonly #pause: { until: number }
+  // The read whose budget this view's requests count against (none for the client itself).
+  #budget: ReadBudget | undefined
+  // Set while `withReadBudget` builds a view: the client whose connections, queue and pause it shares.
+  static #sharing: MattermostClient | undefined
+  readonly #config: MattermostClientConfig
 
   constructor(config: MattermostClientConfig) {
     if (config.token === '') throw new TypeError('MattermostClient: token must not be empty')
@@ -202,18 +208,37 @@ export class MattermostClient {
           const a = (context.result as { value?: Attempt }).value
           if (a?.kind !== 'fail') return 0
           // A 429 already paused the client for its wait, which fits the budget (else no retry).
-          if (a.error.kind === 'rateLimited') return Math.max(0, this.#pausedUntil - Date.now())
+          if (a.error.kind === 'rateLimited') return Math.max(0, this.#pause.until - Date.now())
           return Math.min(this.#jitter(context.attempt), Math.max(0, a.deadline - Date.now()))
         }),
       },
     )
     this.#concurrency = Math.max(1, config.concurrency ?? defaultConcurrency)
-    this.#limiter = new Limiter(this.#concurrency)
+    this.#config = config
+    const shared = MattermostClient.#sharing
+    this.#limiter = shared === undefined ? new Limiter(this.#concurrency) : shared.#limiter
+    this.#pause = shared === undefined ? { until: 0 } : shared.#pause
     this.#transport =
+      (shared === undefined ? undefined : shared.#transport) ??
       config.transport ??
       (config.fetch !== undefined
         ? fetchTransport(config.fetch)
         : nodeHttpTransport({ maxSockets: this.#concurrency }))
+  }
+
+  /**
+   * A view of this client (same connections, concurrency limit and 429 pause) whose requests count
+   * against `budget`: a bounded read passes it down instead of the client.
+   */
+  withReadBudget(budget: ReadBudget): MattermostClient {
+    MattermostClient.#sharing = this
+    try {
+      const view = new MattermostClient(this.#config)
+      view.#budget = budget
+      return view
+    } finally {
+      MattermostClient.#sharing = undefined
+    }
   }
 
   /** Requests in flight at most (the `concurrency` setting). */
@@ -771,8 +796,7 @@ export class MattermostClient {
       Accept: 'application/json',
     }
     if (options.body !== undefined) headers['Content-Type'] = 'application/json'
-    // The read this request belongs to, taken now: the queue may run it from another's callback.
-    const budget = currentReadBudget()
+    const budget = this.#budget
     const once = async (): Promise<Attempt> => {
       deadline ??= Date.now() + this.#maxRetryTimeMs
       const refused = budget === undefined ? undefined : spendRequest(budget, method, path)
@@ -866,7 +890,7 @@ export class MattermostClient {
   ): Attempt {
     const hinted = retryAfter(header, Date.now())
     const wait = hinted ?? this.#jitter(attempt)
-    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait)
+    this.#pause.until = Math.max(this.#pause.until, Date.now() + wait)
     const left = deadline - Date.now()
     return {
       kind: 'fail',
@@ -880,9 +904,9 @@ export class MattermostClient {
   // after `deadline`.
   async #awaitPause(deadline: number): Promise<number | undefined> {
     for (;;) {
-      const wait = this.#pausedUntil - Date.now()
+      const wait = this.#pause.until - Date.now()
       if (wait <= 0) return undefined
-      if (this.#pausedUntil > deadline) return wait
+      if (this.#pause.until > deadline) return wait
       await new Promise((resolve) => setTimeout(resolve, wait))
     }
   }

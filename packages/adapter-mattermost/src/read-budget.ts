@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { setMaxListeners } from 'node:events'
 import type { MattermostError } from './mattermost-error.js'
 
@@ -31,16 +30,6 @@ export interface ReadBudget {
   /** Aborted at the deadline: requests in flight stop at once. */
   readonly signal: AbortSignal
   requests: number
-}
-
-// The read a request belongs to, without threading a budget through every client method: it is
-// captured when the request is made (`currentReadBudget`), so the concurrency queue cannot mix
-// two reads' budgets.
-const storage = new AsyncLocalStorage<ReadBudget>()
-
-/** The budget of the read the caller runs in, if any. */
-export function currentReadBudget(): ReadBudget | undefined {
-  return storage.getStore()
 }
 
 /** Builds the error with its sentence. */
@@ -84,13 +73,15 @@ export function spendRequest(
 }
 
 /**
- * Runs `read` as one budgeted read: every client request it makes (directly or from callbacks)
- * counts against `limits`, and at the deadline the read ends with a `readLimit` error even if a
- * request is still waiting (a backoff, a 429 pause).
+ * Runs `read` as one budgeted read: every request of a client view it makes with the budget
+ * (`client.withReadBudget(budget)`) counts against `limits`, and at the deadline the read ends
+ * with a `readLimit` error even if a request is still waiting (a backoff, a 429 pause). The budget
+ * is passed, not kept in an AsyncLocalStorage: in Node 20 that turns on promise hooks for the whole
+ * process, a cost on every promise of an embedding service from then on.
  */
 export async function withinReadBudget<T>(
   limits: MattermostReadLimits,
-  read: () => PromiseLike<T>,
+  read: (budget: ReadBudget) => PromiseLike<T>,
   onDeadline: (error: MattermostError) => T,
 ): Promise<T> {
   const controller = new AbortController()
@@ -114,7 +105,7 @@ export async function withinReadBudget<T>(
     )
   })
   try {
-    return await Promise.race([storage.run(budget, read), expired])
+    return await Promise.race([read(budget), expired])
   } finally {
     clearTimeout(timer)
     // Whatever is still queued or in flight fails at once instead of reading on.

@@ -64,7 +64,7 @@ export function readTouchedState(
   return new ResultAsync(
     withinReadBudget(
       limits,
-      () => readTouched(client, commands, options),
+      (budget) => readTouched(client.withReadBudget(budget), commands, options),
       (e) => err(e),
     ),
   )

@@ -68,10 +68,13 @@ export const extraCalls: readonly [
 
 /** The public methods of `MattermostClient` that send requests (everything but accessors). */
 export function requestMethods(client: MattermostClient): string[] {
-  return Object.getOwnPropertyNames(Object.getPrototypeOf(client))
-    .filter((name) => name !== 'constructor' && name !== 'toJSON')
-    .filter((name) => {
-      const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(client), name)
-      return typeof d?.value === 'function'
-    })
+  return (
+    Object.getOwnPropertyNames(Object.getPrototypeOf(client))
+      // The methods that send nothing themselves.
+      .filter((name) => !['constructor', 'toJSON', 'withReadBudget'].includes(name))
+      .filter((name) => {
+        const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(client), name)
+        return typeof d?.value === 'function'
+      })
+  )
 }

@@ -49,32 +49,43 @@ describe('applyPlan of a revert (PGlite)', () => {
     })
     let reAdds = 0
     await fc.assert(
-      fc.asyncProperty(runArb, fc.constantFrom('touched', 'fingerprint'), async (run, check) => {
-        await client.query({ text: `TRUNCATE ${tables}` })
-        await must(writeSyncState(client, run.s1, { now: 1_700_000_000_000 }))
-        const live = await must(loadSyncState(client))
-        const { plan } = planRevert(run.applied, live, {
-          limits: { maxRemovals: Infinity, maxRemovalFraction: 1 },
-        })
-        const expected = rows(modelApplyPlan(live, plan.commands))
-        const revertPlanOf = { commands: plan.commands, targetFingerprint: plan.targetFingerprint }
-        // As a sync's plan, a re-add no group justifies is refused, nothing written.
-        const unjustified = plan.commands.some((c) => c.kind === 'addTeamMember')
-        if (unjustified) {
-          reAdds++
-          const asSync = await applyPlan(client, revertPlanOf, {
-            check,
-            context: { groupLoad: { groups: [], links: [], managed: [] } },
+      fc.asyncProperty(
+        // Half the runs remove a team member, so every seed meets re-adds (the case a revert is for).
+        fc.oneof(
+          runArb,
+          runArb.filter((r) => r.applied.commands.some((c) => c.kind === 'removeTeamMember')),
+        ),
+        fc.constantFrom('touched', 'fingerprint'),
+        async (run, check) => {
+          await client.query({ text: `TRUNCATE ${tables}` })
+          await must(writeSyncState(client, run.s1, { now: 1_700_000_000_000 }))
+          const live = await must(loadSyncState(client))
+          const { plan } = planRevert(run.applied, live, {
+            limits: { maxRemovals: Infinity, maxRemovalFraction: 1 },
           })
-          expect(asSync._unsafeUnwrapErr().kind).toBe('inadmissibleCommands')
-        }
-        const applied = await applyPlan(client, revertPlanOf, {
-          check,
-          context: { revert: run.applied },
-        })
-        expect(applied.isOk(), applied.isErr() ? applied.error.message : '').toBe(true)
-        expect(rows(await must(loadSyncState(client)))).toEqual(expected)
-      }),
+          const expected = rows(modelApplyPlan(live, plan.commands))
+          const revertPlanOf = {
+            commands: plan.commands,
+            targetFingerprint: plan.targetFingerprint,
+          }
+          // As a sync's plan, a re-add no group justifies is refused, nothing written.
+          const unjustified = plan.commands.some((c) => c.kind === 'addTeamMember')
+          if (unjustified) {
+            reAdds++
+            const asSync = await applyPlan(client, revertPlanOf, {
+              check,
+              context: { groupLoad: { groups: [], links: [], managed: [] } },
+            })
+            expect(asSync._unsafeUnwrapErr().kind).toBe('inadmissibleCommands')
+          }
+          const applied = await applyPlan(client, revertPlanOf, {
+            check,
+            context: { revert: run.applied },
+          })
+          expect(applied.isOk(), applied.isErr() ? applied.error.message : '').toBe(true)
+          expect(rows(await must(loadSyncState(client)))).toEqual(expected)
+        },
+      ),
       { numRuns: 25 },
     )
     // The property met re-adds (the case a revert exists for), not only removals.
