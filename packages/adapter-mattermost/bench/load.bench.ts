@@ -25,6 +25,8 @@ import {
 import { FakeMattermost } from '../src/testing/index.js'
 
 const latencyMs = 5
+// BENCH_CONCURRENCY=N measures another setting than the client's default.
+const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? defaultConcurrency)
 const goals = { ratio: 1.05, wallSeconds: 30, rssMb: 1024 }
 const self = fileURLToPath(import.meta.url)
 
@@ -172,14 +174,14 @@ async function measure(scenario: Scenario, url: string, token: string): Promise<
   const inner =
     process.env['BENCH_TRANSPORT'] === 'fetch'
       ? fetchTransport(globalThis.fetch)
-      : nodeHttpTransport({ maxSockets: defaultConcurrency })
+      : nodeHttpTransport({ maxSockets: concurrency })
   const counting: HttpTransport = (exchange) => {
     requests++
     const path = exchange.url.pathname.replace(/\/api\/v4/, '').replace(/[a-z0-9]{26}/g, '{id}')
     byPath[path] = (byPath[path] ?? 0) + 1
     return inner(exchange)
   }
-  const client = createMattermostClient({ url, token, transport: counting })
+  const client = createMattermostClient({ url, token, transport: counting, concurrency })
   let peakHeap = 0
   const sampler = setInterval(() => {
     peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size)
@@ -336,7 +338,7 @@ function report(r: RunResult, minimum: number, fakeCpuSeconds: number): void {
   )
   if (r.error !== undefined) console.log(`  FAILED: ${r.error}`)
   console.log(
-    `  ${r.requests} requests (${(r.requests / minimum).toFixed(3)}× the paging minimum), ${r.wallSeconds.toFixed(1)} s at concurrency ${defaultConcurrency} (latency floor ${((r.requests * latencyMs) / defaultConcurrency / 1000).toFixed(1)} s), peak RSS ${Math.round(r.rssMb)} MB (heap: peak ${Math.round(r.peakHeapMb)} MB, ${Math.round(r.heapMb)} MB at the end, ${Math.round(r.retainedMb)} MB retained)`,
+    `  ${r.requests} requests (${(r.requests / minimum).toFixed(3)}× the paging minimum), ${r.wallSeconds.toFixed(1)} s at concurrency ${concurrency}${concurrency === defaultConcurrency ? ' (the default)' : ''} (latency floor ${((r.requests * latencyMs) / concurrency / 1000).toFixed(1)} s), peak RSS ${Math.round(r.rssMb)} MB (heap: peak ${Math.round(r.peakHeapMb)} MB, ${Math.round(r.heapMb)} MB at the end, ${Math.round(r.retainedMb)} MB retained)`,
   )
   console.log(
     `  rows: ${r.rows.users} users, ${r.rows.channels} channels, ${r.rows.teamMembers} team members, ${r.rows.channelMembers} channel members`,

@@ -1,6 +1,7 @@
 export { createMattermostClient, MattermostClient } from './mattermost-client.js'
 export {
   defaultConcurrency,
+  defaultWriteConcurrency,
   maxChannelBatch,
   maxIdsPerRead,
   maxTeamBatch,

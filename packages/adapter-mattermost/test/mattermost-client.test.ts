@@ -349,6 +349,49 @@ describe('MattermostClient', () => {
     expect(fake().maxInFlight).toBe(3)
   })
 
+  it('should keep at most `writeConcurrency` writes in flight, reads filling the other slots', async () => {
+    const state = withUsers(12)
+    fake().seed({
+      ...state,
+      teamMembers: state.users.map((u) => ({
+        teamId: id('t', 1),
+        userId: u.id,
+        schemeAdmin: false,
+        schemeGuest: false,
+      })),
+    })
+    fake().configure({ latencyMs: 30 })
+    const client = clientFor(fake(), { concurrency: 6, writeConcurrency: 2 })
+    let writing = 0
+    let mostWriting = 0
+    const write = (userId: string) => {
+      writing++
+      mostWriting = Math.max(mostWriting, writing)
+      return client.updateTeamMemberSchemeAdmin(id('t', 1), userId, true).map(() => {
+        writing--
+      })
+    }
+    fake().maxInFlight = 0
+
+    const results = await Promise.all([
+      ...state.users.slice(0, 8).map((u) => write(u.id)),
+      ...Array.from({ length: 8 }, () => client.getChannel(channel)),
+      client.getTeamMembersByIds(id('t', 1), [state.users[0]!.id]),
+    ])
+
+    expect(results.every((r) => r.isOk())).toBe(true)
+    // At most 2 writes and 6 requests in all were at the server at once; reads were not held
+    // behind the writes (the fake saw more than 2 at once).
+    const sent = fake().requests
+    const overlapping = (at: number, kind: 'PUT' | 'all') =>
+      sent.filter((r) => (kind === 'all' || r.method === kind) && r.at <= at && at < r.at + 30)
+        .length
+    expect(Math.max(...sent.map((r) => overlapping(r.at, 'PUT')))).toBeLessThanOrEqual(2)
+    expect(fake().maxInFlight).toBeGreaterThan(2)
+    expect(fake().maxInFlight).toBeLessThanOrEqual(6)
+    expect(mostWriting).toBe(8)
+  })
+
   it('should scrub the token from error bodies and causes that echo it', async () => {
     const token = 'echoed-secret-77'
     const replies: (() => Promise<Response>)[] = [
