@@ -21,20 +21,25 @@ function withUsers(n: number): SyncState {
   }
 }
 
+// Every user a member of the one team.
+function inTheTeam(state: SyncState): SyncState {
+  return {
+    ...state,
+    teamMembers: state.users.map((u) => ({
+      teamId: id('t', 1),
+      userId: u.id,
+      schemeAdmin: false,
+      schemeGuest: false,
+    })),
+  }
+}
+
 describe('MattermostClient', () => {
   const { fake } = useFake()
 
   it('should page with per_page=200 until a short page', async () => {
     const state = withUsers(450)
-    fake().seed({
-      ...state,
-      teamMembers: state.users.map((u) => ({
-        teamId: id('t', 1),
-        userId: u.id,
-        schemeAdmin: false,
-        schemeGuest: false,
-      })),
-    })
+    fake().seed(inTheTeam(state))
 
     const members = await clientFor(fake()).listTeamMembers(id('t', 1))
 
@@ -351,15 +356,7 @@ describe('MattermostClient', () => {
 
   it('should keep at most `writeConcurrency` writes in flight, reads filling the other slots', async () => {
     const state = withUsers(12)
-    fake().seed({
-      ...state,
-      teamMembers: state.users.map((u) => ({
-        teamId: id('t', 1),
-        userId: u.id,
-        schemeAdmin: false,
-        schemeGuest: false,
-      })),
-    })
+    fake().seed(inTheTeam(state))
     fake().configure({ latencyMs: 30 })
     const client = clientFor(fake(), { concurrency: 6, writeConcurrency: 2 })
     let writing = 0
