@@ -7,16 +7,21 @@ import {
   type Warning,
 } from '@grouproles/core'
 import { err, ok } from 'neverthrow'
-import { applyFailure, applySummary, outcomesJson, printFailures } from './apply-report.js'
+import {
+  applyFailure,
+  applyJson,
+  applySummary,
+  notifyApplied,
+  printApplyPreview,
+  printFailures,
+  type SkippedCommand,
+} from './apply-report.js'
 import { failure } from './cli-error.js'
 import { boolFlag, loadConfig, type CommandContext, type CommandResult } from './command-context.js'
-import { printJson } from './json-output.js'
-import { newestRunId, openNotifier, runIdSince } from './notify-run.js'
-import { openTarget } from './open-target.js'
-import { readRunAndState } from './read-applied-run.js'
+import { newestRunId, openNotifier } from './notify-run.js'
+import { withRunAndState } from './read-applied-run.js'
 import type { JournaledPlan } from './journaled-target.js'
-import { integrityLine } from './read-plan.js'
-import { namesOf, renderPlan } from './render.js'
+import { namesOf } from './render.js'
 
 /**
  * `grouproles apply` of a revert plan file (`revertOf`): no directory and no re-plan. The run is
@@ -39,23 +44,16 @@ export async function applyRevert(
   // Checked before anything runs, as for any apply: a notify the setup cannot post is an error.
   const notifier = await openNotifier(config.value, ctx.env)
   if (notifier.isErr()) return err(notifier.error)
-  const target = await openTarget(ctx.env, {
-    demo: boolFlag(ctx.flags, 'demo'),
-    config: config.value,
-  })
-  if (target.isErr()) return err(target.error)
-  for (const w of target.value.warnings ?? []) ctx.io.err(`warning: ${w}`)
-  try {
-    const start = await readRunAndState(target.value, runId)
-    if (start.isErr()) return err(start.error)
-    const { journal, state } = start.value
-    const applied = start.value.read.applied
+  return withRunAndState(ctx, config.value, runId, async (start) => {
+    const { journal, state } = start
+    const applied = start.read.applied
     const names = namesOf(state)
     const commands = file.plan.commands
     const { refused } = admitRevert(commands, applied, state)
-    const stale = refused.map((r) => ({
+    const stale: SkippedCommand[] = refused.map((r) => ({
       index: r.index,
       command: r.command,
+      cause: 'notInRevert',
       message: escapeForTerminal(r.message),
     }))
     if (stale.length > 0 && !partial) {
@@ -69,18 +67,7 @@ export async function applyRevert(
     }
     const skip = new Set(stale.map((s) => s.index))
     const current = commands.filter((_, i) => !skip.has(i))
-    if (!ctx.json) {
-      const line = integrityLine(file)
-      if (line !== undefined) ctx.io.out(line)
-      ctx.io.out(`Revert of run ${runId}`)
-      for (const l of renderPlan(file.plan, names, warnings)) ctx.io.out(l)
-      ctx.io.out('')
-      for (const s of stale) ctx.io.out(`  skipped (stale): ${s.message}`)
-      if (stale.length > 0)
-        ctx.io.out(
-          `Applying ${current.length} of ${commands.length} commands; ${stale.length} skipped as stale (--partial)`,
-        )
-    }
+    if (!ctx.json) printApplyPreview(ctx.io, file, names, warnings, stale, `Revert of run ${runId}`)
     const plan: JournaledPlan = {
       commands: current,
       targetFingerprint: fingerprintTarget(state),
@@ -89,7 +76,7 @@ export async function applyRevert(
       revertOf: runId,
     }
     const runBefore = notifier.value !== undefined ? await newestRunId(journal) : undefined
-    const result = await target.value.target.applyPlan(plan, {
+    const result = await start.target.target.applyPlan(plan, {
       revert: applied,
       policy: file.plan.policy,
     })
@@ -98,50 +85,21 @@ export async function applyRevert(
     }
     const outcomes = result.value.outcomes
     const summary = applySummary(outcomes)
-    if (ctx.json)
-      ctx.io.out(
-        printJson({
-          kind: 'apply',
-          file: name,
-          integrity: file.integrity,
-          edited: file.edited,
-          signed: file.signed,
-          revertOf: runId,
-          partial,
-          skipped: stale.map((s) => ({
-            index: s.index,
-            command: s.command,
-            cause: 'notInRevert',
-            message: s.message,
-          })),
-          summary,
-          outcomes: outcomesJson(outcomes),
-        }),
-      )
+    if (ctx.json) ctx.io.out(applyJson(name, file, partial, stale, outcomes, { revertOf: runId }))
     else {
       ctx.io.out(
         `Applied the revert of run ${runId}: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${stale.length > 0 ? `, ${stale.length} skipped as stale` : ''}`,
       )
       printFailures(ctx.io, outcomes, names)
     }
-    if (notifier.value !== undefined) {
-      const revertRunId = await runIdSince(journal, runBefore)
-      const posted = await notifier.value.notify(
-        {
-          dryRun: false,
-          plan: { ...file.plan, commands: current },
-          applied: result.value,
-          safety: { frozenGroups: [], directoryGated: false, counted: false },
-          gateReasons: [],
-        },
-        revertRunId !== undefined ? { runId: revertRunId } : {},
-      )
-      // Never a failed apply: the summary is a courtesy, the exit code stays the apply's.
-      if (posted.kind === 'notifyFailed')
-        ctx.io.err(`warning: ${escapeForTerminal(posted.message)}`)
-    }
+    if (notifier.value !== undefined)
+      await notifyApplied(ctx.io, notifier.value, journal, runBefore, {
+        dryRun: false,
+        plan: { ...file.plan, commands: current },
+        applied: result.value,
+        safety: { frozenGroups: [], directoryGated: false, counted: false },
+        gateReasons: [],
+      })
     return ok(summary.failed > 0 ? 1 : 0)
-  } finally {
-    await target.value.close()
-  }
+  })
 }

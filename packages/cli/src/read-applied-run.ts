@@ -3,7 +3,9 @@ import type { PostgresClient, RunRecord } from '@grouproles/adapter-postgres'
 import { err, ok, type Result } from 'neverthrow'
 import { z } from 'zod'
 import { badInput, failure, type CliError } from './cli-error.js'
-import type { OpenedTarget } from './open-target.js'
+import { boolFlag, type CommandContext, type CommandResult } from './command-context.js'
+import type { GroupRolesConfig } from './config/read-config.js'
+import { openTarget, type OpenedTarget } from './open-target.js'
 import { runBeforeOfSummary } from './run-before-of-summary.js'
 
 const id = z.string().min(1)
@@ -88,19 +90,41 @@ export async function readAppliedRun(
   })
 }
 
+/** What `revert` and the apply of a revert file start from. */
+export interface RunAndState {
+  readonly target: OpenedTarget
+  readonly journal: PostgresClient
+  readonly read: JournalledRun
+  readonly state: SyncState
+}
+
 /**
- * What `revert` and the apply of a revert file start from: the target's journal, run `runId` read
- * from it, and the live state loaded. A target without a journal (the demo) is the caller's input.
+ * Opens the config's target (its warnings on stderr), reads run `runId` from its journal and loads
+ * the live state, runs `use` on them and closes the target. A target without a journal (the demo)
+ * is the caller's input.
  */
-export async function readRunAndState(
+export async function withRunAndState(
+  ctx: CommandContext,
+  config: GroupRolesConfig,
+  runId: number,
+  use: (start: RunAndState) => CommandResult | Promise<CommandResult>,
+): Promise<CommandResult> {
+  const target = await openTarget(ctx.env, { demo: boolFlag(ctx.flags, 'demo'), config })
+  if (target.isErr()) return err(target.error)
+  for (const w of target.value.warnings ?? []) ctx.io.err(`warning: ${w}`)
+  try {
+    const start = await readRunAndState(target.value, runId)
+    if (start.isErr()) return err(start.error)
+    return await use(start.value)
+  } finally {
+    await target.value.close()
+  }
+}
+
+async function readRunAndState(
   target: OpenedTarget,
   runId: number,
-): Promise<
-  Result<
-    { readonly journal: PostgresClient; readonly read: JournalledRun; readonly state: SyncState },
-    CliError
-  >
-> {
+): Promise<Result<RunAndState, CliError>> {
   const journal = target.lockClient
   if (journal === undefined)
     return err(badInput('noJournal', `${target.description} keeps no run journal`))
@@ -109,5 +133,5 @@ export async function readRunAndState(
   const loaded = await target.target.loadSyncState()
   if (loaded.isErr())
     return err(failure(loaded.error.kind, `could not load Mattermost: ${loaded.error.message}`))
-  return ok({ journal, read: read.value, state: loaded.value })
+  return ok({ target, journal, read: read.value, state: loaded.value })
 }

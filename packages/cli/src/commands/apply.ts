@@ -1,13 +1,20 @@
 import {
   applyContextOf,
   checkPlanCommands,
-  escapeForTerminal,
   runBeforeOf,
   runSync,
   type SyncPlan,
 } from '@grouproles/core'
 import { err, ok } from 'neverthrow'
-import { applyFailure, applySummary, outcomesJson, printFailures } from '../apply-report.js'
+import {
+  applyFailure,
+  applyJson,
+  applySummary,
+  notifyApplied,
+  printApplyPreview,
+  printFailures,
+  type SkippedCommand,
+} from '../apply-report.js'
 import { applyRevert } from '../apply-revert.js'
 import { failure } from '../cli-error.js'
 import {
@@ -17,14 +24,13 @@ import {
   type CommandContext,
   type CommandResult,
 } from '../command-context.js'
-import { printJson } from '../json-output.js'
 import type { JournaledPlan } from '../journaled-target.js'
 import { openGroups } from '../open-groups.js'
 import { openTarget } from '../open-target.js'
-import { newestRunId, openNotifier, runIdSince } from '../notify-run.js'
+import { newestRunId, openNotifier } from '../notify-run.js'
 import { runErrorToCli } from '../plan-run.js'
-import { integrityLine, readPlan } from '../read-plan.js'
-import { namesOf, renderPlan } from '../render.js'
+import { readPlan } from '../read-plan.js'
+import { namesOf } from '../render.js'
 
 /**
  * `grouproles apply PLAN_FILE`: re-load and re-plan with the file's policy, check each command of
@@ -90,17 +96,13 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
         ),
       )
     }
-    if (!ctx.json) {
-      const line = integrityLine(file)
-      if (line !== undefined) ctx.io.out(line)
-      for (const l of renderPlan(file.plan, names, warnings)) ctx.io.out(l)
-      ctx.io.out('')
-      for (const s of check.stale) ctx.io.out(`  skipped (stale): ${s.message}`)
-      if (check.stale.length > 0)
-        ctx.io.out(
-          `Applying ${check.current.length} of ${file.plan.commands.length} commands; ${check.stale.length} skipped as stale (--partial)`,
-        )
-    }
+    const skipped: SkippedCommand[] = check.stale.map((s) => ({
+      index: s.index,
+      command: s.command,
+      cause: s.cause.kind,
+      message: s.message,
+    }))
+    if (!ctx.json) printApplyPreview(ctx.io, file, names, warnings, skipped)
     // A change between this re-plan and the apply to a row a command touches still refuses (both
     // targets re-read only those rows, the REST one just before each batch: no second full read).
     // The target admits each command against what it re-reads with the directory's groups and
@@ -120,47 +122,21 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     }
     const outcomes = applied.value.outcomes
     const summary = applySummary(outcomes)
-    if (ctx.json)
-      ctx.io.out(
-        printJson({
-          kind: 'apply',
-          file: name,
-          integrity: file.integrity,
-          edited: file.edited,
-          signed: file.signed,
-          partial,
-          skipped: check.stale.map((s) => ({
-            index: s.index,
-            command: s.command,
-            cause: s.cause.kind,
-            message: s.message,
-          })),
-          summary,
-          outcomes: outcomesJson(outcomes),
-        }),
-      )
+    if (ctx.json) ctx.io.out(applyJson(name, file, partial, skipped, outcomes))
     else {
       ctx.io.out(
-        `Applied: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${check.stale.length > 0 ? `, ${check.stale.length} skipped as stale` : ''}`,
+        `Applied: ${summary.done} done, ${summary.already} already so, ${summary.failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped as stale` : ''}`,
       )
       printFailures(ctx.io, outcomes, names)
     }
-    if (notifier.value !== undefined) {
-      const runId = await runIdSince(target.value.lockClient, runBefore)
-      const posted = await notifier.value.notify(
-        {
-          dryRun: false,
-          plan: toApply,
-          applied: applied.value,
-          safety: fresh.value.safety,
-          gateReasons: [],
-        },
-        runId !== undefined ? { runId } : {},
-      )
-      // Never a failed apply: the summary is a courtesy, the exit code stays the apply's.
-      if (posted.kind === 'notifyFailed')
-        ctx.io.err(`warning: ${escapeForTerminal(posted.message)}`)
-    }
+    if (notifier.value !== undefined)
+      await notifyApplied(ctx.io, notifier.value, target.value.lockClient, runBefore, {
+        dryRun: false,
+        plan: toApply,
+        applied: applied.value,
+        safety: fresh.value.safety,
+        gateReasons: [],
+      })
     return ok(summary.failed > 0 ? 1 : 0)
   } finally {
     await target.value.close()

@@ -18,9 +18,8 @@ import {
   type CommandResult,
 } from '../command-context.js'
 import { planJson, printJson } from '../json-output.js'
-import { openTarget } from '../open-target.js'
 import { planKeyOf } from '../plan-key.js'
-import { readRunAndState } from '../read-applied-run.js'
+import { withRunAndState } from '../read-applied-run.js'
 import { namesOf, renderPlan } from '../render.js'
 
 /** A run id as typed: a whole number from 1 (the journal's ids). */
@@ -51,17 +50,9 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   if (key.isErr()) return err(key.error)
   const config = loadConfig(ctx, 'revert')
   if (config.isErr()) return err(config.error)
-  const target = await openTarget(ctx.env, {
-    demo: boolFlag(ctx.flags, 'demo'),
-    config: config.value,
-  })
-  if (target.isErr()) return err(target.error)
-  for (const w of target.value.warnings ?? []) ctx.io.err(`warning: ${w}`)
-  try {
-    const start = await readRunAndState(target.value, runId)
-    if (start.isErr()) return err(start.error)
-    const { read, state } = start.value
-    const policy = { ...target.value.target.policyDefaults, ...config.value.policy }
+  return withRunAndState(ctx, config.value, runId, (start) => {
+    const { read, state } = start
+    const policy = { ...start.target.target.policyDefaults, ...config.value.policy }
     const { plan, notRevertible } = planRevert(read.applied, state, policy)
     const names = namesOf(state)
     const out = stringFlag(ctx.flags, 'out')
@@ -95,7 +86,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
           },
           changes: plan.commands.length > 0,
           planFile: out ?? null,
-          sources: { mattermost: target.value.description },
+          sources: { mattermost: start.target.description },
           ...planJson(plan, names, []),
           notRevertible: notRevertible.map((n) => ({
             command: n.command,
@@ -108,7 +99,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
       ctx.io.out(
         `Revert of run ${runId} (${read.applied.commands.length} applied commands, started ${read.run.startedAt})`,
       )
-      ctx.io.out(`Mattermost: ${target.value.description}`)
+      ctx.io.out(`Mattermost: ${start.target.description}`)
       if (!withBefore)
         ctx.io.out(
           'WARNING: the journal has no record of the roles before this run: its removals cannot be undone',
@@ -125,9 +116,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     }
     if (boolFlag(ctx.flags, 'detailed-exitcode')) return ok(plan.commands.length > 0 ? 2 : 0)
     return ok(0)
-  } finally {
-    await target.value.close()
-  }
+  })
 }
 
 /** One line: the inverse command (names from the live state, escaped) and why it is not planned. */
