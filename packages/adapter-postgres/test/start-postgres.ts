@@ -31,6 +31,19 @@ export function findPgBin(): string | undefined {
   return newest === undefined ? undefined : join(root, newest, 'bin')
 }
 
+/**
+ * `findPgBin()` for a suite that needs PostgreSQL: without it the suite fails at import (servers are
+ * required), unless GROUPROLES_ALLOW_MISSING_SERVERS=1 turns that into a loud skip.
+ */
+export function requirePgBin(suite: string): string | undefined {
+  const bin = findPgBin()
+  if (bin !== undefined) return bin
+  if (process.env['GROUPROLES_ALLOW_MISSING_SERVERS'] !== '1')
+    throw new Error(`${suite}: PostgreSQL (initdb) is missing`)
+  console.warn(`\n*** ${suite} SKIPPED: no PostgreSQL (run scripts/bootstrap.sh) ***\n`)
+  return undefined
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()

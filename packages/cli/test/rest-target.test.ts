@@ -67,6 +67,18 @@ interface PlanDoc {
   readonly sources: { mattermost: string }
 }
 const parse = (stdout: string): PlanDoc => JSON.parse(stdout) as PlanDoc
+// A plan of the demo with managed teams written to plan.json, and its first team add.
+async function planWithTeamAdd(env: Readonly<Record<string, string>>) {
+  const cwd = tempDir()
+  writeConfig(cwd, { manage: ['rl', 'resf'] })
+  const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
+  const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
+  expect(plan.code).toBe(0)
+  const doc = parse(plan.stdout)
+  const add = doc.commands.find((c) => c.kind === 'addTeamMember')
+  if (add?.teamId === undefined) throw new Error('the demo plans a team add')
+  return { cwd, args, doc, add: { ...add, teamId: add.teamId } }
+}
 const groupRoutes = (fake: FakeMattermost) =>
   [...fake.counts.keys()].filter((id) => /Group/.test(id))
 
@@ -217,14 +229,7 @@ describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 
 
   it('should refuse a plan whose commands no longer hold, naming them, and apply the rest with --partial', async () => {
     await withFake('team', teamEdition, async (fake, env) => {
-      const cwd = tempDir()
-      writeConfig(cwd, { manage: ['rl', 'resf'] })
-      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
-      const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
-      expect(plan.code).toBe(0)
-      const doc = parse(plan.stdout)
-      const add = doc.commands.find((c) => c.kind === 'addTeamMember')
-      if (add?.teamId === undefined) throw new Error('the demo plans a team add')
+      const { cwd, args, doc, add } = await planWithTeamAdd(env)
       // Someone adds that user by hand between plan and apply: that one command no longer holds.
       fake.addTeamMember(add.teamId, add.userId)
 
@@ -256,14 +261,7 @@ describe('grouproles over the REST API (the exported fake)', { timeout: 180_000 
 
   it('should apply with one full load (the touched check reads only what each batch touches), and journal a row changed meanwhile as refused', async () => {
     await withFake('team', teamEdition, async (fake, env) => {
-      const cwd = tempDir()
-      writeConfig(cwd, { manage: ['rl', 'resf'] })
-      const args = ['--config', 'grouproles.json', '--ldif', assets('demo-directory.ldif')]
-      const plan = await spawnBin(['plan', ...args, '--out', 'plan.json', '--json'], { cwd, env })
-      expect(plan.code).toBe(0)
-      const doc = parse(plan.stdout)
-      const add = doc.commands.find((c) => c.kind === 'addTeamMember')
-      if (add?.teamId === undefined) throw new Error('the demo plans a team add')
+      const { cwd, args, doc, add } = await planWithTeamAdd(env)
       const { teamId: addedTo, userId } = add
       const oneLoad = fake.count('GetUsers')
       // The user is added by hand just as the touched check starts (after apply's re-plan).

@@ -6,21 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncCommand } from '@grouproles/core'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import {
-  findPgBin,
+  requirePgBin,
   startPostgres,
   type RunningPostgres,
 } from '../../../adapter-postgres/test/start-postgres.js'
 import { mattermostSeed } from '../../../../examples/rocky-linux/mattermost-seed.js'
 import { assets, spawnBin, tempDir } from '../support/cli.js'
 
-const pgBin = findPgBin()
-if (pgBin === undefined) {
-  if (process.env['GROUPROLES_ALLOW_MISSING_SERVERS'] !== '1')
-    throw new Error('apply integration test: PostgreSQL (initdb) is missing')
-  console.warn(
-    '\n*** apply integration test SKIPPED: no PostgreSQL (run scripts/bootstrap.sh) ***\n',
-  )
-}
+const pgBin = requirePgBin('apply integration test')
 
 describe.skipIf(pgBin === undefined)(
   'apply on a PostgreSQL Mattermost',

@@ -20,20 +20,13 @@ import {
 } from '@grouproles/adapter-postgres'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import {
-  findPgBin,
+  requirePgBin,
   startPostgres,
   type RunningPostgres,
 } from '../../../adapter-postgres/test/start-postgres.js'
 import { assets, schemaErrors, spawnBin, tempDir } from '../support/cli.js'
 
-const pgBin = findPgBin()
-if (pgBin === undefined) {
-  if (process.env['GROUPROLES_ALLOW_MISSING_SERVERS'] !== '1')
-    throw new Error('revert integration test: PostgreSQL (initdb) is missing')
-  console.warn(
-    '\n*** revert integration test SKIPPED: no PostgreSQL (run scripts/bootstrap.sh) ***\n',
-  )
-}
+const pgBin = requirePgBin('revert integration test')
 
 const demo = JSON.parse(readFileSync(assets('demo-mattermost.json'), 'utf8')) as SyncState
 const rl = 'teamrl00000000000000000000'

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PostgresSyncTarget } from '@grouproles/adapter-postgres'
 import { createMattermostSchema, writeSyncState } from '@grouproles/adapter-postgres/testing'
 import {
-  findPgBin,
+  requirePgBin,
   startPostgres,
   type RunningPostgres,
 } from '../../../adapter-postgres/test/start-postgres.js'
@@ -16,14 +16,7 @@ import { parseConfigText } from '../../src/config/read-config.js'
 import { LdifGroupSource } from '@grouproles/adapter-ldap'
 import { createSyncService } from '../../src/service/sync-service.js'
 
-const pgBin = findPgBin()
-if (pgBin === undefined) {
-  if (process.env['GROUPROLES_ALLOW_MISSING_SERVERS'] !== '1')
-    throw new Error('service integration test: PostgreSQL (initdb) is missing')
-  console.warn(
-    '\n*** service integration test SKIPPED: no PostgreSQL (run scripts/bootstrap.sh) ***\n',
-  )
-}
+const pgBin = requirePgBin('service integration test')
 const configFile = new URL('../../assets/demo-config.json', import.meta.url).pathname
 const config = parseConfigText(readFileSync(configFile, 'utf8'), configFile)._unsafeUnwrap()
 
